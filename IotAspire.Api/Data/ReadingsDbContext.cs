@@ -1,0 +1,55 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace IotAspire.Api.Data;
+
+/// <summary>The <c>readings</c> database, owned by the API. Table and column names are snake_case because
+/// Grafana panels and analysts query them by hand.</summary>
+public sealed class ReadingsDbContext(DbContextOptions<ReadingsDbContext> options) : DbContext(options)
+{
+    public DbSet<Device> Devices => Set<Device>();
+    public DbSet<Reading> Readings => Set<Reading>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<Device>(device =>
+        {
+            device.ToTable("devices");
+            device.HasKey(d => d.Id);
+            device.Property(d => d.Id).HasColumnName("id").ValueGeneratedNever();
+            device.Property(d => d.CustomerId).HasColumnName("customer_id");
+            device.Property(d => d.FirstSeenAt).HasColumnName("first_seen_at");
+            device.HasIndex(d => d.CustomerId);
+        });
+
+        modelBuilder.Entity<Reading>(reading =>
+        {
+            reading.ToTable("readings");
+            // Customer first: every query is scoped to one customer, then narrowed to devices and a
+            // time range, so this one key serves both the tenant filter and the range scan. The
+            // migration adds INCLUDE (reading) so that aggregates are answered by index-only scans.
+            reading.HasKey(r => new { r.CustomerId, r.DeviceId, r.RecordedAt });
+            reading.Property(r => r.CustomerId).HasColumnName("customer_id");
+            reading.Property(r => r.DeviceId).HasColumnName("device_id");
+            reading.Property(r => r.RecordedAt).HasColumnName("recorded_at");
+            reading.Property(r => r.Value).HasColumnName("reading");
+            // No foreign key to devices: it would need a second index on this, the largest table, and
+            // ingestion already registers each device (and checks its owner) in the same transaction.
+        });
+    }
+}
+
+/// <summary>A device belongs to the first customer that sent a reading for it.</summary>
+public sealed class Device
+{
+    public Guid Id { get; set; }
+    public Guid CustomerId { get; set; }
+    public DateTimeOffset FirstSeenAt { get; set; }
+}
+
+public sealed class Reading
+{
+    public Guid CustomerId { get; set; }
+    public Guid DeviceId { get; set; }
+    public DateTimeOffset RecordedAt { get; set; }
+    public double Value { get; set; }
+}

@@ -1,0 +1,23 @@
+using IotAspire.AppHost;
+using IotAspire.AppHost.Grafana;
+using IotAspire.AppHost.Postgres;
+using IotAspire.Shared;
+
+var builder = DistributedApplication.CreateBuilder(args);
+
+var postgres = builder.AddIotPostgres(ResourceNames.Postgres);        // container, or local binaries
+var readingsDb = postgres.AddDatabase(ResourceNames.ReadingsDatabase);
+var accountsDb = postgres.AddDatabase(ResourceNames.AccountsDatabase);
+
+var auth = builder.AddProject<Projects.IotAspire_Auth>(ResourceNames.Auth)
+    .WithFixedHttpPort(builder.GetPort("Auth"))
+    .WithReference(accountsDb).WaitFor(accountsDb);
+
+builder.AddProject<Projects.IotAspire_Api>(ResourceNames.Api)
+    .WithFixedHttpPort(builder.GetPort("Api"))
+    .WithReference(readingsDb).WaitFor(readingsDb)
+    .WithReference(auth).WaitFor(auth);
+
+builder.AddIotGrafana(ResourceNames.Grafana, postgres, readingsDb, builder.GetPort("Grafana"));   // only where containers run
+
+builder.Build().Run();

@@ -1,0 +1,23 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace IotAspire.Shared.Data;
+
+public static class ServiceDatabaseExtensions
+{
+    /// <summary>
+    /// Registers a service's own database through Aspire's Npgsql EF Core integration (connection string
+    /// by resource name, health check, tracing, retries) and applies its pending migrations before the
+    /// service takes requests.
+    /// </summary>
+    public static IHostApplicationBuilder AddMigratedNpgsqlDbContext<TContext>(this IHostApplicationBuilder builder, string connectionName)
+        where TContext : DbContext
+    {
+        builder.AddNpgsqlDbContext<TContext>(connectionName);
+        // Hosted services start before Kestrel listens, so the service answers nothing, not even
+        // /health, until its schema is current; a failed migration stops the service.
+        builder.Services.AddHostedService<MigrationOnStartup<TContext>>();
+        return builder;
+    }
+}

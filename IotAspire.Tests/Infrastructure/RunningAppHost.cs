@@ -1,0 +1,84 @@
+using IotAspire.Shared;
+
+namespace IotAspire.Tests.Infrastructure;
+
+/// <summary>
+/// The real AppHost, started through Aspire.Hosting.Testing with PostgreSQL from local binaries and a
+/// throw-away data directory (unless one is given). Ports are randomised by the testing builder, so a
+/// developer's running AppHost does not get in the way. Every start and wait is bounded.
+/// </summary>
+public sealed class RunningAppHost : IAsyncDisposable
+{
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+
+    private RunningAppHost(DistributedApplication app, string dataDirectory)
+    {
+        App = app;
+        DataDirectory = dataDirectory;
+    }
+
+    public DistributedApplication App { get; }
+
+    public string DataDirectory { get; }
+
+    /// <summary>Starts the AppHost and waits until <paramref name="waitForHealthy"/> resources are healthy.</summary>
+    public static async Task<RunningAppHost> StartAsync(string dataDirectory, params string[] waitForHealthy)
+    {
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.IotAspire_AppHost>(
+            ["Postgres:Mode=local", $"Postgres:DataDirectory={dataDirectory}"], timeout.Token);
+
+        var app = await builder.BuildAsync(timeout.Token);
+        await app.StartAsync(timeout.Token);
+        foreach (var resource in waitForHealthy)
+        {
+            // StopOnResourceUnavailable: a resource that exits fails the test now, not at the timeout.
+            await app.ResourceNotifications.WaitForResourceHealthyAsync(resource, WaitBehavior.StopOnResourceUnavailable, timeout.Token);
+        }
+
+        return new RunningAppHost(app, dataDirectory);
+    }
+
+    /// <summary>A fresh data directory that the postgres user can reach when tests run as root.</summary>
+    public static string NewDataDirectory()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "iotaspire-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        return directory;
+    }
+
+    public async Task<string> ConnectionStringAsync(string resourceName) =>
+        await App.GetConnectionStringAsync(resourceName)
+        ?? throw new InvalidOperationException($"No connection string for '{resourceName}'.");
+
+    public HttpClient CreateHttpClient(string resourceName) => App.CreateHttpClient(resourceName);
+
+    public ValueTask DisposeAsync() => App.DisposeAsync();
+}
+
+/// <summary>One AppHost for the whole test run: start-up and teardown each take seconds.</summary>
+public sealed class AppHostFixture : IAsyncLifetime
+{
+    private RunningAppHost? running;
+
+    public RunningAppHost AppHost => running ?? throw new InvalidOperationException("The AppHost has not started.");
+
+    public async Task InitializeAsync() =>
+        running = await RunningAppHost.StartAsync(RunningAppHost.NewDataDirectory(), ResourceNames.Auth, ResourceNames.Api);
+
+    public async Task DisposeAsync()
+    {
+        if (running is not null)
+        {
+            await running.DisposeAsync();
+            await LocalPostgresProcesses.WaitUntilGoneAsync(running.DataDirectory);
+            Directory.Delete(running.DataDirectory, recursive: true);
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class AppHostCollection : ICollectionFixture<AppHostFixture>
+{
+    public const string Name = "AppHost";
+}
