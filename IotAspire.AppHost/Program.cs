@@ -11,10 +11,12 @@ var accountsDb = postgres.AddDatabase(ResourceNames.AccountsDatabase);
 
 var auth = builder.AddProject<Projects.IotAspire_Auth>(ResourceNames.Auth)
     .WithFixedHttpPort(builder.GetPort("Auth"))
+    .WithHttpHealthCheck("/health")
     .WithReference(accountsDb).WaitFor(accountsDb);
 
 builder.AddProject<Projects.IotAspire_Api>(ResourceNames.Api)
     .WithFixedHttpPort(builder.GetPort("Api"))
+    .WithHttpHealthCheck("/health")
     .WithReference(readingsDb).WaitFor(readingsDb)
     .WithReference(auth).WaitFor(auth);
 
