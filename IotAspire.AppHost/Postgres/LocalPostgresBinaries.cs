@@ -16,7 +16,11 @@ public sealed partial record LocalPostgresBinaries(string BinDirectory, int Majo
         "/usr/local/opt/postgresql@*/bin",
     ];
 
-    public static string SearchedPlaces => $"PATH, {string.Join(", ", WellKnownPatterns)}";
+    /// <summary>Where <see cref="Find"/> looks, for error messages.</summary>
+    public static string SearchedPlaces(string? configuredBinDirectory) =>
+        string.IsNullOrWhiteSpace(configuredBinDirectory)
+            ? $"PATH, {string.Join(", ", WellKnownPatterns)}"
+            : $"Postgres:BinDirectory = {configuredBinDirectory}";
 
     /// <summary>
     /// Finds the server binaries: <paramref name="configuredBinDirectory"/> (<c>Postgres:BinDirectory</c>)

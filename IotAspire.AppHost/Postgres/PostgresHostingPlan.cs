@@ -13,19 +13,22 @@ public sealed record PostgresHostingPlan(PostgresMode Mode, string Reason, Local
     public static PostgresHostingPlan FromConfiguration(IConfiguration configuration)
     {
         var requested = ParseMode(configuration["Postgres:Mode"]);
+        var binDirectory = configuration["Postgres:BinDirectory"];
         var runtime = configuration["ASPIRE_CONTAINER_RUNTIME"] ?? configuration["DOTNET_ASPIRE_CONTAINER_RUNTIME"] ?? "docker";
 
         return Choose(
             requested,
             probeContainerRuntime: () => ContainerRuntimeProbe.Probe(runtime),
-            findBinaries: () => LocalPostgresBinaries.Find(configuration["Postgres:BinDirectory"], Environment.GetEnvironmentVariable("PATH")));
+            findBinaries: () => LocalPostgresBinaries.Find(binDirectory, Environment.GetEnvironmentVariable("PATH")),
+            searchedPlaces: LocalPostgresBinaries.SearchedPlaces(binDirectory));
     }
 
     /// <summary>The rule itself, with the machine's answers passed in so that tests can play every machine.</summary>
     public static PostgresHostingPlan Choose(
         PostgresMode requested,
         Func<ContainerRuntimeStatus> probeContainerRuntime,
-        Func<LocalPostgresBinaries?> findBinaries)
+        Func<LocalPostgresBinaries?> findBinaries,
+        string searchedPlaces = "PATH")
     {
         switch (requested)
         {
@@ -34,7 +37,7 @@ public sealed record PostgresHostingPlan(PostgresMode Mode, string Reason, Local
 
             case PostgresMode.Local:
                 var binaries = findBinaries() ?? throw new InvalidOperationException(
-                    $"Postgres:Mode is 'local', but no PostgreSQL server binaries were found (searched {LocalPostgresBinaries.SearchedPlaces}). "
+                    $"Postgres:Mode is 'local', but no PostgreSQL server binaries were found (searched {searchedPlaces}). "
                     + $"{InstallBinariesHint} Or set Postgres:BinDirectory to the folder that holds 'postgres' and 'initdb'.");
                 return new(PostgresMode.Local, $"Postgres:Mode is 'local'; server binaries in {binaries.BinDirectory}", binaries);
         }
@@ -47,7 +50,7 @@ public sealed record PostgresHostingPlan(PostgresMode Mode, string Reason, Local
 
         var found = findBinaries() ?? throw new InvalidOperationException(
             $"PostgreSQL cannot start: no container runtime answered ({runtime.Detail}) and no PostgreSQL server binaries "
-            + $"were found (searched {LocalPostgresBinaries.SearchedPlaces}). Either start Docker or Podman, or install "
+            + $"were found (searched {searchedPlaces}). Either start Docker or Podman, or install "
             + $"the server binaries: {InstallBinariesHint}");
         return new(PostgresMode.Local,
             $"no container runtime answered ({runtime.Detail}); using local server binaries in {found.BinDirectory}", found);
