@@ -9,10 +9,15 @@ var postgres = builder.AddIotPostgres(ResourceNames.Postgres);        // contain
 var readingsDb = postgres.AddDatabase(ResourceNames.ReadingsDatabase);
 var accountsDb = postgres.AddDatabase(ResourceNames.AccountsDatabase);
 
+var adminUsername = builder.AddParameter("admin-username", "admin");
+var adminPassword = builder.AddParameter("admin-password", new GenerateParameterDefault { MinLength = 16, MinLower = 1, MinUpper = 1, MinNumeric = 1 }, secret: true, persist: true);
+
 var auth = builder.AddProject<Projects.IotAspire_Auth>(ResourceNames.Auth)
     .WithFixedHttpPort(builder.GetPort("Auth"))
     .WithHttpHealthCheck("/health")
-    .WithReference(accountsDb).WaitFor(accountsDb);
+    .WithReference(accountsDb).WaitFor(accountsDb)
+    .WithEnvironment("Bootstrap__AdminUsername", adminUsername)       // the first administrator
+    .WithEnvironment("Bootstrap__AdminPassword", adminPassword);
 
 builder.AddProject<Projects.IotAspire_Api>(ResourceNames.Api)
     .WithFixedHttpPort(builder.GetPort("Api"))

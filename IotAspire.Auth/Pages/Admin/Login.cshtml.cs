@@ -1,0 +1,48 @@
+using System.Security.Claims;
+using IotAspire.Auth.Accounts;
+using IotAspire.Auth.Security;
+using IotAspire.Shared.Security;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace IotAspire.Auth.Pages.Admin;
+
+/// <summary>Signs an administrator in with the same throttled credential check as the token endpoint.</summary>
+public sealed class LoginModel(CredentialCheck credentials) : PageModel
+{
+    [BindProperty]
+    public string? Username { get; set; }
+
+    [BindProperty]
+    public string? Password { get; set; }
+
+    public string? Error { get; private set; }
+
+    public async Task<IActionResult> OnPostAsync(string? returnUrl, CancellationToken ct)
+    {
+        switch (await credentials.SignInAsync(Username, Password, ct))
+        {
+            case CredentialCheckResult.Succeeded(var user) when user.Role == IotRoles.Admin:
+                var identity = new ClaimsIdentity(
+                    [new Claim(IotClaimTypes.Name, user.UserName), new Claim(IotClaimTypes.Role, user.Role)],
+                    AuthPolicies.AdminCookieScheme, IotClaimTypes.Name, IotClaimTypes.Role);
+                await HttpContext.SignInAsync(AuthPolicies.AdminCookieScheme, new ClaimsPrincipal(identity));
+                return LocalRedirect(Url.IsLocalUrl(returnUrl) ? returnUrl : "/admin");
+
+            case CredentialCheckResult.Succeeded:
+                Error = "This page is for administrators only.";
+                break;
+
+            case CredentialCheckResult.LockedOut(var wait):
+                Error = $"Too many failed sign-in attempts for this username. Try again in {Math.Ceiling(wait.TotalMinutes)} minute(s).";
+                break;
+
+            default:
+                Error = "Wrong username or password, or the account is inactive.";
+                break;
+        }
+
+        return Page();
+    }
+}
