@@ -19,6 +19,8 @@ public static class TokenValidationExtensions
                 // Service-to-service traffic inside the Aspire application is plain HTTP; TLS ends at the edge.
                 options.RequireHttpsMetadata = false;
                 options.MapInboundClaims = false;
+                // The token service publishes a rotated-in key 10 minutes before it signs with it.
+                options.AutomaticRefreshInterval = TimeSpan.FromMinutes(5);
                 options.TokenValidationParameters = AccessTokenDefaults.CreateValidationParameters();
             });
 

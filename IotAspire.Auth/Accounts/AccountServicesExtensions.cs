@@ -9,7 +9,7 @@ public static class AccountServicesExtensions
     /// <summary>Users, passwords, sign-in throttling, tokens and keys, with their settings.</summary>
     public static IHostApplicationBuilder AddAccountServices(this IHostApplicationBuilder builder)
     {
-        builder.Services.Configure<TokenLifetimeOptions>(builder.Configuration.GetSection("Tokens"));
+        builder.Services.Configure<TokenSettings>(builder.Configuration.GetSection("Tokens"));
         builder.Services.Configure<LoginThrottlingOptions>(builder.Configuration.GetSection("LoginThrottling"));
         builder.Services.Configure<BootstrapOptions>(builder.Configuration.GetSection("Bootstrap"));
 

@@ -56,6 +56,7 @@ public sealed class AccountsDbContext(DbContextOptions<AccountsDbContext> option
             key.Property(k => k.Algorithm).HasColumnName("algorithm").HasMaxLength(10);
             key.Property(k => k.PrivateKeyPkcs8).HasColumnName("private_key_pkcs8");
             key.Property(k => k.CreatedAt).HasColumnName("created_at");
+            key.Property(k => k.ActivatesAt).HasColumnName("activates_at");
         });
 
         modelBuilder.Entity<LoginThrottle>(throttle =>

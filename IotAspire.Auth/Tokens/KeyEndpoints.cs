@@ -39,7 +39,10 @@ public static class KeyEndpoints
         }).AllowAnonymous();
 
         app.MapPost("/api/signing-keys/rotate", async (SigningKeyStore store, CancellationToken ct) =>
-            Results.Ok(new { keyId = await store.RotateAsync(ct) }))
+            {
+                var (keyId, activatesAt) = await store.RotateAsync(ct);
+                return Results.Ok(new { keyId, activatesAt });
+            })
             .RequireAuthorization(AuthPolicies.AdminApi);
 
         return app;

@@ -18,12 +18,10 @@ public static class TokenEndpoints
 
     public static IEndpointRouteBuilder MapTokenEndpoints(this IEndpointRouteBuilder app)
     {
-        foreach (var slash in new[] { "", "/" })
-        {
-            app.MapPost("/api/token" + slash, SignInAsync).AllowAnonymous().WithName("SignIn" + slash);
-            app.MapPost("/api/token/refresh" + slash, RefreshAsync).AllowAnonymous().WithName("Refresh" + slash);
-            app.MapPost("/api/token/verify" + slash, VerifyAsync).AllowAnonymous().WithName("Verify" + slash);
-        }
+        // Routing matches "/api/token/" to "/api/token" as well, so each path is mapped once.
+        app.MapPost("/api/token", SignInAsync).AllowAnonymous();
+        app.MapPost("/api/token/refresh", RefreshAsync).AllowAnonymous();
+        app.MapPost("/api/token/verify", VerifyAsync).AllowAnonymous();
 
         return app;
     }

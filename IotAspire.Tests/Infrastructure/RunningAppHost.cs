@@ -1,4 +1,6 @@
 using IotAspire.Shared;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace IotAspire.Tests.Infrastructure;
 
@@ -10,6 +12,10 @@ namespace IotAspire.Tests.Infrastructure;
 public sealed class RunningAppHost : IAsyncDisposable
 {
     public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+
+    /// <summary>The AppHost's <c>admin-password</c> parameter in tests: the first administrator's password.</summary>
+    public const string AdminUserName = "admin";
+    public const string AdminPassword = "Test-Root-Pw-42";
 
     private RunningAppHost(DistributedApplication app, string dataDirectory)
     {
@@ -26,7 +32,14 @@ public sealed class RunningAppHost : IAsyncDisposable
     {
         using var timeout = new CancellationTokenSource(StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.IotAspire_AppHost>(
-            ["Postgres:Mode=local", $"Postgres:DataDirectory={dataDirectory}"], timeout.Token);
+            ["Postgres:Mode=local", $"Postgres:DataDirectory={dataDirectory}", $"Parameters:admin-password={AdminPassword}"],
+            timeout.Token);
+
+        // Warnings and errors of the AppHost and of every resource (services, PostgreSQL) reach the test
+        // output, so a failed start in CI says why.
+        builder.Services.AddLogging(logging => logging
+            .AddSimpleConsole(console => console.SingleLine = true)
+            .SetMinimumLevel(LogLevel.Warning));
 
         var app = await builder.BuildAsync(timeout.Token);
         await app.StartAsync(timeout.Token);

@@ -148,6 +148,10 @@ namespace IotAspire.Auth.Data.Migrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("key_id");
 
+                    b.Property<DateTimeOffset>("ActivatesAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("activates_at");
+
                     b.Property<string>("Algorithm")
                         .IsRequired()
                         .HasMaxLength(10)

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace IotAspire.Auth.Data.Migrations
 {
     [DbContext(typeof(AccountsDbContext))]
-    [Migration("20261127040700_InitialAccountsSchema")]
+    [Migration("20261127043048_InitialAccountsSchema")]
     partial class InitialAccountsSchema
     {
         /// <inheritdoc />
@@ -150,6 +150,10 @@ namespace IotAspire.Auth.Data.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)")
                         .HasColumnName("key_id");
+
+                    b.Property<DateTimeOffset>("ActivatesAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("activates_at");
 
                     b.Property<string>("Algorithm")
                         .IsRequired()

@@ -31,7 +31,8 @@ namespace IotAspire.Auth.Data.Migrations
                     key_id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
                     algorithm = table.Column<string>(type: "character varying(10)", maxLength: 10, nullable: false),
                     private_key_pkcs8 = table.Column<byte[]>(type: "bytea", nullable: false),
-                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    activates_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
                 {

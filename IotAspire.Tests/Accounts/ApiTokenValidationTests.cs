@@ -1,0 +1,156 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Net.Http.Json;
+using System.Text.Json;
+using IotAspire.Shared;
+using IotAspire.Shared.Security;
+using IotAspire.Tests.Infrastructure;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using Npgsql;
+
+namespace IotAspire.Tests.Accounts;
+
+/// <summary>The API trusts the token service's tokens, found through its JWKS, and nothing else.</summary>
+[Collection(AppHostCollection.Name)]
+public sealed class ApiTokenValidationTests(AppHostFixture fixture)
+{
+    private const string Password = "User1@1234";
+    private readonly TokenServiceClient auth = new(fixture.AppHost);
+
+    [Fact]
+    public async Task The_API_accepts_a_real_token_and_reads_the_customer_from_it()
+    {
+        var customerId = Guid.NewGuid();
+        var (access, _) = await auth.TokensAsync(await auth.CreateCustomerAsync(customerId, Password), Password);
+
+        var (status, body) = await WhoAmIAsync(access);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("customer", body.GetProperty("role").GetString());
+        Assert.Equal(customerId, body.GetProperty("customerId").GetGuid());
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("abc")]
+    public async Task The_API_rejects_a_missing_or_malformed_token_with_401(string? token)
+    {
+        Assert.Equal(HttpStatusCode.Unauthorized, (await WhoAmIAsync(token)).Status);
+    }
+
+    [Fact]
+    public async Task The_API_rejects_an_expired_token_even_with_a_valid_signature()
+    {
+        var (keyId, key) = await CurrentSigningKeyAsync();
+        var expired = Sign(key, keyId, expires: DateTime.UtcNow.AddMinutes(-2));
+        var fresh = Sign(key, keyId, expires: DateTime.UtcNow.AddMinutes(2));
+
+        // The fresh twin proves the crafted token is otherwise right, so the expiry alone is refused.
+        Assert.Equal(HttpStatusCode.OK, (await WhoAmIAsync(fresh)).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await WhoAmIAsync(expired)).Status);
+    }
+
+    [Fact]
+    public async Task The_API_rejects_a_token_signed_by_another_key_under_the_real_key_id()
+    {
+        var (keyId, _) = await CurrentSigningKeyAsync();
+        using var otherKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+
+        var forged = Sign(new ECDsaSecurityKey(otherKey) { KeyId = keyId }, keyId, DateTime.UtcNow.AddMinutes(2));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await WhoAmIAsync(forged)).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await auth.PostAsync("/api/token/verify", new { token = forged })).Status);
+    }
+
+    [Fact]
+    public async Task The_API_rejects_an_unsigned_alg_none_token()
+    {
+        var (keyId, _) = await CurrentSigningKeyAsync();
+        static string Encode(object value) => Base64UrlEncoder.Encode(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(value)));
+        var unsigned = Encode(new { alg = "none", typ = "JWT", kid = keyId }) + "." + Encode(new
+        {
+            iss = AccessTokenDefaults.Issuer, aud = AccessTokenDefaults.Audience, sub = Guid.NewGuid(),
+            name = "intruder", role = "admin", exp = DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeSeconds(),
+        }) + ".";
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await WhoAmIAsync(unsigned)).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await auth.PostAsync("/api/token/verify", new { token = unsigned })).Status);
+    }
+
+    [Fact]
+    public async Task A_rotated_in_key_is_published_before_it_signs_and_tokens_keep_working()
+    {
+        var user = await auth.CreateCustomerAsync(Guid.NewGuid(), Password);
+        var (before, _) = await auth.TokensAsync(user, Password);
+        Assert.Equal(HttpStatusCode.OK, (await WhoAmIAsync(before)).Status);
+
+        var (status, rotated) = await auth.PostAsync("/api/signing-keys/rotate", new { }, await auth.AdminAccessTokenAsync());
+        Assert.Equal(HttpStatusCode.OK, status);
+        var nextKeyId = rotated.GetProperty("keyId").GetString();
+        Assert.True(rotated.GetProperty("activatesAt").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(5));
+
+        var jwks = await auth.Http.GetFromJsonAsync<JsonElement>("/.well-known/jwks.json");
+        var published = jwks.GetProperty("keys").EnumerateArray().Select(k => k.GetProperty("kid").GetString()).ToList();
+        var (after, _) = await auth.TokensAsync(user, Password);
+
+        Assert.Contains(nextKeyId, published);
+        Assert.Contains(new JsonWebToken(before).Kid, published);
+        Assert.Equal(new JsonWebToken(before).Kid, new JsonWebToken(after).Kid);
+        Assert.Equal(HttpStatusCode.OK, (await WhoAmIAsync(after)).Status);
+        Assert.Equal(HttpStatusCode.OK, (await auth.PostAsync("/api/token/verify", new { token = after })).Status);
+    }
+
+    [Fact]
+    public async Task The_JWKS_publishes_only_public_key_material()
+    {
+        var jwks = await auth.Http.GetFromJsonAsync<JsonElement>("/.well-known/jwks.json");
+
+        foreach (var key in jwks.GetProperty("keys").EnumerateArray())
+        {
+            Assert.Equal("EC", key.GetProperty("kty").GetString());
+            Assert.False(key.TryGetProperty("d", out _));
+        }
+    }
+
+    private async Task<(HttpStatusCode Status, JsonElement Body)> WhoAmIAsync(string? token)
+    {
+        using var api = fixture.AppHost.CreateHttpClient(ResourceNames.Api);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/whoami");
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        using var response = await api.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
+    }
+
+    private static string Sign(SecurityKey key, string keyId, DateTime expires) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+    {
+        Issuer = AccessTokenDefaults.Issuer,
+        Audience = AccessTokenDefaults.Audience,
+        IssuedAt = expires.AddMinutes(-5),
+        NotBefore = expires.AddMinutes(-5),
+        Expires = expires,
+        Claims = new Dictionary<string, object> { ["sub"] = Guid.NewGuid().ToString(), ["name"] = "crafted", ["role"] = "customer", ["customer_id"] = Guid.NewGuid().ToString() },
+        SigningCredentials = new SigningCredentials(key, AccessTokenDefaults.Algorithm) { Key = { KeyId = keyId } },
+    });
+
+    /// <summary>The private key the token service signs with, read from its database (tests only).</summary>
+    private async Task<(string KeyId, ECDsaSecurityKey Key)> CurrentSigningKeyAsync()
+    {
+        await using var db = new NpgsqlConnection(await fixture.AppHost.ConnectionStringAsync(ResourceNames.AccountsDatabase));
+        await db.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT key_id, private_key_pkcs8 FROM signing_keys WHERE activates_at <= now() ORDER BY activates_at DESC, key_id LIMIT 1", db);
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        var ecdsa = ECDsa.Create();
+        ecdsa.ImportPkcs8PrivateKey((byte[])reader[1], out _);
+        return (reader.GetString(0), new ECDsaSecurityKey(ecdsa) { KeyId = reader.GetString(0) });
+    }
+}

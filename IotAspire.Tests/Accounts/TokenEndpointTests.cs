@@ -1,0 +1,144 @@
+using System.Net;
+using IotAspire.Tests.Infrastructure;
+using Npgsql;
+
+namespace IotAspire.Tests.Accounts;
+
+/// <summary>The original system's token tests, ported, plus refresh rotation and expiry.</summary>
+[Collection(AppHostCollection.Name)]
+public sealed class TokenEndpointTests(AppHostFixture fixture)
+{
+    private const string Password = "User1@1234";
+    private readonly TokenServiceClient auth = new(fixture.AppHost);
+
+    [Theory]
+    [InlineData("/api/token")]
+    [InlineData("/api/token/")]
+    public async Task An_active_user_logs_in_and_gets_an_access_and_a_refresh_token(string path)
+    {
+        var user = await auth.CreateCustomerAsync(Guid.NewGuid(), Password);
+
+        var (status, body) = await auth.PostAsync(path, new { username = user.ToUpperInvariant(), password = Password });
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(3, body.GetProperty("access").GetString()!.Split('.').Length);
+        Assert.False(string.IsNullOrEmpty(body.GetProperty("refresh").GetString()));
+    }
+
+    [Fact]
+    public async Task Wrong_password_unknown_user_and_inactive_user_get_the_same_401()
+    {
+        var admin = await auth.AdminAccessTokenAsync();
+        var inactive = await auth.CreateCustomerAsync(Guid.NewGuid(), Password);
+        using var deactivate = new HttpRequestMessage(HttpMethod.Patch, $"/api/users/{inactive}")
+        {
+            Content = System.Net.Http.Json.JsonContent.Create(new { isActive = false }),
+        };
+        Assert.Equal(HttpStatusCode.OK, (await auth.SendAsync(deactivate, admin)).Status);
+        var active = await auth.CreateCustomerAsync(Guid.NewGuid(), Password);
+
+        var wrongPassword = await auth.SignInAsync(active, "Not-the-password-1");
+        var unknownUser = await auth.SignInAsync($"nobody-{Guid.NewGuid():N}", Password);
+        var inactiveUser = await auth.SignInAsync(inactive, Password);
+
+        Assert.All([wrongPassword, unknownUser, inactiveUser], answer => Assert.Equal(HttpStatusCode.Unauthorized, answer.Status));
+        Assert.Equal(wrongPassword.Body.ToString(), unknownUser.Body.ToString());
+        Assert.Equal(wrongPassword.Body.ToString(), inactiveUser.Body.ToString());
+    }
+
+    [Fact]
+    public async Task Verify_accepts_a_real_access_token_and_rejects_abc()
+    {
+        var (access, refresh) = await auth.TokensAsync(await auth.CreateCustomerAsync(Guid.NewGuid(), Password), Password);
+
+        Assert.Equal(HttpStatusCode.OK, (await auth.PostAsync("/api/token/verify/", new { token = access })).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await auth.PostAsync("/api/token/verify/", new { token = "abc" })).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await auth.PostAsync("/api/token/verify/", new { token = refresh })).Status);
+    }
+
+    [Fact]
+    public async Task Refresh_rotates_the_token_and_a_reused_token_revokes_its_family()
+    {
+        var (_, first) = await auth.TokensAsync(await auth.CreateCustomerAsync(Guid.NewGuid(), Password), Password);
+
+        var (status, rotated) = await auth.PostAsync("/api/token/refresh/", new { refresh = first });
+        Assert.Equal(HttpStatusCode.OK, status);
+        var second = rotated.GetProperty("refresh").GetString()!;
+        Assert.NotEqual(first, second);
+        Assert.Equal(HttpStatusCode.OK, (await auth.PostAsync("/api/token/verify", new { token = rotated.GetProperty("access").GetString() })).Status);
+
+        // The first token again: a replay. It fails, and so does the successor handed out for it.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await auth.PostAsync("/api/token/refresh", new { refresh = first })).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await auth.PostAsync("/api/token/refresh", new { refresh = second })).Status);
+    }
+
+    [Fact]
+    public async Task Deactivating_a_user_ends_its_refresh_tokens()
+    {
+        var user = await auth.CreateCustomerAsync(Guid.NewGuid(), Password);
+        var (_, refresh) = await auth.TokensAsync(user, Password);
+
+        using var deactivate = new HttpRequestMessage(HttpMethod.Patch, $"/api/users/{user}")
+        {
+            Content = System.Net.Http.Json.JsonContent.Create(new { isActive = false }),
+        };
+        Assert.Equal(HttpStatusCode.OK, (await auth.SendAsync(deactivate, await auth.AdminAccessTokenAsync())).Status);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await auth.PostAsync("/api/token/refresh", new { refresh })).Status);
+    }
+
+    [Fact]
+    public async Task An_expired_refresh_token_is_refused()
+    {
+        var user = await auth.CreateCustomerAsync(Guid.NewGuid(), Password);
+        var (_, refresh) = await auth.TokensAsync(user, Password);
+        await using (var db = new NpgsqlConnection(await fixture.AppHost.ConnectionStringAsync("accounts")))
+        {
+            await db.OpenAsync();
+            await using var expire = new NpgsqlCommand(
+                "UPDATE refresh_tokens SET expires_at = now() - interval '1 second' WHERE user_id = (SELECT id FROM users WHERE user_name = $1)", db)
+            {
+                Parameters = { new() { Value = user } },
+            };
+            Assert.Equal(1, await expire.ExecuteNonQueryAsync());
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await auth.PostAsync("/api/token/refresh", new { refresh })).Status);
+    }
+
+    [Fact]
+    public async Task After_five_failures_the_username_is_locked_even_for_the_right_password_and_for_unknown_users()
+    {
+        var user = await auth.CreateCustomerAsync(Guid.NewGuid(), Password);
+        var unknown = $"ghost-{Guid.NewGuid():N}";
+
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await auth.SignInAsync(user, "Wrong-password-1")).Status);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await auth.SignInAsync(unknown, "Wrong-password-1")).Status);
+        }
+
+        var locked = await auth.SignInAsync(user, Password);
+        var lockedUnknown = await auth.SignInAsync(unknown, Password);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, locked.Status);
+        Assert.Contains("Try again in", locked.Body.GetProperty("detail").GetString());
+        Assert.Equal(HttpStatusCode.TooManyRequests, lockedUnknown.Status);
+        using var response = await auth.Http.PostAsync("/api/token", System.Net.Http.Json.JsonContent.Create(new { username = user, password = Password }));
+        Assert.True(response.Headers.RetryAfter?.Delta > TimeSpan.FromMinutes(14));
+    }
+
+    [Fact]
+    public async Task A_malformed_body_gets_400_naming_the_problem()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/token")
+        {
+            Content = new StringContent("{\"username\": \"a\", \"pasword\": \"b\"}", System.Text.Encoding.UTF8, "application/json"),
+        };
+
+        var (status, body) = await auth.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.True(body.GetProperty("errors").TryGetProperty("pasword", out _), body.ToString());
+    }
+}
