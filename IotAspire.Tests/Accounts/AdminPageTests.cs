@@ -10,7 +10,7 @@ namespace IotAspire.Tests.Accounts;
 public sealed class AdminPageTests(AppHostFixture fixture)
 {
     [Fact]
-    public async Task An_administrator_signs_in_creates_a_customer_user_sees_it_listed_and_that_user_gets_a_token()
+    public async Task An_administrator_signs_in_creates_a_customer_user_that_can_sign_in_and_deactivates_it()
     {
         var baseUrl = fixture.AppHost.App.GetEndpoint(ResourceNames.Auth, "http").ToString().TrimEnd('/');
         var userName = $"page-{Guid.NewGuid():N}"[..20];
@@ -37,8 +37,12 @@ public sealed class AdminPageTests(AppHostFixture fixture)
         Assert.Contains(customerId.ToString(), await row.InnerTextAsync());
         Assert.Contains("Created user", await page.Locator("p.message").InnerTextAsync());
 
-        var (status, _) = await new TokenServiceClient(fixture.AppHost).SignInAsync(userName, "Page-User-Pw-1");
-        Assert.Equal(HttpStatusCode.OK, status);
+        var auth = new TokenServiceClient(fixture.AppHost);
+        Assert.Equal(HttpStatusCode.OK, (await auth.SignInAsync(userName, "Page-User-Pw-1")).Status);
+
+        await row.GetByRole(AriaRole.Button, new() { Name = "Deactivate" }).ClickAsync();
+        await page.Locator($"tr[data-username='{userName}'].inactive").WaitForAsync();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await auth.SignInAsync(userName, "Page-User-Pw-1")).Status);
     }
 
     [Fact]
