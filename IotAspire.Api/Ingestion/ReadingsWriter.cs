@@ -1,0 +1,106 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace IotAspire.Api.Ingestion;
+
+/// <summary>A reading ready to store: its customer already decided from the caller's rights.</summary>
+public sealed record ReadingToStore(Guid CustomerId, Guid DeviceId, DateTimeOffset RecordedAt, double Value);
+
+public abstract record IngestOutcome
+{
+    /// <summary>How the batch changed the table; a resent identical reading counts as unchanged.</summary>
+    public sealed record Stored(int Inserted, int Updated, int Unchanged) : IngestOutcome;
+
+    /// <summary>A device of the batch belongs to another customer: nothing was written.</summary>
+    public sealed record DeviceOwnedByAnotherCustomer(Guid DeviceId) : IngestOutcome;
+}
+
+/// <summary>
+/// Stores a batch of readings in one transaction with three set-based statements, whatever the batch
+/// size: register new devices (a device belongs to the first customer that sends it), refuse the batch
+/// if any device belongs to someone else, then upsert the readings keyed by (device, timestamp).
+/// </summary>
+public sealed class ReadingsWriter(NpgsqlDataSource dataSource)
+{
+    private const string RegisterDevices = """
+        INSERT INTO devices (id, customer_id, first_seen_at)
+        SELECT DISTINCT ON (device_id) device_id, customer_id, now()
+        FROM unnest(@device_ids, @customer_ids) AS batch(device_id, customer_id)
+        ORDER BY device_id
+        ON CONFLICT (id) DO NOTHING
+        """;
+
+    private const string FindForeignDevice = """
+        SELECT batch.device_id
+        FROM unnest(@device_ids, @customer_ids) AS batch(device_id, customer_id)
+        JOIN devices ON devices.id = batch.device_id AND devices.customer_id <> batch.customer_id
+        LIMIT 1
+        """;
+
+    // Within a batch the last reading of a (device, timestamp) wins: ON CONFLICT may touch a row once.
+    // An identical value is left alone (the WHERE), so a retried batch rewrites nothing.
+    private const string UpsertReadings = """
+        WITH batch AS (
+            SELECT DISTINCT ON (device_id, recorded_at) customer_id, device_id, recorded_at, reading
+            FROM unnest(@customer_ids, @device_ids, @recorded_at, @readings) WITH ORDINALITY
+                AS b(customer_id, device_id, recorded_at, reading, position)
+            ORDER BY device_id, recorded_at, position DESC
+        ), written AS (
+            INSERT INTO readings (customer_id, device_id, recorded_at, reading)
+            SELECT customer_id, device_id, recorded_at, reading FROM batch
+            ON CONFLICT (customer_id, device_id, recorded_at)
+                DO UPDATE SET reading = EXCLUDED.reading WHERE readings.reading IS DISTINCT FROM EXCLUDED.reading
+            RETURNING (xmax = 0) AS inserted
+        )
+        SELECT count(*) FILTER (WHERE inserted)::int, count(*) FILTER (WHERE NOT inserted)::int FROM written
+        """;
+
+    public async Task<IngestOutcome> WriteAsync(IReadOnlyList<ReadingToStore> readings, CancellationToken ct)
+    {
+        var customerIds = readings.Select(r => r.CustomerId).ToArray();
+        var deviceIds = readings.Select(r => r.DeviceId).ToArray();
+
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+
+        await using (var register = new NpgsqlCommand(RegisterDevices, connection, transaction))
+        {
+            AddDevices(register, deviceIds, customerIds);
+            await register.ExecuteNonQueryAsync(ct);
+        }
+
+        await using (var foreign = new NpgsqlCommand(FindForeignDevice, connection, transaction))
+        {
+            AddDevices(foreign, deviceIds, customerIds);
+            if (await foreign.ExecuteScalarAsync(ct) is Guid taken)
+            {
+                return new IngestOutcome.DeviceOwnedByAnotherCustomer(taken);   // disposing rolls back
+            }
+        }
+
+        await using var upsert = new NpgsqlCommand(UpsertReadings, connection, transaction);
+        upsert.Parameters.Add(new("customer_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = customerIds });
+        upsert.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds });
+        upsert.Parameters.Add(new("recorded_at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz)
+        {
+            Value = readings.Select(r => r.RecordedAt.ToUniversalTime()).ToArray(),
+        });
+        upsert.Parameters.Add(new("readings", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = readings.Select(r => r.Value).ToArray() });
+
+        int inserted, updated;
+        await using (var reader = await upsert.ExecuteReaderAsync(ct))
+        {
+            await reader.ReadAsync(ct);
+            (inserted, updated) = (reader.GetInt32(0), reader.GetInt32(1));
+        }
+
+        await transaction.CommitAsync(ct);
+        return new IngestOutcome.Stored(inserted, updated, readings.Count - inserted - updated);
+    }
+
+    private static void AddDevices(NpgsqlCommand command, Guid[] deviceIds, Guid[] customerIds)
+    {
+        command.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds });
+        command.Parameters.Add(new("customer_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = customerIds });
+    }
+}
