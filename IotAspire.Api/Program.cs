@@ -1,4 +1,5 @@
 using IotAspire.Api.Data;
+using IotAspire.Api.GraphQLHttp;
 using IotAspire.Api.Security;
 using IotAspire.Shared;
 
@@ -7,6 +8,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddReadingsDatabase(ResourceNames.ReadingsDatabase);
 builder.AddTokenValidation(ResourceNames.Auth);
+builder.AddReadingsGraphQL();
 
 var app = builder.Build();
 
@@ -15,6 +17,7 @@ app.UseAuthorization();
 
 app.MapDefaultEndpoints();
 app.MapCallerEndpoints();
-app.MapGet("/", () => Results.Text("IotAspire API. GraphQL arrives at /graphql."));
+app.MapGraphQLEndpoint("/graphql");
+app.MapGet("/", () => Results.Redirect("/graphql"));
 
 app.Run();

@@ -1,0 +1,38 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace IotAspire.Api.Aggregation;
+
+[GraphQL.Name("Device")]
+public sealed record DeviceSummary(Guid Id, Guid CustomerId, DateTimeOffset? FirstReadingAt, DateTimeOffset? LastReadingAt, int ReadingCount);
+
+/// <summary>The devices of one customer (or all, for administrators) with the span and count of their readings.</summary>
+public sealed class DevicesReader(NpgsqlDataSource dataSource)
+{
+    private const string Devices = """
+        SELECT devices.id, devices.customer_id, min(readings.recorded_at), max(readings.recorded_at), count(readings.recorded_at)::int
+        FROM devices
+        LEFT JOIN readings ON readings.customer_id = devices.customer_id AND readings.device_id = devices.id
+        WHERE @customer_id::uuid IS NULL OR devices.customer_id = @customer_id
+        GROUP BY devices.customer_id, devices.id
+        ORDER BY devices.customer_id, devices.id
+        """;
+
+    public async Task<IReadOnlyList<DeviceSummary>> ReadAsync(Guid? customerId, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand(Devices);
+        command.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId is { } id ? id : DBNull.Value });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var devices = new List<DeviceSummary>();
+        while (await reader.ReadAsync(ct))
+        {
+            devices.Add(new DeviceSummary(
+                reader.GetGuid(0), reader.GetGuid(1),
+                reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2),
+                reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3),
+                reader.GetInt32(4)));
+        }
+
+        return devices;
+    }
+}

@@ -1,0 +1,26 @@
+using System.ComponentModel;
+using GraphQL;
+using IotAspire.Api.Aggregation;
+using IotAspire.Api.Security;
+
+namespace IotAspire.Api.Schema;
+
+/// <summary>The read side of the API; every field is scoped to the caller's customer.</summary>
+public sealed class Query
+{
+    [Description("Mean reading per device in time buckets of aggregationSizeMinutes over [from, to). Defaults: to = now, from = to - 30 days. Buckets are aligned to the Unix epoch in UTC, labelled by their start; empty buckets are left out.")]
+    public static Task<IReadOnlyList<DeviceAggregate>> DeviceAggregates(
+        IResolveFieldContext context,
+        [FromServices] DeviceAggregatesQuery query,
+        DateTimeOffset? from = null,
+        DateTimeOffset? to = null,
+        int? aggregationSizeMinutes = 5,
+        Guid[]? deviceIds = null,
+        [Description("Administrators: only this customer. Customers may name only their own.")] Guid? customerId = null)
+        => query.RunAsync(Caller.From(context.User!), from, to, aggregationSizeMinutes ?? 5, deviceIds, customerId, context.CancellationToken);
+
+    [Description("The devices that have sent readings, with the span and count of their readings.")]
+    public static Task<IReadOnlyList<DeviceSummary>> Devices(
+        IResolveFieldContext context, [FromServices] DevicesReader reader, Guid? customerId = null)
+        => reader.ReadAsync(CustomerScope.For(Caller.From(context.User!), customerId), context.CancellationToken);
+}
