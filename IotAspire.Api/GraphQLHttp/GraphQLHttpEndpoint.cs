@@ -16,10 +16,12 @@ public static class GraphQLHttpEndpoint
     private const string GraphQLResponseJson = "application/graphql-response+json";
     private const string Json = "application/json";
 
-    public static IEndpointRouteBuilder MapGraphQLEndpoint(this IEndpointRouteBuilder app, string path)
+    public static WebApplication MapGraphQLEndpoint(this WebApplication app, string path)
     {
+        app.UseGraphQLIdeFiles(path);
+
         // Building the schema now makes a schema error fail the start, not the first request.
-        var schema = app.ServiceProvider.GetRequiredService<ISchema>();
+        var schema = app.Services.GetRequiredService<ISchema>();
         // An IDE's introspection query is wide (~180 000 at full weight) but cheap on a schema this small:
         // it counts at 5% towards the complexity limit, while the depth limit still bounds its nesting.
         schema.WithIntrospectionComplexityImpact(GraphQLServiceExtensions.IntrospectionImpact);
@@ -57,6 +59,12 @@ public static class GraphQLHttpEndpoint
 
     private static async Task HandleGetAsync(HttpContext http, IGraphQLTextSerializer serializer)
     {
+        if (GraphQLIde.IsWanted(http.Request))
+        {
+            await GraphQLIde.ServeAsync(http);
+            return;
+        }
+
         var query = http.Request.Query;
         if (string.IsNullOrEmpty(query["query"]))
         {
