@@ -153,6 +153,28 @@ public sealed class GraphQLRulesTests(AppHostFixture fixture)
     }
 
     [Fact]
+    public async Task A_cached_document_still_needs_a_token()
+    {
+        const string query = "query CachedThenAnonymous { devices { id } }";
+        await graphQL.DataAsync(query, null, await auth.AdminAccessTokenAsync());
+
+        var (status, body) = await graphQL.PostAsync(query, null, token: null);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, status);
+        Assert.Equal("UNAUTHENTICATED", GraphQLClient.SingleError(body).Code);
+    }
+
+    [Fact]
+    public async Task A_flood_of_aliases_is_refused_by_the_complexity_limit()
+    {
+        var aliases = string.Join(" ", Enumerable.Range(0, 3_000).Select(i => $"a{i}: devices {{ id customerId }}"));
+
+        var (_, body) = await graphQL.PostAsync("{ " + aliases + " }", null, await auth.AdminAccessTokenAsync());
+
+        Assert.Equal("COMPLEXITY", GraphQLClient.SingleError(body).Code);
+    }
+
+    [Fact]
     public async Task Queries_work_over_get_and_a_mutation_over_get_is_405()
     {
         var admin = await auth.AdminAccessTokenAsync();
