@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using IotAspire.Shared;
@@ -17,17 +16,8 @@ public sealed class TokenServiceClient(RunningAppHost appHost)
         return await SendAsync(request, bearer);
     }
 
-    public async Task<(HttpStatusCode Status, JsonElement Body)> SendAsync(HttpRequestMessage request, string? bearer = null)
-    {
-        if (bearer is not null)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
-        }
-
-        using var response = await Http.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
-    }
+    public Task<(HttpStatusCode Status, JsonElement Body)> SendAsync(HttpRequestMessage request, string? bearer = null) =>
+        Http.SendAsync(request, bearer);
 
     public Task<(HttpStatusCode Status, JsonElement Body)> SignInAsync(string userName, string password) =>
         PostAsync("/api/token/", new { username = userName, password });
