@@ -19,12 +19,15 @@ var auth = builder.AddProject<Projects.IotAspire_Auth>(ResourceNames.Auth)
     .WithEnvironment("Bootstrap__AdminUsername", adminUsername)       // the first administrator
     .WithEnvironment("Bootstrap__AdminPassword", adminPassword);
 
+var grafanaDbPassword = builder.AddParameter("grafana-db-password", new GenerateParameterDefault { MinLength = 22, Special = false }, secret: true, persist: true);
+
 builder.AddProject<Projects.IotAspire_Api>(ResourceNames.Api)
     .WithFixedHttpPort(builder.GetPort("Api"))
     .WithHttpHealthCheck("/health")
     .WithReference(readingsDb).WaitFor(readingsDb)
-    .WithReference(auth).WaitFor(auth);
+    .WithReference(auth).WaitFor(auth)
+    .WithEnvironment("Grafana__ReaderPassword", grafanaDbPassword);   // Grafana's read-only login
 
-builder.AddIotGrafana(ResourceNames.Grafana, postgres, readingsDb, builder.GetPort("Grafana"));   // only where containers run
+builder.AddIotGrafana(ResourceNames.Grafana, postgres, readingsDb, grafanaDbPassword, builder.GetPort("Grafana"));   // only where containers run
 
 builder.Build().Run();

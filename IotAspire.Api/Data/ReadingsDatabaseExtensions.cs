@@ -1,4 +1,5 @@
 using IotAspire.Api.Aggregation;
+using IotAspire.Api.Grafana;
 using IotAspire.Api.Ingestion;
 using IotAspire.Shared.Data;
 
@@ -17,6 +18,9 @@ public static class ReadingsDatabaseExtensions
         builder.AddNpgsqlDataSource(connectionName);
         builder.Services.AddSingleton<ReadingsWriter>();
         builder.Services.AddSingleton<DeviceAggregatesReader>();
+        // After the migration (hosted services start in order): Grafana's read-only login.
+        builder.Services.Configure<GrafanaReaderOptions>(builder.Configuration.GetSection("Grafana"));
+        builder.Services.AddHostedService<GrafanaReaderRole>();
         return builder;
     }
 }

@@ -10,12 +10,14 @@ public static class GrafanaExtensions
     private const string Tag = "11.6.0";
 
     /// <summary>
-    /// Adds Grafana, provisioned read-only from the repository's <c>grafana/</c> folder, where containers
-    /// run. Grafana ships no binary we could run locally, so without containers it is left out and the
-    /// AppHost says so.
+    /// Adds Grafana, provisioned read-only from the repository's <c>grafana/</c> folder (data source and
+    /// dashboards), where containers run. The data source reaches PostgreSQL over the container network as
+    /// the read-only <c>grafana_reader</c> role; its address and password come in by environment variable.
+    /// Grafana ships no binary we could run locally, so without containers it is left out and the AppHost
+    /// says so.
     /// </summary>
     public static void AddIotGrafana(this IDistributedApplicationBuilder builder, string name, IotPostgres postgres,
-        IResourceBuilder<IResourceWithConnectionString> readingsDatabase, int port)
+        IResourceBuilder<IResourceWithConnectionString> readingsDatabase, IResourceBuilder<ParameterResource> readerPassword, int port)
     {
         if (!postgres.Plan.UsesContainers)
         {
@@ -25,12 +27,20 @@ public static class GrafanaExtensions
             return;
         }
 
+        var adminPassword = builder.AddParameter("grafana-admin-password", new GenerateParameterDefault { MinLength = 16, Special = false }, secret: true, persist: true);
         var grafanaFolder = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", "grafana"));
         builder.AddContainer(name, Image, Tag)
             .WithBindMount(Path.Combine(grafanaFolder, "provisioning"), "/etc/grafana/provisioning", isReadOnly: true)
             .WithBindMount(Path.Combine(grafanaFolder, "dashboards"), "/var/lib/grafana/dashboards", isReadOnly: true)
             .WithHttpEndpoint(port: port, targetPort: 3000)
+            // Containers reach each other by resource name on Aspire's container network.
+            .WithEnvironment("READINGS_DB_ADDRESS", $"{postgres.Server.Resource.Name}:5432")
+            .WithEnvironment("READINGS_DB_PASSWORD", readerPassword)
+            .WithEnvironment("GF_SECURITY_ADMIN_PASSWORD", adminPassword)
             .WithEnvironment("GF_AUTH_ANONYMOUS_ENABLED", "false")
+            .WithEnvironment("GF_ANALYTICS_REPORTING_ENABLED", "false")
+            .WithEnvironment("GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH", "/var/lib/grafana/dashboards/iot-readings.json")
+            .WithHttpHealthCheck("/api/health")
             .WaitFor(readingsDatabase);
     }
 }

@@ -17,6 +17,9 @@ public sealed class RunningAppHost : IAsyncDisposable
     public const string AdminUserName = "admin";
     public const string AdminPassword = "Test-Root-Pw-42";
 
+    /// <summary>The AppHost's <c>grafana-db-password</c> parameter in tests: the grafana_reader role's password.</summary>
+    public const string GrafanaReaderPassword = "Test-Grafana-Reader-7";
+
     private RunningAppHost(DistributedApplication app, string dataDirectory)
     {
         App = app;
@@ -32,7 +35,8 @@ public sealed class RunningAppHost : IAsyncDisposable
     {
         using var timeout = new CancellationTokenSource(StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.IotAspire_AppHost>(
-            ["Postgres:Mode=local", $"Postgres:DataDirectory={dataDirectory}", $"Parameters:admin-password={AdminPassword}"],
+            ["Postgres:Mode=local", $"Postgres:DataDirectory={dataDirectory}", $"Parameters:admin-password={AdminPassword}",
+             $"Parameters:grafana-db-password={GrafanaReaderPassword}"],
             timeout.Token);
 
         // Warnings and errors of the AppHost and of every resource (services, PostgreSQL) reach the test

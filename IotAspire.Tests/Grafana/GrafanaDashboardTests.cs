@@ -1,0 +1,137 @@
+using System.Text.Json;
+using IotAspire.Api.Aggregation;
+using IotAspire.Api.Ingestion;
+using IotAspire.Shared;
+using IotAspire.Tests.Infrastructure;
+using Npgsql;
+
+namespace IotAspire.Tests.Grafana;
+
+/// <summary>The provisioned dashboards, run as Grafana would run them: as the read-only role, macros expanded.</summary>
+[Collection(AppHostCollection.Name)]
+public sealed class GrafanaDashboardTests(AppHostFixture fixture)
+{
+    private const string DataSourceUid = "iotaspire-readings";
+    private static readonly string DashboardFolder = Path.Combine(AppContext.BaseDirectory, "grafana", "dashboards");
+
+    public static TheoryData<string> Dashboards() => [.. Directory.GetFiles(DashboardFolder, "*.json").Select(file => Path.GetFileName(file))];
+
+    [Theory]
+    [MemberData(nameof(Dashboards))]
+    public void Every_panel_and_variable_uses_the_provisioned_data_source(string file)
+    {
+        var dashboard = JsonDocument.Parse(File.ReadAllText(Path.Combine(DashboardFolder, file))).RootElement;
+
+        var targets = dashboard.GetProperty("panels").EnumerateArray().SelectMany(p => p.GetProperty("targets").EnumerateArray()).ToList();
+        var queryVariables = QueryVariables(dashboard).ToList();
+
+        Assert.NotEmpty(targets);
+        Assert.All(targets.Concat(queryVariables), element =>
+            Assert.Equal(DataSourceUid, element.GetProperty("datasource").GetProperty("uid").GetString()));
+    }
+
+    [Fact]
+    public async Task Every_query_runs_as_the_read_only_role_and_the_time_series_equals_the_API_aggregates()
+    {
+        // A customer of its own with the sample readings (fresh ids, same values and times).
+        var (customer, deviceA, deviceB) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        var start = new DateTimeOffset(2022, 1, 21, 10, 0, 0, TimeSpan.Zero);
+        var seed = SeedReading.Load("customer1_readings.json");
+        var devices = seed.Select(r => r.DeviceId).Distinct().ToList();
+        var readings = seed.Select(r => new ReadingToStore(customer, r.DeviceId == devices[0] ? deviceA : deviceB, r.RecordedAt, r.Reading)).ToList();
+        var readingsConnection = await fixture.AppHost.ConnectionStringAsync(ResourceNames.ReadingsDatabase);
+        await using (var owner = NpgsqlDataSource.Create(readingsConnection))
+        {
+            Assert.IsType<IngestOutcome.Stored>(await new ReadingsWriter(owner).WriteAsync(readings, default));
+        }
+
+        await using var reader = NpgsqlDataSource.Create(AsGrafanaReader(readingsConnection));
+        var dashboard = JsonDocument.Parse(File.ReadAllText(Path.Combine(DashboardFolder, "iot-readings.json"))).RootElement;
+        var (from, to) = (start, start.AddHours(2).AddSeconds(-1));   // Grafana's range is inclusive; the API's is not
+        var multi = new Dictionary<string, IReadOnlyList<string>>
+        {
+            ["customer"] = [customer.ToString()],
+            ["device"] = [deviceA.ToString(), deviceB.ToString()],
+        };
+        var single = new Dictionary<string, string> { ["bucket"] = "5m" };
+
+        // Variables: the customer list holds ours, the device list (for our customer) holds our two devices.
+        foreach (var variable in QueryVariables(dashboard))
+        {
+            var values = await QueryAsync(reader, GrafanaMacros.Expand(variable.GetProperty("query").GetString()!, from, to, multi, single));
+            var expected = variable.GetProperty("name").GetString() == "customer" ? [customer.ToString()] : multi["device"];
+            Assert.Superset(expected.ToHashSet(), values.Select(row => (string)row[0]).ToHashSet());
+        }
+
+        // Panels: each runs, and returns rows for our data.
+        foreach (var panel in dashboard.GetProperty("panels").EnumerateArray())
+        {
+            var sql = GrafanaMacros.Expand(panel.GetProperty("targets")[0].GetProperty("rawSql").GetString()!, from, to, multi, single);
+            Assert.NotEmpty(await QueryAsync(reader, sql));
+        }
+
+        var timeSeries = dashboard.GetProperty("panels").EnumerateArray().First(p => p.GetProperty("title").GetString() == "Mean reading per device");
+        var rows = await QueryAsync(reader, GrafanaMacros.Expand(timeSeries.GetProperty("targets")[0].GetProperty("rawSql").GetString()!, from, to, multi, single));
+        var grafana = rows.ToDictionary(
+            row => (Guid.Parse((string)row[1]), DateTimeOffset.FromUnixTimeSeconds((long)Convert.ToDouble(row[0]))),
+            row => Convert.ToDouble(row[2]));
+
+        await using var owner2 = NpgsqlDataSource.Create(readingsConnection);
+        var api = await new DeviceAggregatesReader(owner2).ReadAsync(new AggregateRequest(customer, null, start, start.AddHours(2), 5), default);
+        var apiMeans = api.SelectMany(a => a.AggregatedValues.Select(v => ((a.DeviceId, v.From), v.Value!.Value))).ToDictionary();
+        Assert.Equal(apiMeans.Keys.Order(), grafana.Keys.Order());
+        Assert.All(apiMeans, e => Assert.Equal(e.Value, grafana[e.Key], precision: 12));
+    }
+
+    [Theory]
+    [InlineData("INSERT INTO devices (id, customer_id, first_seen_at) VALUES (gen_random_uuid(), gen_random_uuid(), now())")]
+    [InlineData("UPDATE readings SET reading = 0")]
+    [InlineData("DELETE FROM readings")]
+    [InlineData("CREATE TABLE intruder (id int)")]
+    [InlineData("SELECT * FROM \"__EFMigrationsHistory\"")]
+    public async Task The_read_only_role_cannot_write_or_read_beyond_the_readings_tables(string sql)
+    {
+        var readingsConnection = await fixture.AppHost.ConnectionStringAsync(ResourceNames.ReadingsDatabase);
+        await using var reader = NpgsqlDataSource.Create(AsGrafanaReader(readingsConnection));
+
+        var error = await Assert.ThrowsAsync<PostgresException>(() => QueryAsync(reader, sql));
+
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, error.SqlState);
+    }
+
+    [Fact]
+    public async Task The_read_only_role_cannot_reach_the_accounts_database()
+    {
+        var accounts = await fixture.AppHost.ConnectionStringAsync(ResourceNames.AccountsDatabase);
+        await using var reader = NpgsqlDataSource.Create(AsGrafanaReader(accounts));
+
+        var error = await Assert.ThrowsAsync<PostgresException>(() => QueryAsync(reader, "SELECT 1"));
+
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, error.SqlState);
+    }
+
+    private static IEnumerable<JsonElement> QueryVariables(JsonElement dashboard) =>
+        dashboard.GetProperty("templating").GetProperty("list").EnumerateArray().Where(v => v.GetProperty("type").GetString() == "query");
+
+    private static string AsGrafanaReader(string connectionString) => new NpgsqlConnectionStringBuilder(connectionString)
+    {
+        Username = "grafana_reader",
+        Password = RunningAppHost.GrafanaReaderPassword,
+        Pooling = false,
+    }.ConnectionString;
+
+    private static async Task<List<object[]>> QueryAsync(NpgsqlDataSource dataSource, string sql)
+    {
+        await using var command = dataSource.CreateCommand(sql);
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<object[]>();
+        while (await reader.ReadAsync())
+        {
+            var row = new object[reader.FieldCount];
+            reader.GetValues(row);
+            rows.Add(row);
+        }
+
+        return rows;
+    }
+}
