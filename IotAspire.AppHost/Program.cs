@@ -21,7 +21,7 @@ var auth = builder.AddProject<Projects.IotAspire_Auth>(ResourceNames.Auth)
 
 var grafanaDbPassword = builder.AddParameter("grafana-db-password", new GenerateParameterDefault { MinLength = 22, Special = false }, secret: true, persist: true);
 
-builder.AddProject<Projects.IotAspire_Api>(ResourceNames.Api)
+var api = builder.AddProject<Projects.IotAspire_Api>(ResourceNames.Api)
     .WithFixedHttpPort(builder.GetPort("Api"))
     .WithHttpHealthCheck("/health")
     .WithReference(readingsDb).WaitFor(readingsDb)
@@ -29,5 +29,7 @@ builder.AddProject<Projects.IotAspire_Api>(ResourceNames.Api)
     .WithEnvironment("Grafana__ReaderPassword", grafanaDbPassword);   // Grafana's read-only login
 
 builder.AddIotGrafana(ResourceNames.Grafana, postgres, readingsDb, grafanaDbPassword, builder.GetPort("Grafana"));   // only where containers run
+
+builder.AddDeviceSimulator(ResourceNames.Simulator, api, auth, adminUsername, adminPassword);   // Simulator:Enabled
 
 builder.Build().Run();

@@ -12,4 +12,5 @@ public static class ResourceNames
     public const string Auth = "auth";
     public const string Api = "api";
     public const string Grafana = "grafana";
+    public const string Simulator = "simulator";
 }

@@ -36,7 +36,8 @@ public sealed class RunningAppHost : IAsyncDisposable
         using var timeout = new CancellationTokenSource(StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.IotAspire_AppHost>(
             ["Postgres:Mode=local", $"Postgres:DataDirectory={dataDirectory}", $"Parameters:admin-password={AdminPassword}",
-             $"Parameters:grafana-db-password={GrafanaReaderPassword}"],
+             $"Parameters:grafana-db-password={GrafanaReaderPassword}",
+             "Simulator:Enabled=false"],   // tests write their own data; the simulator test runs it on its own
             timeout.Token);
 
         // Warnings and errors of the AppHost and of every resource (services, PostgreSQL) reach the test

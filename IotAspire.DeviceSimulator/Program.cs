@@ -1,0 +1,12 @@
+using IotAspire.DeviceSimulator;
+using Microsoft.Extensions.Options;
+
+var builder = Host.CreateApplicationBuilder(args);
+
+builder.AddServiceDefaults();
+builder.Services.Configure<SimulatorOptions>(builder.Configuration.GetSection("Simulator"));
+builder.Services.AddHttpClient("auth", (services, http) => http.BaseAddress = new(services.GetRequiredService<IOptions<SimulatorOptions>>().Value.AuthUrl));
+builder.Services.AddHttpClient("api", (services, http) => http.BaseAddress = new(services.GetRequiredService<IOptions<SimulatorOptions>>().Value.ApiUrl));
+builder.Services.AddHostedService<SimulatorService>();
+
+builder.Build().Run();

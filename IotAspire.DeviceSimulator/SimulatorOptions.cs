@@ -1,0 +1,22 @@
+namespace IotAspire.DeviceSimulator;
+
+/// <summary>Configured under <c>Simulator</c>; the AppHost points the URLs at its services.</summary>
+public sealed class SimulatorOptions
+{
+    public string AuthUrl { get; set; } = "http://localhost:8001";
+    public string ApiUrl { get; set; } = "http://localhost:8000";
+    public string Username { get; set; } = "demo-customer";
+    public string Password { get; set; } = "Demo-Customer-Pw-1";
+    public Guid CustomerId { get; set; } = Guid.Parse("5f0c3a1e-7d2b-4e8a-9c61-2b7f4d9e8a10");
+
+    /// <summary>Used once, to create the demo customer through user management when it does not exist.</summary>
+    public string AdminUsername { get; set; } = "admin";
+    public string? AdminPassword { get; set; }
+
+    public int Devices { get; set; } = 5;
+    public double ReadingsPerSecond { get; set; } = 5;
+    public TimeSpan BatchInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Stop after this long (tests); run until stopped when null.</summary>
+    public TimeSpan? Duration { get; set; }
+}
