@@ -54,7 +54,7 @@ public sealed class DeviceSimulation(HttpClient auth, HttpClient api, SimulatorO
                 sent += batch.Count;
                 return;
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or SimulatorException && !ct.IsCancellationRequested)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or SimulatorException { Retryable: true } && !ct.IsCancellationRequested)
             {
                 errors++;
                 var wait = Backoff[Math.Min(attempt, Backoff.Length - 1)];
@@ -108,7 +108,9 @@ public sealed class DeviceSimulation(HttpClient auth, HttpClient api, SimulatorO
         using var created = await auth.SendAsync(create, ct);
         if (created.StatusCode is not (HttpStatusCode.Created or HttpStatusCode.Conflict))
         {
-            throw new SimulatorException($"creating '{options.Username}' answered {(int)created.StatusCode}");
+            // A refused user (a weak password, say) is a configuration error: retrying cannot help.
+            throw new SimulatorException($"creating '{options.Username}' answered {(int)created.StatusCode}: "
+                + await created.Content.ReadAsStringAsync(ct), retryable: false);
         }
 
         logger.LogInformation("Created the demo customer '{User}' ({CustomerId})", options.Username, options.CustomerId);
@@ -129,4 +131,7 @@ public sealed class DeviceSimulation(HttpClient auth, HttpClient api, SimulatorO
     }
 }
 
-public sealed class SimulatorException(string message) : Exception(message);
+public sealed class SimulatorException(string message, bool retryable = true) : Exception(message)
+{
+    public bool Retryable { get; } = retryable;
+}

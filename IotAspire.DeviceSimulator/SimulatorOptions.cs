@@ -6,7 +6,7 @@ public sealed class SimulatorOptions
     public string AuthUrl { get; set; } = "http://localhost:8001";
     public string ApiUrl { get; set; } = "http://localhost:8000";
     public string Username { get; set; } = "demo-customer";
-    public string Password { get; set; } = "Demo-Customer-Pw-1";
+    public string Password { get; set; } = "Fleet-Readings-Pw-7";
     public Guid CustomerId { get; set; } = Guid.Parse("5f0c3a1e-7d2b-4e8a-9c61-2b7f4d9e8a10");
 
     /// <summary>Used once, to create the demo customer through user management when it does not exist.</summary>

@@ -35,6 +35,11 @@ public sealed class SimulatorService(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
+        catch (SimulatorException e)
+        {
+            logger.LogError("The simulator stops: {Reason}", e.Message);
+            Environment.ExitCode = 1;
+        }
 
         lifetime.StopApplication();
     }
