@@ -32,6 +32,8 @@ public sealed class ReadingsDbContext(DbContextOptions<ReadingsDbContext> option
             reading.Property(r => r.DeviceId).HasColumnName("device_id");
             reading.Property(r => r.RecordedAt).HasColumnName("recorded_at");
             reading.Property(r => r.Value).HasColumnName("reading");
+            // When the API stored (or last changed) the reading: what "readings ingested per minute" counts.
+            reading.Property(r => r.IngestedAt).HasColumnName("ingested_at").HasDefaultValueSql("now()");
             // No foreign key to devices: it would need a second index on this, the largest table, and
             // ingestion already registers each device (and checks its owner) in the same transaction.
         });
@@ -52,4 +54,5 @@ public sealed class Reading
     public Guid DeviceId { get; set; }
     public DateTimeOffset RecordedAt { get; set; }
     public double Value { get; set; }
+    public DateTimeOffset IngestedAt { get; set; }
 }

@@ -49,7 +49,8 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource)
             INSERT INTO readings (customer_id, device_id, recorded_at, reading)
             SELECT customer_id, device_id, recorded_at, reading FROM batch
             ON CONFLICT (customer_id, device_id, recorded_at)
-                DO UPDATE SET reading = EXCLUDED.reading WHERE readings.reading IS DISTINCT FROM EXCLUDED.reading
+                DO UPDATE SET reading = EXCLUDED.reading, ingested_at = now()
+                WHERE readings.reading IS DISTINCT FROM EXCLUDED.reading
             RETURNING (xmax = 0) AS inserted
         )
         SELECT count(*) FILTER (WHERE inserted)::int, count(*) FILTER (WHERE NOT inserted)::int FROM written

@@ -63,11 +63,12 @@ public sealed class GrafanaDashboardTests(AppHostFixture fixture)
             Assert.Superset(expected.ToHashSet(), values.Select(row => (string)row[0]).ToHashSet());
         }
 
-        // Panels: each runs, and returns rows for our data.
+        // Panels: each runs, and returns rows for our data. Ingestion happened just now, reading times in 2022.
         foreach (var panel in dashboard.GetProperty("panels").EnumerateArray())
         {
-            var sql = GrafanaMacros.Expand(panel.GetProperty("targets")[0].GetProperty("rawSql").GetString()!, from, to, multi, single);
-            Assert.NotEmpty(await QueryAsync(reader, sql));
+            var rawSql = panel.GetProperty("targets")[0].GetProperty("rawSql").GetString()!;
+            var (panelFrom, panelTo) = rawSql.Contains("ingested_at") ? (DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddHours(1)) : (from, to);
+            Assert.NotEmpty(await QueryAsync(reader, GrafanaMacros.Expand(rawSql, panelFrom, panelTo, multi, single)));
         }
 
         var timeSeries = dashboard.GetProperty("panels").EnumerateArray().First(p => p.GetProperty("title").GetString() == "Mean reading per device");

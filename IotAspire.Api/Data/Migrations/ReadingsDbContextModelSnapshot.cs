@@ -57,6 +57,12 @@ namespace IotAspire.Api.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("recorded_at");
 
+                    b.Property<DateTimeOffset>("IngestedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("ingested_at")
+                        .HasDefaultValueSql("now()");
+
                     b.Property<double>("Value")
                         .HasColumnType("double precision")
                         .HasColumnName("reading");
