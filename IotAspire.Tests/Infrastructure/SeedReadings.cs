@@ -27,4 +27,13 @@ public sealed record SeedReading(
             .GroupBy(r => (r.DeviceId, Bucket: DateTimeOffset.FromUnixTimeSeconds(
                 r.RecordedAt.ToUnixTimeSeconds() / (bucketMinutes * 60) * (bucketMinutes * 60))))
             .ToDictionary(g => (g.Key.DeviceId, g.Key.Bucket), g => g.Average(r => r.Reading));
+
+    /// <summary>The same buckets with the same means (to 12 digits), whichever side computed them.</summary>
+    public static void AssertSameMeans(
+        IReadOnlyDictionary<(Guid Device, DateTimeOffset Bucket), double> expected,
+        IReadOnlyDictionary<(Guid Device, DateTimeOffset Bucket), double> actual)
+    {
+        Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
+        Assert.All(expected, e => Assert.Equal(e.Value, actual[e.Key], precision: 12));
+    }
 }
