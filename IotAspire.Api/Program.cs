@@ -1,23 +1,13 @@
-using IotAspire.Api.Data;
-using IotAspire.Api.GraphQLHttp;
-using IotAspire.Api.Security;
-using IotAspire.Shared;
+using IotAspire.Api;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddReadingsDatabase(ResourceNames.ReadingsDatabase);
-builder.AddTokenValidation(ResourceNames.Auth);
-builder.AddReadingsGraphQL();
+builder.AddReadingsApi();
 
 var app = builder.Build();
 
-app.UseAuthentication();
-app.UseAuthorization();
-
 app.MapDefaultEndpoints();
-app.MapCallerEndpoints();
-app.MapGraphQLEndpoint("/graphql");
-app.MapGet("/", () => Results.Redirect("/graphql"));
+app.MapReadingsApi();
 
 app.Run();

@@ -1,11 +1,10 @@
+using IotAspire;
 using IotAspire.AppHost;
 using IotAspire.AppHost.Grafana;
-using IotAspire.AppHost.Postgres;
-using IotAspire.Shared;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
-var postgres = builder.AddIotPostgres(ResourceNames.Postgres);        // container, or local binaries
+var postgres = builder.AddPostgresWithLocalFallback(ResourceNames.Postgres);   // container, or local binaries
 var readingsDb = postgres.AddDatabase(ResourceNames.ReadingsDatabase);
 var accountsDb = postgres.AddDatabase(ResourceNames.AccountsDatabase);
 

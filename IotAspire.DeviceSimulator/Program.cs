@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 var builder = Host.CreateApplicationBuilder(args);
 
 builder.AddServiceDefaults();
-builder.Services.Configure<SimulatorOptions>(builder.Configuration.GetSection("Simulator"));
+builder.AddValidatedOptions<SimulatorOptions>(SimulatorOptions.Section);
 builder.Services.AddHttpClient("auth", (services, http) => http.BaseAddress = new(services.GetRequiredService<IOptions<SimulatorOptions>>().Value.AuthUrl));
 builder.Services.AddHttpClient("api", (services, http) => http.BaseAddress = new(services.GetRequiredService<IOptions<SimulatorOptions>>().Value.ApiUrl));
 builder.Services.AddHostedService<SimulatorService>();

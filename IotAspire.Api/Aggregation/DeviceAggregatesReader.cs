@@ -1,17 +1,9 @@
+using System.Globalization;
+using System.Text;
 using Npgsql;
 using NpgsqlTypes;
 
 namespace IotAspire.Api.Aggregation;
-
-/// <summary>What to aggregate. <see cref="CustomerId"/> null means every customer (administrators only).</summary>
-public sealed record AggregateRequest(
-    Guid? CustomerId, IReadOnlyList<Guid>? DeviceIds, DateTimeOffset From, DateTimeOffset To, int BucketMinutes);
-
-public sealed record AggregatedValue(DateTimeOffset From, double? Value);
-
-public sealed record DeviceAggregate(
-    Guid DeviceId, Guid CustomerId, DateTimeOffset From, DateTimeOffset To, int AggregationSizeMinutes,
-    IReadOnlyList<AggregatedValue> AggregatedValues);
 
 /// <summary>
 /// Bucket means computed by PostgreSQL: one GROUP BY over the half-open range [from, to), buckets of
@@ -23,7 +15,7 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
 {
     private const string BucketMeans = """
         SELECT customer_id, device_id,
-               date_bin(@bucket, recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket_start,
+               date_bin(make_interval(mins => @aggregation_size_minutes), recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket_start,
                avg(reading) AS mean
         FROM readings
         WHERE recorded_at >= @from AND recorded_at < @to
@@ -32,12 +24,14 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
         ORDER BY customer_id, device_id, bucket_start
         """;
 
+    private static readonly CompositeFormat BucketMeansFormat = CompositeFormat.Parse(BucketMeans);
+
     public async Task<IReadOnlyList<DeviceAggregate>> ReadAsync(AggregateRequest request, CancellationToken ct)
     {
         // Filters are added only when asked for, so each query shape gets its own plan.
         var filters = new List<string>();
         await using var command = dataSource.CreateCommand();
-        command.Parameters.Add(new("bucket", NpgsqlDbType.Interval) { Value = TimeSpan.FromMinutes(request.BucketMinutes) });
+        command.Parameters.Add(new("aggregation_size_minutes", NpgsqlDbType.Integer) { Value = request.AggregationSizeMinutes });
         command.Parameters.Add(new("from", NpgsqlDbType.TimestampTz) { Value = request.From.ToUniversalTime() });
         command.Parameters.Add(new("to", NpgsqlDbType.TimestampTz) { Value = request.To.ToUniversalTime() });
         if (request.CustomerId is { } customerId)
@@ -52,7 +46,7 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
             command.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds.ToArray() });
         }
 
-        command.CommandText = string.Format(BucketMeans, string.Join("\n  ", filters));
+        command.CommandText = string.Format(CultureInfo.InvariantCulture, BucketMeansFormat, string.Join("\n  ", filters));
 
         var aggregates = new List<DeviceAggregate>();
         List<AggregatedValue>? buckets = null;
@@ -65,7 +59,7 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
             {
                 buckets = [];
                 current = row;
-                aggregates.Add(new DeviceAggregate(row.Device, row.Customer, request.From, request.To, request.BucketMinutes, buckets));
+                aggregates.Add(new DeviceAggregate(row.Device, row.Customer, request.From, request.To, request.AggregationSizeMinutes, buckets));
             }
 
             buckets.Add(new AggregatedValue(reader.GetFieldValue<DateTimeOffset>(2), reader.GetDouble(3)));

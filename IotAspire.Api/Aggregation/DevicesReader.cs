@@ -3,7 +3,7 @@ using NpgsqlTypes;
 
 namespace IotAspire.Api.Aggregation;
 
-[GraphQL.Name("Device")]
+/// <summary>A device with the span and count of its readings (<c>Device</c> in the GraphQL schema).</summary>
 public sealed record DeviceSummary(Guid Id, Guid CustomerId, DateTimeOffset? FirstReadingAt, DateTimeOffset? LastReadingAt, int ReadingCount);
 
 /// <summary>The devices of one customer (or all, for administrators) with the span and count of their readings.</summary>

@@ -3,14 +3,6 @@ using Npgsql;
 
 namespace IotAspire.Api.Grafana;
 
-public sealed class GrafanaReaderOptions
-{
-    public const string RoleName = "grafana_reader";
-
-    /// <summary>The AppHost's <c>grafana-db-password</c> parameter; no role is made without it.</summary>
-    public string? ReaderPassword { get; set; }
-}
-
 /// <summary>
 /// Creates (or updates) the login role Grafana reads the readings with: it may connect to this database and
 /// SELECT its tables, nothing else. Runs at start-up after the migrations, since its password is a setting,

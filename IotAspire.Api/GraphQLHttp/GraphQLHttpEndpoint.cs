@@ -1,13 +1,15 @@
 using GraphQL;
 using GraphQL.Transport;
 using GraphQL.Types;
-using IotAspire.Api.Schema;
+using IotAspire.Api.Errors;
 
 namespace IotAspire.Api.GraphQLHttp;
 
 /// <summary>
 /// GraphQL over HTTP (the GraphQL Foundation's specification): POST with a JSON body, or GET with the query
-/// in the URL for queries only. Answers <c>application/graphql-response+json</c> when the client accepts it
+/// in the URL for queries only. Hand-written because GraphQL.NET's own transport (the GraphQL.Server.*
+/// packages) is not available from the package feed this project builds from; it is kept to what the
+/// specification asks, on top of GraphQL.NET's executer and serializer. Answers <c>application/graphql-response+json</c> when the client accepts it
 /// (then a request that fails before execution gets 4xx), otherwise <c>application/json</c> (always 200 once
 /// the request is well-formed). Every operation needs a valid access token.
 /// </summary>
@@ -24,7 +26,7 @@ public static class GraphQLHttpEndpoint
         var schema = app.Services.GetRequiredService<ISchema>();
         // An IDE's introspection query is wide (~180 000 at full weight) but cheap on a schema this small:
         // it counts at 5% towards the complexity limit, while the depth limit still bounds its nesting.
-        schema.WithIntrospectionComplexityImpact(GraphQLServiceExtensions.IntrospectionImpact);
+        schema.WithIntrospectionComplexityImpact(GraphQLHttpTransportExtensions.IntrospectionImpact);
         schema.Initialize();
 
         app.MapPost(path, HandlePostAsync);
@@ -54,7 +56,7 @@ public static class GraphQLHttpEndpoint
             return;
         }
 
-        await ExecuteAsync(http, serializer, request);
+        await ExecuteAsync(http, serializer, request, sentOverGet: false);
     }
 
     private static async Task HandleGetAsync(HttpContext http, IGraphQLTextSerializer serializer)
@@ -90,36 +92,10 @@ public static class GraphQLHttpEndpoint
             return;
         }
 
-        if (SelectsAnythingButAQuery(request.Query!, request.OperationName))
-        {
-            http.Response.Headers.Allow = "GET, POST";
-            await WriteRequestErrorAsync(http, serializer, StatusCodes.Status405MethodNotAllowed,
-                "A mutation must be sent with POST; GET may only carry queries.");
-            return;
-        }
-
-        await ExecuteAsync(http, serializer, request);
+        await ExecuteAsync(http, serializer, request, sentOverGet: true);
     }
 
-    /// <summary>Whether the operation a GET would run is not a query. A document that does not parse is
-    /// left to the executor, which reports the syntax error as usual.</summary>
-    private static bool SelectsAnythingButAQuery(string query, string? operationName)
-    {
-        try
-        {
-            var operations = GraphQLParser.Parser.Parse(query).Definitions.OfType<GraphQLParser.AST.GraphQLOperationDefinition>().ToList();
-            var selected = operationName is null
-                ? operations.Count == 1 ? operations[0] : null
-                : operations.FirstOrDefault(o => o.Name?.Value == operationName);
-            return selected is not null && selected.Operation != GraphQLParser.AST.OperationType.Query;
-        }
-        catch (GraphQLParser.Exceptions.GraphQLSyntaxErrorException)
-        {
-            return false;
-        }
-    }
-
-    private static async Task ExecuteAsync(HttpContext http, IGraphQLTextSerializer serializer, GraphQLRequest? request)
+    private static async Task ExecuteAsync(HttpContext http, IGraphQLTextSerializer serializer, GraphQLRequest? request, bool sentOverGet)
     {
         if (request?.Query is null)
         {
@@ -146,9 +122,17 @@ public static class GraphQLHttpEndpoint
             options.Variables = request.Variables;
             options.Extensions = request.Extensions;
             options.User = http.User;
+            options.UserContext[OnlyQueriesOverGetRule.SentOverGetKey] = sentOverGet;
             options.RequestServices = http.RequestServices;
             options.CancellationToken = http.RequestAborted;
         });
+
+        if (result.Errors?.Any(error => error is NotAQueryOverGetError) == true)
+        {
+            http.Response.Headers.Allow = "GET, POST";
+            await WriteResultAsync(http, serializer, StatusCodes.Status405MethodNotAllowed, result);
+            return;
+        }
 
         // With the GraphQL response media type, a request that never executed (parse or validation
         // errors) is the client's fault: 400. Plain application/json keeps 200 for older clients.

@@ -3,18 +3,6 @@ using NpgsqlTypes;
 
 namespace IotAspire.Api.Ingestion;
 
-/// <summary>A reading ready to store: its customer already decided from the caller's rights.</summary>
-public sealed record ReadingToStore(Guid CustomerId, Guid DeviceId, DateTimeOffset RecordedAt, double Value);
-
-public abstract record IngestOutcome
-{
-    /// <summary>How the batch changed the table; a resent identical reading counts as unchanged.</summary>
-    public sealed record Stored(int Inserted, int Updated, int Unchanged) : IngestOutcome;
-
-    /// <summary>A device of the batch belongs to another customer: nothing was written.</summary>
-    public sealed record DeviceOwnedByAnotherCustomer(Guid DeviceId) : IngestOutcome;
-}
-
 /// <summary>
 /// Stores a batch of readings in one transaction with three set-based statements, whatever the batch
 /// size: register new devices (a device belongs to the first customer that sends it), refuse the batch

@@ -9,7 +9,7 @@ namespace IotAspire.Api.Schema;
 public sealed class Mutation
 {
     [Description("Stores a batch of readings atomically: all of them or none. Sending a reading again is harmless (same value: unchanged; new value: updated).")]
-    public static Task<IngestReadingsPayload> IngestReadings(
-        IResolveFieldContext context, [FromServices] IngestReadingsMutation mutation, ReadingInput[] readings)
-        => mutation.RunAsync(Caller.From(context.User!), readings, context.CancellationToken);
+    public static Task<IngestOutcome.Stored> IngestReadings(
+        IResolveFieldContext context, [FromServices] IngestReadings ingestReadings, SentReading[] readings)
+        => ingestReadings.RunAsync(Caller.From(context.User!), readings, context.CancellationToken);
 }

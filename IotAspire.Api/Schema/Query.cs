@@ -11,13 +11,13 @@ public sealed class Query
     [Description("Mean reading per device in time buckets of aggregationSizeMinutes over [from, to). Defaults: to = now, from = to - 30 days. Buckets are aligned to the Unix epoch in UTC, labelled by their start; empty buckets are left out.")]
     public static Task<IReadOnlyList<DeviceAggregate>> DeviceAggregates(
         IResolveFieldContext context,
-        [FromServices] DeviceAggregatesQuery query,
+        [FromServices] AggregateReadings aggregateReadings,
         DateTimeOffset? from = null,
         DateTimeOffset? to = null,
-        int? aggregationSizeMinutes = 5,
+        int? aggregationSizeMinutes = AggregateReadings.DefaultAggregationSizeMinutes,
         Guid[]? deviceIds = null,
         [Description("Administrators: only this customer. Customers may name only their own.")] Guid? customerId = null)
-        => query.RunAsync(Caller.From(context.User!), from, to, aggregationSizeMinutes ?? 5, deviceIds, customerId, context.CancellationToken);
+        => aggregateReadings.RunAsync(Caller.From(context.User!), from, to, aggregationSizeMinutes, deviceIds, customerId, context.CancellationToken);
 
     [Description("The devices that have sent readings, with the span and count of their readings.")]
     public static Task<IReadOnlyList<DeviceSummary>> Devices(

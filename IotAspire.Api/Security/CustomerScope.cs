@@ -1,7 +1,8 @@
-using IotAspire.Api.Schema;
+using IotAspire.Api.Errors;
 
 namespace IotAspire.Api.Security;
 
+/// <summary>Whose data a caller may read or write: the one place that decides it.</summary>
 public static class CustomerScope
 {
     /// <summary>
@@ -15,11 +16,7 @@ public static class CustomerScope
             return requestedCustomerId;
         }
 
-        if (caller.CustomerId is not { } own)
-        {
-            throw ApiErrors.NotAllowed("Your account has no customer id; ask an administrator to set one.");
-        }
-
+        var own = Own(caller);
         if (requestedCustomerId is { } requested && requested != own)
         {
             throw ApiErrors.NotAllowed($"You may only read your own customer's data ({own}), not {requested}'s.");
@@ -27,4 +24,8 @@ public static class CustomerScope
 
         return own;
     }
+
+    /// <summary>A customer's own customer id; an account without one may neither read nor write.</summary>
+    public static Guid Own(Caller caller) =>
+        caller.CustomerId ?? throw ApiErrors.NotAllowed("Your account has no customer id; ask an administrator to set one.");
 }

@@ -1,4 +1,3 @@
-using IotAspire.AppHost.Postgres;
 using Microsoft.Extensions.Logging;
 
 namespace IotAspire.AppHost.Grafana;
@@ -16,7 +15,7 @@ public static class GrafanaExtensions
     /// Grafana ships no binary we could run locally, so without containers it is left out and the AppHost
     /// says so.
     /// </summary>
-    public static void AddIotGrafana(this IDistributedApplicationBuilder builder, string name, IotPostgres postgres,
+    public static void AddIotGrafana(this IDistributedApplicationBuilder builder, string name, PostgresWithLocalFallback postgres,
         IResourceBuilder<IResourceWithConnectionString> readingsDatabase, IResourceBuilder<ParameterResource> readerPassword, int port)
     {
         if (!postgres.Plan.UsesContainers)

@@ -4,12 +4,6 @@ using Microsoft.Extensions.Options;
 
 namespace IotAspire.Auth.Accounts;
 
-public sealed class LoginThrottlingOptions
-{
-    public int MaxFailures { get; set; } = 5;
-    public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(15);
-}
-
 /// <summary>
 /// Counts failed sign-ins per username in the database (shared by every replica, kept across restarts).
 /// After <see cref="LoginThrottlingOptions.MaxFailures"/> failures, sign-in for that username is refused

@@ -45,7 +45,7 @@ public static partial class JsonBody
         }
 
         // A value of the wrong type names its field; broken JSON syntax is about the body as a whole.
-        var field = e.Path is { Length: > 2 } path && path.StartsWith("$.") ? path[2..] : null;
+        var field = e.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : null;
         return field is not null && e.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal)
             ? Invalid(field, $"'{field}' has the wrong type or format (ids are UUIDs, flags are true or false).")
             : Invalid("body", $"The request body is not valid JSON (line {e.LineNumber + 1}, position {e.BytePositionInLine + 1}).");

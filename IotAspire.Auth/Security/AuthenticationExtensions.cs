@@ -1,6 +1,5 @@
 using IotAspire.Auth.Tokens;
 using IotAspire.Shared.Security;
-using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 
 namespace IotAspire.Auth.Security;

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using IotAspire.Auth.Security;
 using IotAspire.Shared.Security;
 using Microsoft.IdentityModel.Tokens;
@@ -13,6 +12,11 @@ public static class KeyEndpoints
 {
     public const string JwksPath = "/.well-known/jwks.json";
 
+    private static readonly string[] GrantTypes = ["password", "refresh_token"];
+    private static readonly string[] ClientAuthMethods = ["none"];
+    private static readonly string[] SigningAlgorithms = [AccessTokenDefaults.Algorithm];
+    private static readonly string[] Claims = [IotClaimTypes.Subject, IotClaimTypes.Name, IotClaimTypes.Role, IotClaimTypes.CustomerId];
+
     public static IEndpointRouteBuilder MapKeyEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet(AccessTokenDefaults.DiscoveryPath, (HttpRequest request) =>
@@ -24,10 +28,10 @@ public static class KeyEndpoints
                 ["issuer"] = AccessTokenDefaults.Issuer,
                 ["jwks_uri"] = origin + JwksPath,
                 ["token_endpoint"] = origin + "/api/token",
-                ["grant_types_supported"] = new[] { "password", "refresh_token" },
-                ["token_endpoint_auth_methods_supported"] = new[] { "none" },
-                ["id_token_signing_alg_values_supported"] = new[] { AccessTokenDefaults.Algorithm },
-                ["claims_supported"] = new[] { IotClaimTypes.Subject, IotClaimTypes.Name, IotClaimTypes.Role, IotClaimTypes.CustomerId },
+                ["grant_types_supported"] = GrantTypes,
+                ["token_endpoint_auth_methods_supported"] = ClientAuthMethods,
+                ["id_token_signing_alg_values_supported"] = SigningAlgorithms,
+                ["claims_supported"] = Claims,
             });
         }).AllowAnonymous();
 

@@ -11,7 +11,7 @@ namespace IotAspire.Auth.Tokens;
 /// Opaque refresh tokens (256 random bits), stored as SHA-256 hashes. Each is good for one use: using it
 /// hands out its successor in the same family. A second use of the same token revokes the family.
 /// </summary>
-public sealed class RefreshTokens(AccountsDbContext db, IOptions<TokenSettings> options, TimeProvider clock, ILogger<RefreshTokens> logger)
+public sealed class RefreshTokens(AccountsDbContext db, IOptions<TokenIssuingOptions> options, TimeProvider clock, ILogger<RefreshTokens> logger)
 {
     public async Task<string> IssueAsync(Guid userId, Guid? familyId, CancellationToken ct)
     {
@@ -72,7 +72,7 @@ public sealed class RefreshTokens(AccountsDbContext db, IOptions<TokenSettings> 
     public Task RevokeAllAsync(Guid userId, CancellationToken ct) =>
         Revoke(db.RefreshTokens.Where(t => t.UserId == userId), ct);
 
-    private Task Revoke(IQueryable<RefreshToken> tokens, CancellationToken ct)
+    private Task<int> Revoke(IQueryable<RefreshToken> tokens, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         return tokens.Where(t => t.RevokedAt == null).ExecuteUpdateAsync(set => set.SetProperty(t => t.RevokedAt, now), ct);

@@ -13,7 +13,7 @@ namespace IotAspire.Auth.Tokens;
 /// signed are still valid), and a rotated-in key that is not active yet (so that verifiers know it before
 /// the first token it signs reaches them).
 /// </summary>
-public sealed class SigningKeyStore(IServiceScopeFactory scopes, IOptions<TokenSettings> settings, TimeProvider clock)
+public sealed class SigningKeyStore(IServiceScopeFactory scopes, IOptions<TokenIssuingOptions> options, TimeProvider clock) : IDisposable
 {
     // Other replicas notice a rotation within this time; this one at once.
     private static readonly TimeSpan CacheLifetime = TimeSpan.FromMinutes(1);
@@ -27,10 +27,10 @@ public sealed class SigningKeyStore(IServiceScopeFactory scopes, IOptions<TokenS
     /// <summary>What the JWKS endpoint publishes and what token validation accepts.</summary>
     public async Task<IReadOnlyList<ECDsaSecurityKey>> GetPublishedKeysAsync(CancellationToken ct) => (await GetKeySetAsync(ct)).Published;
 
-    /// <summary>Adds the next signing key: published now, signing after <see cref="TokenSettings.SigningKeyActivationDelay"/>.</summary>
+    /// <summary>Adds the next signing key: published now, signing after <see cref="TokenIssuingOptions.SigningKeyActivationDelay"/>.</summary>
     public async Task<(string KeyId, DateTimeOffset ActivatesAt)> RotateAsync(CancellationToken ct)
     {
-        var activatesAt = clock.GetUtcNow() + settings.Value.SigningKeyActivationDelay;
+        var activatesAt = clock.GetUtcNow() + options.Value.SigningKeyActivationDelay;
         var keyId = await AddKeyAsync(activatesAt, ct);
         cache = null;
         return (keyId, activatesAt);
@@ -114,4 +114,6 @@ public sealed class SigningKeyStore(IServiceScopeFactory scopes, IOptions<TokenS
     }
 
     private sealed record KeySet(ECDsaSecurityKey Signing, IReadOnlyList<ECDsaSecurityKey> Published, DateTimeOffset LoadedAt, DateTimeOffset ValidUntil);
+
+    public void Dispose() => refresh.Dispose();
 }

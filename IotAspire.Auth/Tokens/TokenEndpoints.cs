@@ -42,7 +42,7 @@ public static class TokenEndpoints
 
             case CredentialCheckResult.LockedOut(var wait):
                 var seconds = (int)Math.Ceiling(wait.TotalSeconds);
-                request.HttpContext.Response.Headers.RetryAfter = seconds.ToString();
+                request.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 return Results.Json(
                     new { detail = $"Too many failed sign-in attempts for this username. Try again in {seconds} seconds." },
                     statusCode: StatusCodes.Status429TooManyRequests);

@@ -13,7 +13,7 @@ public sealed record TokenPair(string Access, string Refresh);
 
 /// <summary>Issues access tokens (signed JWTs) with their refresh tokens, and validates access tokens.</summary>
 public sealed class TokenIssuer(
-    AccountsDbContext db, SigningKeyStore keys, RefreshTokens refreshTokens, IOptions<TokenSettings> options, TimeProvider clock)
+    AccountsDbContext db, SigningKeyStore keys, RefreshTokens refreshTokens, IOptions<TokenIssuingOptions> options, TimeProvider clock)
 {
     private static readonly JsonWebTokenHandler Handler = new() { MapInboundClaims = false };
 

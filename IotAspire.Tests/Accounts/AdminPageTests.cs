@@ -1,5 +1,4 @@
 using System.Net;
-using IotAspire.Shared;
 using IotAspire.Tests.Infrastructure;
 using Microsoft.Playwright;
 

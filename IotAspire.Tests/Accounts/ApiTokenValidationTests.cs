@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Net.Http.Json;
 using System.Text.Json;
-using IotAspire.Shared;
 using IotAspire.Shared.Security;
 using IotAspire.Tests.Infrastructure;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -16,14 +15,13 @@ namespace IotAspire.Tests.Accounts;
 [Collection(AppHostCollection.Name)]
 public sealed class ApiTokenValidationTests(AppHostFixture fixture)
 {
-    private const string Password = "User1@1234";
     private readonly TokenServiceClient auth = new(fixture.AppHost);
 
     [Fact]
     public async Task The_API_accepts_a_real_token_and_reads_the_customer_from_it()
     {
         var customerId = Guid.NewGuid();
-        var (access, _) = await auth.TokensAsync(await auth.CreateCustomerAsync(customerId, Password), Password);
+        var (access, _) = await auth.TokensAsync(await auth.CreateCustomerAsync(customerId, TokenServiceClient.CustomerPassword), TokenServiceClient.CustomerPassword);
 
         var (status, body) = await WhoAmIAsync(access);
 
@@ -82,8 +80,8 @@ public sealed class ApiTokenValidationTests(AppHostFixture fixture)
     [Fact]
     public async Task A_rotated_in_key_is_published_before_it_signs_and_tokens_keep_working()
     {
-        var user = await auth.CreateCustomerAsync(Guid.NewGuid(), Password);
-        var (before, _) = await auth.TokensAsync(user, Password);
+        var user = await auth.CreateCustomerAsync(Guid.NewGuid(), TokenServiceClient.CustomerPassword);
+        var (before, _) = await auth.TokensAsync(user, TokenServiceClient.CustomerPassword);
         Assert.Equal(HttpStatusCode.OK, (await WhoAmIAsync(before)).Status);
 
         var (status, rotated) = await auth.PostAsync("/api/signing-keys/rotate", new { }, await auth.AdminAccessTokenAsync());
@@ -93,7 +91,7 @@ public sealed class ApiTokenValidationTests(AppHostFixture fixture)
 
         var jwks = await auth.Http.GetFromJsonAsync<JsonElement>("/.well-known/jwks.json");
         var published = jwks.GetProperty("keys").EnumerateArray().Select(k => k.GetProperty("kid").GetString()).ToList();
-        var (after, _) = await auth.TokensAsync(user, Password);
+        var (after, _) = await auth.TokensAsync(user, TokenServiceClient.CustomerPassword);
 
         Assert.Contains(nextKeyId, published);
         Assert.Contains(new JsonWebToken(before).Kid, published);

@@ -8,7 +8,6 @@ namespace IotAspire.Tests.Accounts;
 [Collection(AppHostCollection.Name)]
 public sealed class TokenEndpointTests(AppHostFixture fixture)
 {
-    private const string Password = "User1@1234";
     private readonly TokenServiceClient auth = new(fixture.AppHost);
 
     [Theory]
@@ -16,9 +15,9 @@ public sealed class TokenEndpointTests(AppHostFixture fixture)
     [InlineData("/api/token/")]
     public async Task An_active_user_logs_in_and_gets_an_access_and_a_refresh_token(string path)
     {
-        var user = await auth.CreateCustomerAsync(Guid.NewGuid(), Password);
+        var user = await auth.CreateCustomerAsync(Guid.NewGuid(), TokenServiceClient.CustomerPassword);
 
-        var (status, body) = await auth.PostAsync(path, new { username = user.ToUpperInvariant(), password = Password });
+        var (status, body) = await auth.PostAsync(path, new { username = user.ToUpperInvariant(), password = TokenServiceClient.CustomerPassword });
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(3, body.GetProperty("access").GetString()!.Split('.').Length);
@@ -29,17 +28,17 @@ public sealed class TokenEndpointTests(AppHostFixture fixture)
     public async Task Wrong_password_unknown_user_and_inactive_user_get_the_same_401()
     {
         var admin = await auth.AdminAccessTokenAsync();
-        var inactive = await auth.CreateCustomerAsync(Guid.NewGuid(), Password);
+        var inactive = await auth.CreateCustomerAsync(Guid.NewGuid(), TokenServiceClient.CustomerPassword);
         using var deactivate = new HttpRequestMessage(HttpMethod.Patch, $"/api/users/{inactive}")
         {
             Content = System.Net.Http.Json.JsonContent.Create(new { isActive = false }),
         };
         Assert.Equal(HttpStatusCode.OK, (await auth.SendAsync(deactivate, admin)).Status);
-        var active = await auth.CreateCustomerAsync(Guid.NewGuid(), Password);
+        var active = await auth.CreateCustomerAsync(Guid.NewGuid(), TokenServiceClient.CustomerPassword);
 
         var wrongPassword = await auth.SignInAsync(active, "Not-the-password-1");
-        var unknownUser = await auth.SignInAsync($"nobody-{Guid.NewGuid():N}", Password);
-        var inactiveUser = await auth.SignInAsync(inactive, Password);
+        var unknownUser = await auth.SignInAsync($"nobody-{Guid.NewGuid():N}", TokenServiceClient.CustomerPassword);
+        var inactiveUser = await auth.SignInAsync(inactive, TokenServiceClient.CustomerPassword);
 
         Assert.All([wrongPassword, unknownUser, inactiveUser], answer => Assert.Equal(HttpStatusCode.Unauthorized, answer.Status));
         Assert.Equal(wrongPassword.Body.ToString(), unknownUser.Body.ToString());
@@ -49,7 +48,7 @@ public sealed class TokenEndpointTests(AppHostFixture fixture)
     [Fact]
     public async Task Verify_accepts_a_real_access_token_and_rejects_abc()
     {
-        var (access, refresh) = await auth.TokensAsync(await auth.CreateCustomerAsync(Guid.NewGuid(), Password), Password);
+        var (access, refresh) = await auth.TokensAsync(await auth.CreateCustomerAsync(Guid.NewGuid(), TokenServiceClient.CustomerPassword), TokenServiceClient.CustomerPassword);
 
         Assert.Equal(HttpStatusCode.OK, (await auth.PostAsync("/api/token/verify/", new { token = access })).Status);
         Assert.Equal(HttpStatusCode.Unauthorized, (await auth.PostAsync("/api/token/verify/", new { token = "abc" })).Status);
@@ -59,7 +58,7 @@ public sealed class TokenEndpointTests(AppHostFixture fixture)
     [Fact]
     public async Task Refresh_rotates_the_token_and_a_reused_token_revokes_its_family()
     {
-        var (_, first) = await auth.TokensAsync(await auth.CreateCustomerAsync(Guid.NewGuid(), Password), Password);
+        var (_, first) = await auth.TokensAsync(await auth.CreateCustomerAsync(Guid.NewGuid(), TokenServiceClient.CustomerPassword), TokenServiceClient.CustomerPassword);
 
         var (status, rotated) = await auth.PostAsync("/api/token/refresh/", new { refresh = first });
         Assert.Equal(HttpStatusCode.OK, status);
@@ -75,8 +74,8 @@ public sealed class TokenEndpointTests(AppHostFixture fixture)
     [Fact]
     public async Task Deactivating_a_user_ends_its_refresh_tokens()
     {
-        var user = await auth.CreateCustomerAsync(Guid.NewGuid(), Password);
-        var (_, refresh) = await auth.TokensAsync(user, Password);
+        var user = await auth.CreateCustomerAsync(Guid.NewGuid(), TokenServiceClient.CustomerPassword);
+        var (_, refresh) = await auth.TokensAsync(user, TokenServiceClient.CustomerPassword);
 
         using var deactivate = new HttpRequestMessage(HttpMethod.Patch, $"/api/users/{user}")
         {
@@ -90,8 +89,8 @@ public sealed class TokenEndpointTests(AppHostFixture fixture)
     [Fact]
     public async Task An_expired_refresh_token_is_refused()
     {
-        var user = await auth.CreateCustomerAsync(Guid.NewGuid(), Password);
-        var (_, refresh) = await auth.TokensAsync(user, Password);
+        var user = await auth.CreateCustomerAsync(Guid.NewGuid(), TokenServiceClient.CustomerPassword);
+        var (_, refresh) = await auth.TokensAsync(user, TokenServiceClient.CustomerPassword);
         await using (var db = new NpgsqlConnection(await fixture.AppHost.ConnectionStringAsync("accounts")))
         {
             await db.OpenAsync();
@@ -109,7 +108,7 @@ public sealed class TokenEndpointTests(AppHostFixture fixture)
     [Fact]
     public async Task After_five_failures_the_username_is_locked_even_for_the_right_password_and_for_unknown_users()
     {
-        var user = await auth.CreateCustomerAsync(Guid.NewGuid(), Password);
+        var user = await auth.CreateCustomerAsync(Guid.NewGuid(), TokenServiceClient.CustomerPassword);
         var unknown = $"ghost-{Guid.NewGuid():N}";
 
         for (var attempt = 0; attempt < 5; attempt++)
@@ -118,13 +117,13 @@ public sealed class TokenEndpointTests(AppHostFixture fixture)
             Assert.Equal(HttpStatusCode.Unauthorized, (await auth.SignInAsync(unknown, "Wrong-password-1")).Status);
         }
 
-        var locked = await auth.SignInAsync(user, Password);
-        var lockedUnknown = await auth.SignInAsync(unknown, Password);
+        var locked = await auth.SignInAsync(user, TokenServiceClient.CustomerPassword);
+        var lockedUnknown = await auth.SignInAsync(unknown, TokenServiceClient.CustomerPassword);
 
         Assert.Equal(HttpStatusCode.TooManyRequests, locked.Status);
         Assert.Contains("Try again in", locked.Body.GetProperty("detail").GetString());
         Assert.Equal(HttpStatusCode.TooManyRequests, lockedUnknown.Status);
-        using var response = await auth.Http.PostAsync("/api/token", System.Net.Http.Json.JsonContent.Create(new { username = user, password = Password }));
+        using var response = await auth.Http.PostAsync("/api/token", System.Net.Http.Json.JsonContent.Create(new { username = user, password = TokenServiceClient.CustomerPassword }));
         Assert.True(response.Headers.RetryAfter?.Delta > TimeSpan.FromMinutes(14));
     }
 

@@ -7,20 +7,19 @@ namespace IotAspire.Tests.Accounts;
 [Collection(AppHostCollection.Name)]
 public sealed class UserManagementTests(AppHostFixture fixture)
 {
-    private const string Password = "User1@1234";
     private readonly TokenServiceClient auth = new(fixture.AppHost);
 
     [Fact]
     public async Task A_customer_token_gets_403_and_no_token_gets_401()
     {
-        var (customer, _) = await auth.TokensAsync(await auth.CreateCustomerAsync(Guid.NewGuid(), Password), Password);
+        var (customer, _) = await auth.TokensAsync(await auth.CreateCustomerAsync(Guid.NewGuid(), TokenServiceClient.CustomerPassword), TokenServiceClient.CustomerPassword);
 
         using var asCustomer = new HttpRequestMessage(HttpMethod.Get, "/api/users");
         using var anonymous = new HttpRequestMessage(HttpMethod.Get, "/api/users");
         Assert.Equal(HttpStatusCode.Forbidden, (await auth.SendAsync(asCustomer, customer)).Status);
         Assert.Equal(HttpStatusCode.Unauthorized, (await auth.SendAsync(anonymous)).Status);
         Assert.Equal(HttpStatusCode.Forbidden, (await auth.PostAsync("/api/users",
-            new { username = "sneaky-admin", password = Password, role = "admin" }, customer)).Status);
+            new { username = "sneaky-admin", password = TokenServiceClient.CustomerPassword, role = "admin" }, customer)).Status);
         Assert.Equal(HttpStatusCode.Forbidden, (await auth.PostAsync("/api/signing-keys/rotate", new { }, customer)).Status);
     }
 
@@ -31,12 +30,12 @@ public sealed class UserManagementTests(AppHostFixture fixture)
         var customerId = Guid.NewGuid();
         var userName = $"Crud-{Guid.NewGuid():N}"[..20];
 
-        var (created, body) = await auth.PostAsync("/api/users", new { username = userName, password = Password, customerId, role = "customer" }, admin);
+        var (created, body) = await auth.PostAsync("/api/users", new { username = userName, password = TokenServiceClient.CustomerPassword, customerId, role = "customer" }, admin);
         Assert.Equal(HttpStatusCode.Created, created);
         Assert.Equal(customerId, body.GetProperty("customerId").GetGuid());
         Assert.False(body.TryGetProperty("passwordHash", out _));
 
-        var (duplicate, _) = await auth.PostAsync("/api/users", new { username = userName.ToLowerInvariant(), password = Password, customerId }, admin);
+        var (duplicate, _) = await auth.PostAsync("/api/users", new { username = userName.ToLowerInvariant(), password = TokenServiceClient.CustomerPassword, customerId }, admin);
         Assert.Equal(HttpStatusCode.Conflict, duplicate);
 
         using var list = new HttpRequestMessage(HttpMethod.Get, "/api/users");
@@ -51,7 +50,7 @@ public sealed class UserManagementTests(AppHostFixture fixture)
         var (patched, changed) = await auth.SendAsync(patch, admin);
         Assert.Equal(HttpStatusCode.OK, patched);
         Assert.Equal(otherCustomer, changed.GetProperty("customerId").GetGuid());
-        Assert.Equal(HttpStatusCode.Unauthorized, (await auth.SignInAsync(userName, Password)).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await auth.SignInAsync(userName, TokenServiceClient.CustomerPassword)).Status);
         Assert.Equal(HttpStatusCode.OK, (await auth.SignInAsync(userName, "Changed-Pw-77")).Status);
 
         using var delete = new HttpRequestMessage(HttpMethod.Delete, $"/api/users/{userName}");

@@ -1,4 +1,3 @@
-using IotAspire.Shared;
 using IotAspire.Tests.Infrastructure;
 using System.Net.Http.Json;
 using System.Text.Json;

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using IotAspire.Api.Aggregation;
 using IotAspire.Api.Ingestion;
-using IotAspire.Shared;
 using IotAspire.Tests.Infrastructure;
 using Npgsql;
 

@@ -1,4 +1,3 @@
-using IotAspire.Shared;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -72,31 +71,4 @@ public sealed class RunningAppHost : IAsyncDisposable
     public HttpClient CreateHttpClient(string resourceName) => App.CreateHttpClient(resourceName);
 
     public ValueTask DisposeAsync() => App.DisposeAsync();
-}
-
-/// <summary>One AppHost for the whole test run: start-up and teardown each take seconds.</summary>
-public sealed class AppHostFixture : IAsyncLifetime
-{
-    private RunningAppHost? running;
-
-    public RunningAppHost AppHost => running ?? throw new InvalidOperationException("The AppHost has not started.");
-
-    public async Task InitializeAsync() =>
-        running = await RunningAppHost.StartAsync(RunningAppHost.NewDataDirectory(), ResourceNames.Auth, ResourceNames.Api);
-
-    public async Task DisposeAsync()
-    {
-        if (running is not null)
-        {
-            await running.DisposeAsync();
-            await LocalPostgresProcesses.WaitUntilGoneAsync(running.DataDirectory);
-            Directory.Delete(running.DataDirectory, recursive: true);
-        }
-    }
-}
-
-[CollectionDefinition(Name)]
-public sealed class AppHostCollection : ICollectionFixture<AppHostFixture>
-{
-    public const string Name = "AppHost";
 }

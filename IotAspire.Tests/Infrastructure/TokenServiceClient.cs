@@ -1,13 +1,15 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using IotAspire.Shared;
 
 namespace IotAspire.Tests.Infrastructure;
 
 /// <summary>Calls the token service the way its clients do: JSON in, JSON out.</summary>
 public sealed class TokenServiceClient(RunningAppHost appHost)
 {
+    /// <summary>The original README's customer password; it passes the password policy.</summary>
+    public const string CustomerPassword = "User1@1234";
+
     public HttpClient Http { get; } = appHost.CreateHttpClient(ResourceNames.Auth);
 
     public async Task<(HttpStatusCode Status, JsonElement Body)> PostAsync(string path, object body, string? bearer = null)

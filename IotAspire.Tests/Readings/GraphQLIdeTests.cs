@@ -1,4 +1,3 @@
-using IotAspire.Shared;
 using IotAspire.Tests.Infrastructure;
 using Microsoft.Playwright;
 

@@ -8,22 +8,20 @@ namespace IotAspire.Tests.Readings;
 [Collection(AppHostCollection.Name)]
 public sealed class GraphQLRulesTests(AppHostFixture fixture)
 {
-    private const string Password = "User1@1234";
-    private const string DevicesQuery = "query Devices($customerId: UUID) { devices(customerId: $customerId) { id customerId readingCount } }";
     private readonly TokenServiceClient auth = new(fixture.AppHost);
     private readonly GraphQLClient graphQL = new(fixture.AppHost);
 
     private async Task<(string Token, Guid CustomerId)> NewCustomerAsync()
     {
         var customerId = Guid.NewGuid();
-        return ((await auth.TokensAsync(await auth.CreateCustomerAsync(customerId, Password), Password)).Access, customerId);
+        return ((await auth.TokensAsync(await auth.CreateCustomerAsync(customerId, TokenServiceClient.CustomerPassword), TokenServiceClient.CustomerPassword)).Access, customerId);
     }
 
     private static object Reading(Guid device, string timestamp, double value, Guid? customerId = null) =>
         new { timestamp, reading = value, deviceId = device, customerId };
 
     private async Task<List<JsonElement>> DevicesAsync(string token) =>
-        (await graphQL.DataAsync(DevicesQuery, null, token)).GetProperty("devices").EnumerateArray().ToList();
+        (await graphQL.DataAsync(GraphQLDocuments.Devices, null, token)).GetProperty("devices").EnumerateArray().ToList();
 
     [Theory]
     [InlineData(null)]
@@ -42,7 +40,7 @@ public sealed class GraphQLRulesTests(AppHostFixture fixture)
         var (token, _) = await NewCustomerAsync();
         var device = Guid.NewGuid();
 
-        var (_, body) = await graphQL.PostAsync(GraphQLWorkflowTests.Ingest, new
+        var (_, body) = await graphQL.PostAsync(GraphQLDocuments.Ingest, new
         {
             readings = new[] { Reading(device, "2022-02-01T00:00:00Z", 1), Reading(Guid.NewGuid(), "2022-02-01T00:00:00Z", 1, Guid.NewGuid()) },
         }, token);
@@ -57,9 +55,9 @@ public sealed class GraphQLRulesTests(AppHostFixture fixture)
         var (owner, _) = await NewCustomerAsync();
         var (other, _) = await NewCustomerAsync();
         var device = Guid.NewGuid();
-        await graphQL.DataAsync(GraphQLWorkflowTests.Ingest, new { readings = new[] { Reading(device, "2022-02-01T00:00:00Z", 1) } }, owner);
+        await graphQL.DataAsync(GraphQLDocuments.Ingest, new { readings = new[] { Reading(device, "2022-02-01T00:00:00Z", 1) } }, owner);
 
-        var (_, body) = await graphQL.PostAsync(GraphQLWorkflowTests.Ingest, new
+        var (_, body) = await graphQL.PostAsync(GraphQLDocuments.Ingest, new
         {
             readings = new[] { Reading(Guid.NewGuid(), "2022-02-01T00:00:00Z", 2), Reading(device, "2022-02-01T00:01:00Z", 3) },
         }, other);
@@ -78,9 +76,9 @@ public sealed class GraphQLRulesTests(AppHostFixture fixture)
         var device = Guid.NewGuid();
         var batch = new[] { Reading(device, "2022-02-01T00:00:00.123456", 1), Reading(device, "2022-02-01T00:01:00Z", 2) };
 
-        var first = await graphQL.DataAsync(GraphQLWorkflowTests.Ingest, new { readings = batch }, token);
-        var retry = await graphQL.DataAsync(GraphQLWorkflowTests.Ingest, new { readings = batch }, token);
-        var changed = await graphQL.DataAsync(GraphQLWorkflowTests.Ingest, new { readings = new[] { batch[0], Reading(device, "2022-02-01T00:01:00+00:00", 5) } }, token);
+        var first = await graphQL.DataAsync(GraphQLDocuments.Ingest, new { readings = batch }, token);
+        var retry = await graphQL.DataAsync(GraphQLDocuments.Ingest, new { readings = batch }, token);
+        var changed = await graphQL.DataAsync(GraphQLDocuments.Ingest, new { readings = new[] { batch[0], Reading(device, "2022-02-01T00:01:00+00:00", 5) } }, token);
 
         Assert.Equal("""{"inserted":2,"updated":0,"unchanged":0}""", first.GetProperty("ingestReadings").GetRawText());
         Assert.Equal("""{"inserted":0,"updated":0,"unchanged":2}""", retry.GetProperty("ingestReadings").GetRawText());
@@ -95,7 +93,7 @@ public sealed class GraphQLRulesTests(AppHostFixture fixture)
         var start = new DateTimeOffset(2022, 3, 1, 0, 0, 0, TimeSpan.Zero);
         var readings = Enumerable.Range(0, 10_001).Select(i => Reading(device, start.AddSeconds(i).ToString("O"), i)).ToArray();
 
-        var (_, body) = await graphQL.PostAsync(GraphQLWorkflowTests.Ingest, new { readings }, token);
+        var (_, body) = await graphQL.PostAsync(GraphQLDocuments.Ingest, new { readings }, token);
 
         var (code, message) = GraphQLClient.SingleError(body);
         Assert.Equal("BAD_USER_INPUT", code);
@@ -106,7 +104,7 @@ public sealed class GraphQLRulesTests(AppHostFixture fixture)
     [Fact]
     public async Task An_administrator_must_name_the_customer_of_every_reading()
     {
-        var (_, body) = await graphQL.PostAsync(GraphQLWorkflowTests.Ingest,
+        var (_, body) = await graphQL.PostAsync(GraphQLDocuments.Ingest,
             new { readings = new[] { Reading(Guid.NewGuid(), "2022-02-01T00:00:00Z", 1) } }, await auth.AdminAccessTokenAsync());
 
         Assert.Equal("BAD_USER_INPUT", GraphQLClient.SingleError(body).Code);
@@ -117,8 +115,8 @@ public sealed class GraphQLRulesTests(AppHostFixture fixture)
     {
         var (token, own) = await NewCustomerAsync();
 
-        var (_, forbidden) = await graphQL.PostAsync(GraphQLWorkflowTests.Aggregates, new { customerId = Guid.NewGuid() }, token);
-        var empty = await graphQL.DataAsync(GraphQLWorkflowTests.Aggregates, new { customerId = own }, token);
+        var (_, forbidden) = await graphQL.PostAsync(GraphQLDocuments.Aggregates, new { customerId = Guid.NewGuid() }, token);
+        var empty = await graphQL.DataAsync(GraphQLDocuments.Aggregates, new { customerId = own }, token);
 
         Assert.Equal("FORBIDDEN", GraphQLClient.SingleError(forbidden).Code);
         Assert.Equal(0, empty.GetProperty("deviceAggregates").GetArrayLength());
@@ -145,9 +143,9 @@ public sealed class GraphQLRulesTests(AppHostFixture fixture)
     public async Task A_malformed_variable_is_bad_user_input_also_when_the_document_is_cached()
     {
         var admin = await auth.AdminAccessTokenAsync();
-        await graphQL.DataAsync(DevicesQuery, new { customerId = Guid.NewGuid() }, admin);   // caches the document
+        await graphQL.DataAsync(GraphQLDocuments.Devices, new { customerId = Guid.NewGuid() }, admin);   // caches the document
 
-        var (_, body) = await graphQL.PostAsync(DevicesQuery, new { customerId = "not-a-uuid" }, admin);
+        var (_, body) = await graphQL.PostAsync(GraphQLDocuments.Devices, new { customerId = "not-a-uuid" }, admin);
 
         Assert.Equal("BAD_USER_INPUT", GraphQLClient.SingleError(body).Code);
     }
@@ -183,6 +181,20 @@ public sealed class GraphQLRulesTests(AppHostFixture fixture)
 
         Assert.Equal(HttpStatusCode.OK, (await graphQL.SendAsync(query, admin)).Status);
         Assert.Equal(HttpStatusCode.MethodNotAllowed, (await graphQL.SendAsync(mutation, admin)).Status);
+    }
+
+    [Fact]
+    public async Task A_mutation_cached_from_a_post_is_still_405_over_get()
+    {
+        var admin = await auth.AdminAccessTokenAsync();
+        const string mutation = "mutation CachedThenGet { ingestReadings(readings: []) { inserted } }";
+        await graphQL.DataAsync(mutation, null, admin);   // parsed, validated and cached
+
+        using var overGet = new HttpRequestMessage(HttpMethod.Get, "/graphql?query=" + Uri.EscapeDataString(mutation));
+        var (status, body) = await graphQL.SendAsync(overGet, admin);
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, status);
+        Assert.Contains("must be sent with POST", GraphQLClient.SingleError(body).Message);
     }
 
     [Fact]

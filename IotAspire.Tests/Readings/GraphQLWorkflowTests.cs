@@ -7,18 +7,6 @@ namespace IotAspire.Tests.Readings;
 [Collection(AppHostCollection.Name)]
 public sealed class GraphQLWorkflowTests(AppHostFixture fixture)
 {
-    public const string Ingest = """
-        mutation Ingest($readings: [ReadingInput!]!) { ingestReadings(readings: $readings) { inserted updated unchanged } }
-        """;
-
-    public const string Aggregates = """
-        query Aggregates($from: DateTime, $to: DateTime, $size: Int, $customerId: UUID) {
-          deviceAggregates(from: $from, to: $to, aggregationSizeMinutes: $size, customerId: $customerId) {
-            deviceId customerId from to aggregationSizeMinutes aggregatedValues { from value }
-          }
-        }
-        """;
-
     private readonly TokenServiceClient auth = new(fixture.AppHost);
     private readonly GraphQLClient graphQL = new(fixture.AppHost);
 
@@ -27,12 +15,12 @@ public sealed class GraphQLWorkflowTests(AppHostFixture fixture)
     {
         var seed1 = SeedReading.Load("customer1_readings.json");
         var seed2 = SeedReading.Load("customer2_readings.json");
-        var customer1 = (await auth.TokensAsync(await auth.CreateCustomerAsync(SeedReading.Customer1, "User1@1234", "customer1"), "User1@1234")).Access;
+        var customer1 = (await auth.TokensAsync(await auth.CreateCustomerAsync(SeedReading.Customer1, TokenServiceClient.CustomerPassword, "customer1"), TokenServiceClient.CustomerPassword)).Access;
         var customer2 = (await auth.TokensAsync(await auth.CreateCustomerAsync(SeedReading.Customer2, "User2@1234", "customer2"), "User2@1234")).Access;
 
         // Customer 1 posts the original payload's customer ids; customer 2 leaves them out (meaning its own).
-        var stored1 = await graphQL.DataAsync(Ingest, new { readings = seed1.Select(r => new { timestamp = r.Timestamp.ToString("O").TrimEnd('Z'), r.Reading, r.DeviceId, r.CustomerId }) }, customer1);
-        var stored2 = await graphQL.DataAsync(Ingest, new { readings = seed2.Select(r => new { timestamp = r.Timestamp.ToString("O").TrimEnd('Z'), r.Reading, r.DeviceId }) }, customer2);
+        var stored1 = await graphQL.DataAsync(GraphQLDocuments.Ingest, new { readings = seed1.Select(r => new { timestamp = r.Timestamp.ToString("O").TrimEnd('Z'), r.Reading, r.DeviceId, r.CustomerId }) }, customer1);
+        var stored2 = await graphQL.DataAsync(GraphQLDocuments.Ingest, new { readings = seed2.Select(r => new { timestamp = r.Timestamp.ToString("O").TrimEnd('Z'), r.Reading, r.DeviceId }) }, customer2);
         Assert.Equal(10, stored1.GetProperty("ingestReadings").GetProperty("inserted").GetInt32());
         Assert.Equal(10, stored2.GetProperty("ingestReadings").GetProperty("inserted").GetInt32());
 
@@ -60,7 +48,7 @@ public sealed class GraphQLWorkflowTests(AppHostFixture fixture)
 
     private async Task<List<JsonElement>> ReadAsync(string token, string from, string to, int size)
     {
-        var data = await graphQL.DataAsync(Aggregates, new { from, to, size }, token);
+        var data = await graphQL.DataAsync(GraphQLDocuments.Aggregates, new { from, to, size }, token);
         return data.GetProperty("deviceAggregates").EnumerateArray().ToList();
     }
 

@@ -1,6 +1,5 @@
 using IotAspire.Api.Aggregation;
 using IotAspire.Api.Ingestion;
-using IotAspire.Shared;
 using IotAspire.Tests.Infrastructure;
 using Npgsql;
 
@@ -22,16 +21,16 @@ public sealed class ReadingsStorageTests(AppHostFixture fixture) : IAsyncLifetim
     [Theory]
     [InlineData(5)]
     [InlineData(10)]
-    public async Task The_sample_readings_aggregate_to_the_means_computed_independently(int bucketMinutes)
+    public async Task The_sample_readings_aggregate_to_the_means_computed_independently(int aggregationSizeMinutes)
     {
         // Fresh ids keep this run apart from others on the shared database; values and times are the seed's.
         var seed = Renamed(SeedReading.Load("customer1_readings.json"));
         var customer = seed[0].CustomerId;
         Assert.IsType<IngestOutcome.Stored>(await WriteSeed(seed));
 
-        var aggregates = await Read(customer, from: Start, to: Start.AddHours(2), bucketMinutes);
+        var aggregates = await Read(customer, from: Start, to: Start.AddHours(2), aggregationSizeMinutes);
 
-        var expected = SeedReading.ExpectedMeans(seed, bucketMinutes);
+        var expected = SeedReading.ExpectedMeans(seed, aggregationSizeMinutes);
         var actual = aggregates.SelectMany(a => a.AggregatedValues.Select(v => ((a.DeviceId, v.From), v.Value!.Value))).ToDictionary();
         SeedReading.AssertSameMeans(expected, actual);
         Assert.Equal(aggregates.Select(a => a.DeviceId).Order(), aggregates.Select(a => a.DeviceId));
@@ -121,8 +120,8 @@ public sealed class ReadingsStorageTests(AppHostFixture fixture) : IAsyncLifetim
     private Task<IngestOutcome> WriteSeed(IEnumerable<SeedReading> readings) =>
         Write(readings.Select(r => new ReadingToStore(r.CustomerId, r.DeviceId, r.RecordedAt, r.Reading)).ToList());
 
-    private Task<IReadOnlyList<DeviceAggregate>> Read(Guid customer, DateTimeOffset from, DateTimeOffset to, int bucketMinutes) =>
-        dataSourceReader.ReadAsync(new AggregateRequest(customer, null, from, to, bucketMinutes), default);
+    private Task<IReadOnlyList<DeviceAggregate>> Read(Guid customer, DateTimeOffset from, DateTimeOffset to, int aggregationSizeMinutes) =>
+        dataSourceReader.ReadAsync(new AggregateRequest(customer, null, from, to, aggregationSizeMinutes), default);
 
     /// <summary>The seed's readings under fresh customer and device ids (same values, same times).</summary>
     private static List<SeedReading> Renamed(IReadOnlyList<SeedReading> seed)

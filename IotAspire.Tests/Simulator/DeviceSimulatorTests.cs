@@ -1,6 +1,4 @@
-using System.Text.Json;
 using IotAspire.DeviceSimulator;
-using IotAspire.Shared;
 using IotAspire.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -44,7 +44,7 @@ public sealed class IndexModel(UserDirectory directory) : PageModel
         return Redirect("/admin/login");
     }
 
-    private IActionResult Report(UserChangeResult result, string success) => result switch
+    private RedirectToPageResult Report(UserChangeResult result, string success) => result switch
     {
         UserChangeResult.Done => Done(message: success),
         UserChangeResult.Invalid(var errors) => Done(error: string.Join(" ", errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}"))),

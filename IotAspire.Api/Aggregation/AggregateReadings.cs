@@ -1,0 +1,52 @@
+using IotAspire.Api.Errors;
+using IotAspire.Api.Security;
+
+namespace IotAspire.Api.Aggregation;
+
+/// <summary>
+/// The aggregation use case: checks the arguments of <c>deviceAggregates</c>, decides whose devices the
+/// caller may see, and has PostgreSQL compute the bucket means.
+/// </summary>
+public sealed class AggregateReadings(DeviceAggregatesReader reader, TimeProvider clock)
+{
+    public const int DefaultAggregationSizeMinutes = 5;
+    public const int MinAggregationSizeMinutes = 1;
+    public const int MaxAggregationSizeMinutes = 527_040;   // 366 days
+    public const long MaxBucketsPerDevice = 100_000;
+    public static readonly TimeSpan DefaultRange = TimeSpan.FromDays(30);
+
+    public Task<IReadOnlyList<DeviceAggregate>> RunAsync(
+        Caller caller, DateTimeOffset? from, DateTimeOffset? to, int? aggregationSizeMinutes, IReadOnlyList<Guid>? deviceIds,
+        Guid? customerId, CancellationToken ct) =>
+        reader.ReadAsync(Check(caller, from, to, aggregationSizeMinutes, deviceIds, customerId, clock.GetUtcNow()), ct);
+
+    /// <summary>The request to run, or the first reason to refuse it (a pure rule; <paramref name="now"/> ends the default range).</summary>
+    public static AggregateRequest Check(
+        Caller caller, DateTimeOffset? from, DateTimeOffset? to, int? aggregationSizeMinutes, IReadOnlyList<Guid>? deviceIds,
+        Guid? customerId, DateTimeOffset now)
+    {
+        var size = aggregationSizeMinutes ?? DefaultAggregationSizeMinutes;
+        if (size is < MinAggregationSizeMinutes or > MaxAggregationSizeMinutes)
+        {
+            throw ApiErrors.BadInput($"aggregationSizeMinutes must be between {MinAggregationSizeMinutes} and {MaxAggregationSizeMinutes}, not {size}.");
+        }
+
+        var end = to ?? now;
+        var start = from ?? end - DefaultRange;
+        if (start >= end)
+        {
+            throw ApiErrors.BadInput($"from ({start:O}) must be earlier than to ({end:O}).");
+        }
+
+        var buckets = (end - start).Ticks / TimeSpan.FromMinutes(size).Ticks;
+        if (buckets > MaxBucketsPerDevice)
+        {
+            var suggested = (int)Math.Ceiling((end - start).TotalMinutes / MaxBucketsPerDevice);
+            throw ApiErrors.BadInput(
+                $"The range holds {buckets} buckets of {size} minute(s) per device; the limit is {MaxBucketsPerDevice}. "
+                + $"Use aggregationSizeMinutes of at least {suggested}, or a shorter range.");
+        }
+
+        return new AggregateRequest(CustomerScope.For(caller, customerId), deviceIds, start, end, size);
+    }
+}

@@ -1,0 +1,14 @@
+namespace IotAspire.Api.Aggregation;
+
+public static class AggregationServiceExtensions
+{
+    /// <summary>The read side: bucket means and device summaries, and the clock that ends a default range.</summary>
+    public static IHostApplicationBuilder AddAggregation(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<DeviceAggregatesReader>();
+        builder.Services.AddSingleton<DevicesReader>();
+        builder.Services.AddSingleton<AggregateReadings>();
+        return builder;
+    }
+}

@@ -1,0 +1,11 @@
+namespace IotAspire.Api.Grafana;
+
+/// <summary>Configured under <c>Grafana</c>; the AppHost sets it from its <c>grafana-db-password</c> parameter.</summary>
+public sealed class GrafanaReaderOptions
+{
+    public const string Section = "Grafana";
+    public const string RoleName = "grafana_reader";
+
+    /// <summary>The password of the <c>grafana_reader</c> role; no role is made without it.</summary>
+    public string? ReaderPassword { get; set; }
+}

@@ -1,0 +1,33 @@
+using GraphQL;
+using GraphQL.DI;
+
+namespace IotAspire.Api.GraphQLHttp;
+
+public static class GraphQLHttpTransportExtensions
+{
+    /// <summary>Depth and size limits that leave room for an IDE's introspection query.</summary>
+    public const int MaxDepth = 15;
+    public const int MaxComplexity = 20_000;
+    public const double IntrospectionImpact = 0.05;
+
+    /// <summary>
+    /// What our GraphQL-over-HTTP transport needs from GraphQL.NET: JSON, the depth and complexity limits,
+    /// the GET-runs-only-queries rule (for cached documents too), and the document cache.
+    /// </summary>
+    public static IGraphQLBuilder AddHttpTransport(this IGraphQLBuilder graphQL)
+    {
+        graphQL
+            // Offsets keep their '+' instead of the default escaping as \u002B.
+            .AddSystemTextJson(json => json.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping)
+            .AddComplexityAnalyzer(limits =>
+            {
+                limits.MaxDepth = MaxDepth;
+                limits.MaxComplexity = MaxComplexity;
+            })
+            .AddValidationRule<OnlyQueriesOverGetRule>(useForCachedDocuments: true);
+
+        graphQL.Services.Register<DocumentCache, DocumentCache>(GraphQL.DI.ServiceLifetime.Singleton);
+        graphQL.Services.Register<IConfigureExecution>(services => services.GetRequiredService<DocumentCache>(), GraphQL.DI.ServiceLifetime.Singleton);
+        return graphQL;
+    }
+}

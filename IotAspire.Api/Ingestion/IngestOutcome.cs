@@ -1,0 +1,11 @@
+namespace IotAspire.Api.Ingestion;
+
+/// <summary>What storing a batch came to: the expected outcomes, as a closed set instead of exceptions.</summary>
+public abstract record IngestOutcome
+{
+    /// <summary>How the batch changed the table; a resent identical reading counts as unchanged.</summary>
+    public sealed record Stored(int Inserted, int Updated, int Unchanged) : IngestOutcome;
+
+    /// <summary>A device of the batch belongs to another customer: nothing was written.</summary>
+    public sealed record DeviceOwnedByAnotherCustomer(Guid DeviceId) : IngestOutcome;
+}

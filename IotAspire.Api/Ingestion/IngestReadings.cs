@@ -1,0 +1,62 @@
+using IotAspire.Api.Errors;
+using IotAspire.Api.Security;
+using Microsoft.Extensions.Options;
+
+namespace IotAspire.Api.Ingestion;
+
+/// <summary>
+/// The ingest use case: decides which customer each reading is written for, refusing the whole batch on
+/// the first problem, then stores it atomically. A customer writes only its own customer id (omitted
+/// means its own); an administrator must name the customer of every reading.
+/// </summary>
+public sealed class IngestReadings(ReadingsWriter writer, IOptions<IngestionOptions> options)
+{
+    public async Task<IngestOutcome.Stored> RunAsync(Caller caller, IReadOnlyList<SentReading> readings, CancellationToken ct) =>
+        await writer.WriteAsync(Check(caller, readings, options.Value.MaxBatchSize), ct) switch
+        {
+            IngestOutcome.Stored stored => stored,
+            IngestOutcome.DeviceOwnedByAnotherCustomer(var device) => throw ApiErrors.NotAllowed(
+                $"Device {device} belongs to another customer; nothing was written."),
+            var other => throw new InvalidOperationException($"Unexpected ingest outcome {other}."),
+        };
+
+    /// <summary>The batch as it will be stored, or the first reason to refuse it (a pure rule).</summary>
+    public static IReadOnlyList<ReadingToStore> Check(Caller caller, IReadOnlyList<SentReading> readings, int maxBatchSize)
+    {
+        if (readings.Count > maxBatchSize)
+        {
+            throw ApiErrors.BadInput($"A batch may hold at most {maxBatchSize} readings; this one holds {readings.Count}. Send it in smaller batches.");
+        }
+
+        var toStore = new List<ReadingToStore>(readings.Count);
+        for (var i = 0; i < readings.Count; i++)
+        {
+            var reading = readings[i];
+            if (double.IsNaN(reading.Reading) || double.IsInfinity(reading.Reading))
+            {
+                throw ApiErrors.BadInput($"readings[{i}].reading must be a finite number.");
+            }
+
+            toStore.Add(new ReadingToStore(CustomerFor(caller, reading, i), reading.DeviceId, reading.Timestamp, reading.Reading));
+        }
+
+        return toStore;
+    }
+
+    private static Guid CustomerFor(Caller caller, SentReading reading, int index)
+    {
+        if (caller.IsAdmin)
+        {
+            return reading.CustomerId
+                ?? throw ApiErrors.BadInput($"readings[{index}].customerId is required when an administrator ingests readings.");
+        }
+
+        var own = CustomerScope.Own(caller);
+        if (reading.CustomerId is { } named && named != own)
+        {
+            throw ApiErrors.NotAllowed($"readings[{index}] is for customer {named}, but you may only write for your own ({own}); nothing was written.");
+        }
+
+        return own;
+    }
+}

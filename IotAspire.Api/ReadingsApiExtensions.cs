@@ -1,0 +1,38 @@
+using GraphQL;
+using IotAspire.Api.Aggregation;
+using IotAspire.Api.Data;
+using IotAspire.Api.GraphQLHttp;
+using IotAspire.Api.Grafana;
+using IotAspire.Api.Ingestion;
+using IotAspire.Api.Schema;
+using IotAspire.Api.Security;
+
+namespace IotAspire.Api;
+
+/// <summary>The API's composition root: every service it registers and every endpoint it maps, top to bottom.</summary>
+public static class ReadingsApiExtensions
+{
+    public static IHostApplicationBuilder AddReadingsApi(this IHostApplicationBuilder builder)
+    {
+        builder.AddReadingsDatabase(ResourceNames.ReadingsDatabase);   // migrated before requests; Npgsql data source
+        builder.AddGrafanaReaderRole();                                 // after the migration: it grants on its tables
+        builder.AddTokenValidation(ResourceNames.Auth);                 // the token service's public keys, by discovery
+        builder.AddIngestion();
+        builder.AddAggregation();
+        builder.Services.AddGraphQL(graphQL => graphQL
+            .AddReadingsSchema()                                         // Schema/: the only feature-facing GraphQL code
+            .AddHttpTransport());                                        // GraphQLHttp/: limits, GET rule, document cache
+        return builder;
+    }
+
+    public static WebApplication MapReadingsApi(this WebApplication app)
+    {
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapCallerEndpoints();
+        app.MapGraphQLEndpoint("/graphql");
+        app.MapGet("/", () => Results.Redirect("/graphql"));
+        return app;
+    }
+}

@@ -1,0 +1,39 @@
+using GraphQL;
+using GraphQL.Execution;
+using GraphQL.Validation;
+using GraphQL.Validation.Errors;
+using IotAspire.Api.Errors;
+
+namespace IotAspire.Api.Schema;
+
+/// <summary>
+/// Gives input errors that GraphQL.NET finds before our code runs (a malformed UUID or date in an argument
+/// or variable) the same <c>BAD_USER_INPUT</c> code as the checks in our resolvers, so clients handle one
+/// code. Exception details never leave the server.
+/// </summary>
+public sealed class ApiErrorInfoProvider() : ErrorInfoProvider(options => options.ExposeExceptionDetails = false)
+{
+    public override ErrorInfo GetInfo(ExecutionError executionError)
+    {
+        if (executionError is ArgumentsOfCorrectTypeError or InvalidVariableError)
+        {
+            executionError.Code = ApiErrors.BadUserInput;
+        }
+
+        return base.GetInfo(executionError);
+    }
+
+    /// <summary>
+    /// The features refuse a request with an <see cref="ApiErrorException"/>; here it becomes a GraphQL error
+    /// with its message and code. Any other exception keeps GraphQL.NET's generic message.
+    /// </summary>
+    public static Task ExposeApiErrors(UnhandledExceptionContext context)
+    {
+        if (context.OriginalException is ApiErrorException refused)
+        {
+            context.Exception = new ExecutionError(refused.Message) { Code = refused.Code };
+        }
+
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,26 @@
+using GraphQL.Types;
+using IotAspire.Api.Aggregation;
+using IotAspire.Api.Ingestion;
+
+namespace IotAspire.Api.Schema;
+
+// The features' plain records under their GraphQL names, so the features need no GraphQL attributes and
+// the schema reads as the contract (schema.graphql) says. Fields come from the records' properties.
+
+/// <summary><c>input ReadingInput</c>: a <see cref="SentReading"/>.</summary>
+public sealed class ReadingInputGraphType : AutoRegisteringInputObjectGraphType<SentReading>
+{
+    public ReadingInputGraphType() => Name = "ReadingInput";
+}
+
+/// <summary><c>type IngestReadingsPayload</c>: an <see cref="IngestOutcome.Stored"/>.</summary>
+public sealed class IngestReadingsPayloadGraphType : AutoRegisteringObjectGraphType<IngestOutcome.Stored>
+{
+    public IngestReadingsPayloadGraphType() => Name = "IngestReadingsPayload";
+}
+
+/// <summary><c>type Device</c>: a <see cref="DeviceSummary"/>.</summary>
+public sealed class DeviceGraphType : AutoRegisteringObjectGraphType<DeviceSummary>
+{
+    public DeviceGraphType() => Name = "Device";
+}

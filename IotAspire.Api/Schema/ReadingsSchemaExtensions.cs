@@ -1,0 +1,27 @@
+using GraphQL;
+using GraphQL.DI;
+using IotAspire.Api.Aggregation;
+using IotAspire.Api.Ingestion;
+
+namespace IotAspire.Api.Schema;
+
+public static class ReadingsSchemaExtensions
+{
+    /// <summary>
+    /// The readings schema, type-first from <see cref="Query"/> and <see cref="Mutation"/>: its scalars, the
+    /// GraphQL names of the features' records, and how the features' errors reach the caller.
+    /// </summary>
+    public static IGraphQLBuilder AddReadingsSchema(this IGraphQLBuilder graphQL) => graphQL
+        .AddAutoSchema<Query>(schema => schema.WithMutation<Mutation>())
+        .ConfigureSchema(schema =>
+        {
+            schema.RegisterTypeMapping<Guid, UuidGraphType>();
+            schema.RegisterTypeMapping<DateTimeOffset, IsoDateTimeGraphType>();
+            schema.RegisterTypeMapping<SentReading, ReadingInputGraphType>();
+            schema.RegisterTypeMapping<IngestOutcome.Stored, IngestReadingsPayloadGraphType>();
+            schema.RegisterTypeMapping<DeviceSummary, DeviceGraphType>();
+        })
+        .AddGraphTypes(typeof(Query).Assembly)
+        .AddErrorInfoProvider<ApiErrorInfoProvider>()
+        .ConfigureExecutionOptions(options => options.UnhandledExceptionDelegate = ApiErrorInfoProvider.ExposeApiErrors);
+}

@@ -1,0 +1,16 @@
+namespace IotAspire.Auth.Tokens;
+
+public static class TokensServiceExtensions
+{
+    /// <summary>Issuing access and refresh tokens, and the signing keys (settings checked at start).</summary>
+    public static IHostApplicationBuilder AddTokens(this IHostApplicationBuilder builder)
+    {
+        builder.AddValidatedOptions<TokenIssuingOptions>(TokenIssuingOptions.Section,
+            (options => options.RefreshTokenLifetime > options.AccessTokenLifetime,
+                "RefreshTokenLifetime must be longer than AccessTokenLifetime, or clients could not refresh in time."));
+        builder.Services.AddSingleton<SigningKeyStore>();
+        builder.Services.AddScoped<RefreshTokens>();
+        builder.Services.AddScoped<TokenIssuer>();
+        return builder;
+    }
+}

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Runs PostgreSQL from local server binaries as the AppHost's "postgres" resource (no container runtime).
+#
+# Input (environment, set by LocalPostgresBuilderExtensions.AddLocalPostgres): PG_BIN (server binaries),
+# PGDATA (data directory, kept between runs), PGPORT (chosen by Aspire), POSTGRES_PASSWORD (the server's
+# password parameter).
+#
+# Why a wrapper and not postgres itself:
+# - the data directory must be created on first use (initdb), and the superuser password brought in line
+#   with the AppHost's parameter on every start (it may have been reset in user secrets);
+# - PostgreSQL refuses to run as root, which CI and some machines are: then it runs as the postgres user;
+# - DCP stops executables with SIGTERM, which PostgreSQL treats as a "smart" shutdown that waits for every
+#   client to leave. SIGINT is the "fast" shutdown (clients disconnected, data flushed): we forward that.
+set -uo pipefail
+
+: "${PG_BIN:?PG_BIN is not set}" "${PGDATA:?PGDATA is not set}" "${PGPORT:?PGPORT is not set}"
+: "${POSTGRES_PASSWORD:?POSTGRES_PASSWORD is not set}"
+
+fail() { echo "run-local-postgres: $*" >&2; exit 1; }
+
+as_server_user=()
+if [ "$(id -u)" = 0 ]; then
+  id postgres >/dev/null 2>&1 || fail "running as root, and there is no 'postgres' user to run PostgreSQL as (PostgreSQL refuses root)."
+  as_server_user=(setpriv --reuid=postgres --regid=postgres --init-groups)
+  mkdir -p "$PGDATA" && chown postgres: "$PGDATA" && chmod 700 "$PGDATA" || fail "cannot prepare $PGDATA"
+  "${as_server_user[@]}" test -w "$PGDATA" \
+    || fail "the postgres user cannot reach $PGDATA; set Postgres:DataDirectory to a folder it can reach (for example under /var/lib)."
+else
+  mkdir -p "$PGDATA" && chmod 700 "$PGDATA" || fail "cannot prepare $PGDATA"
+fi
+
+if [ ! -s "$PGDATA/PG_VERSION" ]; then
+  echo "Initialising a new PostgreSQL data directory in $PGDATA"
+  # initdb wants an empty data directory, so the password file lives elsewhere, readable by the server user.
+  pwfile=$(mktemp) || fail "cannot create a temporary file"
+  printf '%s\n' "$POSTGRES_PASSWORD" > "$pwfile"
+  [ ${#as_server_user[@]} -eq 0 ] || chown postgres: "$pwfile"
+  "${as_server_user[@]}" "$PG_BIN/initdb" --pgdata="$PGDATA" --username=postgres --pwfile="$pwfile" \
+      --auth=scram-sha-256 --encoding=UTF8 --locale=C --no-instructions 2>&1
+  status=$?
+  rm -f "$pwfile"
+  [ $status -eq 0 ] || fail "initdb failed (exit $status)"
+else
+  # Single-user mode needs no running server and no authentication: the one moment to set the password.
+  escaped=${POSTGRES_PASSWORD//\'/\'\'}
+  output=$(echo "ALTER ROLE postgres PASSWORD '$escaped';" \
+      | "${as_server_user[@]}" "$PG_BIN/postgres" --single -D "$PGDATA" -j postgres 2>&1) \
+    || fail "could not set the superuser password in single-user mode: $output"
+fi
+
+# PostgreSQL logs to stderr, which the Aspire dashboard shows as errors: send it to stdout.
+"${as_server_user[@]}" "$PG_BIN/postgres" -D "$PGDATA" -p "$PGPORT" \
+    -c listen_addresses=localhost -c unix_socket_directories= 2>&1 &
+server=$!
+
+trap 'kill -INT "$server" 2>/dev/null' TERM INT
+
+# wait returns early when a trapped signal arrives; keep waiting until the server has really exited.
+while :; do
+  wait "$server"
+  status=$?
+  kill -0 "$server" 2>/dev/null || break
+done
+exit "$status"

@@ -1,0 +1,19 @@
+namespace IotAspire.Tests.Infrastructure;
+
+/// <summary>The GraphQL documents the tests send, written once, as a device or a customer's tool sends them.</summary>
+public static class GraphQLDocuments
+{
+    public const string Ingest = """
+        mutation Ingest($readings: [ReadingInput!]!) { ingestReadings(readings: $readings) { inserted updated unchanged } }
+        """;
+
+    public const string Aggregates = """
+        query Aggregates($from: DateTime, $to: DateTime, $size: Int, $customerId: UUID) {
+          deviceAggregates(from: $from, to: $to, aggregationSizeMinutes: $size, customerId: $customerId) {
+            deviceId customerId from to aggregationSizeMinutes aggregatedValues { from value }
+          }
+        }
+        """;
+
+    public const string Devices = "query Devices($customerId: UUID) { devices(customerId: $customerId) { id customerId readingCount } }";
+}

@@ -1,0 +1,67 @@
+using System.Text;
+using IotAspire.Auth.Http;
+using IotAspire.Auth.Tokens;
+using Microsoft.AspNetCore.Http;
+
+namespace IotAspire.UnitTests.Accounts;
+
+public sealed class JsonBodyTests
+{
+    private static HttpRequest Request(string body, string contentType = "application/json")
+    {
+        var http = new DefaultHttpContext();
+        http.Request.ContentType = contentType;
+        http.Request.Body = new MemoryStream(Encoding.UTF8.GetBytes(body));
+        return http.Request;
+    }
+
+    /// <summary>The 400's errors by field, as the caller receives them.</summary>
+    private static IDictionary<string, string[]> Errors(IResult? error)
+    {
+        var details = Assert.IsAssignableFrom<HttpValidationProblemDetails>(Assert.IsAssignableFrom<IValueHttpResult>(error).Value);
+        return details.Errors;
+    }
+
+    [Fact]
+    public async Task A_well_formed_body_is_read()
+    {
+        var (body, error) = await JsonBody.ReadAsync<TokenEndpoints.SignInRequest>(Request("""{"username":"a","password":"b"}"""), default);
+
+        Assert.Null(error);
+        Assert.Equal(new TokenEndpoints.SignInRequest("a", "b"), body);
+    }
+
+    [Fact]
+    public async Task An_unknown_field_is_named_so_a_typo_is_not_silently_ignored()
+    {
+        var (_, error) = await JsonBody.ReadAsync<TokenEndpoints.SignInRequest>(Request("""{"username":"a","pasword":"b"}"""), default);
+
+        Assert.Contains("is not a field of this request", Assert.Single(Errors(error)["pasword"]));
+    }
+
+    [Fact]
+    public async Task A_value_of_the_wrong_type_names_its_field()
+    {
+        var (_, error) = await JsonBody.ReadAsync<IotAspire.Auth.Users.UpdateUserRequest>(Request("""{"isActive":"yes"}"""), default);
+
+        Assert.Contains("wrong type", Assert.Single(Errors(error)["isActive"]));
+    }
+
+    [Theory]
+    [InlineData("""{"username": """, "not valid JSON")]
+    [InlineData("null", "must be a JSON object")]
+    public async Task Broken_json_is_about_the_body_as_a_whole(string text, string reason)
+    {
+        var (_, error) = await JsonBody.ReadAsync<TokenEndpoints.SignInRequest>(Request(text), default);
+
+        Assert.Contains(reason, Assert.Single(Errors(error)["body"]));
+    }
+
+    [Fact]
+    public async Task A_body_that_is_not_json_asks_for_json()
+    {
+        var (_, error) = await JsonBody.ReadAsync<TokenEndpoints.SignInRequest>(Request("username=a", "application/x-www-form-urlencoded"), default);
+
+        Assert.Contains("Content-Type: application/json", Assert.Single(Errors(error)["body"]));
+    }
+}

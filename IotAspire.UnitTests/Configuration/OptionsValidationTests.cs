@@ -1,0 +1,85 @@
+using IotAspire.Api.Ingestion;
+using IotAspire.Auth.Accounts;
+using IotAspire.Auth.Tokens;
+using IotAspire.Auth.Users;
+using IotAspire.DeviceSimulator;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace IotAspire.UnitTests.Configuration;
+
+/// <summary>A bad setting stops the service at start, with a message that names it; good settings start.</summary>
+public sealed class OptionsValidationTests
+{
+    private static async Task<string?> StartWith(Action<IHostApplicationBuilder> register, params (string Key, string Value)[] settings)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value)));
+        register(builder);
+        using var host = builder.Build();
+        try
+        {
+            await host.StartAsync();
+            await host.StopAsync();
+            return null;
+        }
+        catch (OptionsValidationException e)
+        {
+            return e.Message;
+        }
+    }
+
+    [Fact]
+    public async Task The_shipped_defaults_start()
+    {
+        Assert.Null(await StartWith(b => b.AddIngestion()));
+        Assert.Null(await StartWith(b => b.AddAccounts()));
+        Assert.Null(await StartWith(b => b.AddTokens()));
+        Assert.Null(await StartWith(b => b.AddValidatedOptions<BootstrapOptions>(BootstrapOptions.Section)));
+        Assert.Null(await StartWith(b => b.AddValidatedOptions<SimulatorOptions>(SimulatorOptions.Section)));
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-1")]
+    [InlineData("100000000")]
+    public async Task Ingestion_batch_size_out_of_range_stops_the_api(string value)
+    {
+        Assert.Contains("MaxBatchSize", await StartWith(b => b.AddIngestion(), ("Ingestion:MaxBatchSize", value)));
+    }
+
+    [Theory]
+    [InlineData("Tokens:AccessTokenLifetime", "00:00:00", "AccessTokenLifetime")]
+    [InlineData("Tokens:AccessTokenLifetime", "30.00:00:00", "AccessTokenLifetime")]
+    [InlineData("Tokens:SigningKeyActivationDelay", "-00:01:00", "SigningKeyActivationDelay")]
+    [InlineData("Tokens:RefreshTokenLifetime", "00:02:00", "RefreshTokenLifetime must be longer than AccessTokenLifetime")]
+    public async Task Token_lifetimes_out_of_range_stop_the_token_service(string key, string value, string named)
+    {
+        Assert.Contains(named, await StartWith(b => b.AddTokens(), (key, value)));
+    }
+
+    [Theory]
+    [InlineData("LoginThrottling:MaxFailures", "0", "MaxFailures")]
+    [InlineData("LoginThrottling:Window", "00:00:00", "Window")]
+    public async Task Throttling_settings_out_of_range_stop_the_token_service(string key, string value, string named)
+    {
+        Assert.Contains(named, await StartWith(b => b.AddAccounts(), (key, value)));
+    }
+
+    [Fact]
+    public async Task An_empty_admin_username_stops_the_token_service()
+    {
+        Assert.Contains("AdminUsername", await StartWith(b => b.AddValidatedOptions<BootstrapOptions>(BootstrapOptions.Section), ("Bootstrap:AdminUsername", "")));
+    }
+
+    [Theory]
+    [InlineData("Simulator:ApiUrl", "not a url", "ApiUrl")]
+    [InlineData("Simulator:Devices", "0", "Devices")]
+    [InlineData("Simulator:ReadingsPerSecond", "0", "ReadingsPerSecond")]
+    [InlineData("Simulator:BatchInterval", "00:00:00", "BatchInterval")]
+    public async Task Simulator_settings_out_of_range_stop_the_simulator(string key, string value, string named)
+    {
+        Assert.Contains(named, await StartWith(b => b.AddValidatedOptions<SimulatorOptions>(SimulatorOptions.Section), (key, value)));
+    }
+}

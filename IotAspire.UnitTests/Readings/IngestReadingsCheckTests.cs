@@ -1,0 +1,70 @@
+using IotAspire.Api.Errors;
+using IotAspire.Api.Ingestion;
+using IotAspire.Api.Security;
+
+namespace IotAspire.UnitTests.Readings;
+
+public sealed class IngestReadingsCheckTests
+{
+    private static readonly Guid Own = Guid.NewGuid();
+    private static readonly Guid Other = Guid.NewGuid();
+    private static readonly Guid Device = Guid.NewGuid();
+    private static readonly DateTimeOffset At = new(2022, 1, 21, 10, 56, 18, TimeSpan.Zero);
+    private static readonly Caller Customer = new("customer1", "customer", Own);
+    private static readonly Caller Admin = new("admin", "admin", null);
+
+    private static SentReading Reading(double value = 0.5, Guid? customerId = null) => new(At, value, Device, customerId);
+
+    private static ApiErrorException Refused(Caller caller, params SentReading[] readings) =>
+        Assert.Throws<ApiErrorException>(() => IngestReadings.Check(caller, readings, maxBatchSize: 10));
+
+    [Fact]
+    public void A_customers_readings_are_stored_for_its_own_customer_named_or_not()
+    {
+        var stored = IngestReadings.Check(Customer, [Reading(), Reading(customerId: Own)], maxBatchSize: 10);
+
+        Assert.All(stored, reading => Assert.Equal(Own, reading.CustomerId));
+        Assert.Equal(new ReadingToStore(Own, Device, At, 0.5), stored[0]);
+    }
+
+    [Fact]
+    public void A_customer_writing_for_another_customer_is_forbidden_and_the_reading_is_named()
+    {
+        var refused = Refused(Customer, Reading(), Reading(customerId: Other));
+
+        Assert.Equal(ApiErrors.Forbidden, refused.Code);
+        Assert.Contains("readings[1]", refused.Message);
+    }
+
+    [Fact]
+    public void An_administrator_must_name_the_customer_of_every_reading()
+    {
+        var refused = Refused(Admin, Reading(customerId: Other), Reading());
+
+        Assert.Equal(ApiErrors.BadUserInput, refused.Code);
+        Assert.Contains("readings[1].customerId", refused.Message);
+        Assert.Equal(Other, IngestReadings.Check(Admin, [Reading(customerId: Other)], maxBatchSize: 10)[0].CustomerId);
+    }
+
+    [Theory]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    [InlineData(double.NegativeInfinity)]
+    public void A_reading_must_be_a_finite_number(double value)
+    {
+        var refused = Refused(Customer, Reading(), Reading(value));
+
+        Assert.Equal(ApiErrors.BadUserInput, refused.Code);
+        Assert.Contains("readings[1].reading must be a finite number", refused.Message);
+    }
+
+    [Fact]
+    public void A_batch_over_the_limit_is_refused_with_the_limit_and_its_size()
+    {
+        var refused = Refused(Customer, Enumerable.Repeat(Reading(), 11).ToArray());
+
+        Assert.Equal(ApiErrors.BadUserInput, refused.Code);
+        Assert.Contains("at most 10 readings; this one holds 11", refused.Message);
+        Assert.Equal(10, IngestReadings.Check(Customer, Enumerable.Repeat(Reading(), 10).ToArray(), maxBatchSize: 10).Count);
+    }
+}

@@ -1,0 +1,25 @@
+using GraphQL;
+using GraphQL.Types;
+using IotAspire.Api.GraphQLHttp;
+using IotAspire.Api.Schema;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace IotAspire.UnitTests.Readings;
+
+public sealed class SchemaContractTests
+{
+    /// <summary>The schema built from the code is the checked-in contract, byte for byte (line endings aside).
+    /// The end-to-end suite checks the same against the running API's published schema.</summary>
+    [Fact]
+    public void The_schema_built_from_the_code_is_the_checked_in_schema_graphql()
+    {
+        var services = new ServiceCollection();
+        services.AddGraphQL(graphQL => graphQL.AddReadingsSchema().AddHttpTransport());
+        using var provider = services.BuildServiceProvider();
+        var schema = provider.GetRequiredService<ISchema>();
+        schema.Initialize();
+
+        var checkedIn = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "schema.graphql"));
+        Assert.Equal(checkedIn.ReplaceLineEndings().Trim(), schema.Print().ReplaceLineEndings().Trim());
+    }
+}
