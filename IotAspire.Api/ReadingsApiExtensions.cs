@@ -1,6 +1,7 @@
 using GraphQL;
 using IotAspire.Api.Aggregation;
 using IotAspire.Api.Data;
+using IotAspire.Api.Errors;
 using IotAspire.Api.GraphQLHttp;
 using IotAspire.Api.Grafana;
 using IotAspire.Api.Ingestion;
@@ -14,11 +15,14 @@ public static class ReadingsApiExtensions
 {
     public static IHostApplicationBuilder AddReadingsApi(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<UnexpectedExceptionHandler>();       // no stack trace in any environment
         builder.AddReadingsDatabase(ResourceNames.ReadingsDatabase);   // migrated before requests; Npgsql data source
         builder.AddGrafanaReaderRole();                                 // after the migration: it grants on its tables
         builder.AddTokenValidation(ResourceNames.Auth);                 // the token service's public keys, by discovery
         builder.AddIngestion();
         builder.AddAggregation();
+        builder.AddValidatedOptions<GraphQLHttpOptions>(GraphQLHttpOptions.Section);
         builder.Services.AddGraphQL(graphQL => graphQL
             .AddReadingsSchema()                                         // Schema/: the only feature-facing GraphQL code
             .AddHttpTransport());                                        // GraphQLHttp/: limits, GET rule, document cache
@@ -27,6 +31,7 @@ public static class ReadingsApiExtensions
 
     public static WebApplication MapReadingsApi(this WebApplication app)
     {
+        app.UseExceptionHandler();
         app.UseAuthentication();
         app.UseAuthorization();
 

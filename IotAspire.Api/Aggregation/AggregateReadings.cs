@@ -1,4 +1,5 @@
 using IotAspire.Api.Errors;
+using IotAspire.Api.Readings;
 using IotAspire.Api.Security;
 
 namespace IotAspire.Api.Aggregation;
@@ -13,6 +14,12 @@ public sealed class AggregateReadings(DeviceAggregatesReader reader, TimeProvide
     public const int MinAggregationSizeMinutes = 1;
     public const int MaxAggregationSizeMinutes = 527_040;   // 366 days
     public const long MaxBucketsPerDevice = 100_000;
+
+    /// <summary>Buckets one <c>deviceAggregates</c> answer may hold over all its devices (the SQL stops there).</summary>
+    public const int MaxBucketsPerAnswer = 100_000;
+
+    /// <summary>Devices one <c>deviceIds</c> argument may name.</summary>
+    public const int MaxDeviceIds = 1_000;
     public static readonly TimeSpan DefaultRange = TimeSpan.FromDays(30);
 
     public Task<IReadOnlyList<DeviceAggregate>> RunAsync(
@@ -29,6 +36,21 @@ public sealed class AggregateReadings(DeviceAggregatesReader reader, TimeProvide
         if (size is < MinAggregationSizeMinutes or > MaxAggregationSizeMinutes)
         {
             throw ApiErrors.BadInput($"aggregationSizeMinutes must be between {MinAggregationSizeMinutes} and {MaxAggregationSizeMinutes}, not {size}.");
+        }
+
+        if (from is { } f)
+        {
+            ReadingTime.Check(f, "from");
+        }
+
+        if (to is { } t)
+        {
+            ReadingTime.Check(t, "to");
+        }
+
+        if (deviceIds is { Count: > MaxDeviceIds })
+        {
+            throw ApiErrors.BadInput($"deviceIds may name at most {MaxDeviceIds} devices, not {deviceIds.Count}; leave it out to aggregate every device.");
         }
 
         var end = to ?? now;

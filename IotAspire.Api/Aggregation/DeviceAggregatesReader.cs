@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using IotAspire.Api.Errors;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -22,6 +23,7 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
           {0}
         GROUP BY customer_id, device_id, bucket_start
         ORDER BY customer_id, device_id, bucket_start
+        LIMIT @max_buckets + 1
         """;
 
     private static readonly CompositeFormat BucketMeansFormat = CompositeFormat.Parse(BucketMeans);
@@ -34,6 +36,7 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
         command.Parameters.Add(new("aggregation_size_minutes", NpgsqlDbType.Integer) { Value = request.AggregationSizeMinutes });
         command.Parameters.Add(new("from", NpgsqlDbType.TimestampTz) { Value = request.From.ToUniversalTime() });
         command.Parameters.Add(new("to", NpgsqlDbType.TimestampTz) { Value = request.To.ToUniversalTime() });
+        command.Parameters.Add(new("max_buckets", NpgsqlDbType.Integer) { Value = request.MaxBuckets });
         if (request.CustomerId is { } customerId)
         {
             filters.Add("AND customer_id = @customer_id");
@@ -51,9 +54,17 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
         var aggregates = new List<DeviceAggregate>();
         List<AggregatedValue>? buckets = null;
         (Guid Customer, Guid Device) current = default;
+        var count = 0;
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
+            if (++count > request.MaxBuckets)
+            {
+                throw ApiErrors.BadInput(
+                    $"The answer would hold more than {request.MaxBuckets} buckets over all devices. "
+                    + "Use a larger aggregationSizeMinutes, a shorter range, or fewer deviceIds.");
+            }
+
             var row = (Customer: reader.GetGuid(0), Device: reader.GetGuid(1));
             if (buckets is null || row != current)
             {

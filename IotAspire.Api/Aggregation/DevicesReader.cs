@@ -1,3 +1,4 @@
+using IotAspire.Api.Errors;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -16,16 +17,26 @@ public sealed class DevicesReader(NpgsqlDataSource dataSource)
         WHERE @customer_id::uuid IS NULL OR devices.customer_id = @customer_id
         GROUP BY devices.customer_id, devices.id
         ORDER BY devices.customer_id, devices.id
+        LIMIT @max_devices + 1
         """;
+
+    /// <summary>Devices one answer may list; an administrator with more names a customer.</summary>
+    public const int MaxDevicesPerAnswer = 10_000;
 
     public async Task<IReadOnlyList<DeviceSummary>> ReadAsync(Guid? customerId, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand(Devices);
         command.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId is { } id ? id : DBNull.Value });
+        command.Parameters.Add(new("max_devices", NpgsqlDbType.Integer) { Value = MaxDevicesPerAnswer });
         await using var reader = await command.ExecuteReaderAsync(ct);
         var devices = new List<DeviceSummary>();
         while (await reader.ReadAsync(ct))
         {
+            if (devices.Count == MaxDevicesPerAnswer)
+            {
+                throw ApiErrors.BadInput($"There are more than {MaxDevicesPerAnswer} devices; name a customerId to list one customer's.");
+            }
+
             devices.Add(new DeviceSummary(
                 reader.GetGuid(0), reader.GetGuid(1),
                 reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2),

@@ -4,6 +4,8 @@ namespace IotAspire.Api.Data;
 
 public static class ReadingsDatabaseExtensions
 {
+    public static readonly TimeSpan StatementTimeout = TimeSpan.FromSeconds(20);
+
     /// <summary>
     /// The API's own database: EF Core owns the schema (migrated before the API takes requests); the hot
     /// paths are hand-written SQL on an Npgsql data source (with Aspire's health check, tracing and
@@ -12,7 +14,10 @@ public static class ReadingsDatabaseExtensions
     public static IHostApplicationBuilder AddReadingsDatabase(this IHostApplicationBuilder builder, string connectionName)
     {
         builder.AddMigratedNpgsqlDbContext<ReadingsDbContext>(connectionName);
-        builder.AddNpgsqlDataSource(connectionName);
+        builder.AddNpgsqlDataSource(connectionName, configureDataSourceBuilder: dataSource =>
+            // A statement the API runs may take at most this long, so no caller can hold a connection and
+            // its locks for long; below GraphQLHttp:RequestTimeout, so the database gives up first.
+            dataSource.ConnectionStringBuilder.Options = $"-c statement_timeout={StatementTimeout.TotalMilliseconds:0}");
         return builder;
     }
 }

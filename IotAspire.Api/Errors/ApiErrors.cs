@@ -1,7 +1,9 @@
+using Npgsql;
+
 namespace IotAspire.Api.Errors;
 
 /// <summary>
-/// The errors a caller can cause, each with a stable machine code (<c>extensions.code</c> in GraphQL) and
+/// The errors a caller can meet, each with a stable machine code (<c>extensions.code</c> in GraphQL) and
 /// a sentence a person can act on. Features throw them; the schema turns them into GraphQL errors, so
 /// no feature needs to know GraphQL.
 /// </summary>
@@ -11,7 +13,26 @@ public static class ApiErrors
     public const string Forbidden = "FORBIDDEN";
     public const string Unauthenticated = "UNAUTHENTICATED";
 
+    /// <summary>The request or its database statement ran out of time; nothing of it was stored.</summary>
+    public const string Timeout = "TIMEOUT";
+
+    /// <summary>The database cannot be reached now; the same request may be retried (ingest is idempotent).</summary>
+    public const string Unavailable = "SERVICE_UNAVAILABLE";
+
     public static ApiErrorException BadInput(string message) => new(BadUserInput, message);
 
     public static ApiErrorException NotAllowed(string message) => new(Forbidden, message);
+
+    /// <summary>
+    /// What a caller should hear of a database failure, or null for a failure that is ours (a bug), which
+    /// keeps the generic message. Messages say what happened to the request and whether to retry it.
+    /// </summary>
+    public static ApiErrorException? FromDatabaseFailure(Exception exception) => exception switch
+    {
+        PostgresException { SqlState: PostgresErrorCodes.QueryCanceled } => new(Timeout,
+            "The database stopped this query at its time limit; nothing of it was stored. Narrow the range, raise aggregationSizeMinutes or send a smaller batch."),
+        NpgsqlException { IsTransient: true } or PostgresException { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CannotConnectNow } => new(Unavailable,
+            "The database is not reachable right now; nothing of this request was stored. Retry it shortly (sending the same readings again is harmless)."),
+        _ => null,
+    };
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using IotAspire.Api.Data;
 using Npgsql;
 
 namespace IotAspire.Api.Grafana;
@@ -19,8 +20,9 @@ public sealed class GrafanaReaderRole(NpgsqlDataSource dataSource, IOptions<Graf
             return;
         }
 
-        // Role names and passwords cannot be bound as parameters; the password is quoted as a literal.
-        var password = "'" + options.Value.ReaderPassword.Replace("'", "''") + "'";
+        // Passwords cannot be bound as parameters: the SCRAM verifier goes into the SQL text instead, so the
+        // password itself never appears in a trace or a statement log.
+        var verifier = "'" + PostgresPassword.ScramVerifier(options.Value.ReaderPassword) + "'";
         await using var command = dataSource.CreateCommand($"""
             DO $$ BEGIN
                 IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{GrafanaReaderOptions.RoleName}') THEN
@@ -29,7 +31,9 @@ public sealed class GrafanaReaderRole(NpgsqlDataSource dataSource, IOptions<Graf
                 EXECUTE format('REVOKE ALL ON DATABASE %I FROM PUBLIC', current_database());
                 EXECUTE format('GRANT CONNECT ON DATABASE %I TO {GrafanaReaderOptions.RoleName}', current_database());
             END $$;
-            ALTER ROLE {GrafanaReaderOptions.RoleName} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {password};
+            ALTER ROLE {GrafanaReaderOptions.RoleName} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {verifier};
+            -- Grafana's queries, like the API's, may not hold a connection for long.
+            ALTER ROLE {GrafanaReaderOptions.RoleName} SET statement_timeout = '{GrafanaReaderOptions.StatementTimeout.TotalMilliseconds:0}ms';
             REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {GrafanaReaderOptions.RoleName};
             GRANT USAGE ON SCHEMA public TO {GrafanaReaderOptions.RoleName};
             GRANT SELECT ON readings, devices TO {GrafanaReaderOptions.RoleName};

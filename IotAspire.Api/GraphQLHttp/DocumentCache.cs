@@ -2,6 +2,7 @@ using GraphQL;
 using GraphQL.DI;
 using GraphQLParser.AST;
 using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
 
 namespace IotAspire.Api.GraphQLHttp;
 
@@ -10,9 +11,10 @@ namespace IotAspire.Api.GraphQLHttp;
 /// the validation rules, which depend only on the document and the schema. Authentication is checked by
 /// the HTTP endpoint before execution, for cached and new documents alike.
 /// </summary>
-public sealed class DocumentCache : IConfigureExecution, IDisposable
+public sealed class DocumentCache(IOptions<GraphQLHttpOptions> options) : IConfigureExecution, IDisposable
 {
-    private readonly MemoryCache documents = new(new MemoryCacheOptions { SizeLimit = 1_000 });
+    // Bounded by the bytes of the documents' text (their parsed form grows with it), not by their number.
+    private readonly MemoryCache documents = new(new MemoryCacheOptions { SizeLimit = options.Value.DocumentCacheBytes });
 
     public float SortOrder => 200;
 
@@ -33,7 +35,7 @@ public sealed class DocumentCache : IConfigureExecution, IDisposable
         // Only documents that parsed and validated are worth keeping.
         if (result.Executed && result.Document is { } parsed)
         {
-            documents.Set(query, parsed, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = TimeSpan.FromHours(1) });
+            documents.Set(query, parsed, new MemoryCacheEntryOptions { Size = sizeof(char) * (long)query.Length, SlidingExpiration = TimeSpan.FromHours(1) });
         }
 
         return result;

@@ -2,6 +2,8 @@ using GraphQL;
 using GraphQL.Transport;
 using GraphQL.Types;
 using IotAspire.Api.Errors;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
 
 namespace IotAspire.Api.GraphQLHttp;
 
@@ -9,9 +11,14 @@ namespace IotAspire.Api.GraphQLHttp;
 /// GraphQL over HTTP (the GraphQL Foundation's specification): POST with a JSON body, or GET with the query
 /// in the URL for queries only. Hand-written because GraphQL.NET's own transport (the GraphQL.Server.*
 /// packages) is not available from the package feed this project builds from; it is kept to what the
-/// specification asks, on top of GraphQL.NET's executer and serializer. Answers <c>application/graphql-response+json</c> when the client accepts it
-/// (then a request that fails before execution gets 4xx), otherwise <c>application/json</c> (always 200 once
-/// the request is well-formed). Every operation needs a valid access token.
+/// specification asks, on top of GraphQL.NET's executer and serializer.
+/// <para>
+/// Answers <c>application/graphql-response+json</c> when the client accepts it (then a request that fails
+/// before execution gets 4xx), otherwise <c>application/json</c> (always 200 once the request is
+/// well-formed). Every operation needs a valid access token, checked before the body is read; the body,
+/// the document, the root fields, the parallelism and the time of a request are bounded
+/// (<see cref="GraphQLHttpOptions"/>), each refusal naming its limit.
+/// </para>
 /// </summary>
 public static class GraphQLHttpEndpoint
 {
@@ -36,8 +43,14 @@ public static class GraphQLHttpEndpoint
         return app;
     }
 
-    private static async Task HandlePostAsync(HttpContext http, IGraphQLTextSerializer serializer)
+    private static async Task HandlePostAsync(HttpContext http, IGraphQLTextSerializer serializer, IOptions<GraphQLHttpOptions> options)
     {
+        // Nothing of an anonymous request is read: the token comes first, the body only after it.
+        if (!await IsSignedInAsync(http, serializer))
+        {
+            return;
+        }
+
         if (!http.Request.HasJsonContentType())
         {
             await WriteRequestErrorAsync(http, serializer, StatusCodes.Status415UnsupportedMediaType,
@@ -45,25 +58,49 @@ public static class GraphQLHttpEndpoint
             return;
         }
 
+        var limit = options.Value.MaxRequestBodyBytes;
+        var tooLarge = $"The request body may be at most {limit} bytes. Send readings in smaller batches.";
+        if (http.Request.ContentLength > limit)
+        {
+            await WriteRequestErrorAsync(http, serializer, StatusCodes.Status413PayloadTooLarge, tooLarge);
+            return;
+        }
+
+        // Also bounds a body without Content-Length (chunked): Kestrel stops reading past the limit.
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+        {
+            bodySize.MaxRequestBodySize = limit;
+        }
+
         GraphQLRequest? request;
         try
         {
             request = await serializer.ReadAsync<GraphQLRequest>(http.Request.Body, http.RequestAborted);
         }
-        catch (Exception e) when (e is System.Text.Json.JsonException or GraphQL.Execution.InvalidOperationError or InvalidOperationException)
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            await WriteRequestErrorAsync(http, serializer, StatusCodes.Status413PayloadTooLarge, tooLarge);
+            return;
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or GraphQL.Execution.InvalidOperationError or InvalidOperationException or FormatException)
         {
             await WriteRequestErrorAsync(http, serializer, StatusCodes.Status400BadRequest, $"The request body is not a valid GraphQL request: {e.Message}");
             return;
         }
 
-        await ExecuteAsync(http, serializer, request, sentOverGet: false);
+        await ExecuteAsync(http, serializer, options.Value, request, sentOverGet: false);
     }
 
-    private static async Task HandleGetAsync(HttpContext http, IGraphQLTextSerializer serializer)
+    private static async Task HandleGetAsync(HttpContext http, IGraphQLTextSerializer serializer, IOptions<GraphQLHttpOptions> options)
     {
         if (GraphQLIde.IsWanted(http.Request))
         {
             await GraphQLIde.ServeAsync(http);
+            return;
+        }
+
+        if (!await IsSignedInAsync(http, serializer))
+        {
             return;
         }
 
@@ -86,16 +123,33 @@ public static class GraphQLHttpEndpoint
                 Extensions = string.IsNullOrEmpty(query["extensions"]) ? null : serializer.Deserialize<Inputs>(query["extensions"]),
             };
         }
-        catch (Exception e) when (e is System.Text.Json.JsonException or GraphQL.Execution.InvalidOperationError or InvalidOperationException)
+        catch (Exception e) when (e is System.Text.Json.JsonException or GraphQL.Execution.InvalidOperationError or InvalidOperationException or FormatException)
         {
             await WriteRequestErrorAsync(http, serializer, StatusCodes.Status400BadRequest, $"The 'variables' or 'extensions' URL parameter is not valid JSON: {e.Message}");
             return;
         }
 
-        await ExecuteAsync(http, serializer, request, sentOverGet: true);
+        await ExecuteAsync(http, serializer, options.Value, request, sentOverGet: true);
     }
 
-    private static async Task ExecuteAsync(HttpContext http, IGraphQLTextSerializer serializer, GraphQLRequest? request, bool sentOverGet)
+    private static async Task<bool> IsSignedInAsync(HttpContext http, IGraphQLTextSerializer serializer)
+    {
+        if (http.User.Identity?.IsAuthenticated == true)
+        {
+            return true;
+        }
+
+        http.Response.Headers.WWWAuthenticate = "Bearer";
+        await WriteResultAsync(http, serializer, StatusCodes.Status401Unauthorized, new ExecutionResult
+        {
+            Errors = [new ExecutionError("Sign in first: send an access token from the token service as 'Authorization: Bearer <token>'.")
+                { Code = ApiErrors.Unauthenticated }],
+        });
+        return false;
+    }
+
+    private static async Task ExecuteAsync(
+        HttpContext http, IGraphQLTextSerializer serializer, GraphQLHttpOptions limits, GraphQLRequest? request, bool sentOverGet)
     {
         if (request?.Query is null)
         {
@@ -103,29 +157,41 @@ public static class GraphQLHttpEndpoint
             return;
         }
 
-        if (http.User.Identity?.IsAuthenticated != true)
+        if (request.Query.Length > limits.MaxQueryLength)
         {
-            http.Response.Headers.WWWAuthenticate = "Bearer";
-            await WriteResultAsync(http, serializer, StatusCodes.Status401Unauthorized, new ExecutionResult
-            {
-                Errors = [new ExecutionError("Sign in first: send an access token from the token service as 'Authorization: Bearer <token>'.")
-                    { Code = ApiErrors.Unauthenticated }],
-            });
+            await WriteRequestErrorAsync(http, serializer, StatusCodes.Status400BadRequest,
+                $"The GraphQL document may be at most {limits.MaxQueryLength} characters; this one has {request.Query.Length}. Pass data in variables.");
             return;
         }
 
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+        timeout.CancelAfter(limits.RequestTimeout);
         var executer = http.RequestServices.GetRequiredService<IDocumentExecuter<ISchema>>();
-        var result = await executer.ExecuteAsync(options =>
+        ExecutionResult result;
+        try
         {
-            options.Query = request.Query;
-            options.OperationName = request.OperationName;
-            options.Variables = request.Variables;
-            options.Extensions = request.Extensions;
-            options.User = http.User;
-            options.UserContext[OnlyQueriesOverGetRule.SentOverGetKey] = sentOverGet;
-            options.RequestServices = http.RequestServices;
-            options.CancellationToken = http.RequestAborted;
-        });
+            result = await executer.ExecuteAsync(options =>
+            {
+                options.Query = request.Query;
+                options.OperationName = request.OperationName;
+                options.Variables = request.Variables;
+                options.Extensions = request.Extensions;
+                options.User = http.User;
+                options.UserContext[OnlyQueriesOverGetRule.SentOverGetKey] = sentOverGet;
+                options.RequestServices = http.RequestServices;
+                options.MaxParallelExecutionCount = limits.MaxParallelResolvers;
+                options.CancellationToken = timeout.Token;
+            });
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !http.RequestAborted.IsCancellationRequested)
+        {
+            await WriteResultAsync(http, serializer, StatusCodes.Status504GatewayTimeout, new ExecutionResult
+            {
+                Errors = [new ExecutionError($"The request took longer than {limits.RequestTimeout.TotalSeconds:0} s and was cancelled; nothing of it was stored. "
+                    + "Retry with a smaller batch or a narrower query (resending readings is harmless).") { Code = ApiErrors.Timeout }],
+            });
+            return;
+        }
 
         if (result.Errors?.Any(error => error is NotAQueryOverGetError) == true)
         {

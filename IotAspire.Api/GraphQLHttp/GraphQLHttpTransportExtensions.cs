@@ -12,7 +12,8 @@ public static class GraphQLHttpTransportExtensions
 
     /// <summary>
     /// What our GraphQL-over-HTTP transport needs from GraphQL.NET: JSON, the depth and complexity limits,
-    /// the GET-runs-only-queries rule (for cached documents too), and the document cache.
+    /// the GET-runs-only-queries and root-field rules (for cached documents too), and the document cache.
+    /// Its request limits are <see cref="GraphQLHttpOptions"/>.
     /// </summary>
     public static IGraphQLBuilder AddHttpTransport(this IGraphQLBuilder graphQL)
     {
@@ -24,7 +25,8 @@ public static class GraphQLHttpTransportExtensions
                 limits.MaxDepth = MaxDepth;
                 limits.MaxComplexity = MaxComplexity;
             })
-            .AddValidationRule<OnlyQueriesOverGetRule>(useForCachedDocuments: true);
+            .AddValidationRule<OnlyQueriesOverGetRule>(useForCachedDocuments: true)
+            .AddValidationRule<RootFieldLimitsRule>(useForCachedDocuments: true);
 
         graphQL.Services.Register<DocumentCache, DocumentCache>(GraphQL.DI.ServiceLifetime.Singleton);
         graphQL.Services.Register<IConfigureExecution>(services => services.GetRequiredService<DocumentCache>(), GraphQL.DI.ServiceLifetime.Singleton);

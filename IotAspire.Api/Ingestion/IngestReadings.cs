@@ -1,4 +1,5 @@
 using IotAspire.Api.Errors;
+using IotAspire.Api.Readings;
 using IotAspire.Api.Security;
 using Microsoft.Extensions.Options;
 
@@ -36,6 +37,8 @@ public sealed class IngestReadings(ReadingsWriter writer, IOptions<IngestionOpti
             {
                 throw ApiErrors.BadInput($"readings[{i}].reading must be a finite number.");
             }
+
+            ReadingTime.Check(reading.Timestamp, $"readings[{i}].timestamp");
 
             toStore.Add(new ReadingToStore(CustomerFor(caller, reading, i), reading.DeviceId, reading.Timestamp, reading.Reading));
         }

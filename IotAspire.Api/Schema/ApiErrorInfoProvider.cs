@@ -24,12 +24,13 @@ public sealed class ApiErrorInfoProvider() : ErrorInfoProvider(options => option
     }
 
     /// <summary>
-    /// The features refuse a request with an <see cref="ApiErrorException"/>; here it becomes a GraphQL error
-    /// with its message and code. Any other exception keeps GraphQL.NET's generic message.
+    /// The features refuse a request with an <see cref="ApiErrorException"/>, and a database failure is told
+    /// as what it means for the request (<see cref="ApiErrors.FromDatabaseFailure"/>); here either becomes a
+    /// GraphQL error with its message and code. Any other exception keeps GraphQL.NET's generic message.
     /// </summary>
     public static Task ExposeApiErrors(UnhandledExceptionContext context)
     {
-        if (context.OriginalException is ApiErrorException refused)
+        if ((context.OriginalException as ApiErrorException ?? ApiErrors.FromDatabaseFailure(context.OriginalException)) is { } refused)
         {
             context.Exception = new ExecutionError(refused.Message) { Code = refused.Code };
         }

@@ -23,7 +23,7 @@ public sealed class CredentialCheck(AccountsDbContext db, IPasswordHasher<UserAc
     public async Task<CredentialCheckResult> SignInAsync(string? userName, string? password, CancellationToken ct)
     {
         var normalized = UserAccount.Normalize(userName ?? "");
-        if (normalized.Length == 0 || normalized.Length > UserAccount.MaxUserNameLength || string.IsNullOrEmpty(password))
+        if (!UserAccount.CouldExist(normalized) || string.IsNullOrEmpty(password))
         {
             return new CredentialCheckResult.Failed();
         }

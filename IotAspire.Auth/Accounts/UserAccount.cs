@@ -17,4 +17,9 @@ public sealed class UserAccount
     public DateTimeOffset CreatedAt { get; set; }
 
     public static string Normalize(string userName) => userName.Trim().ToUpperInvariant();
+
+    /// <summary>Whether a user of this name could exist: not empty, not too long, no NUL (which PostgreSQL
+    /// text cannot hold). Looking up any other name answers "no such user" without asking the database.</summary>
+    public static bool CouldExist(string userName) =>
+        userName.Length is > 0 and <= MaxUserNameLength && !userName.Contains('\0', StringComparison.Ordinal);
 }

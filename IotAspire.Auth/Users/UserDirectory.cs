@@ -17,6 +17,11 @@ public sealed partial class UserDirectory(
 
     public Task<UserAccount?> FindAsync(string userName, CancellationToken ct)
     {
+        if (!UserAccount.CouldExist(userName))
+        {
+            return Task.FromResult<UserAccount?>(null);
+        }
+
         var normalized = UserAccount.Normalize(userName);
         return db.Users.SingleOrDefaultAsync(u => u.NormalizedUserName == normalized, ct);
     }

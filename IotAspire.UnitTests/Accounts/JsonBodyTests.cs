@@ -64,4 +64,12 @@ public sealed class JsonBodyTests
 
         Assert.Contains("Content-Type: application/json", Assert.Single(Errors(error)["body"]));
     }
+
+    [Fact]
+    public async Task A_nul_character_in_a_text_field_is_refused_with_the_field_named()
+    {
+        var (_, error) = await JsonBody.ReadAsync<TokenEndpoints.SignInRequest>(Request("{\"username\":\"ad\\u0000min\",\"password\":\"b\"}"), default);
+
+        Assert.Contains("NUL character", Assert.Single(Errors(error)["username"]));
+    }
 }
