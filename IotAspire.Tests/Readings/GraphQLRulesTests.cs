@@ -163,13 +163,17 @@ public sealed class GraphQLRulesTests(AppHostFixture fixture)
     }
 
     [Fact]
-    public async Task A_flood_of_aliases_is_refused_by_the_complexity_limit()
+    public async Task A_flood_of_aliases_is_refused_by_the_document_limits()
     {
-        var aliases = string.Join(" ", Enumerable.Range(0, 3_000).Select(i => $"a{i}: devices {{ id customerId }}"));
+        var admin = await auth.AdminAccessTokenAsync();
+        var long3000 = string.Join(" ", Enumerable.Range(0, 3_000).Select(i => $"a{i}: devices {{ id customerId }}"));
+        var short300 = string.Join(" ", Enumerable.Range(0, 300).Select(i => $"a{i}: devices {{ id }}"));
 
-        var (_, body) = await graphQL.PostAsync("{ " + aliases + " }", null, await auth.AdminAccessTokenAsync());
+        var (_, tooLong) = await graphQL.PostAsync("{ " + long3000 + " }", null, admin);
+        var (_, tooMany) = await graphQL.PostAsync("{ " + short300 + " }", null, admin);
 
-        Assert.Equal("COMPLEXITY", GraphQLClient.SingleError(body).Code);
+        Assert.Equal(("BAD_USER_INPUT", true), (GraphQLClient.SingleError(tooLong).Code, GraphQLClient.SingleError(tooLong).Message.Contains("at most 16384 characters")));
+        Assert.Equal(("BAD_USER_INPUT", true), (GraphQLClient.SingleError(tooMany).Code, GraphQLClient.SingleError(tooMany).Message.Contains("at most 4 root fields")));
     }
 
     [Fact]
