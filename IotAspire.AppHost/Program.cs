@@ -29,6 +29,6 @@ var api = builder.AddProject<Projects.IotAspire_Api>(ResourceNames.Api)
 
 builder.AddIotGrafana(ResourceNames.Grafana, postgres, readingsDb, grafanaDbPassword, builder.GetPort("Grafana"));   // only where containers run
 
-builder.AddDeviceSimulator(ResourceNames.Simulator, api, auth, adminUsername, adminPassword);   // Simulator:Enabled
+builder.AddDeviceSimulator(ResourceNames.Simulator, api, auth);   // Simulator:Enabled; provisions its demo customer
 
 builder.Build().Run();

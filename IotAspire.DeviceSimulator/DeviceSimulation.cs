@@ -82,41 +82,17 @@ public sealed class DeviceSimulation(HttpClient auth, HttpClient api, SimulatorO
         var body = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
         if (!response.IsSuccessStatusCode || body.TryGetProperty("errors", out _))
         {
-            throw new SimulatorException($"the API answered {(int)response.StatusCode}: {body}");
+            // A refused batch (bad input, a device of another customer) fails the same way every time.
+            var refused = body.ToString().Contains("\"BAD_USER_INPUT\"", StringComparison.Ordinal)
+                || body.ToString().Contains("\"FORBIDDEN\"", StringComparison.Ordinal);
+            throw new SimulatorException($"the API answered {(int)response.StatusCode}: {body}", retryable: !refused);
         }
     }
 
-    private async Task<string> SignInAsync(CancellationToken ct)
-    {
-        if (await TryTokenAsync(options.Username, options.Password, ct) is { } token)
-        {
-            return token;
-        }
-
-        if (string.IsNullOrEmpty(options.AdminPassword))
-        {
-            throw new SimulatorException($"cannot sign in as '{options.Username}', and no Simulator:AdminPassword is set to create it");
-        }
-
-        var admin = await TryTokenAsync(options.AdminUsername, options.AdminPassword, ct)
-            ?? throw new SimulatorException($"cannot sign in as administrator '{options.AdminUsername}' to create '{options.Username}'");
-        using var create = new HttpRequestMessage(HttpMethod.Post, "/api/users")
-        {
-            Content = JsonContent.Create(new { username = options.Username, password = options.Password, customerId = options.CustomerId, role = "customer" }),
-        };
-        create.Headers.Authorization = new AuthenticationHeaderValue("Bearer", admin);
-        using var created = await auth.SendAsync(create, ct);
-        if (created.StatusCode is not (HttpStatusCode.Created or HttpStatusCode.Conflict))
-        {
-            // A refused user (a weak password, say) is a configuration error: retrying cannot help.
-            throw new SimulatorException($"creating '{options.Username}' answered {(int)created.StatusCode}: "
-                + await created.Content.ReadAsStringAsync(ct), retryable: false);
-        }
-
-        logger.LogInformation("Created the demo customer '{User}' ({CustomerId})", options.Username, options.CustomerId);
-        return await TryTokenAsync(options.Username, options.Password, ct)
-            ?? throw new SimulatorException($"cannot sign in as '{options.Username}' after creating it");
-    }
+    private async Task<string> SignInAsync(CancellationToken ct) =>
+        await TryTokenAsync(options.Username, options.Password, ct)
+        ?? throw new SimulatorException($"cannot sign in as '{options.Username}'. Run by the AppHost, the token service provisions it "
+            + "with the AppHost's simulator-password parameter; standalone, create the customer first and pass Simulator:Password");
 
     private async Task<string?> TryTokenAsync(string username, string password, CancellationToken ct)
     {

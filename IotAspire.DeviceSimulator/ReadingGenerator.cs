@@ -27,7 +27,8 @@ public sealed class ReadingGenerator(int devices, Guid customerId, Random random
             var device = random.Next(deviceIds.Length);
             var late = random.NextDouble() < 0.05 ? TimeSpan.FromMinutes(random.Next(1, 30)) : TimeSpan.Zero;
             // Microsecond timestamps, distinct per reading, as the devices of the original system sent them.
-            var timestamp = now - late - TimeSpan.FromMicroseconds(random.Next(0, 1_000_000));
+            // Whole microseconds: what PostgreSQL stores, and all the API accepts.
+            var timestamp = TruncateToMicroseconds(now - late - TimeSpan.FromMicroseconds(random.Next(0, 1_000_000)));
             var reading = new SimulatedReading(timestamp, Math.Round(Value(device, timestamp), 3), deviceIds[device]);
             batch.Add(reading);
             recent.Enqueue(reading);
@@ -55,4 +56,7 @@ public sealed class ReadingGenerator(int devices, Guid customerId, Random random
         bytes[1] ^= 0x5A;
         return new Guid(bytes);
     }
+
+    private static DateTimeOffset TruncateToMicroseconds(DateTimeOffset time) =>
+        new(time.Ticks - time.Ticks % TimeSpan.TicksPerMicrosecond, time.Offset);
 }

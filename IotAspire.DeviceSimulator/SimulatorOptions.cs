@@ -16,13 +16,12 @@ public sealed class SimulatorOptions
     [Required]
     public string Username { get; set; } = "demo-customer";
 
+    /// <summary>No default: the AppHost passes its <c>simulator-password</c> parameter.</summary>
     [Required]
-    public string Password { get; set; } = "Fleet-Readings-Pw-7";
-    public Guid CustomerId { get; set; } = Guid.Parse("5f0c3a1e-7d2b-4e8a-9c61-2b7f4d9e8a10");
+    public string Password { get; set; } = "";
 
-    /// <summary>Used once, to create the demo customer through user management when it does not exist.</summary>
-    public string AdminUsername { get; set; } = "admin";
-    public string? AdminPassword { get; set; }
+    /// <summary>The demo customer's id, for the log; the token service knows it from the AppHost.</summary>
+    public Guid CustomerId { get; set; } = Guid.Parse("5f0c3a1e-7d2b-4e8a-9c61-2b7f4d9e8a10");
 
     [Range(1, 10_000)]
     public int Devices { get; set; } = 5;

@@ -10,7 +10,7 @@ public static class UsersServiceExtensions
     {
         builder.AddValidatedOptions<BootstrapOptions>(BootstrapOptions.Section);
         builder.Services.AddScoped<UserDirectory>();
-        builder.Services.AddHostedService<AdminBootstrap>();
+        builder.Services.AddHostedService<AccountBootstrap>();
         return builder;
     }
 }

@@ -8,14 +8,14 @@ namespace IotAspire.Tests.Simulator;
 public sealed class DeviceSimulatorTests(AppHostFixture fixture)
 {
     [Fact]
-    public async Task Run_for_a_few_seconds_it_creates_its_customer_and_lands_readings_that_the_API_returns()
+    public async Task Run_for_a_few_seconds_as_its_customer_it_lands_readings_that_the_API_returns()
     {
+        var customerId = Guid.NewGuid();
         var options = new SimulatorOptions
         {
-            Username = $"sim-{Guid.NewGuid():N}"[..20],
-            CustomerId = Guid.NewGuid(),
-            AdminUsername = RunningAppHost.AdminUserName,
-            AdminPassword = RunningAppHost.AdminPassword,
+            Username = await new TokenServiceClient(fixture.AppHost).CreateCustomerAsync(customerId, TokenServiceClient.CustomerPassword, "sim"),
+            Password = TokenServiceClient.CustomerPassword,
+            CustomerId = customerId,
             Devices = 3,
             ReadingsPerSecond = 20,
             BatchInterval = TimeSpan.FromMilliseconds(500),

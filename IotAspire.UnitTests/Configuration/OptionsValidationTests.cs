@@ -37,7 +37,7 @@ public sealed class OptionsValidationTests
         Assert.Null(await StartWith(b => b.AddAccounts()));
         Assert.Null(await StartWith(b => b.AddTokens()));
         Assert.Null(await StartWith(b => b.AddValidatedOptions<BootstrapOptions>(BootstrapOptions.Section)));
-        Assert.Null(await StartWith(b => b.AddValidatedOptions<SimulatorOptions>(SimulatorOptions.Section)));
+        Assert.Null(await StartWith(b => b.AddValidatedOptions<SimulatorOptions>(SimulatorOptions.Section), ("Simulator:Password", "from-the-apphost-1")));
     }
 
     [Theory]
@@ -73,6 +73,12 @@ public sealed class OptionsValidationTests
         Assert.Contains("AdminUsername", await StartWith(b => b.AddValidatedOptions<BootstrapOptions>(BootstrapOptions.Section), ("Bootstrap:AdminUsername", "")));
     }
 
+    [Fact]
+    public async Task The_simulator_has_no_default_password()
+    {
+        Assert.Contains("Password", await StartWith(b => b.AddValidatedOptions<SimulatorOptions>(SimulatorOptions.Section)));
+    }
+
     [Theory]
     [InlineData("Simulator:ApiUrl", "not a url", "ApiUrl")]
     [InlineData("Simulator:Devices", "0", "Devices")]
@@ -80,6 +86,6 @@ public sealed class OptionsValidationTests
     [InlineData("Simulator:BatchInterval", "00:00:00", "BatchInterval")]
     public async Task Simulator_settings_out_of_range_stop_the_simulator(string key, string value, string named)
     {
-        Assert.Contains(named, await StartWith(b => b.AddValidatedOptions<SimulatorOptions>(SimulatorOptions.Section), (key, value)));
+        Assert.Contains(named, await StartWith(b => b.AddValidatedOptions<SimulatorOptions>(SimulatorOptions.Section), (key, value), ("Simulator:Password", "from-the-apphost-1")));
     }
 }
