@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using IotAspire.Auth.Accounts;
 using IotAspire.Auth.Security;
 using IotAspire.Shared.Security;
@@ -24,10 +23,7 @@ public sealed class LoginModel(CredentialCheck credentials) : PageModel
         switch (await credentials.SignInAsync(Username, Password, ct))
         {
             case CredentialCheckResult.Succeeded(var user) when user.Role == IotRoles.Admin:
-                var identity = new ClaimsIdentity(
-                    [new Claim(IotClaimTypes.Name, user.UserName), new Claim(IotClaimTypes.Role, user.Role)],
-                    AuthPolicies.AdminCookieScheme, IotClaimTypes.Name, IotClaimTypes.Role);
-                await HttpContext.SignInAsync(AuthPolicies.AdminCookieScheme, new ClaimsPrincipal(identity));
+                await HttpContext.SignInAsync(AuthPolicies.AdminCookieScheme, AdminSessionStamp.Principal(user));
                 return LocalRedirect(Url.IsLocalUrl(returnUrl) ? returnUrl : "/admin");
 
             case CredentialCheckResult.Succeeded:
