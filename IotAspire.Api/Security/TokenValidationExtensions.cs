@@ -19,8 +19,11 @@ public static class TokenValidationExtensions
                 // Service-to-service traffic inside the Aspire application is plain HTTP; TLS ends at the edge.
                 options.RequireHttpsMetadata = false;
                 options.MapInboundClaims = false;
-                // The token service publishes a rotated-in key 10 minutes before it signs with it.
-                options.AutomaticRefreshInterval = TimeSpan.FromMinutes(5);
+                // The token service publishes a rotated-in key at least this long before it signs with it; a
+                // token with an unknown key id re-reads the keys at once, at most every 30 seconds.
+                options.AutomaticRefreshInterval = AccessTokenDefaults.JwksRefreshInterval;
+                options.RefreshInterval = AccessTokenDefaults.JwksUnknownKeyRefreshInterval;
+                options.RefreshOnIssuerKeyNotFound = true;
                 options.TokenValidationParameters = AccessTokenDefaults.CreateValidationParameters();
             });
 

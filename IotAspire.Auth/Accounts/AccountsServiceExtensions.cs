@@ -4,7 +4,7 @@ namespace IotAspire.Auth.Accounts;
 
 public static class AccountsServiceExtensions
 {
-    /// <summary>Accounts and passwords: the credential check and its sign-in throttling (settings checked at start).</summary>
+    /// <summary>Accounts and passwords: the credential check, its sign-in throttling and rate limit (settings checked at start).</summary>
     public static IHostApplicationBuilder AddAccounts(this IHostApplicationBuilder builder)
     {
         builder.AddValidatedOptions<LoginThrottlingOptions>(LoginThrottlingOptions.Section);
@@ -12,6 +12,8 @@ public static class AccountsServiceExtensions
         builder.Services.AddSingleton<IPasswordHasher<UserAccount>, PasswordHasher<UserAccount>>();
         builder.Services.AddScoped<LoginThrottling>();
         builder.Services.AddScoped<CredentialCheck>();
+        builder.Services.AddHostedService<LoginThrottlePurge>();
+        builder.AddSignInRateLimit();
         return builder;
     }
 }

@@ -14,13 +14,13 @@ public abstract record CredentialCheckResult
     public sealed record LockedOut(TimeSpan RetryAfter) : CredentialCheckResult;
 }
 
-/// <summary>Checks a username and password, throttled per username.</summary>
+/// <summary>Checks a username and password, throttled per username and client address (<see cref="LoginThrottling"/>).</summary>
 public sealed class CredentialCheck(AccountsDbContext db, IPasswordHasher<UserAccount> hasher, LoginThrottling throttling)
 {
     // Hashing even for unknown users keeps the response time from telling whether a username exists.
     private static readonly string DummyHash = new PasswordHasher<UserAccount>().HashPassword(null!, "not-a-real-password-1");
 
-    public async Task<CredentialCheckResult> SignInAsync(string? userName, string? password, CancellationToken ct)
+    public async Task<CredentialCheckResult> SignInAsync(string? userName, string? password, string clientAddress, CancellationToken ct)
     {
         var normalized = UserAccount.Normalize(userName ?? "");
         if (!UserAccount.CouldExist(normalized) || string.IsNullOrEmpty(password))
@@ -28,7 +28,7 @@ public sealed class CredentialCheck(AccountsDbContext db, IPasswordHasher<UserAc
             return new CredentialCheckResult.Failed();
         }
 
-        if (await throttling.RetryAfterAsync(normalized, ct) is { } wait)
+        if (await throttling.BeginAttemptAsync(normalized, clientAddress, ct) is { } wait)
         {
             return new CredentialCheckResult.LockedOut(wait);
         }
@@ -37,7 +37,6 @@ public sealed class CredentialCheck(AccountsDbContext db, IPasswordHasher<UserAc
         var verdict = hasher.VerifyHashedPassword(user!, user?.PasswordHash ?? DummyHash, password);
         if (user is null || verdict == PasswordVerificationResult.Failed || !user.IsActive)
         {
-            await throttling.RecordFailureAsync(normalized, ct);
             return new CredentialCheckResult.Failed();
         }
 
@@ -47,7 +46,7 @@ public sealed class CredentialCheck(AccountsDbContext db, IPasswordHasher<UserAc
             await db.SaveChangesAsync(ct);
         }
 
-        await throttling.ResetAsync(normalized, ct);
+        await throttling.ResetAsync(normalized, clientAddress, ct);
         return new CredentialCheckResult.Succeeded(user);
     }
 }

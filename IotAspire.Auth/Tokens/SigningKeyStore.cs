@@ -81,29 +81,38 @@ public sealed class SigningKeyStore(IServiceScopeFactory scopes, IOptions<TokenI
         return key.KeyId;
     }
 
+    /// <summary>
+    /// The signing key (the latest activated), every key that will sign later (published from the moment it
+    /// is added, however many rotations are pending), and every retired key while tokens it signed may still
+    /// be valid (until its successor activated + the access-token lifetime + the clock skew). So no validly
+    /// signed token is ever rejected for want of its key.
+    /// </summary>
     private async Task<KeySet?> LoadAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AccountsDbContext>();
-        var pending = await db.SigningKeys.AsNoTracking()
-            .Where(k => k.ActivatesAt > now).OrderBy(k => k.ActivatesAt).FirstOrDefaultAsync(ct);
-        var active = await db.SigningKeys.AsNoTracking()
-            .Where(k => k.ActivatesAt <= now).OrderByDescending(k => k.ActivatesAt).ThenBy(k => k.KeyId)
-            .Take(2).ToListAsync(ct);
+        // Rotations are rare (a handful of keys), so all are read and sorted here.
+        var keys = await db.SigningKeys.AsNoTracking().ToListAsync(ct);
+        var active = keys.Where(k => k.ActivatesAt <= now)
+            .OrderByDescending(k => k.ActivatesAt).ThenBy(k => k.KeyId, StringComparer.Ordinal).ToList();
         if (active.Count == 0)
         {
             return null;
         }
 
-        var published = active.Select(ToSecurityKey).ToList();
-        if (pending is not null)
-        {
-            published.Add(ToSecurityKey(pending));
-        }
+        var pending = keys.Where(k => k.ActivatesAt > now).OrderBy(k => k.ActivatesAt).ToList();
+        var tokensOutlive = options.Value.AccessTokenLifetime + AccessTokenDefaults.ClockSkew;
+        var retired = active.Skip(1)
+            .Select((key, index) => (Key: key, PublishedUntil: active[index].ActivatesAt + tokensOutlive))
+            .Where(retiredKey => retiredKey.PublishedUntil > now)
+            .ToList();
 
-        // The cached set must be reloaded the moment the pending key becomes the signing key.
-        return new KeySet(published[0], published, now, pending?.ActivatesAt ?? DateTimeOffset.MaxValue);
+        var published = new[] { active[0] }.Concat(retired.Select(r => r.Key)).Concat(pending).Select(ToSecurityKey).ToList();
+
+        // Reload the moment a pending key starts signing or a retired key may be dropped.
+        var changesAt = pending.Select(k => k.ActivatesAt).Concat(retired.Select(r => r.PublishedUntil)).DefaultIfEmpty(DateTimeOffset.MaxValue).Min();
+        return new KeySet(published[0], published, now, changesAt);
     }
 
     private static ECDsaSecurityKey ToSecurityKey(SigningKey stored)

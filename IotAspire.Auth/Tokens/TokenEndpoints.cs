@@ -1,5 +1,6 @@
 using IotAspire.Auth.Accounts;
 using IotAspire.Auth.Http;
+using IotAspire.Auth.Security;
 
 namespace IotAspire.Auth.Tokens;
 
@@ -19,9 +20,9 @@ public static class TokenEndpoints
     public static IEndpointRouteBuilder MapTokenEndpoints(this IEndpointRouteBuilder app)
     {
         // Routing matches "/api/token/" to "/api/token" as well, so each path is mapped once.
-        app.MapPost("/api/token", SignInAsync).AllowAnonymous();
-        app.MapPost("/api/token/refresh", RefreshAsync).AllowAnonymous();
-        app.MapPost("/api/token/verify", VerifyAsync).AllowAnonymous();
+        app.MapPost("/api/token", SignInAsync).AllowAnonymous().RequireRateLimiting(SignInRateLimit.Policy);
+        app.MapPost("/api/token/refresh", RefreshAsync).AllowAnonymous().RequireRateLimiting(SignInRateLimit.Policy);
+        app.MapPost("/api/token/verify", VerifyAsync).AllowAnonymous().RequireRateLimiting(SignInRateLimit.Policy);
 
         return app;
     }
@@ -34,7 +35,7 @@ public static class TokenEndpoints
             return error;
         }
 
-        switch (await credentials.SignInAsync(body!.Username, body.Password, ct))
+        switch (await credentials.SignInAsync(body!.Username, body.Password, ClientAddress.Of(request.HttpContext), ct))
         {
             case CredentialCheckResult.Succeeded(var user):
                 var pair = await issuer.IssueAsync(user, ct);

@@ -1,3 +1,5 @@
+using IotAspire.Shared.Security;
+
 namespace IotAspire.Auth.Tokens;
 
 public static class TokensServiceExtensions
@@ -7,7 +9,10 @@ public static class TokensServiceExtensions
     {
         builder.AddValidatedOptions<TokenIssuingOptions>(TokenIssuingOptions.Section,
             (options => options.RefreshTokenLifetime > options.AccessTokenLifetime,
-                "RefreshTokenLifetime must be longer than AccessTokenLifetime, or clients could not refresh in time."));
+                "RefreshTokenLifetime must be longer than AccessTokenLifetime, or clients could not refresh in time."),
+            (options => options.SigningKeyActivationDelay >= AccessTokenDefaults.JwksRefreshInterval,
+                $"SigningKeyActivationDelay must be at least {AccessTokenDefaults.JwksRefreshInterval.TotalMinutes:0} minutes, how often the API re-reads the published keys; "
+                + "a shorter delay would sign tokens the API cannot verify yet."));
         builder.Services.AddSingleton<SigningKeyStore>();
         builder.Services.AddScoped<RefreshTokens>();
         builder.Services.AddScoped<TokenIssuer>();

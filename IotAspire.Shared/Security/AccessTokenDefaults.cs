@@ -14,6 +14,16 @@ public static class AccessTokenDefaults
     /// <summary>ECDSA P-256 with SHA-256: asymmetric, so services verify with the published public key alone.</summary>
     public const string Algorithm = SecurityAlgorithms.EcdsaSha256;
 
+    /// <summary>
+    /// How often a validating service re-reads the published keys even when nothing asks it to. A key must
+    /// be published at least this long before it signs (the token service's SigningKeyActivationDelay).
+    /// </summary>
+    public static readonly TimeSpan JwksRefreshInterval = TimeSpan.FromMinutes(5);
+
+    /// <summary>The least time between two key re-reads triggered by a token with an unknown key id, so a
+    /// stream of forged key ids cannot make a service hammer the token service.</summary>
+    public static readonly TimeSpan JwksUnknownKeyRefreshInterval = TimeSpan.FromSeconds(30);
+
     /// <summary>Clocks of services on one host or cluster agree closely; five-minute tokens deserve a small skew.</summary>
     public static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
 

@@ -50,6 +50,83 @@ public sealed class ApiTokenValidationTests(AppHostFixture fixture)
         Assert.Equal(HttpStatusCode.Unauthorized, (await WhoAmIAsync(expired)).Status);
     }
 
+    [Theory]
+    [InlineData("expired")]
+    [InlineData("not yet valid")]
+    [InlineData("wrong issuer")]
+    [InlineData("wrong audience")]
+    [InlineData("tampered payload")]
+    [InlineData("HS256 signed with the public key")]
+    public async Task Every_kind_of_bad_token_gets_401_from_the_api_and_the_token_service(string kind)
+    {
+        var (keyId, key) = await CurrentSigningKeyAsync();
+        var now = DateTime.UtcNow;
+        SecurityTokenDescriptor Descriptor() => new()
+        {
+            Issuer = AccessTokenDefaults.Issuer,
+            Audience = AccessTokenDefaults.Audience,
+            IssuedAt = now.AddMinutes(-1),
+            NotBefore = now.AddMinutes(-1),
+            Expires = now.AddMinutes(4),
+            Claims = new Dictionary<string, object> { ["sub"] = Guid.NewGuid().ToString(), ["name"] = "crafted", ["role"] = "customer", ["customer_id"] = Guid.NewGuid().ToString() },
+            SigningCredentials = new SigningCredentials(key, AccessTokenDefaults.Algorithm) { Key = { KeyId = keyId } },
+        };
+        var handler = new JsonWebTokenHandler();
+        Assert.Equal(HttpStatusCode.OK, (await WhoAmIAsync(handler.CreateToken(Descriptor()))).Status);   // the untouched twin passes
+
+        var bad = Descriptor();
+        switch (kind)
+        {
+            case "expired": (bad.IssuedAt, bad.NotBefore, bad.Expires) = (now.AddMinutes(-10), now.AddMinutes(-10), now.AddMinutes(-2)); break;
+            case "not yet valid": (bad.IssuedAt, bad.NotBefore, bad.Expires) = (now.AddMinutes(10), now.AddMinutes(10), now.AddMinutes(15)); break;
+            case "wrong issuer": bad.Issuer = "someone-else"; break;
+            case "wrong audience": bad.Audience = "another-api"; break;
+            case "HS256 signed with the public key":
+                var publicKey = key.ECDsa.ExportSubjectPublicKeyInfo();
+                bad.SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(publicKey) { KeyId = keyId }, SecurityAlgorithms.HmacSha256);
+                break;
+        }
+
+        var token = handler.CreateToken(bad);
+        if (kind == "tampered payload")
+        {
+            var parts = token.Split('.');
+            var claims = JsonSerializer.Deserialize<Dictionary<string, object>>(Base64UrlEncoder.Decode(parts[1]))!;
+            claims["role"] = "admin";
+            token = $"{parts[0]}.{Base64UrlEncoder.Encode(JsonSerializer.Serialize(claims))}.{parts[2]}";
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await WhoAmIAsync(token)).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await auth.PostAsync("/api/token/verify", new { token })).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await new GraphQLClient(fixture.AppHost).PostAsync("{ devices { id } }", null, token)).Status);
+    }
+
+    [Fact]
+    public async Task Two_rotations_within_the_activation_delay_publish_both_next_keys_beside_the_current_one()
+    {
+        var admin = await auth.AdminAccessTokenAsync();
+        var (current, _) = await CurrentSigningKeyAsync();
+
+        var first = (await auth.PostAsync("/api/signing-keys/rotate", new { }, admin)).Body.GetProperty("keyId").GetString();
+        var second = (await auth.PostAsync("/api/signing-keys/rotate", new { }, admin)).Body.GetProperty("keyId").GetString();
+
+        var jwks = await auth.Http.GetFromJsonAsync<JsonElement>("/.well-known/jwks.json");
+        var published = jwks.GetProperty("keys").EnumerateArray().Select(k => k.GetProperty("kid").GetString()).ToList();
+        Assert.Contains(current, published);
+        Assert.Contains(first, published);
+        Assert.Contains(second, published);
+        Assert.Equal(current, (await CurrentSigningKeyAsync()).KeyId);   // neither signs yet
+    }
+
+    [Fact]
+    public async Task A_refresh_token_is_not_an_access_token()
+    {
+        var (_, refresh) = await auth.TokensAsync(await auth.CreateCustomerAsync(Guid.NewGuid(), TokenServiceClient.CustomerPassword), TokenServiceClient.CustomerPassword);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await WhoAmIAsync(refresh)).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await auth.PostAsync("/api/token/verify", new { token = refresh })).Status);
+    }
+
     [Fact]
     public async Task The_API_rejects_a_token_signed_by_another_key_under_the_real_key_id()
     {
@@ -133,6 +210,7 @@ public sealed class ApiTokenValidationTests(AppHostFixture fixture)
     /// <summary>The private key the token service signs with, read from its database (tests only).</summary>
     private async Task<(string KeyId, ECDsaSecurityKey Key)> CurrentSigningKeyAsync()
     {
+        await auth.AdminAccessTokenAsync();   // the first key is made when the first token is signed
         await using var db = new NpgsqlConnection(await fixture.AppHost.ConnectionStringAsync(ResourceNames.AccountsDatabase));
         await db.OpenAsync();
         await using var command = new NpgsqlCommand(

@@ -128,6 +128,40 @@ public sealed class TokenEndpointTests(AppHostFixture fixture)
     }
 
     [Fact]
+    public async Task Forty_parallel_wrong_passwords_get_at_most_five_evaluated_and_the_rest_429()
+    {
+        var user = await auth.CreateCustomerAsync(Guid.NewGuid(), TokenServiceClient.CustomerPassword);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => auth.SignInAsync(user, "Wrong-password-1")));
+
+        var evaluated = answers.Count(a => a.Status == HttpStatusCode.Unauthorized);
+        Assert.InRange(evaluated, 1, 5);
+        Assert.All(answers, a => Assert.True(a.Status is HttpStatusCode.Unauthorized or HttpStatusCode.TooManyRequests, $"{a.Status}"));
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await auth.SignInAsync(user, TokenServiceClient.CustomerPassword)).Status);
+    }
+
+    [Fact]
+    public async Task One_address_hammering_the_sign_in_endpoint_is_rate_limited_with_retry_after()
+    {
+        var requests = RunningAppHost.SignInBurst + 200;
+        var statuses = new List<(HttpStatusCode Status, TimeSpan? RetryAfter)>();
+        for (var i = 0; i < requests && !statuses.Any(s => s.Status == HttpStatusCode.TooManyRequests); i++)
+        {
+            // A malformed body costs the service nothing but still counts against the address.
+            using var response = await auth.Http.PostAsync("/api/token", new StringContent("{", System.Text.Encoding.UTF8, "application/json"));
+            statuses.Add((response.StatusCode, response.Headers.RetryAfter?.Delta));
+        }
+
+        var limited = statuses.FirstOrDefault(s => s.Status == HttpStatusCode.TooManyRequests);
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.Status);
+        Assert.True(limited.RetryAfter >= TimeSpan.FromSeconds(1), $"Retry-After {limited.RetryAfter}");
+        Assert.All(statuses.TakeWhile(s => s.Status != HttpStatusCode.TooManyRequests), s => Assert.Equal(HttpStatusCode.BadRequest, s.Status));
+
+        // Let the bucket refill for the tests that follow.
+        await Task.Delay(TimeSpan.FromSeconds(1 + RunningAppHost.SignInBurst / RunningAppHost.SignInRefillPerSecond));
+    }
+
+    [Fact]
     public async Task A_malformed_body_gets_400_naming_the_problem()
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/token")

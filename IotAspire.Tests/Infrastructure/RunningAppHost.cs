@@ -19,6 +19,10 @@ public sealed class RunningAppHost : IAsyncDisposable
     /// <summary>The AppHost's <c>grafana-db-password</c> parameter in tests: the grafana_reader role's password.</summary>
     public const string GrafanaReaderPassword = "Test-Grafana-Reader-7";
 
+    /// <summary>The token service's per-address sign-in rate limit in tests.</summary>
+    public const int SignInBurst = 300;
+    public const int SignInRefillPerSecond = 100;
+
     private RunningAppHost(DistributedApplication app, string dataDirectory)
     {
         App = app;
@@ -38,6 +42,12 @@ public sealed class RunningAppHost : IAsyncDisposable
              $"Parameters:grafana-db-password={GrafanaReaderPassword}",
              "Simulator:Enabled=false"],   // tests write their own data; the simulator test runs it on its own
             timeout.Token);
+
+        // The tests sign in far more often from one address than any client would: a larger sign-in rate
+        // limit for them, which one test exhausts on purpose (TokenEndpointTests).
+        builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == ResourceNames.Auth))
+            .WithEnvironment("LoginThrottling__ClientBurst", SignInBurst.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithEnvironment("LoginThrottling__ClientRequestsPerSecond", SignInRefillPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         // Warnings and errors of the AppHost and of every resource (services, PostgreSQL) reach the test
         // output, so a failed start in CI says why.

@@ -53,6 +53,7 @@ public sealed class OptionsValidationTests
     [InlineData("Tokens:AccessTokenLifetime", "00:00:00", "AccessTokenLifetime")]
     [InlineData("Tokens:AccessTokenLifetime", "30.00:00:00", "AccessTokenLifetime")]
     [InlineData("Tokens:SigningKeyActivationDelay", "-00:01:00", "SigningKeyActivationDelay")]
+    [InlineData("Tokens:SigningKeyActivationDelay", "00:01:00", "at least 5 minutes")]
     [InlineData("Tokens:RefreshTokenLifetime", "00:02:00", "RefreshTokenLifetime must be longer than AccessTokenLifetime")]
     public async Task Token_lifetimes_out_of_range_stop_the_token_service(string key, string value, string named)
     {

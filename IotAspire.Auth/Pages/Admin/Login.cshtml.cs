@@ -4,10 +4,12 @@ using IotAspire.Shared.Security;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
 
 namespace IotAspire.Auth.Pages.Admin;
 
 /// <summary>Signs an administrator in with the same throttled credential check as the token endpoint.</summary>
+[EnableRateLimiting(SignInRateLimit.Policy)]
 public sealed class LoginModel(CredentialCheck credentials) : PageModel
 {
     [BindProperty]
@@ -20,7 +22,7 @@ public sealed class LoginModel(CredentialCheck credentials) : PageModel
 
     public async Task<IActionResult> OnPostAsync(string? returnUrl, CancellationToken ct)
     {
-        switch (await credentials.SignInAsync(Username, Password, ct))
+        switch (await credentials.SignInAsync(Username, Password, ClientAddress.Of(HttpContext), ct))
         {
             case CredentialCheckResult.Succeeded(var user) when user.Role == IotRoles.Admin:
                 await HttpContext.SignInAsync(AuthPolicies.AdminCookieScheme, AdminSessionStamp.Principal(user));

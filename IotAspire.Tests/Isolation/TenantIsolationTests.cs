@@ -1,0 +1,116 @@
+using System.Text.Json;
+using IotAspire.Tests.Infrastructure;
+
+namespace IotAspire.Tests.Isolation;
+
+/// <summary>
+/// Generated attacks between customers: random pairs, every query and mutation with every argument a caller
+/// can send (another's customerId, another's deviceIds, aliases, several operations, variables). None may
+/// return, count, change or reveal the victim's data; the victim's view is the same before and after.
+/// </summary>
+[Collection(AppHostCollection.Name)]
+public sealed class TenantIsolationTests(AppHostFixture fixture)
+{
+    private const int Customers = 4;
+    private const int DevicesEach = 3;
+    private const int Cases = 400;
+    private const string From = "2022-04-01T00:00:00Z";
+    private const string To = "2022-04-02T00:00:00Z";
+
+    private readonly TokenServiceClient auth = new(fixture.AppHost);
+    private readonly GraphQLClient graphQL = new(fixture.AppHost);
+
+    private sealed record Tenant(Guid CustomerId, string Token, Guid[] Devices, double Marker);
+
+    [Fact]
+    public async Task Hundreds_of_generated_cross_customer_requests_never_touch_the_other_customers_data()
+    {
+        var tenants = new List<Tenant>();
+        for (var i = 0; i < Customers; i++)
+        {
+            var customerId = Guid.NewGuid();
+            var token = (await auth.TokensAsync(await auth.CreateCustomerAsync(customerId, TokenServiceClient.CustomerPassword), TokenServiceClient.CustomerPassword)).Access;
+            // A reading value no other tenant has, so it shows if it ever leaks into another's answer.
+            var tenant = new Tenant(customerId, token, Enumerable.Range(0, DevicesEach).Select(_ => Guid.NewGuid()).ToArray(), 7000 + i + 0.4321);
+            var readings = tenant.Devices.SelectMany(device => Enumerable.Range(0, 5).Select(m => new
+            {
+                timestamp = DateTimeOffset.Parse(From, System.Globalization.CultureInfo.InvariantCulture).AddMinutes(m).ToString("O"),
+                reading = tenant.Marker,
+                deviceId = device,
+            }));
+            await graphQL.DataAsync(GraphQLDocuments.Ingest, new { readings }, token);
+            tenants.Add(tenant);
+        }
+
+        var before = new Dictionary<Guid, string>();
+        foreach (var tenant in tenants)
+        {
+            before[tenant.CustomerId] = await ViewAsync(tenant);
+        }
+
+        var random = new Random(20261128);
+        var failures = new List<string>();
+        for (var i = 0; i < Cases; i++)
+        {
+            var attacker = tenants[random.Next(Customers)];
+            var victim = tenants.Where(t => t != attacker).ElementAt(random.Next(Customers - 1));
+            var (name, query, variables) = Attack(random, attacker, victim);
+            var (_, body) = await graphQL.PostAsync(query, variables, attacker.Token);
+            var text = body.ToString();
+
+            // The answer's data holds nothing of the victim's, whatever the attacker sent; error messages may
+            // repeat only ids the attacker itself sent, never the victim's readings or other devices.
+            var data = body.TryGetProperty("data", out var d) ? d.ToString() : "";
+            var leaked = victim.Devices.Any(device => data.Contains(device.ToString(), StringComparison.OrdinalIgnoreCase))
+                || data.Contains(victim.CustomerId.ToString(), StringComparison.OrdinalIgnoreCase)
+                || text.Contains(victim.Marker.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+                || victim.Devices.Any(device => text.Contains(device.ToString(), StringComparison.OrdinalIgnoreCase) && !query.Contains(device.ToString(), StringComparison.OrdinalIgnoreCase)
+                    && !JsonSerializer.Serialize(variables).Contains(device.ToString(), StringComparison.OrdinalIgnoreCase));
+            if (leaked)
+            {
+                failures.Add($"case {i} ({name}): {text}");
+            }
+        }
+
+        foreach (var tenant in tenants)
+        {
+            Assert.Equal(before[tenant.CustomerId], await ViewAsync(tenant));
+        }
+
+        Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures.Take(5)));
+    }
+
+    /// <summary>Everything a customer can see of itself: devices with counts, and the day's means.</summary>
+    private async Task<string> ViewAsync(Tenant tenant)
+    {
+        var devices = await graphQL.DataAsync("{ devices { id customerId readingCount firstReadingAt lastReadingAt } }", null, tenant.Token);
+        var aggregates = await graphQL.DataAsync(GraphQLDocuments.Aggregates, new { from = From, to = To, size = 60 }, tenant.Token);
+        return devices.ToString() + aggregates.ToString();
+    }
+
+    private static (string Name, string Query, object? Variables) Attack(Random random, Tenant attacker, Tenant victim)
+    {
+        var victimDevice = victim.Devices[random.Next(DevicesEach)];
+        var ownDevice = attacker.Devices[random.Next(DevicesEach)];
+        var reading = new { timestamp = "2022-04-01T00:00:00Z", reading = 1.0, deviceId = victimDevice };
+        return random.Next(12) switch
+        {
+            0 => ("aggregates of the victim's customerId", $"{{ deviceAggregates(from: \"{From}\", to: \"{To}\", customerId: \"{victim.CustomerId}\") {{ deviceId customerId aggregatedValues {{ value }} }} }}", null),
+            1 => ("aggregates of the victim's deviceIds", "query($ids: [UUID!]) { deviceAggregates(from: \"" + From + "\", to: \"" + To + "\", deviceIds: $ids) { deviceId aggregatedValues { value } } }",
+                new { ids = victim.Devices }),
+            2 => ("devices of the victim's customerId", "query($c: UUID) { devices(customerId: $c) { id customerId readingCount } }", new { c = victim.CustomerId }),
+            3 => ("aliases: own and victim's", $"{{ mine: devices {{ id readingCount }} theirs: devices(customerId: \"{victim.CustomerId}\") {{ id readingCount }} }}", null),
+            4 => ("ingest to the victim's device", GraphQLDocuments.Ingest, new { readings = new[] { reading } }),
+            5 => ("ingest naming the victim's customer", GraphQLDocuments.Ingest, new { readings = new[] { new { timestamp = "2022-04-01T00:00:00Z", reading = 2.0, deviceId = ownDevice, customerId = victim.CustomerId } } }),
+            6 => ("ingest: own reading then the victim's device", GraphQLDocuments.Ingest,
+                new { readings = new object[] { new { timestamp = "2022-04-01T03:00:00Z", reading = 3.0, deviceId = ownDevice }, reading } }),
+            7 => ("several operations, the victim's selected", $"query Mine {{ devices {{ id }} }} query Theirs {{ devices(customerId: \"{victim.CustomerId}\") {{ id }} }}", null),
+            8 => ("aggregates: mixed own and victim's devices", "query($ids: [UUID!]) { deviceAggregates(from: \"" + From + "\", to: \"" + To + "\", deviceIds: $ids) { deviceId customerId aggregatedValues { from value } } }",
+                new { ids = new[] { ownDevice, victimDevice } }),
+            9 => ("aliases: two aggregates, one for the victim", "query($c: UUID) { a: deviceAggregates(from: \"" + From + "\", to: \"" + To + "\") { deviceId } b: deviceAggregates(from: \"" + From + "\", to: \"" + To + "\", customerId: $c) { deviceId aggregatedValues { value } } }",
+                new { c = victim.CustomerId }),
+            10 => ("fragments over the victim's customer", $"{{ ...F }} fragment F on Query {{ devices(customerId: \"{victim.CustomerId}\") {{ id readingCount lastReadingAt }} }}", null),
+            _ => ("variables: the victim's customer as a default", "query($c: UUID = \"" + victim.CustomerId + "\") { deviceAggregates(customerId: $c) { deviceId } devices(customerId: $c) { id } }", null),
+        };
+    }
+}
