@@ -1,6 +1,7 @@
 using GraphQL;
 using IotAspire.Api.Aggregation;
 using IotAspire.Api.Data;
+using IotAspire.Api.Devices;
 using IotAspire.Api.Errors;
 using IotAspire.Api.GraphQLHttp;
 using IotAspire.Api.Grafana;
@@ -22,6 +23,7 @@ public static class ReadingsApiExtensions
         builder.AddTokenValidation(ResourceNames.Auth);                 // the token service's public keys, by discovery
         builder.AddIngestion();
         builder.AddAggregation();
+        builder.AddDeviceProvisioning();
         builder.AddValidatedOptions<GraphQLHttpOptions>(GraphQLHttpOptions.Section);
         builder.Services.AddGraphQL(graphQL => graphQL
             .AddReadingsSchema()                                         // Schema/: the only feature-facing GraphQL code

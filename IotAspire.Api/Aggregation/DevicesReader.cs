@@ -14,7 +14,8 @@ public sealed class DevicesReader(NpgsqlDataSource dataSource)
         SELECT devices.id, devices.customer_id, min(readings.recorded_at), max(readings.recorded_at), count(readings.recorded_at)::int
         FROM devices
         LEFT JOIN readings ON readings.customer_id = devices.customer_id AND readings.device_id = devices.id
-        WHERE @customer_id::uuid IS NULL OR devices.customer_id = @customer_id
+        WHERE (@customer_id::uuid IS NULL OR devices.customer_id = @customer_id)
+          AND (@device_id::uuid IS NULL OR devices.id = @device_id)
         GROUP BY devices.customer_id, devices.id
         ORDER BY devices.customer_id, devices.id
         LIMIT @max_devices + 1
@@ -23,10 +24,14 @@ public sealed class DevicesReader(NpgsqlDataSource dataSource)
     /// <summary>Devices one answer may list; an administrator with more names a customer.</summary>
     public const int MaxDevicesPerAnswer = 10_000;
 
-    public async Task<IReadOnlyList<DeviceSummary>> ReadAsync(Guid? customerId, CancellationToken ct)
+    /// <param name="customerId">Only this customer's devices; null for every customer (administrators).</param>
+    /// <param name="deviceId">Only this device; null for all.</param>
+    /// <param name="ct">Cancels the query.</param>
+    public async Task<IReadOnlyList<DeviceSummary>> ReadAsync(Guid? customerId, CancellationToken ct, Guid? deviceId = null)
     {
         await using var command = dataSource.CreateCommand(Devices);
         command.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId is { } id ? id : DBNull.Value });
+        command.Parameters.Add(new("device_id", NpgsqlDbType.Uuid) { Value = deviceId is { } device ? device : DBNull.Value });
         command.Parameters.Add(new("max_devices", NpgsqlDbType.Integer) { Value = MaxDevicesPerAnswer });
         await using var reader = await command.ExecuteReaderAsync(ct);
         var devices = new List<DeviceSummary>();

@@ -8,4 +8,7 @@ public abstract record IngestOutcome
 
     /// <summary>A device of the batch belongs to another customer: nothing was written.</summary>
     public sealed record DeviceOwnedByAnotherCustomer(Guid DeviceId) : IngestOutcome;
+
+    /// <summary>Registration is required, and no administrator registered this device: nothing was written.</summary>
+    public sealed record DeviceNotRegistered(Guid DeviceId) : IngestOutcome;
 }

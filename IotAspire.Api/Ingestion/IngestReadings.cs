@@ -16,10 +16,15 @@ public sealed class IngestReadings(ReadingsWriter writer, IOptions<IngestionOpti
         await writer.WriteAsync(Check(caller, readings, options.Value.MaxBatchSize), ct) switch
         {
             IngestOutcome.Stored stored => stored,
+            IngestOutcome.DeviceOwnedByAnotherCustomer(var device) when options.Value.RequireRegisteredDevices => throw NotRegistered(device),
+            IngestOutcome.DeviceNotRegistered(var device) => throw NotRegistered(device),
             IngestOutcome.DeviceOwnedByAnotherCustomer(var device) => throw ApiErrors.NotAllowed(
                 $"Device {device} belongs to another customer; nothing was written."),
             var other => throw new InvalidOperationException($"Unexpected ingest outcome {other}."),
         };
+
+    private static ApiErrorException NotRegistered(Guid device) => ApiErrors.NotAllowed(
+        $"Device {device} is not registered to your customer; ask an administrator to register it. Nothing was written.");
 
     /// <summary>The batch as it will be stored, or the first reason to refuse it (a pure rule).</summary>
     public static IReadOnlyList<ReadingToStore> Check(Caller caller, IReadOnlyList<SentReading> readings, int maxBatchSize)

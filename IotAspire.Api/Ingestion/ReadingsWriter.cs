@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -5,10 +6,11 @@ namespace IotAspire.Api.Ingestion;
 
 /// <summary>
 /// Stores a batch of readings in one transaction with three set-based statements, whatever the batch
-/// size: register new devices (a device belongs to the first customer that sends it), refuse the batch
-/// if any device belongs to someone else, then upsert the readings keyed by (device, timestamp).
+/// size: register new devices (a device belongs to the first customer that sends it, unless
+/// <see cref="IngestionOptions.RequireRegisteredDevices"/>), refuse the batch if any device belongs to
+/// someone else (or is not registered), then upsert the readings keyed by (device, timestamp).
 /// </summary>
-public sealed class ReadingsWriter(NpgsqlDataSource dataSource)
+public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<IngestionOptions> options)
 {
     private const string RegisterDevices = """
         INSERT INTO devices (id, customer_id, first_seen_at)
@@ -18,10 +20,13 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource)
         ON CONFLICT (id) DO NOTHING
         """;
 
-    private const string FindForeignDevice = """
-        SELECT batch.device_id
+    // The first device of the batch the caller may not write: another customer's, or (when registration
+    // is required) one no administrator has registered.
+    private const string FindUnusableDevice = """
+        SELECT batch.device_id, devices.id IS NULL AS unregistered
         FROM unnest(@device_ids, @customer_ids) AS batch(device_id, customer_id)
-        JOIN devices ON devices.id = batch.device_id AND devices.customer_id <> batch.customer_id
+        LEFT JOIN devices ON devices.id = batch.device_id
+        WHERE devices.id IS NULL OR devices.customer_id <> batch.customer_id
         LIMIT 1
         """;
 
@@ -52,18 +57,23 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
 
-        await using (var register = new NpgsqlCommand(RegisterDevices, connection, transaction))
+        if (!options.Value.RequireRegisteredDevices)
         {
+            await using var register = new NpgsqlCommand(RegisterDevices, connection, transaction);
             AddDevices(register, deviceIds, customerIds);
             await register.ExecuteNonQueryAsync(ct);
         }
 
-        await using (var foreign = new NpgsqlCommand(FindForeignDevice, connection, transaction))
+        await using (var unusable = new NpgsqlCommand(FindUnusableDevice, connection, transaction))
         {
-            AddDevices(foreign, deviceIds, customerIds);
-            if (await foreign.ExecuteScalarAsync(ct) is Guid taken)
+            AddDevices(unusable, deviceIds, customerIds);
+            await using var found = await unusable.ExecuteReaderAsync(ct);
+            if (await found.ReadAsync(ct))
             {
-                return new IngestOutcome.DeviceOwnedByAnotherCustomer(taken);   // disposing rolls back
+                // Disposing the transaction rolls back the devices registered above.
+                return found.GetBoolean(1)
+                    ? new IngestOutcome.DeviceNotRegistered(found.GetGuid(0))
+                    : new IngestOutcome.DeviceOwnedByAnotherCustomer(found.GetGuid(0));
             }
         }
 

@@ -1,5 +1,7 @@
 using System.ComponentModel;
 using GraphQL;
+using IotAspire.Api.Aggregation;
+using IotAspire.Api.Devices;
 using IotAspire.Api.Ingestion;
 using IotAspire.Api.Security;
 
@@ -12,4 +14,13 @@ public sealed class Mutation
     public static Task<IngestOutcome.Stored> IngestReadings(
         IResolveFieldContext context, [FromServices] IngestReadings ingestReadings, SentReading[] readings)
         => ingestReadings.RunAsync(Caller.From(context.User!), readings, context.CancellationToken);
+
+    [Description("Administrators: registers a device to a customer, or moves it to another; no other customer can then claim it. Readings already stored stay with the customer that sent them.")]
+    public static Task<DeviceSummary> RegisterDevice(
+        IResolveFieldContext context, [FromServices] ManageDevices manageDevices, Guid deviceId, Guid customerId)
+        => manageDevices.RegisterAsync(Caller.From(context.User!), deviceId, customerId, context.CancellationToken);
+
+    [Description("Administrators: removes a device's registration (its readings stay). Returns false when there was no such device.")]
+    public static Task<bool> RemoveDevice(IResolveFieldContext context, [FromServices] ManageDevices manageDevices, Guid deviceId)
+        => manageDevices.RemoveAsync(Caller.From(context.User!), deviceId, context.CancellationToken);
 }

@@ -41,7 +41,7 @@ public sealed class GrafanaDashboardTests(AppHostFixture fixture)
         var readingsConnection = await fixture.AppHost.ConnectionStringAsync(ResourceNames.ReadingsDatabase);
         await using (var owner = NpgsqlDataSource.Create(readingsConnection))
         {
-            Assert.IsType<IngestOutcome.Stored>(await new ReadingsWriter(owner).WriteAsync(readings, default));
+            Assert.IsType<IngestOutcome.Stored>(await new ReadingsWriter(owner, Microsoft.Extensions.Options.Options.Create(new IngestionOptions())).WriteAsync(readings, default));
         }
 
         await using var reader = NpgsqlDataSource.Create(AsGrafanaReader(readingsConnection));

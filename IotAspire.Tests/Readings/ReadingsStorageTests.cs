@@ -67,6 +67,21 @@ public sealed class ReadingsStorageTests(AppHostFixture fixture) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task When_registration_is_required_only_registered_devices_store_and_nothing_else_is_written()
+    {
+        var (customer, registered, unknown) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        var strict = new ReadingsWriter(dataSource, Microsoft.Extensions.Options.Options.Create(new IngestionOptions { RequireRegisteredDevices = true }));
+        await new IotAspire.Api.Devices.DeviceRegistry(dataSource).RegisterAsync(registered, customer, default);
+
+        var refused = await strict.WriteAsync([new(customer, registered, Start, 1), new(customer, unknown, Start, 2)], default);
+        var stored = await strict.WriteAsync([new(customer, registered, Start, 1)], default);
+
+        Assert.Equal(new IngestOutcome.DeviceNotRegistered(unknown), refused);
+        Assert.Equal(new IngestOutcome.Stored(1, 0, 0), stored);
+        Assert.Equal(registered, Assert.Single(await Read(customer, Start.AddDays(-1), Start.AddDays(1), 5)).DeviceId);
+    }
+
+    [Fact]
     public async Task An_empty_bucket_between_two_full_ones_is_absent_and_the_range_is_half_open()
     {
         var (customer, device) = (Guid.NewGuid(), Guid.NewGuid());
@@ -115,7 +130,7 @@ public sealed class ReadingsStorageTests(AppHostFixture fixture) : IAsyncLifetim
 
     private DeviceAggregatesReader dataSourceReader => new(dataSource);
 
-    private Task<IngestOutcome> Write(IReadOnlyList<ReadingToStore> readings) => new ReadingsWriter(dataSource).WriteAsync(readings, default);
+    private Task<IngestOutcome> Write(IReadOnlyList<ReadingToStore> readings) => new ReadingsWriter(dataSource, Microsoft.Extensions.Options.Options.Create(new IngestionOptions())).WriteAsync(readings, default);
 
     private Task<IngestOutcome> WriteSeed(IEnumerable<SeedReading> readings) =>
         Write(readings.Select(r => new ReadingToStore(r.CustomerId, r.DeviceId, r.RecordedAt, r.Reading)).ToList());

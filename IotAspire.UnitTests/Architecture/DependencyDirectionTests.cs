@@ -18,6 +18,8 @@ public sealed partial class DependencyDirectionTests
     [InlineData("Errors")]
     [InlineData("Grafana")]
     [InlineData("Data")]
+    [InlineData("Devices")]
+    [InlineData("Readings")]
     public void An_api_feature_folder_knows_neither_graphql_nor_the_schema(string folder)
     {
         var files = Directory.EnumerateFiles(Path.Combine(Root, "IotAspire.Api", folder), "*.cs", SearchOption.AllDirectories)

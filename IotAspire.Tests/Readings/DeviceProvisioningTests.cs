@@ -1,0 +1,61 @@
+using IotAspire.Tests.Infrastructure;
+
+namespace IotAspire.Tests.Readings;
+
+/// <summary>Administrators register, move and remove devices through GraphQL; a registered device cannot be claimed.</summary>
+[Collection(AppHostCollection.Name)]
+public sealed class DeviceProvisioningTests(AppHostFixture fixture)
+{
+    private const string Register = "mutation($d: UUID!, $c: UUID!) { registerDevice(deviceId: $d, customerId: $c) { id customerId readingCount } }";
+    private const string Remove = "mutation($d: UUID!) { removeDevice(deviceId: $d) }";
+
+    private readonly TokenServiceClient auth = new(fixture.AppHost);
+    private readonly GraphQLClient graphQL = new(fixture.AppHost);
+
+    private async Task<(string Token, Guid CustomerId)> NewCustomerAsync()
+    {
+        var customerId = Guid.NewGuid();
+        return ((await auth.TokensAsync(await auth.CreateCustomerAsync(customerId, TokenServiceClient.CustomerPassword), TokenServiceClient.CustomerPassword)).Access, customerId);
+    }
+
+    private static object Readings(Guid device, string timestamp) => new { readings = new[] { new { timestamp, reading = 1.0, deviceId = device } } };
+
+    [Fact]
+    public async Task A_registered_device_belongs_to_its_customer_can_be_moved_and_removed()
+    {
+        var admin = await auth.AdminAccessTokenAsync();
+        var (first, firstId) = await NewCustomerAsync();
+        var (second, secondId) = await NewCustomerAsync();
+        var device = Guid.NewGuid();
+
+        var registered = await graphQL.DataAsync(Register, new { d = device, c = firstId }, admin);
+        Assert.Equal(firstId, registered.GetProperty("registerDevice").GetProperty("customerId").GetGuid());
+
+        // Registered before it ever sent: the other customer cannot claim it, its own customer can send.
+        var (_, claimed) = await graphQL.PostAsync(GraphQLDocuments.Ingest, Readings(device, "2022-06-01T00:00:00Z"), second);
+        Assert.Equal("FORBIDDEN", GraphQLClient.SingleError(claimed).Code);
+        await graphQL.DataAsync(GraphQLDocuments.Ingest, Readings(device, "2022-06-01T00:00:00Z"), first);
+
+        // Moved: the new customer sends; the readings already stored stay with the first.
+        var moved = await graphQL.DataAsync(Register, new { d = device, c = secondId }, admin);
+        Assert.Equal(0, moved.GetProperty("registerDevice").GetProperty("readingCount").GetInt32());
+        await graphQL.DataAsync(GraphQLDocuments.Ingest, Readings(device, "2022-06-01T00:01:00Z"), second);
+        var (_, refused) = await graphQL.PostAsync(GraphQLDocuments.Ingest, Readings(device, "2022-06-01T00:02:00Z"), first);
+        Assert.Equal("FORBIDDEN", GraphQLClient.SingleError(refused).Code);
+
+        Assert.True((await graphQL.DataAsync(Remove, new { d = device }, admin)).GetProperty("removeDevice").GetBoolean());
+        Assert.False((await graphQL.DataAsync(Remove, new { d = device }, admin)).GetProperty("removeDevice").GetBoolean());
+    }
+
+    [Fact]
+    public async Task A_customer_may_neither_register_nor_remove_devices()
+    {
+        var (customer, customerId) = await NewCustomerAsync();
+
+        var (_, register) = await graphQL.PostAsync(Register, new { d = Guid.NewGuid(), c = customerId }, customer);
+        var (_, remove) = await graphQL.PostAsync(Remove, new { d = Guid.NewGuid() }, customer);
+
+        Assert.Equal(("FORBIDDEN", "Only an administrator may register or remove devices."), GraphQLClient.SingleError(register));
+        Assert.Equal("FORBIDDEN", GraphQLClient.SingleError(remove).Code);
+    }
+}
