@@ -16,7 +16,8 @@ var auth = builder.AddProject<Projects.IotAspire_Auth>(ResourceNames.Auth)
     .WithHttpHealthCheck("/health")
     .WithReference(accountsDb).WaitFor(accountsDb)
     .WithEnvironment("Bootstrap__AdminUsername", adminUsername)       // the first administrator
-    .WithEnvironment("Bootstrap__AdminPassword", adminPassword);
+    .WithEnvironment("Bootstrap__AdminPassword", adminPassword)
+    .WithEnvironment("KeyRing__Directory", builder.GetAuthKeyRingDirectory());   // protects signing keys at rest
 
 var grafanaDbPassword = builder.AddParameter("grafana-db-password", new GenerateParameterDefault { MinLength = 22, Special = false }, secret: true, persist: true);
 

@@ -16,11 +16,16 @@ public static class LocalPostgresDataDirectory
             return Path.GetFullPath(configured);
         }
 
-        // As root the server runs as the postgres user, which cannot enter root's home folder.
-        var root = Environment.UserName == "root"
-            ? "/var/lib"
-            : Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create);
-
-        return Path.Combine(root, "iotaspire", "postgres", majorVersion.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return Path.Combine(PerUserRoot("iotaspire"), "postgres", majorVersion.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
+
+    /// <summary>
+    /// Where an app keeps data of its own between runs: the user's local application data, or
+    /// <c>/var/lib/{app}</c> as root (the server runs as the postgres user, which cannot enter root's home).
+    /// </summary>
+    public static string PerUserRoot(string app) => Path.Combine(
+        Environment.UserName == "root"
+            ? "/var/lib"
+            : Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create),
+        app);
 }

@@ -13,7 +13,8 @@ namespace IotAspire.Auth.Tokens;
 /// signed are still valid), and a rotated-in key that is not active yet (so that verifiers know it before
 /// the first token it signs reaches them).
 /// </summary>
-public sealed class SigningKeyStore(IServiceScopeFactory scopes, IOptions<TokenIssuingOptions> options, TimeProvider clock) : IDisposable
+public sealed class SigningKeyStore(
+    IServiceScopeFactory scopes, IOptions<TokenIssuingOptions> options, TimeProvider clock, SigningKeyProtection protection) : IDisposable
 {
     // Other replicas notice a rotation within this time; this one at once.
     private static readonly TimeSpan CacheLifetime = TimeSpan.FromMinutes(1);
@@ -69,7 +70,7 @@ public sealed class SigningKeyStore(IServiceScopeFactory scopes, IOptions<TokenI
         {
             KeyId = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(16)),
             Algorithm = AccessTokenDefaults.Algorithm,
-            PrivateKeyPkcs8 = ecdsa.ExportPkcs8PrivateKey(),
+            PrivateKeyPkcs8 = protection.Protect(ecdsa.ExportPkcs8PrivateKey()),
             CreatedAt = clock.GetUtcNow(),
             ActivatesAt = activatesAt,
         };
@@ -94,6 +95,13 @@ public sealed class SigningKeyStore(IServiceScopeFactory scopes, IOptions<TokenI
         var db = scope.ServiceProvider.GetRequiredService<AccountsDbContext>();
         // Rotations are rare (a handful of keys), so all are read and sorted here.
         var keys = await db.SigningKeys.AsNoTracking().ToListAsync(ct);
+        foreach (var clear in keys.Where(k => !SigningKeyProtection.IsProtected(k.PrivateKeyPkcs8)))
+        {
+            // Stored in the clear by an older version: encrypt it in place.
+            var protectedKey = protection.Protect(clear.PrivateKeyPkcs8);
+            await db.SigningKeys.Where(k => k.KeyId == clear.KeyId).ExecuteUpdateAsync(set => set.SetProperty(k => k.PrivateKeyPkcs8, protectedKey), ct);
+        }
+
         var active = keys.Where(k => k.ActivatesAt <= now)
             .OrderByDescending(k => k.ActivatesAt).ThenBy(k => k.KeyId, StringComparer.Ordinal).ToList();
         if (active.Count == 0)
@@ -115,10 +123,10 @@ public sealed class SigningKeyStore(IServiceScopeFactory scopes, IOptions<TokenI
         return new KeySet(published[0], published, now, changesAt);
     }
 
-    private static ECDsaSecurityKey ToSecurityKey(SigningKey stored)
+    private ECDsaSecurityKey ToSecurityKey(SigningKey stored)
     {
         var ecdsa = ECDsa.Create();
-        ecdsa.ImportPkcs8PrivateKey(stored.PrivateKeyPkcs8, out _);
+        ecdsa.ImportPkcs8PrivateKey(protection.Unprotect(stored.PrivateKeyPkcs8), out _);
         return new ECDsaSecurityKey(ecdsa) { KeyId = stored.KeyId };
     }
 

@@ -1,4 +1,5 @@
 using IotAspire.Shared.Security;
+using Microsoft.AspNetCore.DataProtection;
 
 namespace IotAspire.Auth.Tokens;
 
@@ -13,6 +14,15 @@ public static class TokensServiceExtensions
             (options => options.SigningKeyActivationDelay >= AccessTokenDefaults.JwksRefreshInterval,
                 $"SigningKeyActivationDelay must be at least {AccessTokenDefaults.JwksRefreshInterval.TotalMinutes:0} minutes, how often the API re-reads the published keys; "
                 + "a shorter delay would sign tokens the API cannot verify yet."));
+        builder.AddValidatedOptions<KeyRingOptions>(KeyRingOptions.Section);
+        var keyRing = builder.Configuration.GetSection(KeyRingOptions.Section).Get<KeyRingOptions>()?.Directory;
+        var dataProtection = builder.Services.AddDataProtection().SetApplicationName(KeyRingOptions.ApplicationName);
+        if (!string.IsNullOrWhiteSpace(keyRing))
+        {
+            dataProtection.PersistKeysToFileSystem(new DirectoryInfo(keyRing));
+        }
+
+        builder.Services.AddSingleton<SigningKeyProtection>();
         builder.Services.AddSingleton<SigningKeyStore>();
         builder.Services.AddScoped<RefreshTokens>();
         builder.Services.AddScoped<TokenIssuer>();

@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using IotAspire.Shared.Security;
 using IotAspire.Tests.Infrastructure;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Npgsql;
@@ -119,6 +120,29 @@ public sealed class ApiTokenValidationTests(AppHostFixture fixture)
     }
 
     [Fact]
+    public async Task Signing_keys_are_encrypted_at_rest_and_the_database_alone_cannot_sign()
+    {
+        await auth.AdminAccessTokenAsync();
+        await using var db = new NpgsqlConnection(await fixture.AppHost.ConnectionStringAsync(ResourceNames.AccountsDatabase));
+        await db.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT private_key_pkcs8 FROM signing_keys", db);
+        await using var reader = await command.ExecuteReaderAsync();
+        var stored = new List<byte[]>();
+        while (await reader.ReadAsync())
+        {
+            stored.Add((byte[])reader[0]);
+        }
+
+        Assert.NotEmpty(stored);
+        Assert.All(stored, bytes =>
+        {
+            using var ecdsa = ECDsa.Create();
+            Assert.ThrowsAny<CryptographicException>(() => ecdsa.ImportPkcs8PrivateKey(bytes, out _));   // not a key as stored
+            ecdsa.ImportPkcs8PrivateKey(KeyRing().Unprotect(bytes), out _);                              // a key with the key ring
+        });
+    }
+
+    [Fact]
     public async Task A_refresh_token_is_not_an_access_token()
     {
         var (_, refresh) = await auth.TokensAsync(await auth.CreateCustomerAsync(Guid.NewGuid(), TokenServiceClient.CustomerPassword), TokenServiceClient.CustomerPassword);
@@ -207,7 +231,12 @@ public sealed class ApiTokenValidationTests(AppHostFixture fixture)
         SigningCredentials = new SigningCredentials(key, AccessTokenDefaults.Algorithm) { Key = { KeyId = keyId } },
     });
 
-    /// <summary>The private key the token service signs with, read from its database (tests only).</summary>
+    /// <summary>The token service's key ring, which the test AppHost keeps in a folder of the test run.</summary>
+    private IDataProtector KeyRing() => DataProtectionProvider
+        .Create(new DirectoryInfo(fixture.AppHost.KeyRingDirectory), b => b.SetApplicationName("IotAspire.Auth"))
+        .CreateProtector("IotAspire.Auth.SigningKeys.v1");
+
+    /// <summary>The private key the token service signs with, read from its database and unprotected with its key ring (tests only).</summary>
     private async Task<(string KeyId, ECDsaSecurityKey Key)> CurrentSigningKeyAsync()
     {
         await auth.AdminAccessTokenAsync();   // the first key is made when the first token is signed
@@ -218,7 +247,7 @@ public sealed class ApiTokenValidationTests(AppHostFixture fixture)
         await using var reader = await command.ExecuteReaderAsync();
         Assert.True(await reader.ReadAsync());
         var ecdsa = ECDsa.Create();
-        ecdsa.ImportPkcs8PrivateKey((byte[])reader[1], out _);
+        ecdsa.ImportPkcs8PrivateKey(KeyRing().Unprotect((byte[])reader[1]), out _);
         return (reader.GetString(0), new ECDsaSecurityKey(ecdsa) { KeyId = reader.GetString(0) });
     }
 }

@@ -15,6 +15,7 @@ public sealed class RequestFuzzTests(AppHostFixture fixture)
     private const int ApiRequests = 2_000;
     private const int AuthRequests = 600;
 
+    // Ids of the fuzz's own (no test or sample data uses them): a mutated ingest that still parses claims only these.
     private static readonly string[] GraphQLSeeds =
     [
         GraphQLDocuments.Ingest,
@@ -23,18 +24,18 @@ public sealed class RequestFuzzTests(AppHostFixture fixture)
         "{ devices { id customerId firstReadingAt lastReadingAt readingCount } }",
         "query($f: DateTime, $t: DateTime) { deviceAggregates(from: $f, to: $t, aggregationSizeMinutes: 60) { deviceId aggregatedValues { from value } } }",
         "{ __schema { types { name fields { name } } } }",
-        "mutation { ingestReadings(readings: [{ timestamp: \"2022-05-01T00:00:00Z\", reading: 1.5, deviceId: \"71bf19cb-e7e7-4334-af31-5ebba56a655d\" }]) { inserted } }",
+        "mutation { ingestReadings(readings: [{ timestamp: \"2022-05-01T00:00:00Z\", reading: 1.5, deviceId: \"f0220000-0000-4000-8000-00000000f022\" }]) { inserted } }",
     ];
 
     private static readonly string[] JsonSeeds =
     [
         """{"query":"{ devices { id } }"}""",
-        """{"query":"query($c: UUID) { devices(customerId: $c) { id } }","variables":{"c":"b0c2bda5-0d6d-4c6a-86d4-76489ea2b9df"}}""",
-        """{"query":"mutation Ingest($readings: [ReadingInput!]!) { ingestReadings(readings: $readings) { inserted } }","variables":{"readings":[{"timestamp":"2022-05-01T00:00:00Z","reading":1,"deviceId":"71bf19cb-e7e7-4334-af31-5ebba56a655d"}]}}""",
+        """{"query":"query($c: UUID) { devices(customerId: $c) { id } }","variables":{"c":"f0220000-0000-4000-8000-0000000c0c0c"}}""",
+        """{"query":"mutation Ingest($readings: [ReadingInput!]!) { ingestReadings(readings: $readings) { inserted } }","variables":{"readings":[{"timestamp":"2022-05-01T00:00:00Z","reading":1,"deviceId":"f0220000-0000-4000-8000-00000000f022"}]}}""",
         """{"username":"admin","password":"x"}""",
         """{"refresh":"abc"}""",
         """{"token":"abc"}""",
-        """{"username":"fuzz-user","password":"Fuzz-Pass-123","customerId":"b0c2bda5-0d6d-4c6a-86d4-76489ea2b9df","role":"customer"}""",
+        """{"username":"fuzz-user","password":"Fuzz-Pass-123","customerId":"f0220000-0000-4000-8000-0000000c0c0c","role":"customer"}""",
         """{"isActive":false,"password":"x","customerId":null,"role":"admin"}""",
     ];
 

@@ -17,6 +17,10 @@ public sealed class AppHostFixture : IAsyncLifetime
             await running.DisposeAsync();
             await LocalPostgresProcesses.WaitUntilGoneAsync(running.DataDirectory);
             Directory.Delete(running.DataDirectory, recursive: true);
+            if (Directory.Exists(running.KeyRingDirectory))
+            {
+                Directory.Delete(running.KeyRingDirectory, recursive: true);
+            }
         }
     }
 }

@@ -38,7 +38,7 @@ public sealed class RunningAppHost : IAsyncDisposable
     {
         using var timeout = new CancellationTokenSource(StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.IotAspire_AppHost>(
-            ["Postgres:Mode=local", $"Postgres:DataDirectory={dataDirectory}", $"Parameters:admin-password={AdminPassword}",
+            ["Postgres:Mode=local", $"Postgres:DataDirectory={dataDirectory}", $"Auth:KeyRingDirectory={KeyRingDirectoryFor(dataDirectory)}", $"Parameters:admin-password={AdminPassword}",
              $"Parameters:grafana-db-password={GrafanaReaderPassword}",
              "Simulator:Enabled=false"],   // tests write their own data; the simulator test runs it on its own
             timeout.Token);
@@ -73,6 +73,11 @@ public sealed class RunningAppHost : IAsyncDisposable
         Directory.CreateDirectory(directory);
         return directory;
     }
+
+    /// <summary>The token service's Data Protection key ring, beside the (postgres-owned) data directory.</summary>
+    public static string KeyRingDirectoryFor(string dataDirectory) => dataDirectory.TrimEnd('/') + "-auth-keys";
+
+    public string KeyRingDirectory => KeyRingDirectoryFor(DataDirectory);
 
     public async Task<string> ConnectionStringAsync(string resourceName) =>
         await App.GetConnectionStringAsync(resourceName)
