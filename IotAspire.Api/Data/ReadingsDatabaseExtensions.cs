@@ -5,6 +5,7 @@ namespace IotAspire.Api.Data;
 public static class ReadingsDatabaseExtensions
 {
     public static readonly TimeSpan StatementTimeout = TimeSpan.FromSeconds(20);
+    public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// The API's own database: EF Core owns the schema (migrated before the API takes requests); the hot
@@ -15,9 +16,14 @@ public static class ReadingsDatabaseExtensions
     {
         builder.AddMigratedNpgsqlDbContext<ReadingsDbContext>(connectionName);
         builder.AddNpgsqlDataSource(connectionName, configureDataSourceBuilder: dataSource =>
+        {
             // A statement the API runs may take at most this long, so no caller can hold a connection and
             // its locks for long; below GraphQLHttp:RequestTimeout, so the database gives up first.
-            dataSource.ConnectionStringBuilder.Options = $"-c statement_timeout={StatementTimeout.TotalMilliseconds:0}");
+            dataSource.ConnectionStringBuilder.Options = $"-c statement_timeout={StatementTimeout.TotalMilliseconds:0}";
+            // PostgreSQL runs next to the API: a connection not made within seconds will not be made, and a
+            // device is better told at once that the database is away (Npgsql's default waits 15 s).
+            dataSource.ConnectionStringBuilder.Timeout = (int)ConnectTimeout.TotalSeconds;
+        });
         return builder;
     }
 }

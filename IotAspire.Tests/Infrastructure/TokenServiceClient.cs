@@ -43,4 +43,11 @@ public sealed class TokenServiceClient(RunningAppHost appHost)
         Assert.True(status == HttpStatusCode.Created, $"creating {userName} answered {(int)status}: {body}");
         return userName;
     }
+
+    /// <summary>A new customer (its own customer id) signed in: its access token and customer id.</summary>
+    public async Task<(string Token, Guid CustomerId)> NewCustomerAsync()
+    {
+        var customerId = Guid.NewGuid();
+        return ((await TokensAsync(await CreateCustomerAsync(customerId, CustomerPassword), CustomerPassword)).Access, customerId);
+    }
 }

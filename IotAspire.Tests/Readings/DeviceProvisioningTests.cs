@@ -12,20 +12,14 @@ public sealed class DeviceProvisioningTests(AppHostFixture fixture)
     private readonly TokenServiceClient auth = new(fixture.AppHost);
     private readonly GraphQLClient graphQL = new(fixture.AppHost);
 
-    private async Task<(string Token, Guid CustomerId)> NewCustomerAsync()
-    {
-        var customerId = Guid.NewGuid();
-        return ((await auth.TokensAsync(await auth.CreateCustomerAsync(customerId, TokenServiceClient.CustomerPassword), TokenServiceClient.CustomerPassword)).Access, customerId);
-    }
-
     private static object Readings(Guid device, string timestamp) => new { readings = new[] { new { timestamp, reading = 1.0, deviceId = device } } };
 
     [Fact]
     public async Task A_registered_device_belongs_to_its_customer_can_be_moved_and_removed()
     {
         var admin = await auth.AdminAccessTokenAsync();
-        var (first, firstId) = await NewCustomerAsync();
-        var (second, secondId) = await NewCustomerAsync();
+        var (first, firstId) = await auth.NewCustomerAsync();
+        var (second, secondId) = await auth.NewCustomerAsync();
         var device = Guid.NewGuid();
 
         var registered = await graphQL.DataAsync(Register, new { d = device, c = firstId }, admin);
@@ -50,7 +44,7 @@ public sealed class DeviceProvisioningTests(AppHostFixture fixture)
     [Fact]
     public async Task A_customer_may_neither_register_nor_remove_devices()
     {
-        var (customer, customerId) = await NewCustomerAsync();
+        var (customer, customerId) = await auth.NewCustomerAsync();
 
         var (_, register) = await graphQL.PostAsync(Register, new { d = Guid.NewGuid(), c = customerId }, customer);
         var (_, remove) = await graphQL.PostAsync(Remove, new { d = Guid.NewGuid() }, customer);

@@ -11,12 +11,6 @@ public sealed class GraphQLRulesTests(AppHostFixture fixture)
     private readonly TokenServiceClient auth = new(fixture.AppHost);
     private readonly GraphQLClient graphQL = new(fixture.AppHost);
 
-    private async Task<(string Token, Guid CustomerId)> NewCustomerAsync()
-    {
-        var customerId = Guid.NewGuid();
-        return ((await auth.TokensAsync(await auth.CreateCustomerAsync(customerId, TokenServiceClient.CustomerPassword), TokenServiceClient.CustomerPassword)).Access, customerId);
-    }
-
     private static object Reading(Guid device, string timestamp, double value, Guid? customerId = null) =>
         new { timestamp, reading = value, deviceId = device, customerId };
 
@@ -37,7 +31,7 @@ public sealed class GraphQLRulesTests(AppHostFixture fixture)
     [Fact]
     public async Task A_reading_for_another_customer_is_forbidden_and_nothing_is_written()
     {
-        var (token, _) = await NewCustomerAsync();
+        var (token, _) = await auth.NewCustomerAsync();
         var device = Guid.NewGuid();
 
         var (_, body) = await graphQL.PostAsync(GraphQLDocuments.Ingest, new
@@ -52,8 +46,8 @@ public sealed class GraphQLRulesTests(AppHostFixture fixture)
     [Fact]
     public async Task A_device_owned_by_another_customer_is_forbidden_by_name_and_nothing_is_written()
     {
-        var (owner, _) = await NewCustomerAsync();
-        var (other, _) = await NewCustomerAsync();
+        var (owner, _) = await auth.NewCustomerAsync();
+        var (other, _) = await auth.NewCustomerAsync();
         var device = Guid.NewGuid();
         await graphQL.DataAsync(GraphQLDocuments.Ingest, new { readings = new[] { Reading(device, "2022-02-01T00:00:00Z", 1) } }, owner);
 
@@ -72,7 +66,7 @@ public sealed class GraphQLRulesTests(AppHostFixture fixture)
     [Fact]
     public async Task Retrying_a_batch_changes_nothing_and_a_changed_value_is_updated()
     {
-        var (token, _) = await NewCustomerAsync();
+        var (token, _) = await auth.NewCustomerAsync();
         var device = Guid.NewGuid();
         var batch = new[] { Reading(device, "2022-02-01T00:00:00.123456", 1), Reading(device, "2022-02-01T00:01:00Z", 2) };
 
@@ -88,7 +82,7 @@ public sealed class GraphQLRulesTests(AppHostFixture fixture)
     [Fact]
     public async Task An_oversized_batch_is_refused_with_the_limit_and_nothing_is_written()
     {
-        var (token, _) = await NewCustomerAsync();
+        var (token, _) = await auth.NewCustomerAsync();
         var device = Guid.NewGuid();
         var start = new DateTimeOffset(2022, 3, 1, 0, 0, 0, TimeSpan.Zero);
         var readings = Enumerable.Range(0, 10_001).Select(i => Reading(device, start.AddSeconds(i).ToString("O"), i)).ToArray();
@@ -113,7 +107,7 @@ public sealed class GraphQLRulesTests(AppHostFixture fixture)
     [Fact]
     public async Task A_customer_naming_another_customer_is_forbidden_and_no_readings_is_an_empty_list()
     {
-        var (token, own) = await NewCustomerAsync();
+        var (token, own) = await auth.NewCustomerAsync();
 
         var (_, forbidden) = await graphQL.PostAsync(GraphQLDocuments.Aggregates, new { customerId = Guid.NewGuid() }, token);
         var empty = await graphQL.DataAsync(GraphQLDocuments.Aggregates, new { customerId = own }, token);

@@ -12,9 +12,6 @@ public sealed class RequestLimitsTests(AppHostFixture fixture)
     private readonly TokenServiceClient auth = new(fixture.AppHost);
     private readonly GraphQLClient graphQL = new(fixture.AppHost);
 
-    private async Task<string> NewCustomerTokenAsync() =>
-        (await auth.TokensAsync(await auth.CreateCustomerAsync(Guid.NewGuid(), TokenServiceClient.CustomerPassword), TokenServiceClient.CustomerPassword)).Access;
-
     private static StringContent JsonBody(string json) => new(json, Encoding.UTF8, "application/json");
 
     [Fact]
@@ -34,7 +31,7 @@ public sealed class RequestLimitsTests(AppHostFixture fixture)
     [Fact]
     public async Task A_body_over_the_limit_gets_413_naming_the_limit_even_without_a_content_length()
     {
-        var token = await NewCustomerTokenAsync();
+        var token = (await auth.NewCustomerAsync()).Token;
         var huge = "{\"query\":\"{ devices { id } }\",\"variables\":{\"x\":\"" + new string('a', 5 * 1024 * 1024) + "\"}}";
 
         using var sized = new HttpRequestMessage(HttpMethod.Post, "/graphql") { Content = JsonBody(huge) };
@@ -54,7 +51,7 @@ public sealed class RequestLimitsTests(AppHostFixture fixture)
     [Fact]
     public async Task A_document_over_the_length_limit_is_refused_naming_the_limit()
     {
-        var token = await NewCustomerTokenAsync();
+        var token = (await auth.NewCustomerAsync()).Token;
         var padded = "{ devices { id } }\n#" + new string('x', 20_000);
 
         var (status, body) = await graphQL.PostAsync(padded, null, token);
@@ -66,7 +63,7 @@ public sealed class RequestLimitsTests(AppHostFixture fixture)
     [Fact]
     public async Task Many_aliased_ingests_reusing_one_variable_are_refused_and_nothing_is_written()
     {
-        var token = await NewCustomerTokenAsync();
+        var token = (await auth.NewCustomerAsync()).Token;
         var device = Guid.NewGuid();
         var readings = Enumerable.Range(0, 1_000)
             .Select(i => new { timestamp = new DateTimeOffset(2022, 3, 1, 0, 0, 0, TimeSpan.Zero).AddMinutes(i).ToString("O"), reading = 1.0, deviceId = device })
@@ -86,7 +83,7 @@ public sealed class RequestLimitsTests(AppHostFixture fixture)
     [InlineData("from: \"2022-01-01T00:00:00.0000001Z\", to: \"2022-01-02T00:00:00Z\"", "at most 6 fractional digits")]
     public async Task Times_outside_the_accepted_range_or_precision_are_bad_user_input(string arguments, string reason)
     {
-        var token = await NewCustomerTokenAsync();
+        var token = (await auth.NewCustomerAsync()).Token;
 
         var (status, body) = await graphQL.PostAsync($"{{ deviceAggregates({arguments}) {{ deviceId }} }}", null, token);
 
@@ -99,7 +96,7 @@ public sealed class RequestLimitsTests(AppHostFixture fixture)
     [Fact]
     public async Task A_reading_at_the_end_of_time_is_refused_not_stored_as_infinity()
     {
-        var token = await NewCustomerTokenAsync();
+        var token = (await auth.NewCustomerAsync()).Token;
 
         var (_, body) = await graphQL.PostAsync(GraphQLDocuments.Ingest,
             new { readings = new[] { new { timestamp = "9999-12-31T23:59:59.9999999Z", reading = 1.0, deviceId = Guid.NewGuid() } } }, token);
@@ -112,7 +109,7 @@ public sealed class RequestLimitsTests(AppHostFixture fixture)
     [Fact]
     public async Task Too_many_device_ids_are_refused_with_the_limit()
     {
-        var token = await NewCustomerTokenAsync();
+        var token = (await auth.NewCustomerAsync()).Token;
         var ids = Enumerable.Range(0, 1_001).Select(_ => Guid.NewGuid()).ToArray();
 
         var (_, body) = await graphQL.PostAsync("query($ids: [UUID!]) { deviceAggregates(deviceIds: $ids) { deviceId } }", new { ids }, token);
@@ -125,7 +122,7 @@ public sealed class RequestLimitsTests(AppHostFixture fixture)
     [InlineData("POST")]
     public async Task A_deeply_nested_document_is_400_or_an_error_never_500(string method)
     {
-        var token = await NewCustomerTokenAsync();
+        var token = (await auth.NewCustomerAsync()).Token;
         var deep = "{" + string.Concat(Enumerable.Repeat("devices {", 200)) + "id" + new string('}', 201);
 
         using var request = method == "GET"
