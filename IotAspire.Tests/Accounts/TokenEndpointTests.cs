@@ -143,19 +143,18 @@ public sealed class TokenEndpointTests(AppHostFixture fixture)
     [Fact]
     public async Task One_address_hammering_the_sign_in_endpoint_is_rate_limited_with_retry_after()
     {
-        var requests = RunningAppHost.SignInBurst + 200;
-        var statuses = new List<(HttpStatusCode Status, TimeSpan? RetryAfter)>();
-        for (var i = 0; i < requests && !statuses.Any(s => s.Status == HttpStatusCode.TooManyRequests); i++)
+        // Twice the burst at once: far faster than the bucket refills, however slow the machine.
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 2 * RunningAppHost.SignInBurst).Select(async _ =>
         {
             // A malformed body costs the service nothing but still counts against the address.
             using var response = await auth.Http.PostAsync("/api/token", new StringContent("{", System.Text.Encoding.UTF8, "application/json"));
-            statuses.Add((response.StatusCode, response.Headers.RetryAfter?.Delta));
-        }
+            return (response.StatusCode, RetryAfter: response.Headers.RetryAfter?.Delta);
+        }));
 
-        var limited = statuses.FirstOrDefault(s => s.Status == HttpStatusCode.TooManyRequests);
-        Assert.Equal(HttpStatusCode.TooManyRequests, limited.Status);
-        Assert.True(limited.RetryAfter >= TimeSpan.FromSeconds(1), $"Retry-After {limited.RetryAfter}");
-        Assert.All(statuses.TakeWhile(s => s.Status != HttpStatusCode.TooManyRequests), s => Assert.Equal(HttpStatusCode.BadRequest, s.Status));
+        var limited = statuses.Where(s => s.StatusCode == HttpStatusCode.TooManyRequests).ToList();
+        Assert.NotEmpty(limited);
+        Assert.All(limited, s => Assert.True(s.RetryAfter >= TimeSpan.FromSeconds(1), $"Retry-After {s.RetryAfter}"));
+        Assert.All(statuses.Except(limited), s => Assert.Equal(HttpStatusCode.BadRequest, s.StatusCode));
 
         // Let the bucket refill for the tests that follow.
         await Task.Delay(TimeSpan.FromSeconds(1 + RunningAppHost.SignInBurst / RunningAppHost.SignInRefillPerSecond));
