@@ -7,7 +7,7 @@ public sealed class PasswordPolicyTests
     [Theory]
     [InlineData("User1@1234")]
     [InlineData("correct horse battery 9")]
-    [InlineData("Fleet-Readings-Pw-7")]
+    [InlineData("Sensor-Fleet-Pw-42")]
     public void Mixed_passwords_of_eight_or_more_characters_pass(string password)
     {
         Assert.Null(PasswordPolicy.Check("customer1", password));
