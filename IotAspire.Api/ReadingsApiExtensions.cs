@@ -19,7 +19,7 @@ public static class ReadingsApiExtensions
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<UnexpectedExceptionHandler>();       // no stack trace in any environment
         builder.AddReadingsDatabase(ResourceNames.ReadingsDatabase);   // migrated before requests; Npgsql data source
-        builder.AddGrafanaReaderRole();                                 // after the migration: it grants on its tables
+        builder.AddGrafanaReadAccess();                                 // after the migration: it grants on its tables
         builder.AddTokenValidation(ResourceNames.Auth);                 // the token service's public keys, by discovery
         builder.AddIngestion();
         builder.AddAggregation();

@@ -7,6 +7,11 @@ var builder = DistributedApplication.CreateBuilder(args);
 var postgres = builder.AddPostgresWithLocalFallback(ResourceNames.Postgres);   // container, or local binaries
 var readingsDb = postgres.AddDatabase(ResourceNames.ReadingsDatabase);
 var accountsDb = postgres.AddDatabase(ResourceNames.AccountsDatabase);
+// Each service connects as the role that owns its database; the superuser only creates roles and databases.
+var apiLogin = readingsDb.AddOwnerLogin(ResourceNames.ApiDatabaseLogin, DatabaseRoles.Api);
+var authLogin = accountsDb.AddOwnerLogin(ResourceNames.AuthDatabaseLogin, DatabaseRoles.Auth);
+var grafanaDbPassword = builder.AddParameter("grafana-db-password", new GenerateParameterDefault { MinLength = 22, Special = false }, secret: true, persist: true);
+var grafanaLogin = readingsDb.AddReaderLogin(ResourceNames.GrafanaDatabaseLogin, DatabaseRoles.GrafanaReader, TimeSpan.FromSeconds(20), grafanaDbPassword);
 
 var adminUsername = builder.AddParameter("admin-username", "admin");
 var adminPassword = builder.AddParameter("admin-password", new GenerateParameterDefault { MinLength = 16, MinLower = 1, MinUpper = 1, MinNumeric = 1 }, secret: true, persist: true);
@@ -14,21 +19,19 @@ var adminPassword = builder.AddParameter("admin-password", new GenerateParameter
 var auth = builder.AddProject<Projects.IotAspire_Auth>(ResourceNames.Auth)
     .WithFixedHttpPort(builder.GetPort("Auth"))
     .WithHttpHealthCheck("/health")
-    .WithReference(accountsDb).WaitFor(accountsDb)
+    .WithReference(authLogin, ResourceNames.AccountsDatabase).WaitFor(authLogin)
     .WithEnvironment("Bootstrap__AdminUsername", adminUsername)       // the first administrator
     .WithEnvironment("Bootstrap__AdminPassword", adminPassword)
     .WithEnvironment("KeyRing__Directory", builder.GetAuthKeyRingDirectory());   // protects signing keys at rest
 
-var grafanaDbPassword = builder.AddParameter("grafana-db-password", new GenerateParameterDefault { MinLength = 22, Special = false }, secret: true, persist: true);
-
 var api = builder.AddProject<Projects.IotAspire_Api>(ResourceNames.Api)
     .WithFixedHttpPort(builder.GetPort("Api"))
     .WithHttpHealthCheck("/health")
-    .WithReference(readingsDb).WaitFor(readingsDb)
+    .WithReference(apiLogin, ResourceNames.ReadingsDatabase).WaitFor(apiLogin)
     .WithReference(auth).WaitFor(auth)
-    .WithEnvironment("Grafana__ReaderPassword", grafanaDbPassword);   // Grafana's read-only login
+    .WaitFor(grafanaLogin);   // the API grants Grafana's role the tables it may read
 
-builder.AddIotGrafana(ResourceNames.Grafana, postgres, readingsDb, grafanaDbPassword, builder.GetPort("Grafana"));   // only where containers run
+builder.AddIotGrafana(ResourceNames.Grafana, postgres, grafanaLogin, builder.GetPort("Grafana"));   // only where containers run
 
 builder.AddDeviceSimulator(ResourceNames.Simulator, api, auth);   // Simulator:Enabled; provisions its demo customer
 

@@ -16,7 +16,7 @@ public static class GrafanaExtensions
     /// says so.
     /// </summary>
     public static void AddIotGrafana(this IDistributedApplicationBuilder builder, string name, PostgresWithLocalFallback postgres,
-        IResourceBuilder<IResourceWithConnectionString> readingsDatabase, IResourceBuilder<ParameterResource> readerPassword, int port)
+        IResourceBuilder<PostgresLoginResource> readerLogin, int port)
     {
         if (!postgres.Plan.UsesContainers)
         {
@@ -34,12 +34,12 @@ public static class GrafanaExtensions
             .WithHttpEndpoint(port: port, targetPort: 3000)
             // Containers reach each other by resource name on Aspire's container network.
             .WithEnvironment("READINGS_DB_ADDRESS", $"{postgres.Server.Resource.Name}:5432")
-            .WithEnvironment("READINGS_DB_PASSWORD", readerPassword)
+            .WithEnvironment("READINGS_DB_PASSWORD", readerLogin.Resource.Password)
             .WithEnvironment("GF_SECURITY_ADMIN_PASSWORD", adminPassword)
             .WithEnvironment("GF_AUTH_ANONYMOUS_ENABLED", "false")
             .WithEnvironment("GF_ANALYTICS_REPORTING_ENABLED", "false")
             .WithEnvironment("GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH", "/var/lib/grafana/dashboards/iot-readings.json")
             .WithHttpHealthCheck("/api/health")
-            .WaitFor(readingsDatabase);
+            .WaitFor(readerLogin);
     }
 }

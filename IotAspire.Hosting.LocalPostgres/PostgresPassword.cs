@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace IotAspire.Api.Data;
+namespace IotAspire.Hosting.LocalPostgres;
 
 /// <summary>
 /// A role's password as PostgreSQL stores it: a SCRAM-SHA-256 verifier (RFC 5802, RFC 7677). Sending the
