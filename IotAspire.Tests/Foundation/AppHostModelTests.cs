@@ -37,4 +37,26 @@ public sealed class AppHostModelTests
         Assert.Equal("{simulator-password.value}", auth["Bootstrap__DemoCustomerPassword"]);
         Assert.Equal(simulator["Simulator__Username"], auth["Bootstrap__DemoCustomerUsername"]);
     }
+
+    [Fact]
+    public async Task Each_service_gets_its_own_login_and_never_the_superusers_password()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.IotAspire_AppHost>(
+            ["Postgres:Mode=local", "Simulator:Enabled=true", "Parameters:admin-password=Test-Root-Pw-42"], timeout.Token);
+        await using var app = await builder.BuildAsync(timeout.Token);
+
+        var api = await EnvironmentOfAsync(app, ResourceNames.Api);
+        var auth = await EnvironmentOfAsync(app, ResourceNames.Auth);
+        var simulator = await EnvironmentOfAsync(app, ResourceNames.Simulator);
+
+        Assert.Equal($"{{{ResourceNames.ApiDatabaseLogin}.connectionString}}", api["ConnectionStrings__" + ResourceNames.ReadingsDatabase]);
+        Assert.Equal($"{{{ResourceNames.AuthDatabaseLogin}.connectionString}}", auth["ConnectionStrings__" + ResourceNames.AccountsDatabase]);
+        Assert.All(api.Concat(auth).Concat(simulator), variable =>
+        {
+            Assert.DoesNotContain("postgres-password", variable.Value, StringComparison.Ordinal);
+            Assert.DoesNotContain($"{{{ResourceNames.ReadingsDatabase}.connectionString}}", variable.Value, StringComparison.Ordinal);
+            Assert.DoesNotContain($"{{{ResourceNames.AccountsDatabase}.connectionString}}", variable.Value, StringComparison.Ordinal);
+        });
+    }
 }
