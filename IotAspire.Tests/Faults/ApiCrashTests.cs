@@ -107,12 +107,7 @@ public sealed class ApiCrashTests(Xunit.Abstractions.ITestOutputHelper output)
         }
         finally
         {
-            await LocalPostgresProcesses.WaitUntilGoneAsync(dataDirectory);
-            Directory.Delete(dataDirectory, recursive: true);
-            if (Directory.Exists(RunningAppHost.KeyRingDirectoryFor(dataDirectory)))
-            {
-                Directory.Delete(RunningAppHost.KeyRingDirectoryFor(dataDirectory), recursive: true);
-            }
+            await RunningAppHost.DeleteDataAsync(dataDirectory);
         }
     }
 

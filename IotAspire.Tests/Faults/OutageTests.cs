@@ -108,12 +108,7 @@ public sealed class OutageTests(Xunit.Abstractions.ITestOutputHelper output)
         }
         finally
         {
-            await LocalPostgresProcesses.WaitUntilGoneAsync(dataDirectory);
-            Directory.Delete(dataDirectory, recursive: true);
-            if (Directory.Exists(RunningAppHost.KeyRingDirectoryFor(dataDirectory)))
-            {
-                Directory.Delete(RunningAppHost.KeyRingDirectoryFor(dataDirectory), recursive: true);
-            }
+            await RunningAppHost.DeleteDataAsync(dataDirectory);
         }
     }
 }

@@ -15,12 +15,7 @@ public sealed class AppHostFixture : IAsyncLifetime
         if (running is not null)
         {
             await running.DisposeAsync();
-            await LocalPostgresProcesses.WaitUntilGoneAsync(running.DataDirectory);
-            Directory.Delete(running.DataDirectory, recursive: true);
-            if (Directory.Exists(running.KeyRingDirectory))
-            {
-                Directory.Delete(running.KeyRingDirectory, recursive: true);
-            }
+            await RunningAppHost.DeleteDataAsync(running.DataDirectory);
         }
     }
 }

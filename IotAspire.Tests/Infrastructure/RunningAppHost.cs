@@ -79,6 +79,17 @@ public sealed class RunningAppHost : IAsyncDisposable
 
     public string KeyRingDirectory => KeyRingDirectoryFor(DataDirectory);
 
+    /// <summary>After the AppHost is disposed: waits for its PostgreSQL to exit, then deletes its data and key ring.</summary>
+    public static async Task DeleteDataAsync(string dataDirectory)
+    {
+        await LocalPostgresProcesses.WaitUntilGoneAsync(dataDirectory);
+        Directory.Delete(dataDirectory, recursive: true);
+        if (Directory.Exists(KeyRingDirectoryFor(dataDirectory)))
+        {
+            Directory.Delete(KeyRingDirectoryFor(dataDirectory), recursive: true);
+        }
+    }
+
     public async Task<string> ConnectionStringAsync(string resourceName) =>
         await App.GetConnectionStringAsync(resourceName)
         ?? throw new InvalidOperationException($"No connection string for '{resourceName}'.");
