@@ -9,9 +9,16 @@ namespace IotAspire.Api.Devices;
 /// </summary>
 public sealed class DeviceRegistry(NpgsqlDataSource dataSource)
 {
+    // The device's count and span are those of its readings under the customer it now belongs to: on a
+    // move they start again from what that customer has stored for it (usually nothing).
     private const string Register = """
-        INSERT INTO devices (id, customer_id, first_seen_at) VALUES (@device_id, @customer_id, now())
-        ON CONFLICT (id) DO UPDATE SET customer_id = EXCLUDED.customer_id
+        INSERT INTO devices (id, customer_id, first_seen_at, reading_count, first_reading_at, last_reading_at)
+        SELECT @device_id, @customer_id, now(), count(*), min(recorded_at), max(recorded_at)
+        FROM readings WHERE customer_id = @customer_id AND device_id = @device_id
+        ON CONFLICT (id) DO UPDATE SET customer_id = EXCLUDED.customer_id,
+                                       reading_count = EXCLUDED.reading_count,
+                                       first_reading_at = EXCLUDED.first_reading_at,
+                                       last_reading_at = EXCLUDED.last_reading_at
         """;
 
     private const string Remove = "DELETE FROM devices WHERE id = @device_id";

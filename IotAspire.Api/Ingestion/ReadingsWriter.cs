@@ -5,19 +5,31 @@ using NpgsqlTypes;
 namespace IotAspire.Api.Ingestion;
 
 /// <summary>
-/// Stores a batch of readings in one transaction with three set-based statements, whatever the batch
-/// size: register new devices (a device belongs to the first customer that sends it, unless
-/// <see cref="IngestionOptions.RequireRegisteredDevices"/>), refuse the batch if any device belongs to
-/// someone else (or is not registered), then upsert the readings keyed by (device, timestamp).
+/// Stores a batch of readings in one transaction with set-based statements, whatever the batch size:
+/// register new devices (a device belongs to the first customer that sends it, unless
+/// <see cref="IngestionOptions.RequireRegisteredDevices"/>), lock the batch's devices, refuse the batch if
+/// any device belongs to someone else (or is not registered), then upsert the readings keyed by (device,
+/// timestamp) and add what was inserted to each device's count and span.
 /// </summary>
 public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<IngestionOptions> options)
 {
+    // A device new to the table may have readings already (it was removed, then sent again): its count and
+    // span start from them. Only devices not yet in the table pay for that lookup.
     private const string RegisterDevices = """
-        INSERT INTO devices (id, customer_id, first_seen_at)
-        SELECT DISTINCT ON (device_id) device_id, customer_id, now()
-        FROM unnest(@device_ids, @customer_ids) AS batch(device_id, customer_id)
-        ORDER BY device_id
+        INSERT INTO devices (id, customer_id, first_seen_at, reading_count, first_reading_at, last_reading_at)
+        SELECT new.device_id, new.customer_id, now(), stats.reading_count, stats.first_reading_at, stats.last_reading_at
+        FROM (SELECT DISTINCT ON (device_id) device_id, customer_id
+              FROM unnest(@device_ids, @customer_ids) AS batch(device_id, customer_id)
+              WHERE NOT EXISTS (SELECT FROM devices WHERE devices.id = batch.device_id)
+              ORDER BY device_id) AS new
+        CROSS JOIN LATERAL (SELECT count(*) AS reading_count, min(recorded_at) AS first_reading_at, max(recorded_at) AS last_reading_at
+                            FROM readings WHERE readings.customer_id = new.customer_id AND readings.device_id = new.device_id) AS stats
         ON CONFLICT (id) DO NOTHING
+        """;
+
+    // Batches that share devices queue here, in one order, so their count updates cannot deadlock.
+    private const string LockDevices = """
+        SELECT FROM devices WHERE id = ANY(@device_ids) ORDER BY id FOR NO KEY UPDATE
         """;
 
     // The first device of the batch the caller may not write: another customer's, or (when registration
@@ -31,7 +43,8 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<Ingesti
         """;
 
     // Within a batch the last reading of a (device, timestamp) wins: ON CONFLICT may touch a row once.
-    // An identical value is left alone (the WHERE), so a retried batch rewrites nothing.
+    // An identical value is left alone (the WHERE), so a retried batch rewrites nothing. Only inserted rows
+    // change a device's count and span: an updated reading was already counted, within the span.
     private const string UpsertReadings = """
         WITH batch AS (
             SELECT DISTINCT ON (device_id, recorded_at) customer_id, device_id, recorded_at, reading
@@ -44,7 +57,14 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<Ingesti
             ON CONFLICT (customer_id, device_id, recorded_at)
                 DO UPDATE SET reading = EXCLUDED.reading, ingested_at = now()
                 WHERE readings.reading IS DISTINCT FROM EXCLUDED.reading
-            RETURNING (xmax = 0) AS inserted
+            RETURNING device_id, recorded_at, (xmax = 0) AS inserted
+        ), counted AS (
+            UPDATE devices SET reading_count = devices.reading_count + added.reading_count,
+                               first_reading_at = LEAST(devices.first_reading_at, added.first_reading_at),
+                               last_reading_at = GREATEST(devices.last_reading_at, added.last_reading_at)
+            FROM (SELECT device_id, count(*) AS reading_count, min(recorded_at) AS first_reading_at, max(recorded_at) AS last_reading_at
+                  FROM written WHERE inserted GROUP BY device_id) AS added
+            WHERE devices.id = added.device_id
         )
         SELECT count(*) FILTER (WHERE inserted)::int, count(*) FILTER (WHERE NOT inserted)::int FROM written
         """;
@@ -62,6 +82,12 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<Ingesti
             await using var register = new NpgsqlCommand(RegisterDevices, connection, transaction);
             AddDevices(register, deviceIds, customerIds);
             await register.ExecuteNonQueryAsync(ct);
+        }
+
+        await using (var lockDevices = new NpgsqlCommand(LockDevices, connection, transaction))
+        {
+            lockDevices.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds });
+            await lockDevices.ExecuteNonQueryAsync(ct);
         }
 
         await using (var unusable = new NpgsqlCommand(FindUnusableDevice, connection, transaction))

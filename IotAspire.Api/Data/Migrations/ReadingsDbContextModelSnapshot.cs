@@ -32,9 +32,23 @@ namespace IotAspire.Api.Data.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("customer_id");
 
+                    b.Property<DateTimeOffset?>("FirstReadingAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("first_reading_at");
+
                     b.Property<DateTimeOffset>("FirstSeenAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("first_seen_at");
+
+                    b.Property<DateTimeOffset?>("LastReadingAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_reading_at");
+
+                    b.Property<long>("ReadingCount")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasDefaultValue(0L)
+                        .HasColumnName("reading_count");
 
                     b.HasKey("Id");
 
@@ -68,6 +82,10 @@ namespace IotAspire.Api.Data.Migrations
                         .HasColumnName("reading");
 
                     b.HasKey("CustomerId", "DeviceId", "RecordedAt");
+
+                    b.HasIndex("IngestedAt");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("IngestedAt"), "brin");
 
                     b.ToTable("readings", (string)null);
                 });
