@@ -16,4 +16,8 @@ public static class GraphQLDocuments
         """;
 
     public const string Devices = "query Devices($customerId: UUID) { devices(customerId: $customerId) { id customerId readingCount } }";
+
+    public const string RegisterDevice = "mutation($d: UUID!, $c: UUID!) { registerDevice(deviceId: $d, customerId: $c) { id customerId readingCount } }";
+
+    public const string RemoveDevice = "mutation($d: UUID!) { removeDevice(deviceId: $d) }";
 }

@@ -6,9 +6,6 @@ namespace IotAspire.Tests.Readings;
 [Collection(AppHostCollection.Name)]
 public sealed class DeviceProvisioningTests(AppHostFixture fixture)
 {
-    private const string Register = "mutation($d: UUID!, $c: UUID!) { registerDevice(deviceId: $d, customerId: $c) { id customerId readingCount } }";
-    private const string Remove = "mutation($d: UUID!) { removeDevice(deviceId: $d) }";
-
     private readonly TokenServiceClient auth = new(fixture.AppHost);
     private readonly GraphQLClient graphQL = new(fixture.AppHost);
 
@@ -22,7 +19,7 @@ public sealed class DeviceProvisioningTests(AppHostFixture fixture)
         var (second, secondId) = await auth.NewCustomerAsync();
         var device = Guid.NewGuid();
 
-        var registered = await graphQL.DataAsync(Register, new { d = device, c = firstId }, admin);
+        var registered = await graphQL.DataAsync(GraphQLDocuments.RegisterDevice, new { d = device, c = firstId }, admin);
         Assert.Equal(firstId, registered.GetProperty("registerDevice").GetProperty("customerId").GetGuid());
 
         // Registered before it ever sent: the other customer cannot claim it, its own customer can send.
@@ -31,14 +28,14 @@ public sealed class DeviceProvisioningTests(AppHostFixture fixture)
         await graphQL.DataAsync(GraphQLDocuments.Ingest, Readings(device, "2022-06-01T00:00:00Z"), first);
 
         // Moved: the new customer sends; the readings already stored stay with the first.
-        var moved = await graphQL.DataAsync(Register, new { d = device, c = secondId }, admin);
+        var moved = await graphQL.DataAsync(GraphQLDocuments.RegisterDevice, new { d = device, c = secondId }, admin);
         Assert.Equal(0, moved.GetProperty("registerDevice").GetProperty("readingCount").GetInt32());
         await graphQL.DataAsync(GraphQLDocuments.Ingest, Readings(device, "2022-06-01T00:01:00Z"), second);
         var (_, refused) = await graphQL.PostAsync(GraphQLDocuments.Ingest, Readings(device, "2022-06-01T00:02:00Z"), first);
         Assert.Equal("FORBIDDEN", GraphQLClient.SingleError(refused).Code);
 
-        Assert.True((await graphQL.DataAsync(Remove, new { d = device }, admin)).GetProperty("removeDevice").GetBoolean());
-        Assert.False((await graphQL.DataAsync(Remove, new { d = device }, admin)).GetProperty("removeDevice").GetBoolean());
+        Assert.True((await graphQL.DataAsync(GraphQLDocuments.RemoveDevice, new { d = device }, admin)).GetProperty("removeDevice").GetBoolean());
+        Assert.False((await graphQL.DataAsync(GraphQLDocuments.RemoveDevice, new { d = device }, admin)).GetProperty("removeDevice").GetBoolean());
     }
 
     [Fact]
@@ -46,8 +43,8 @@ public sealed class DeviceProvisioningTests(AppHostFixture fixture)
     {
         var (customer, customerId) = await auth.NewCustomerAsync();
 
-        var (_, register) = await graphQL.PostAsync(Register, new { d = Guid.NewGuid(), c = customerId }, customer);
-        var (_, remove) = await graphQL.PostAsync(Remove, new { d = Guid.NewGuid() }, customer);
+        var (_, register) = await graphQL.PostAsync(GraphQLDocuments.RegisterDevice, new { d = Guid.NewGuid(), c = customerId }, customer);
+        var (_, remove) = await graphQL.PostAsync(GraphQLDocuments.RemoveDevice, new { d = Guid.NewGuid() }, customer);
 
         Assert.Equal(("FORBIDDEN", "Only an administrator may register or remove devices."), GraphQLClient.SingleError(register));
         Assert.Equal("FORBIDDEN", GraphQLClient.SingleError(remove).Code);

@@ -13,8 +13,6 @@ namespace IotAspire.Tests.Readings;
 public sealed class DeviceStatsTests(AppHostFixture fixture)
 {
     private const string DevicesWithSpans = "query($c: UUID) { devices(customerId: $c) { id customerId firstReadingAt lastReadingAt readingCount } }";
-    private const string Register = "mutation($d: UUID!, $c: UUID!) { registerDevice(deviceId: $d, customerId: $c) { id } }";
-    private const string Remove = "mutation($d: UUID!) { removeDevice(deviceId: $d) }";
 
     private readonly TokenServiceClient auth = new(fixture.AppHost);
     private readonly GraphQLClient graphQL = new(fixture.AppHost);
@@ -60,19 +58,19 @@ public sealed class DeviceStatsTests(AppHostFixture fixture)
         await AssertMatchesReadingsAsync(first, firstId, expectedDevices: 1);
 
         // Moved to the second customer: its count starts from the second's readings of it (none).
-        await graphQL.DataAsync(Register, new { d = device, c = secondId }, admin);
+        await graphQL.DataAsync(GraphQLDocuments.RegisterDevice, new { d = device, c = secondId }, admin);
         await graphQL.DataAsync(GraphQLDocuments.Ingest, Readings("2023-12-31T23:00:00Z"), second);
         await AssertMatchesReadingsAsync(second, secondId, expectedDevices: 1);
         await AssertMatchesReadingsAsync(first, firstId, expectedDevices: 0);
 
         // Removed, then claimed again by the first customer as first sender: its two old readings count again.
-        await graphQL.DataAsync(Remove, new { d = device }, admin);
+        await graphQL.DataAsync(GraphQLDocuments.RemoveDevice, new { d = device }, admin);
         await graphQL.DataAsync(GraphQLDocuments.Ingest, Readings("2024-01-01T00:05:00Z", "2024-01-02T00:00:00Z"), first);
         var devices = await AssertMatchesReadingsAsync(first, firstId, expectedDevices: 1);
         Assert.Equal(3, devices[device].Count);
 
         // Registered back to the second customer by an administrator: the second's one reading again.
-        await graphQL.DataAsync(Register, new { d = device, c = secondId }, admin);
+        await graphQL.DataAsync(GraphQLDocuments.RegisterDevice, new { d = device, c = secondId }, admin);
         Assert.Equal(1, (await AssertMatchesReadingsAsync(second, secondId, expectedDevices: 1))[device].Count);
     }
 
