@@ -7,9 +7,9 @@ namespace IotAspire.Api.Ingestion;
 /// <summary>
 /// Stores a batch of readings in one transaction with set-based statements, whatever the batch size:
 /// register new devices (a device belongs to the first customer that sends it, unless
-/// <see cref="IngestionOptions.RequireRegisteredDevices"/>), lock the batch's devices, refuse the batch if
-/// any device belongs to someone else (or is not registered), then upsert the readings keyed by (device,
-/// timestamp) and add what was inserted to each device's count and span.
+/// <see cref="IngestionOptions.RequireRegisteredDevices"/>), lock the batch's devices and read their owners,
+/// refuse the batch if any device belongs to someone else (or is not registered), then upsert the readings
+/// keyed by (device, timestamp) and add what was inserted to each device's count and span.
 /// </summary>
 public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<IngestionOptions> options)
 {
@@ -27,19 +27,10 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<Ingesti
         ON CONFLICT (id) DO NOTHING
         """;
 
-    // Batches that share devices queue here, in one order, so their count updates cannot deadlock.
+    // The owners of the batch's devices, locked until the transaction ends: batches that share devices
+    // queue here, in one order, so their count updates cannot deadlock, and no owner changes under them.
     private const string LockDevices = """
-        SELECT FROM devices WHERE id = ANY(@device_ids) ORDER BY id FOR NO KEY UPDATE
-        """;
-
-    // The first device of the batch the caller may not write: another customer's, or (when registration
-    // is required) one no administrator has registered.
-    private const string FindUnusableDevice = """
-        SELECT batch.device_id, devices.id IS NULL AS unregistered
-        FROM unnest(@device_ids, @customer_ids) AS batch(device_id, customer_id)
-        LEFT JOIN devices ON devices.id = batch.device_id
-        WHERE devices.id IS NULL OR devices.customer_id <> batch.customer_id
-        LIMIT 1
+        SELECT id, customer_id FROM devices WHERE id = ANY(@device_ids) ORDER BY id FOR NO KEY UPDATE
         """;
 
     // Within a batch the last reading of a (device, timestamp) wins: ON CONFLICT may touch a row once.
@@ -80,26 +71,35 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<Ingesti
         if (!options.Value.RequireRegisteredDevices)
         {
             await using var register = new NpgsqlCommand(RegisterDevices, connection, transaction);
-            AddDevices(register, deviceIds, customerIds);
+            register.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds });
+            register.Parameters.Add(new("customer_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = customerIds });
             await register.ExecuteNonQueryAsync(ct);
         }
 
+        var owners = new Dictionary<Guid, Guid>();
         await using (var lockDevices = new NpgsqlCommand(LockDevices, connection, transaction))
         {
             lockDevices.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds });
-            await lockDevices.ExecuteNonQueryAsync(ct);
+            await using var found = await lockDevices.ExecuteReaderAsync(ct);
+            while (await found.ReadAsync(ct))
+            {
+                owners.Add(found.GetGuid(0), found.GetGuid(1));
+            }
         }
 
-        await using (var unusable = new NpgsqlCommand(FindUnusableDevice, connection, transaction))
+        // The first reading, in the order sent, whose device the caller may not write: not registered (only
+        // when registration is required) or another customer's. Disposing the transaction rolls back the
+        // devices registered above.
+        foreach (var reading in readings)
         {
-            AddDevices(unusable, deviceIds, customerIds);
-            await using var found = await unusable.ExecuteReaderAsync(ct);
-            if (await found.ReadAsync(ct))
+            if (!owners.TryGetValue(reading.DeviceId, out var owner))
             {
-                // Disposing the transaction rolls back the devices registered above.
-                return found.GetBoolean(1)
-                    ? new IngestOutcome.DeviceNotRegistered(found.GetGuid(0))
-                    : new IngestOutcome.DeviceOwnedByAnotherCustomer(found.GetGuid(0));
+                return new IngestOutcome.DeviceNotRegistered(reading.DeviceId);
+            }
+
+            if (owner != reading.CustomerId)
+            {
+                return new IngestOutcome.DeviceOwnedByAnotherCustomer(reading.DeviceId);
             }
         }
 
@@ -121,11 +121,5 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<Ingesti
 
         await transaction.CommitAsync(ct);
         return new IngestOutcome.Stored(inserted, updated, readings.Count - inserted - updated);
-    }
-
-    private static void AddDevices(NpgsqlCommand command, Guid[] deviceIds, Guid[] customerIds)
-    {
-        command.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds });
-        command.Parameters.Add(new("customer_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = customerIds });
     }
 }
