@@ -30,11 +30,7 @@ public static class LocalPostgresBuilderExtensions
             foreach (var database in builder.Resources.OfType<LocalPostgresDatabaseResource>().Where(db => db.Parent == server))
             {
                 await CreateDatabaseIfMissingAsync(connection, database.DatabaseName, ct);
-                await notifications.PublishUpdateAsync(database, state => state with
-                {
-                    State = KnownResourceStates.Running,
-                    StartTimeStamp = DateTime.UtcNow,
-                });
+                await notifications.PublishRunningAsync(database);
             }
         });
 

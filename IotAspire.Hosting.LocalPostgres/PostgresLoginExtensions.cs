@@ -52,11 +52,7 @@ public static class PostgresLoginExtensions
                 await command.ExecuteNonQueryAsync(ct);
             }
 
-            await @event.Services.GetRequiredService<ResourceNotificationService>().PublishUpdateAsync(login, state => state with
-            {
-                State = KnownResourceStates.Running,
-                StartTimeStamp = DateTime.UtcNow,
-            });
+            await @event.Services.GetRequiredService<ResourceNotificationService>().PublishRunningAsync(login);
         });
 
         return builder.AddResource(login)

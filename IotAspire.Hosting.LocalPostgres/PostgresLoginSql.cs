@@ -40,8 +40,6 @@ public static partial class PostgresLoginSql
             END $$;
             ALTER ROLE {role} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD '{scramVerifier}';
             {timeout}
-            -- Only named roles connect: the owner, the roles granted CONNECT, and the superuser.
-            REVOKE ALL ON DATABASE {database} FROM PUBLIC;
             """;
 
         return access switch
@@ -49,6 +47,8 @@ public static partial class PostgresLoginSql
             PostgresLoginAccess.Owner => common + $"""
 
                 ALTER DATABASE {database} OWNER TO {role};
+                -- Only named roles connect: the owner, the roles granted CONNECT, and the superuser.
+                REVOKE ALL ON DATABASE {database} FROM PUBLIC;
                 ALTER SCHEMA public OWNER TO {role};
                 -- Tables, views and free-standing sequences an older version made as the superuser. Indexes and
                 -- the sequences of serial and identity columns follow their table (and refuse to be moved alone).

@@ -12,23 +12,19 @@ public sealed class GrafanaReadAccess(NpgsqlDataSource dataSource, ILogger<Grafa
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"""
-            DO $$ BEGIN
-                IF EXISTS (SELECT FROM pg_roles WHERE rolname = '{DatabaseRoles.GrafanaReader}') THEN
-                    REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {DatabaseRoles.GrafanaReader};
-                    GRANT SELECT ON readings, devices TO {DatabaseRoles.GrafanaReader};
-                END IF;
-            END $$;
-            SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = '{DatabaseRoles.GrafanaReader}');
-            """);
-        if (await command.ExecuteScalarAsync(cancellationToken) is true)
-        {
-            logger.LogInformation("Role {Role} may read the readings tables", DatabaseRoles.GrafanaReader);
-        }
-        else
+        await using var roleExists = dataSource.CreateCommand($"SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = '{DatabaseRoles.GrafanaReader}')");
+        if (await roleExists.ExecuteScalarAsync(cancellationToken) is not true)
         {
             logger.LogInformation("There is no {Role} role (the AppHost makes it): nothing to grant", DatabaseRoles.GrafanaReader);
+            return;
         }
+
+        await using var grant = dataSource.CreateCommand($"""
+            REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {DatabaseRoles.GrafanaReader};
+            GRANT SELECT ON readings, devices TO {DatabaseRoles.GrafanaReader};
+            """);
+        await grant.ExecuteNonQueryAsync(cancellationToken);
+        logger.LogInformation("Role {Role} may read the readings tables", DatabaseRoles.GrafanaReader);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
