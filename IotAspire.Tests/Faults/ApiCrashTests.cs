@@ -122,15 +122,6 @@ public sealed class ApiCrashTests(Xunit.Abstractions.ITestOutputHelper output)
     private static async Task<HashSet<DateTimeOffset>> StoredTimesAsync(RunningAppHost appHost, Guid device)
     {
         await using var dataSource = NpgsqlDataSource.Create(await appHost.ConnectionStringAsync(ResourceNames.ReadingsDatabase));
-        await using var command = dataSource.CreateCommand("SELECT recorded_at FROM readings WHERE device_id = $1");
-        command.Parameters.Add(new() { Value = device });
-        await using var reader = await command.ExecuteReaderAsync();
-        var times = new HashSet<DateTimeOffset>();
-        while (await reader.ReadAsync())
-        {
-            times.Add(new DateTimeOffset(reader.GetDateTime(0), TimeSpan.Zero));
-        }
-
-        return times;
+        return [.. await Sql.ListAsync(dataSource, "SELECT recorded_at FROM readings WHERE device_id = $1", r => r.GetFieldValue<DateTimeOffset>(0), device)];
     }
 }

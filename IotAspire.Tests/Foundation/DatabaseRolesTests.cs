@@ -23,16 +23,16 @@ public sealed class DatabaseRolesTests(AppHostFixture fixture)
     {
         await using var asService = NpgsqlDataSource.Create(await fixture.AppHost.ConnectionStringAsync(login));
 
-        var (user, superuser, createRole, createDb, currentDatabase) = await SingleRowAsync(asService,
+        var (user, superuser, createRole, createDb, currentDatabase) = Assert.Single(await Sql.ListAsync(asService,
             "SELECT current_user, rolsuper, rolcreaterole, rolcreatedb, current_database() FROM pg_roles WHERE rolname = current_user",
-            r => (r.GetString(0), r.GetBoolean(1), r.GetBoolean(2), r.GetBoolean(3), r.GetString(4)));
+            r => (r.GetString(0), r.GetBoolean(1), r.GetBoolean(2), r.GetBoolean(3), r.GetString(4))));
         Assert.Equal((role, false, false, false, database), (user, superuser, createRole, createDb, currentDatabase));
 
         // The service migrated its schema itself, so every table, index and sequence is its role's.
-        var owners = await ListAsync(asService,
+        var owners = await Sql.ListAsync(asService,
             "SELECT DISTINCT pg_get_userbyid(relowner) FROM pg_class WHERE relnamespace = 'public'::regnamespace", r => r.GetString(0));
         Assert.Equal([role], owners);
-        var tables = await ListAsync(asService, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", r => r.GetInt64(0));
+        var tables = await Sql.ListAsync(asService, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", r => r.GetInt64(0));
         Assert.True(tables.Single() >= 2, "the service's tables are missing");
     }
 
@@ -66,7 +66,7 @@ public sealed class DatabaseRolesTests(AppHostFixture fixture)
             $"ALTER ROLE {DatabaseRoles.GrafanaReader} PASSWORD 'x'",
         })
         {
-            var error = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(asApi, sql));
+            var error = await Assert.ThrowsAsync<PostgresException>(() => Sql.ExecuteAsync(asApi, sql));
             Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, error.SqlState);
         }
     }
@@ -84,57 +84,35 @@ public sealed class DatabaseRolesTests(AppHostFixture fixture)
         var role = "owner_" + Guid.NewGuid().ToString("N")[..12];
         const string password = "Test-Owner-Pw-9";
         await using var server = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(superuser) { Pooling = false }.ConnectionString);
-        await ExecuteAsync(server, $"CREATE DATABASE {database}");
+        await Sql.ExecuteAsync(server, $"CREATE DATABASE {database}");
         try
         {
             var asSuperuserInDatabase = new NpgsqlConnectionStringBuilder(superuser) { Database = database, Pooling = false }.ConnectionString;
             await using (var legacy = NpgsqlDataSource.Create(asSuperuserInDatabase))
             {
-                await ExecuteAsync(legacy, """
+                await Sql.ExecuteAsync(legacy, """
                     CREATE TABLE old_serial (id serial PRIMARY KEY, note text);
                     CREATE TABLE old_identity (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY);
                     CREATE SEQUENCE old_free_sequence;
                     CREATE VIEW old_view AS SELECT id FROM old_serial;
                     """);
 
-                await ExecuteAsync(legacy, PostgresLoginSql.Provision(role, database, PostgresLoginAccess.Owner, statementTimeout: null, PostgresPassword.ScramVerifier(password)));
+                await Sql.ExecuteAsync(legacy, PostgresLoginSql.Provision(role, database, PostgresLoginAccess.Owner, statementTimeout: null, PostgresPassword.ScramVerifier(password)));
             }
 
             var asOwner = new NpgsqlConnectionStringBuilder(superuser) { Database = database, Username = role, Password = password, Pooling = false }.ConnectionString;
             await using var owner = NpgsqlDataSource.Create(asOwner);
-            var owners = await ListAsync(owner,
+            var owners = await Sql.ListAsync(owner,
                 "SELECT DISTINCT pg_get_userbyid(relowner) FROM pg_class WHERE relnamespace = 'public'::regnamespace", r => r.GetString(0));
             Assert.Equal([role], owners);
-            await ExecuteAsync(owner, "INSERT INTO old_serial (note) VALUES ('after'); INSERT INTO old_identity DEFAULT VALUES; SELECT nextval('old_free_sequence')");
-            var superuserFlag = await ListAsync(owner, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user", r => r.GetBoolean(0));
+            await Sql.ExecuteAsync(owner, "INSERT INTO old_serial (note) VALUES ('after'); INSERT INTO old_identity DEFAULT VALUES; SELECT nextval('old_free_sequence')");
+            var superuserFlag = await Sql.ListAsync(owner, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user", r => r.GetBoolean(0));
             Assert.Equal([false], superuserFlag);
         }
         finally
         {
-            await ExecuteAsync(server, $"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
-            await ExecuteAsync(server, $"DROP ROLE IF EXISTS {role}");
+            await Sql.ExecuteAsync(server, $"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
+            await Sql.ExecuteAsync(server, $"DROP ROLE IF EXISTS {role}");
         }
     }
-
-    private static async Task ExecuteAsync(NpgsqlDataSource dataSource, string sql)
-    {
-        await using var command = dataSource.CreateCommand(sql);
-        await command.ExecuteNonQueryAsync();
-    }
-
-    private static async Task<List<T>> ListAsync<T>(NpgsqlDataSource dataSource, string sql, Func<NpgsqlDataReader, T> read)
-    {
-        await using var command = dataSource.CreateCommand(sql);
-        await using var reader = await command.ExecuteReaderAsync();
-        var rows = new List<T>();
-        while (await reader.ReadAsync())
-        {
-            rows.Add(read(reader));
-        }
-
-        return rows;
-    }
-
-    private static async Task<T> SingleRowAsync<T>(NpgsqlDataSource dataSource, string sql, Func<NpgsqlDataReader, T> read) =>
-        Assert.Single(await ListAsync(dataSource, sql, read));
 }

@@ -57,7 +57,7 @@ public sealed class GrafanaDashboardTests(AppHostFixture fixture)
         // Variables: the customer list holds ours, the device list (for our customer) holds our two devices.
         foreach (var variable in QueryVariables(dashboard))
         {
-            var values = await QueryAsync(reader, GrafanaMacros.Expand(variable.GetProperty("query").GetString()!, from, to, multi, single));
+            var values = await Sql.ListAsync(reader, GrafanaMacros.Expand(variable.GetProperty("query").GetString()!, from, to, multi, single), Sql.Values);
             var expected = variable.GetProperty("name").GetString() == "customer" ? [customer.ToString()] : multi["device"];
             Assert.Superset(expected.ToHashSet(), values.Select(row => (string)row[0]).ToHashSet());
         }
@@ -67,11 +67,11 @@ public sealed class GrafanaDashboardTests(AppHostFixture fixture)
         {
             var rawSql = panel.GetProperty("targets")[0].GetProperty("rawSql").GetString()!;
             var (panelFrom, panelTo) = rawSql.Contains("ingested_at") ? (DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddHours(1)) : (from, to);
-            Assert.NotEmpty(await QueryAsync(reader, GrafanaMacros.Expand(rawSql, panelFrom, panelTo, multi, single)));
+            Assert.NotEmpty(await Sql.ListAsync(reader, GrafanaMacros.Expand(rawSql, panelFrom, panelTo, multi, single), Sql.Values));
         }
 
         var timeSeries = dashboard.GetProperty("panels").EnumerateArray().First(p => p.GetProperty("title").GetString() == "Mean reading per device");
-        var rows = await QueryAsync(reader, GrafanaMacros.Expand(timeSeries.GetProperty("targets")[0].GetProperty("rawSql").GetString()!, from, to, multi, single));
+        var rows = await Sql.ListAsync(reader, GrafanaMacros.Expand(timeSeries.GetProperty("targets")[0].GetProperty("rawSql").GetString()!, from, to, multi, single), Sql.Values);
         var grafana = rows.ToDictionary(
             row => (Guid.Parse((string)row[1]), DateTimeOffset.FromUnixTimeSeconds((long)Convert.ToDouble(row[0]))),
             row => Convert.ToDouble(row[2]));
@@ -93,7 +93,7 @@ public sealed class GrafanaDashboardTests(AppHostFixture fixture)
         var readingsConnection = await fixture.AppHost.ConnectionStringAsync(ResourceNames.ReadingsDatabase);
         await using var reader = NpgsqlDataSource.Create(AsGrafanaReader(readingsConnection));
 
-        var error = await Assert.ThrowsAsync<PostgresException>(() => QueryAsync(reader, sql));
+        var error = await Assert.ThrowsAsync<PostgresException>(() => Sql.ListAsync(reader, sql, Sql.Values));
 
         Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, error.SqlState);
     }
@@ -104,7 +104,7 @@ public sealed class GrafanaDashboardTests(AppHostFixture fixture)
         var accounts = await fixture.AppHost.ConnectionStringAsync(ResourceNames.AccountsDatabase);
         await using var reader = NpgsqlDataSource.Create(AsGrafanaReader(accounts));
 
-        var error = await Assert.ThrowsAsync<PostgresException>(() => QueryAsync(reader, "SELECT 1"));
+        var error = await Assert.ThrowsAsync<PostgresException>(() => Sql.ListAsync(reader, "SELECT 1", Sql.Values));
 
         Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, error.SqlState);
     }
@@ -118,19 +118,4 @@ public sealed class GrafanaDashboardTests(AppHostFixture fixture)
         Password = RunningAppHost.GrafanaReaderPassword,
         Pooling = false,
     }.ConnectionString;
-
-    private static async Task<List<object[]>> QueryAsync(NpgsqlDataSource dataSource, string sql)
-    {
-        await using var command = dataSource.CreateCommand(sql);
-        await using var reader = await command.ExecuteReaderAsync();
-        var rows = new List<object[]>();
-        while (await reader.ReadAsync())
-        {
-            var row = new object[reader.FieldCount];
-            reader.GetValues(row);
-            rows.Add(row);
-        }
-
-        return rows;
-    }
 }

@@ -85,15 +85,14 @@ public sealed class DeviceStatsTests(AppHostFixture fixture)
         Assert.Equal(expectedDevices, answered.Count);
 
         await using var dataSource = NpgsqlDataSource.Create(await fixture.AppHost.ConnectionStringAsync(ResourceNames.ReadingsDatabase));
-        await using var command = dataSource.CreateCommand(
-            "SELECT device_id, count(*), min(recorded_at), max(recorded_at) FROM readings WHERE customer_id = $1 AND device_id = ANY($2) GROUP BY device_id");
-        command.Parameters.Add(new() { Value = customerId });
-        command.Parameters.Add(new() { Value = answered.Keys.ToArray() });
-        await using var reader = await command.ExecuteReaderAsync();
+        var rows = await Sql.ListAsync(dataSource,
+            "SELECT device_id, count(*), min(recorded_at), max(recorded_at) FROM readings WHERE customer_id = $1 AND device_id = ANY($2) GROUP BY device_id",
+            r => (Id: r.GetGuid(0), Count: r.GetInt64(1), First: (DateTimeOffset?)r.GetFieldValue<DateTimeOffset>(2), Last: (DateTimeOffset?)r.GetFieldValue<DateTimeOffset>(3)),
+            customerId, answered.Keys.ToArray());
         var stored = answered.Keys.ToDictionary(id => id, _ => (Count: 0L, First: (DateTimeOffset?)null, Last: (DateTimeOffset?)null));
-        while (await reader.ReadAsync())
+        foreach (var row in rows)
         {
-            stored[reader.GetGuid(0)] = (reader.GetInt64(1), reader.GetFieldValue<DateTimeOffset>(2), reader.GetFieldValue<DateTimeOffset>(3));
+            stored[row.Id] = (row.Count, row.First, row.Last);
         }
 
         Assert.Equal(stored.OrderBy(p => p.Key), answered.OrderBy(p => p.Key));
