@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using IotAspire.Api.Data;
 using IotAspire.Api.Errors;
 using Npgsql;
 using NpgsqlTypes;
@@ -9,11 +10,14 @@ namespace IotAspire.Api.Aggregation;
 /// <summary>
 /// Bucket means computed by PostgreSQL: one GROUP BY over the half-open range [from, to), buckets of
 /// date_bin aligned to the Unix epoch in UTC and labelled by their start. Only buckets that hold readings
-/// come back, so an empty bucket is simply absent. The customer filter is part of the SQL, and the
-/// (customer, device, time) key with the reading INCLUDEd answers it with an index-only scan.
+/// come back, so an empty bucket is simply absent. The customer filter is part of the SQL. When a rollup's
+/// buckets tile the requested ones (<see cref="ReadingRollups.For"/>), the whole rollup buckets inside the
+/// range come from the rollup and only the range's unaligned edges from the readings; the mean is then the
+/// summed sums over the summed counts, which is the same mean.
 /// </summary>
 public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
 {
+    // The (customer, device, time) key with the reading INCLUDEd answers this with an index-only scan.
     private const string BucketMeans = """
         SELECT customer_id, device_id,
                date_bin(make_interval(mins => @aggregation_size_minutes), recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket_start,
@@ -26,7 +30,35 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
         LIMIT @max_buckets + 1
         """;
 
+    // {0}: the filters; {1}: the rollup table. [@covered_from, @covered_to) is whole rollup buckets.
+    private const string BucketMeansWithRollup = """
+        WITH parts AS (
+            SELECT customer_id, device_id, recorded_at AS at, reading AS total, 1::bigint AS n
+            FROM readings
+            WHERE recorded_at >= @from AND recorded_at < @covered_from
+              {0}
+            UNION ALL
+            SELECT customer_id, device_id, bucket_start, reading_sum, reading_count
+            FROM {1}
+            WHERE bucket_start >= @covered_from AND bucket_start < @covered_to
+              {0}
+            UNION ALL
+            SELECT customer_id, device_id, recorded_at, reading, 1::bigint
+            FROM readings
+            WHERE recorded_at >= @covered_to AND recorded_at < @to
+              {0}
+        )
+        SELECT customer_id, device_id,
+               date_bin(make_interval(mins => @aggregation_size_minutes), at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket_start,
+               sum(total) / sum(n) AS mean
+        FROM parts
+        GROUP BY customer_id, device_id, bucket_start
+        ORDER BY customer_id, device_id, bucket_start
+        LIMIT @max_buckets + 1
+        """;
+
     private static readonly CompositeFormat BucketMeansFormat = CompositeFormat.Parse(BucketMeans);
+    private static readonly CompositeFormat BucketMeansWithRollupFormat = CompositeFormat.Parse(BucketMeansWithRollup);
 
     public async Task<IReadOnlyList<DeviceAggregate>> ReadAsync(AggregateRequest request, CancellationToken ct)
     {
@@ -49,7 +81,18 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
             command.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds.ToArray() });
         }
 
-        command.CommandText = string.Format(CultureInfo.InvariantCulture, BucketMeansFormat, string.Join("\n  ", filters));
+        var filter = string.Join("\n  ", filters);
+        var rollup = ReadingRollups.For(request.AggregationSizeMinutes);
+        if (rollup is not null && ReadingRollups.CoveredSpan(request.From, request.To, rollup) is { } covered)
+        {
+            command.Parameters.Add(new("covered_from", NpgsqlDbType.TimestampTz) { Value = covered.From });
+            command.Parameters.Add(new("covered_to", NpgsqlDbType.TimestampTz) { Value = covered.To });
+            command.CommandText = string.Format(CultureInfo.InvariantCulture, BucketMeansWithRollupFormat, filter, rollup.Table);
+        }
+        else
+        {
+            command.CommandText = string.Format(CultureInfo.InvariantCulture, BucketMeansFormat, filter);
+        }
 
         var aggregates = new List<DeviceAggregate>();
         List<AggregatedValue>? buckets = null;

@@ -8,6 +8,9 @@ public sealed class ReadingsDbContext(DbContextOptions<ReadingsDbContext> option
 {
     public DbSet<Device> Devices => Set<Device>();
     public DbSet<Reading> Readings => Set<Reading>();
+    public DbSet<HourlyRollup> HourlyRollups => Set<HourlyRollup>();
+    public DbSet<DailyRollup> DailyRollups => Set<DailyRollup>();
+    public DbSet<IngestedPerMinute> IngestedPerMinute => Set<IngestedPerMinute>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -45,6 +48,37 @@ public sealed class ReadingsDbContext(DbContextOptions<ReadingsDbContext> option
             // No foreign key to devices: it would need a second index on this, the largest table, and
             // ingestion already registers each device (and checks its owner) in the same transaction.
         });
+
+        // Exact per-device rollups (ReadingRollups.cs explains how they stay exact).
+        modelBuilder.Entity<HourlyRollup>(rollup => MapRollup(rollup, ReadingRollups.HourlyTable));
+        modelBuilder.Entity<DailyRollup>(rollup => MapRollup(rollup, ReadingRollups.DailyTable));
+
+        // What "readings ingested per minute" counts, one row per device and minute of ingestion, so that the
+        // Grafana panel reads a few rows per device instead of every reading stored in the range.
+        modelBuilder.Entity<IngestedPerMinute>(minute =>
+        {
+            minute.ToTable("ingested_per_minute");
+            minute.HasKey(m => new { m.CustomerId, m.DeviceId, m.Minute });
+            minute.Property(m => m.CustomerId).HasColumnName("customer_id");
+            minute.Property(m => m.DeviceId).HasColumnName("device_id");
+            minute.Property(m => m.Minute).HasColumnName("minute");
+            minute.Property(m => m.ReadingCount).HasColumnName("reading_count");
+        });
+    }
+
+    private static void MapRollup<T>(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<T> rollup, string table)
+        where T : ReadingRollup
+    {
+        rollup.ToTable(table);
+        // The same key order as readings: customer, device, time.
+        rollup.HasKey(r => new { r.CustomerId, r.DeviceId, r.BucketStart });
+        rollup.Property(r => r.CustomerId).HasColumnName("customer_id");
+        rollup.Property(r => r.DeviceId).HasColumnName("device_id");
+        rollup.Property(r => r.BucketStart).HasColumnName("bucket_start");
+        rollup.Property(r => r.ReadingCount).HasColumnName("reading_count");
+        rollup.Property(r => r.ReadingSum).HasColumnName("reading_sum");
+        rollup.Property(r => r.ReadingMin).HasColumnName("reading_min");
+        rollup.Property(r => r.ReadingMax).HasColumnName("reading_max");
     }
 }
 
@@ -66,4 +100,28 @@ public sealed class Reading
     public DateTimeOffset RecordedAt { get; set; }
     public double Value { get; set; }
     public DateTimeOffset IngestedAt { get; set; }
+}
+
+/// <summary>Count, sum, minimum and maximum of one device's readings in one bucket of a rollup's grain.</summary>
+public abstract class ReadingRollup
+{
+    public Guid CustomerId { get; set; }
+    public Guid DeviceId { get; set; }
+    public DateTimeOffset BucketStart { get; set; }
+    public long ReadingCount { get; set; }
+    public double ReadingSum { get; set; }
+    public double ReadingMin { get; set; }
+    public double ReadingMax { get; set; }
+}
+
+public sealed class HourlyRollup : ReadingRollup;
+
+public sealed class DailyRollup : ReadingRollup;
+
+public sealed class IngestedPerMinute
+{
+    public Guid CustomerId { get; set; }
+    public Guid DeviceId { get; set; }
+    public DateTimeOffset Minute { get; set; }
+    public long ReadingCount { get; set; }
 }

@@ -9,7 +9,8 @@ namespace IotAspire.Api.Ingestion;
 /// register new devices (a device belongs to the first customer that sends it, unless
 /// <see cref="IngestionOptions.RequireRegisteredDevices"/>), lock the batch's devices and read their owners,
 /// refuse the batch if any device belongs to someone else (or is not registered), then upsert the readings
-/// keyed by (device, timestamp) and add what was inserted to each device's count and span.
+/// keyed by (device, timestamp), add what was inserted to each device's count and span and to the rollups
+/// (<see cref="Data.ReadingRollups"/>), and count what was written per minute of ingestion.
 /// </summary>
 public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<IngestionOptions> options)
 {
@@ -35,7 +36,9 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<Ingesti
 
     // Within a batch the last reading of a (device, timestamp) wins: ON CONFLICT may touch a row once.
     // An identical value is left alone (the WHERE), so a retried batch rewrites nothing. Only inserted rows
-    // change a device's count and span: an updated reading was already counted, within the span.
+    // change a device's count and span and are added to the rollups: an updated reading was already
+    // counted, within the span, and its buckets are recomputed by RecomputeRollups. Every write keyed by
+    // device happens under the device locks taken above, so concurrent batches cannot interleave here.
     private const string UpsertReadings = """
         WITH batch AS (
             SELECT DISTINCT ON (device_id, recorded_at) customer_id, device_id, recorded_at, reading
@@ -48,7 +51,7 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<Ingesti
             ON CONFLICT (customer_id, device_id, recorded_at)
                 DO UPDATE SET reading = EXCLUDED.reading, ingested_at = now()
                 WHERE readings.reading IS DISTINCT FROM EXCLUDED.reading
-            RETURNING device_id, recorded_at, (xmax = 0) AS inserted
+            RETURNING customer_id, device_id, recorded_at, reading, (xmax = 0) AS inserted
         ), counted AS (
             UPDATE devices SET reading_count = devices.reading_count + added.reading_count,
                                first_reading_at = LEAST(devices.first_reading_at, added.first_reading_at),
@@ -56,8 +59,58 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<Ingesti
             FROM (SELECT device_id, count(*) AS reading_count, min(recorded_at) AS first_reading_at, max(recorded_at) AS last_reading_at
                   FROM written WHERE inserted GROUP BY device_id) AS added
             WHERE devices.id = added.device_id
+        ), hourly AS (
+            INSERT INTO readings_hourly AS r (customer_id, device_id, bucket_start, reading_count, reading_sum, reading_min, reading_max)
+            SELECT customer_id, device_id, date_bin(INTERVAL '1 hour', recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'),
+                   count(*), sum(reading), min(reading), max(reading)
+            FROM written WHERE inserted GROUP BY 1, 2, 3
+            ON CONFLICT (customer_id, device_id, bucket_start) DO UPDATE SET
+                reading_count = r.reading_count + EXCLUDED.reading_count, reading_sum = r.reading_sum + EXCLUDED.reading_sum,
+                reading_min = LEAST(r.reading_min, EXCLUDED.reading_min), reading_max = GREATEST(r.reading_max, EXCLUDED.reading_max)
+        ), daily AS (
+            INSERT INTO readings_daily AS r (customer_id, device_id, bucket_start, reading_count, reading_sum, reading_min, reading_max)
+            SELECT customer_id, device_id, date_bin(INTERVAL '1 day', recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'),
+                   count(*), sum(reading), min(reading), max(reading)
+            FROM written WHERE inserted GROUP BY 1, 2, 3
+            ON CONFLICT (customer_id, device_id, bucket_start) DO UPDATE SET
+                reading_count = r.reading_count + EXCLUDED.reading_count, reading_sum = r.reading_sum + EXCLUDED.reading_sum,
+                reading_min = LEAST(r.reading_min, EXCLUDED.reading_min), reading_max = GREATEST(r.reading_max, EXCLUDED.reading_max)
+        ), ingested AS (
+            INSERT INTO ingested_per_minute AS m (customer_id, device_id, minute, reading_count)
+            SELECT customer_id, device_id, date_bin(INTERVAL '1 minute', now(), TIMESTAMPTZ '1970-01-01 00:00:00+00'), count(*)
+            FROM written GROUP BY 1, 2
+            ON CONFLICT (customer_id, device_id, minute) DO UPDATE SET reading_count = m.reading_count + EXCLUDED.reading_count
         )
         SELECT count(*) FILTER (WHERE inserted)::int, count(*) FILTER (WHERE NOT inserted)::int FROM written
+        """;
+
+    // Only when the batch changed stored values (rare: a device correcting itself): a changed value can
+    // move a bucket's minimum or maximum either way, so the batch's hours are recomputed from the readings
+    // and its days from those hours. The statements see the upsert above (same transaction, later statement).
+    private const string RecomputeRollups = """
+        INSERT INTO readings_hourly AS r (customer_id, device_id, bucket_start, reading_count, reading_sum, reading_min, reading_max)
+        SELECT touched.customer_id, touched.device_id, touched.bucket_start, stats.n, stats.total, stats.low, stats.high
+        FROM (SELECT DISTINCT customer_id, device_id, date_bin(INTERVAL '1 hour', recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket_start
+              FROM unnest(@customer_ids, @device_ids, @recorded_at) AS b(customer_id, device_id, recorded_at)) AS touched
+        CROSS JOIN LATERAL (SELECT count(*) AS n, sum(reading) AS total, min(reading) AS low, max(reading) AS high
+                            FROM readings
+                            WHERE readings.customer_id = touched.customer_id AND readings.device_id = touched.device_id
+                              AND readings.recorded_at >= touched.bucket_start AND readings.recorded_at < touched.bucket_start + INTERVAL '1 hour') AS stats
+        ON CONFLICT (customer_id, device_id, bucket_start) DO UPDATE SET
+            reading_count = EXCLUDED.reading_count, reading_sum = EXCLUDED.reading_sum,
+            reading_min = EXCLUDED.reading_min, reading_max = EXCLUDED.reading_max;
+
+        INSERT INTO readings_daily AS r (customer_id, device_id, bucket_start, reading_count, reading_sum, reading_min, reading_max)
+        SELECT touched.customer_id, touched.device_id, touched.bucket_start, stats.n, stats.total, stats.low, stats.high
+        FROM (SELECT DISTINCT customer_id, device_id, date_bin(INTERVAL '1 day', recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket_start
+              FROM unnest(@customer_ids, @device_ids, @recorded_at) AS b(customer_id, device_id, recorded_at)) AS touched
+        CROSS JOIN LATERAL (SELECT sum(reading_count) AS n, sum(reading_sum) AS total, min(reading_min) AS low, max(reading_max) AS high
+                            FROM readings_hourly
+                            WHERE readings_hourly.customer_id = touched.customer_id AND readings_hourly.device_id = touched.device_id
+                              AND readings_hourly.bucket_start >= touched.bucket_start AND readings_hourly.bucket_start < touched.bucket_start + INTERVAL '1 day') AS stats
+        ON CONFLICT (customer_id, device_id, bucket_start) DO UPDATE SET
+            reading_count = EXCLUDED.reading_count, reading_sum = EXCLUDED.reading_sum,
+            reading_min = EXCLUDED.reading_min, reading_max = EXCLUDED.reading_max;
         """;
 
     public async Task<IngestOutcome> WriteAsync(IReadOnlyList<ReadingToStore> readings, CancellationToken ct)
@@ -104,12 +157,10 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<Ingesti
         }
 
         await using var upsert = new NpgsqlCommand(UpsertReadings, connection, transaction);
+        var recordedAt = readings.Select(r => r.RecordedAt.ToUniversalTime()).ToArray();
         upsert.Parameters.Add(new("customer_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = customerIds });
         upsert.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds });
-        upsert.Parameters.Add(new("recorded_at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz)
-        {
-            Value = readings.Select(r => r.RecordedAt.ToUniversalTime()).ToArray(),
-        });
+        upsert.Parameters.Add(new("recorded_at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = recordedAt });
         upsert.Parameters.Add(new("readings", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = readings.Select(r => r.Value).ToArray() });
 
         int inserted, updated;
@@ -117,6 +168,15 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<Ingesti
         {
             await reader.ReadAsync(ct);
             (inserted, updated) = (reader.GetInt32(0), reader.GetInt32(1));
+        }
+
+        if (updated > 0)
+        {
+            await using var recompute = new NpgsqlCommand(RecomputeRollups, connection, transaction);
+            recompute.Parameters.Add(new("customer_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = customerIds });
+            recompute.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds });
+            recompute.Parameters.Add(new("recorded_at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = recordedAt });
+            await recompute.ExecuteNonQueryAsync(ct);
         }
 
         await transaction.CommitAsync(ct);

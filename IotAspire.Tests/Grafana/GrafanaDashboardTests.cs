@@ -66,7 +66,7 @@ public sealed class GrafanaDashboardTests(AppHostFixture fixture)
         foreach (var panel in dashboard.GetProperty("panels").EnumerateArray())
         {
             var rawSql = panel.GetProperty("targets")[0].GetProperty("rawSql").GetString()!;
-            var (panelFrom, panelTo) = rawSql.Contains("ingested_at") ? (DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddHours(1)) : (from, to);
+            var (panelFrom, panelTo) = rawSql.Contains("ingested_per_minute") ? (DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddHours(1)) : (from, to);
             Assert.NotEmpty(await Sql.ListAsync(reader, GrafanaMacros.Expand(rawSql, panelFrom, panelTo, multi, single), Sql.Values));
         }
 

@@ -22,6 +22,41 @@ namespace IotAspire.Api.Data.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("IotAspire.Api.Data.DailyRollup", b =>
+                {
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("customer_id");
+
+                    b.Property<Guid>("DeviceId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("device_id");
+
+                    b.Property<DateTimeOffset>("BucketStart")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("bucket_start");
+
+                    b.Property<long>("ReadingCount")
+                        .HasColumnType("bigint")
+                        .HasColumnName("reading_count");
+
+                    b.Property<double>("ReadingMax")
+                        .HasColumnType("double precision")
+                        .HasColumnName("reading_max");
+
+                    b.Property<double>("ReadingMin")
+                        .HasColumnType("double precision")
+                        .HasColumnName("reading_min");
+
+                    b.Property<double>("ReadingSum")
+                        .HasColumnType("double precision")
+                        .HasColumnName("reading_sum");
+
+                    b.HasKey("CustomerId", "DeviceId", "BucketStart");
+
+                    b.ToTable("readings_daily", (string)null);
+                });
+
             modelBuilder.Entity("IotAspire.Api.Data.Device", b =>
                 {
                     b.Property<Guid>("Id")
@@ -55,6 +90,64 @@ namespace IotAspire.Api.Data.Migrations
                     b.HasIndex("CustomerId");
 
                     b.ToTable("devices", (string)null);
+                });
+
+            modelBuilder.Entity("IotAspire.Api.Data.HourlyRollup", b =>
+                {
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("customer_id");
+
+                    b.Property<Guid>("DeviceId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("device_id");
+
+                    b.Property<DateTimeOffset>("BucketStart")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("bucket_start");
+
+                    b.Property<long>("ReadingCount")
+                        .HasColumnType("bigint")
+                        .HasColumnName("reading_count");
+
+                    b.Property<double>("ReadingMax")
+                        .HasColumnType("double precision")
+                        .HasColumnName("reading_max");
+
+                    b.Property<double>("ReadingMin")
+                        .HasColumnType("double precision")
+                        .HasColumnName("reading_min");
+
+                    b.Property<double>("ReadingSum")
+                        .HasColumnType("double precision")
+                        .HasColumnName("reading_sum");
+
+                    b.HasKey("CustomerId", "DeviceId", "BucketStart");
+
+                    b.ToTable("readings_hourly", (string)null);
+                });
+
+            modelBuilder.Entity("IotAspire.Api.Data.IngestedPerMinute", b =>
+                {
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("customer_id");
+
+                    b.Property<Guid>("DeviceId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("device_id");
+
+                    b.Property<DateTimeOffset>("Minute")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("minute");
+
+                    b.Property<long>("ReadingCount")
+                        .HasColumnType("bigint")
+                        .HasColumnName("reading_count");
+
+                    b.HasKey("CustomerId", "DeviceId", "Minute");
+
+                    b.ToTable("ingested_per_minute", (string)null);
                 });
 
             modelBuilder.Entity("IotAspire.Api.Data.Reading", b =>

@@ -1,0 +1,114 @@
+using System.Globalization;
+using IotAspire.Tests.Infrastructure;
+using Npgsql;
+
+namespace IotAspire.Tests.Readings;
+
+/// <summary>
+/// <c>deviceAggregates</c> serves bucket sizes that are whole hours or days from the hourly and daily
+/// rollups, with the readings for the range's unaligned edges. Its answers must equal means computed from
+/// the readings alone, and the rollups must equal the readings' own counts, sums, minima and maxima,
+/// whatever arrives: late readings, duplicates, changed values, concurrent batches.
+/// </summary>
+[Collection(AppHostCollection.Name)]
+public sealed class RollupExactnessTests(AppHostFixture fixture)
+{
+    // Sums added in another order differ in the last bits; nothing else may differ.
+    private const double Tolerance = 1e-9;
+
+    private static readonly int[] BucketSizes = [60, 120, 180, 360, 1_440, 2_880, 10_080, 5, 7, 90];
+
+    private readonly TokenServiceClient auth = new(fixture.AppHost);
+    private readonly GraphQLClient graphQL = new(fixture.AppHost);
+
+    [Fact]
+    public async Task Rollups_and_answers_served_from_them_equal_the_readings_under_late_duplicate_changed_and_concurrent_batches()
+    {
+        var (token, customerId) = await auth.NewCustomerAsync();
+        var devices = Enumerable.Range(0, 3).Select(_ => Guid.NewGuid()).ToArray();
+        var random = new Random(20261128);
+        var start = new DateTimeOffset(2024, 3, 30, 0, 0, 0, TimeSpan.Zero);
+        const int Minutes = 4 * 1_440;
+
+        // 60 batches of 100 readings from 4 senders at once, over 3 devices and 4 days of minutes: readings
+        // arrive late, repeat within and across batches, and come back with other values (negative and
+        // fractional too), so the incremental path and the recompute path both run.
+        var batches = Enumerable.Range(0, 60).Select(_ => Enumerable.Range(0, 100).Select(_ => new
+        {
+            timestamp = start.AddMinutes(random.Next(Minutes)).AddSeconds(random.Next(4) * 15).ToString("O"),
+            reading = Math.Round((random.NextDouble() * 200) - 100, random.Next(4)),
+            deviceId = devices[random.Next(devices.Length)],
+        }).ToArray()).ToArray();
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            for (var i = Interlocked.Increment(ref next); i < batches.Length; i = Interlocked.Increment(ref next))
+            {
+                await graphQL.DataAsync(GraphQLDocuments.Ingest, new { readings = batches[i] }, token);
+            }
+        })));
+
+        await using var dataSource = NpgsqlDataSource.Create(await fixture.AppHost.ConnectionStringAsync(ResourceNames.ReadingsDatabase));
+        await AssertRollupEqualsReadingsAsync(dataSource, customerId, "readings_hourly", "1 hour");
+        await AssertRollupEqualsReadingsAsync(dataSource, customerId, "readings_daily", "1 day");
+
+        // Random ranges, some on hour or day boundaries and some not, over every kind of bucket size.
+        for (var i = 0; i < 40; i++)
+        {
+            var from = start.AddMinutes(random.Next(-600, Minutes)).AddSeconds(random.Next(2) * 30);
+            from = (i % 3) switch { 0 => from.AddTicks(-(from.UtcTicks % TimeSpan.TicksPerHour)), 1 => from.AddTicks(-(from.UtcTicks % TimeSpan.TicksPerDay)), _ => from };
+            var to = from.AddMinutes(random.Next(1, Minutes + 1_440));
+            var size = BucketSizes[i % BucketSizes.Length];
+
+            var answered = await AnsweredMeansAsync(token, from, to, size);
+            var expected = await Sql.ListAsync(dataSource,
+                """
+                SELECT device_id, date_bin(make_interval(mins => $4), recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'), avg(reading)
+                FROM readings WHERE customer_id = $1 AND recorded_at >= $2 AND recorded_at < $3 GROUP BY 1, 2
+                """,
+                r => (Key: (r.GetGuid(0), r.GetFieldValue<DateTimeOffset>(1)), Mean: r.GetDouble(2)),
+                customerId, from, to, size);
+
+            Assert.Equal(expected.Select(e => e.Key).Order(), answered.Keys.Order());
+            foreach (var (key, mean) in expected)
+            {
+                Assert.True(Close(mean, answered[key]), $"{size}-minute bucket {key} of [{from:O}, {to:O}): {answered[key]} from the API, {mean} from the readings");
+            }
+        }
+    }
+
+    private async Task<Dictionary<(Guid Device, DateTimeOffset From), double>> AnsweredMeansAsync(string token, DateTimeOffset from, DateTimeOffset to, int size)
+    {
+        var data = await graphQL.DataAsync(GraphQLDocuments.Aggregates, new { from = from.ToString("O"), to = to.ToString("O"), size }, token);
+        return data.GetProperty("deviceAggregates").EnumerateArray()
+            .SelectMany(a => a.GetProperty("aggregatedValues").EnumerateArray().Select(v => (
+                Key: (a.GetProperty("deviceId").GetGuid(), v.GetProperty("from").GetDateTimeOffset()),
+                Mean: v.GetProperty("value").GetDouble())))
+            .ToDictionary(p => p.Key, p => p.Mean);
+    }
+
+    private static async Task AssertRollupEqualsReadingsAsync(NpgsqlDataSource dataSource, Guid customerId, string table, string grain)
+    {
+        var fromReadings = await Sql.ListAsync(dataSource,
+            $"""
+            SELECT device_id, date_bin(INTERVAL '{grain}', recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'), count(*), sum(reading), min(reading), max(reading)
+            FROM readings WHERE customer_id = $1 GROUP BY 1, 2 ORDER BY 1, 2
+            """, Row, customerId);
+        var rollup = await Sql.ListAsync(dataSource,
+            $"SELECT device_id, bucket_start, reading_count, reading_sum, reading_min, reading_max FROM {table} WHERE customer_id = $1 ORDER BY 1, 2",
+            Row, customerId);
+
+        Assert.True(fromReadings.Count > 10, $"{fromReadings.Count} buckets: too few to prove anything");
+        Assert.Equal(fromReadings.Select(r => (r.Device, r.Start, r.Count, r.Min, r.Max)), rollup.Select(r => (r.Device, r.Start, r.Count, r.Min, r.Max)));
+        foreach (var (expected, actual) in fromReadings.Zip(rollup))
+        {
+            Assert.True(Close(expected.Sum, actual.Sum), string.Create(CultureInfo.InvariantCulture, $"{table} {expected.Device} {expected.Start:O}: sum {actual.Sum}, readings say {expected.Sum}"));
+        }
+    }
+
+    private static (Guid Device, DateTimeOffset Start, long Count, double Sum, double Min, double Max) Row(NpgsqlDataReader r) =>
+        (r.GetGuid(0), r.GetFieldValue<DateTimeOffset>(1), r.GetInt64(2), r.GetDouble(3), r.GetDouble(4), r.GetDouble(5));
+
+    private static bool Close(double expected, double actual) =>
+        Math.Abs(expected - actual) <= Tolerance * Math.Max(1, Math.Abs(expected));
+}

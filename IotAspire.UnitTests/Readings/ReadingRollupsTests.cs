@@ -1,0 +1,45 @@
+using System.Globalization;
+using IotAspire.Api.Data;
+
+namespace IotAspire.UnitTests.Readings;
+
+public sealed class ReadingRollupsTests
+{
+    [Theory]
+    [InlineData(1, null)]
+    [InlineData(5, null)]
+    [InlineData(90, null)]
+    [InlineData(60, 60)]
+    [InlineData(180, 60)]
+    [InlineData(2_100, 60)]   // 35 hours: hours tile it, days do not
+    [InlineData(1_440, 1_440)]
+    [InlineData(10_080, 1_440)]
+    [InlineData(527_040, 1_440)]
+    public void The_coarsest_rollup_that_tiles_the_bucket_is_chosen(int aggregationSizeMinutes, int? grainMinutes) =>
+        Assert.Equal(grainMinutes, ReadingRollups.For(aggregationSizeMinutes)?.Minutes);
+
+    [Theory]
+    [InlineData("2024-01-01T00:00:00Z", "2024-01-01T05:00:00Z", "2024-01-01T00:00:00Z", "2024-01-01T05:00:00Z")]
+    [InlineData("2024-01-01T00:00:01Z", "2024-01-01T05:59:59Z", "2024-01-01T01:00:00Z", "2024-01-01T05:00:00Z")]
+    [InlineData("2024-01-01T00:30:00+02:00", "2024-01-01T05:00:00Z", "2023-12-31T23:00:00Z", "2024-01-01T05:00:00Z")]
+    [InlineData("2024-01-01T00:10:00Z", "2024-01-01T00:50:00Z", null, null)]
+    [InlineData("2024-01-01T00:10:00Z", "2024-01-01T01:50:00Z", null, null)]
+    public void Only_whole_hours_inside_the_range_are_covered(string from, string to, string? coveredFrom, string? coveredTo)
+    {
+        var covered = ReadingRollups.CoveredSpan(Time(from), Time(to), ReadingRollups.Hourly);
+
+        Assert.Equal(coveredFrom is null ? null : (Time(coveredFrom), Time(coveredTo!)), covered);
+    }
+
+    [Fact]
+    public void Days_are_UTC_days_counted_from_the_Unix_epoch()
+    {
+        var covered = ReadingRollups.CoveredSpan(
+            Time("2024-02-28T12:00:00Z"), Time("2024-03-02T01:00:00-05:00"), ReadingRollups.Daily);
+
+        Assert.Equal((Time("2024-02-29T00:00:00Z"), Time("2024-03-02T00:00:00Z")), covered);
+        Assert.Equal(0, (covered!.Value.From - DateTimeOffset.UnixEpoch).Ticks % TimeSpan.TicksPerDay);
+    }
+
+    private static DateTimeOffset Time(string value) => DateTimeOffset.Parse(value, CultureInfo.InvariantCulture);
+}
