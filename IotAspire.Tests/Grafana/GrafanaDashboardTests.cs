@@ -1,6 +1,7 @@
 using System.Text.Json;
 using IotAspire.Api.Aggregation;
 using IotAspire.Api.Ingestion;
+using IotAspire.Bench.Grafana;
 using IotAspire.Tests.Infrastructure;
 using Npgsql;
 

@@ -1,4 +1,4 @@
-using IotAspire.Tests.Grafana;
+using IotAspire.Bench.Grafana;
 
 namespace IotAspire.UnitTests.Grafana;
 
@@ -45,7 +45,7 @@ public sealed class GrafanaMacrosTests
     [Fact]
     public void A_macro_left_unexpanded_fails_the_expansion()
     {
-        Assert.ThrowsAny<Exception>(() => Expand("SELECT $__unknownMacro()"));
+        Assert.Throws<ArgumentException>(() => Expand("SELECT $__unknownMacro()"));
     }
 
     [Fact]

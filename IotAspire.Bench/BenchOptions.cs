@@ -1,0 +1,81 @@
+using System.Globalization;
+
+namespace IotAspire.Bench;
+
+/// <summary>
+/// What to measure and on how much data: <c>--customers 100 --devices 10 --minutes 10000 --year-days 365</c>
+/// by default (the data set of the performance issue); <c>--quick</c> for a small run that proves the
+/// command works. Sizes are per customer; one reading per device per minute.
+/// </summary>
+public sealed record BenchOptions
+{
+    public int Customers { get; init; } = 100;
+    public int DevicesPerCustomer { get; init; } = 10;
+
+    /// <summary>Minutes of readings for every customer but the first, ending at <see cref="DataEnd"/>.</summary>
+    public int Minutes { get; init; } = 10_000;
+
+    /// <summary>Days of readings for the first customer (the one whose aggregates are timed), ending at <see cref="DataEnd"/>.</summary>
+    public int FirstCustomerDays { get; init; } = 365;
+
+    /// <summary>Readings sent per ingest configuration with batches of 1 000 (and a tenth of it with batches of 10).</summary>
+    public int IngestReadings { get; init; } = 200_000;
+
+    public int[] IngestClients { get; init; } = [1, 4, 16];
+
+    /// <summary>Timed runs of each query, after <see cref="Warmups"/> untimed ones.</summary>
+    public int Iterations { get; init; } = 20;
+    public int Warmups { get; init; } = 3;
+
+    /// <summary>Where PostgreSQL keeps the data set between runs, so the next run only measures.</summary>
+    public string DataDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "iotaspire-bench", "postgres");
+
+    /// <summary>Where the results file and the chart go.</summary>
+    public string ResultsDirectory { get; init; } = Path.Combine("bench", "results");
+
+    public bool Quick { get; init; }
+
+    /// <summary>The end of the generated readings: fixed, so a kept data set stays valid across days.</summary>
+    public static readonly DateTimeOffset DataEnd = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public static readonly BenchOptions QuickRun = new()
+    {
+        Quick = true, Customers = 2, DevicesPerCustomer = 3, Minutes = 180, FirstCustomerDays = 3,
+        IngestReadings = 2_000, IngestClients = [1, 4], Iterations = 2, Warmups = 1,
+    };
+
+    public long GeneratedReadings =>
+        ((long)(Customers - 1) * DevicesPerCustomer * Minutes) + ((long)DevicesPerCustomer * FirstCustomerDays * 1_440);
+
+    /// <summary>Reads <c>--name value</c> pairs (and <c>--quick</c>); an unknown or malformed option is an error naming it.</summary>
+    public static BenchOptions Parse(string[] args)
+    {
+        var options = args.Contains("--quick") ? QuickRun : new BenchOptions();
+        var rest = args.Where(a => a != "--quick").ToArray();
+        for (var i = 0; i < rest.Length; i += 2)
+        {
+            var (name, value) = (rest[i], i + 1 < rest.Length ? rest[i + 1] : throw new ArgumentException($"{rest[i]} needs a value."));
+            options = name switch
+            {
+                "--customers" => options with { Customers = Positive(name, value, minimum: 2) },
+                "--devices" => options with { DevicesPerCustomer = Positive(name, value) },
+                "--minutes" => options with { Minutes = Positive(name, value) },
+                "--year-days" => options with { FirstCustomerDays = Positive(name, value) },
+                "--ingest-readings" => options with { IngestReadings = Positive(name, value, minimum: 1_000) },
+                "--clients" => options with { IngestClients = [.. value.Split(',').Select(v => Positive(name, v))] },
+                "--iterations" => options with { Iterations = Positive(name, value) },
+                "--data-directory" => options with { DataDirectory = Path.GetFullPath(value) },
+                "--results" => options with { ResultsDirectory = value },
+                _ => throw new ArgumentException(
+                    $"Unknown option {name}; use --quick, --customers, --devices, --minutes, --year-days, --ingest-readings, --clients, --iterations, --data-directory, --results."),
+            };
+        }
+
+        return options;
+    }
+
+    private static int Positive(string name, string value, int minimum = 1) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number >= minimum
+            ? number
+            : throw new ArgumentException($"{name} must be a whole number of at least {minimum}, not '{value}'.");
+}

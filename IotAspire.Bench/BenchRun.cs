@@ -1,0 +1,48 @@
+using System.Diagnostics;
+using Npgsql;
+
+namespace IotAspire.Bench;
+
+/// <summary>
+/// One benchmark run against a running system: the data set (generated or kept), then ingest, reads and
+/// the Grafana panels, one after the other so that they do not share the machine.
+/// </summary>
+public sealed class BenchRun(BenchTarget target, BenchOptions options)
+{
+    /// <summary>Reports a phase: its name, and how far it is (done of total), or null when it has no measure.</summary>
+    public delegate void Progress(string phase, double? done = null, double? total = null);
+
+    public async Task<BenchReport> RunAsync(Progress progress, CancellationToken ct)
+    {
+        var startedAt = DateTimeOffset.UtcNow;
+        var clock = Stopwatch.StartNew();
+        var machine = BenchReport.DescribeMachine();
+        await using var owner = NpgsqlDataSource.Create(target.ReadingsOwnerConnectionString);
+        using var client = new SystemClient(target);
+        var data = new DataSet(options);
+
+        var generated = await data.EnsureAsync(owner, (done, total) => progress("data set", done, total), ct);
+
+        var ingest = new IngestBench(client, owner, options);
+        var ingestResults = await ingest.RunAsync(phase => progress(phase), ct);
+
+        var queries = new QueryBench(target, client, data, options);
+        var reads = await queries.AggregatesAsync(owner, phase => progress(phase), ct);
+        var grafana = await queries.GrafanaAsync(phase => progress(phase), ct);
+
+        await using var version = owner.CreateCommand("SHOW server_version");
+        return new BenchReport(options, startedAt, clock.Elapsed, machine, (string)(await version.ExecuteScalarAsync(ct))!, generated,
+            ingestResults, ingest.ApiPeakMemory, [.. reads, .. grafana]);
+    }
+
+    /// <summary>Writes <c>&lt;date&gt;.md</c> and <c>&lt;date&gt;.png</c> into the results directory; returns the Markdown file's path.</summary>
+    public static string Write(BenchReport report, string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var name = report.StartedAt.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        report.SaveChart(Path.Combine(directory, name + ".png"));
+        var markdown = Path.Combine(directory, name + ".md");
+        File.WriteAllText(markdown, report.ToMarkdown(name + ".png"));
+        return markdown;
+    }
+}

@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using IotAspire.Load;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace IotAspire.Bench;
+
+/// <summary>Readings per second through one way of storing them, for one batch size and number of clients.</summary>
+public sealed record IngestResult(int BatchSize, int Clients, int Readings, double Http, double BinaryCopy, double UnnestInsert)
+{
+    public double HttpShareOfCopy => Http / BinaryCopy;
+}
+
+/// <summary>
+/// The same new readings stored three ways, one after the other, with the same batches and clients:
+/// <c>ingestReadings</c> over HTTP, raw Npgsql binary COPY into a table of the readings' shape, key and
+/// durability (the physical limit on this machine), and a raw set-based INSERT from arrays.
+/// Every batch is its own transaction in all three.
+/// </summary>
+public sealed class IngestBench(SystemClient client, NpgsqlDataSource owner, BenchOptions options)
+{
+    private const string Ingest = "mutation($r: [ReadingInput!]!) { ingestReadings(readings: $r) { inserted updated unchanged } }";
+    private const string CopyTable = "bench_copy_target";
+    private const int DevicesPerClient = 10;
+    private static readonly Guid IngestCustomer = Guid.Parse("b2000000-0000-4000-8000-000000000000");
+
+    public long? ApiPeakMemory { get; private set; }
+
+    public async Task<IReadOnlyList<IngestResult>> RunAsync(Action<string> progress, CancellationToken ct)
+    {
+        await ExecuteAsync($"DROP TABLE IF EXISTS {CopyTable}; CREATE TABLE {CopyTable} (LIKE readings INCLUDING ALL)", ct);
+        var memory = new ApiMemory();
+        using var stop = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                memory.Sample();
+                await Task.Delay(200, CancellationToken.None);
+            }
+        }, CancellationToken.None);
+
+        var results = new List<IngestResult>();
+        // Devices are new for every configuration, so every reading is an insert, as a device's are.
+        var origin = new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        foreach (var batchSize in new[] { 1_000, 10 })
+        {
+            foreach (var clients in options.IngestClients)
+            {
+                var readings = Math.Max(clients * batchSize, batchSize == 10 ? options.IngestReadings / 10 : options.IngestReadings);
+                progress($"ingest: batches of {batchSize}, {clients} client(s), {readings} readings");
+                var work = Work(clients, batchSize, readings, origin);
+                var token = await client.CustomerTokenAsync("bench-ingest", IngestCustomer, ct);
+                var bodies = work.Select(batches => batches.Select(b => SystemClient.Request(Ingest, new { r = b.Select(r => new { timestamp = r.At, reading = r.Value, deviceId = r.Device }) })).ToList()).ToList();
+
+                var http = await RateAsync(readings, bodies.Select(c => (Func<Task>)(async () =>
+                {
+                    foreach (var body in c)
+                    {
+                        await client.GraphQLAsync(body, token, ct);
+                    }
+                })));
+                await ExecuteAsync($"TRUNCATE {CopyTable}", ct);
+                var copy = await RateAsync(readings, work.Select(c => (Func<Task>)(() => CopyAsync(c, ct))));
+                await ExecuteAsync($"TRUNCATE {CopyTable}", ct);
+                var insert = await RateAsync(readings, work.Select(c => (Func<Task>)(() => InsertAsync(c, ct))));
+                await ExecuteAsync($"TRUNCATE {CopyTable}", ct);
+                results.Add(new IngestResult(batchSize, clients, readings, http, copy, insert));
+            }
+        }
+
+        await stop.CancelAsync();
+        await sampler;
+        ApiPeakMemory = memory.Peak;
+        await ExecuteAsync($"DROP TABLE {CopyTable}", ct);
+        return results;
+    }
+
+    private static async Task<double> RateAsync(int readings, IEnumerable<Func<Task>> clients)
+    {
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(clients.Select(c => Task.Run(c)));
+        return readings / clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Per client, its batches: its own devices, consecutive minutes, so every reading is new.</summary>
+    private static List<List<Row[]>> Work(int clients, int batchSize, int readings, DateTimeOffset origin) =>
+        [.. Enumerable.Range(0, clients).Select(c =>
+        {
+            var devices = Enumerable.Range(0, DevicesPerClient).Select(_ => Guid.NewGuid()).ToArray();
+            var perClient = readings / clients;
+            return Enumerable.Range(0, perClient / batchSize).Select(b => Enumerable.Range(0, batchSize).Select(i =>
+            {
+                var n = (b * batchSize) + i;
+                return new Row(IngestCustomer, devices[n % DevicesPerClient], origin.AddMinutes(n / DevicesPerClient), Math.Round(20 + (n % 97 / 10.0), 2));
+            }).ToArray()).ToList();
+        })];
+
+    private async Task CopyAsync(List<Row[]> batches, CancellationToken ct)
+    {
+        await using var connection = await owner.OpenConnectionAsync(ct);
+        foreach (var batch in batches)
+        {
+            await using var importer = await connection.BeginBinaryImportAsync(
+                $"COPY {CopyTable} (customer_id, device_id, recorded_at, reading) FROM STDIN (FORMAT BINARY)", ct);
+            foreach (var row in batch)
+            {
+                await importer.StartRowAsync(ct);
+                await importer.WriteAsync(row.Customer, NpgsqlDbType.Uuid, ct);
+                await importer.WriteAsync(row.Device, NpgsqlDbType.Uuid, ct);
+                await importer.WriteAsync(row.At, NpgsqlDbType.TimestampTz, ct);
+                await importer.WriteAsync(row.Value, NpgsqlDbType.Double, ct);
+            }
+
+            await importer.CompleteAsync(ct);
+        }
+    }
+
+    private async Task InsertAsync(List<Row[]> batches, CancellationToken ct)
+    {
+        await using var connection = await owner.OpenConnectionAsync(ct);
+        foreach (var batch in batches)
+        {
+            await using var insert = new NpgsqlCommand(
+                $"INSERT INTO {CopyTable} (customer_id, device_id, recorded_at, reading) SELECT * FROM unnest($1, $2, $3, $4) ON CONFLICT DO NOTHING", connection);
+            insert.Parameters.Add(new NpgsqlParameter { Value = batch.Select(r => r.Customer).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter { Value = batch.Select(r => r.Device).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter { Value = batch.Select(r => r.At).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter { Value = batch.Select(r => r.Value).ToArray() });
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    private async Task ExecuteAsync(string sql, CancellationToken ct)
+    {
+        await using var command = owner.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private readonly record struct Row(Guid Customer, Guid Device, DateTimeOffset At, double Value);
+}

@@ -1,0 +1,146 @@
+using System.Globalization;
+using System.Text.Json;
+using IotAspire.Bench.Grafana;
+using Npgsql;
+
+namespace IotAspire.Bench;
+
+/// <summary>One query shape timed through the API and, where there is one, as the best raw SQL for the same answer.</summary>
+public sealed record QueryResult(string Section, string Shape, Percentiles? Api, Percentiles? Raw, int Rows, string? Refused = null)
+{
+    public double? Ratio => Api is not null && Raw is not null ? Api.P50 / Raw.P50 : null;
+}
+
+/// <summary>
+/// Reads, timed: <c>deviceAggregates</c> for the first customer's devices over windows ending where the data
+/// ends, against the plain GROUP BY over the readings; <c>devices</c> as that customer and as an
+/// administrator; every provisioned Grafana panel and variable query as Grafana's read-only role.
+/// </summary>
+public sealed class QueryBench(BenchTarget target, SystemClient client, DataSet data, BenchOptions options)
+{
+    public static readonly (string Name, TimeSpan Length)[] Windows =
+        [("1 day", TimeSpan.FromDays(1)), ("1 week", TimeSpan.FromDays(7)), ("30 days", TimeSpan.FromDays(30)), ("1 year", TimeSpan.FromDays(365))];
+
+    public static readonly int[] BucketSizes = [1, 5, 60, 1_440];
+
+    private const string Aggregates = """
+        query($from: DateTime, $to: DateTime, $size: Int) {
+          deviceAggregates(from: $from, to: $to, aggregationSizeMinutes: $size) { deviceId from to aggregationSizeMinutes aggregatedValues { from value } }
+        }
+        """;
+
+    private const string RawAggregates = """
+        SELECT device_id, date_bin(make_interval(mins => $4), recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket_start, avg(reading)
+        FROM readings WHERE customer_id = $1 AND recorded_at >= $2 AND recorded_at < $3
+        GROUP BY device_id, bucket_start ORDER BY device_id, bucket_start
+        """;
+
+    private const string Devices = "{ devices { id customerId readingCount firstReadingAt lastReadingAt } }";
+
+    public async Task<IReadOnlyList<QueryResult>> AggregatesAsync(NpgsqlDataSource owner, Action<string> progress, CancellationToken ct)
+    {
+        var token = await client.CustomerTokenAsync("bench-customer-0", DataSet.Customer(0), ct);
+        var results = new List<QueryResult>();
+        foreach (var (name, length) in Windows)
+        {
+            foreach (var size in BucketSizes)
+            {
+                var shape = $"{name} / {size} min";
+                progress($"deviceAggregates {shape}");
+                var (from, to) = (BenchOptions.DataEnd - length, BenchOptions.DataEnd);
+                var body = SystemClient.Request(Aggregates, new { from, to, size });
+                int buckets;
+                try
+                {
+                    buckets = Buckets(await client.GraphQLAsync(body, token, ct));
+                }
+                catch (GraphQLRefusedException refused)
+                {
+                    results.Add(new QueryResult("deviceAggregates", shape, null, null, 0, refused.Message));
+                    continue;
+                }
+
+                var api = await Percentiles.MeasureAsync(options.Warmups, options.Iterations, () => client.GraphQLAsync(body, token, ct));
+                var raw = await Percentiles.MeasureAsync(options.Warmups, options.Iterations, () => ReadAllAsync(owner, RawAggregates, ct, DataSet.Customer(0), from, to, size));
+                results.Add(new QueryResult("deviceAggregates", shape, api, raw, buckets));
+            }
+        }
+
+        progress("devices");
+        var customerDevices = SystemClient.Request(Devices, new { });
+        var customerCount = (await client.GraphQLAsync(customerDevices, token, ct)).GetProperty("devices").GetArrayLength();
+        results.Add(new QueryResult("devices", "as the customer", await Percentiles.MeasureAsync(options.Warmups, options.Iterations, () => client.GraphQLAsync(customerDevices, token, ct)), null, customerCount));
+        var admin = await client.AdminTokenAsync(ct);
+        var adminCount = (await client.GraphQLAsync(customerDevices, admin, ct)).GetProperty("devices").GetArrayLength();
+        results.Add(new QueryResult("devices", "as an administrator (every customer)", await Percentiles.MeasureAsync(options.Warmups, options.Iterations, () => client.GraphQLAsync(customerDevices, admin, ct)), null, adminCount));
+        return results;
+    }
+
+    /// <summary>Every panel and variable query of every provisioned dashboard, for the last 24 h and 30 days of the data.</summary>
+    public async Task<IReadOnlyList<QueryResult>> GrafanaAsync(Action<string> progress, CancellationToken ct)
+    {
+        await using var reader = NpgsqlDataSource.Create(target.GrafanaReaderConnectionString);
+        var multi = new Dictionary<string, IReadOnlyList<string>>
+        {
+            ["customer"] = [DataSet.Customer(0).ToString()],
+            ["device"] = [.. data.DevicesOf(0).Select(d => d.ToString())],
+        };
+        var results = new List<QueryResult>();
+        foreach (var file in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "grafana", "dashboards"), "*.json"))
+        {
+            var dashboard = JsonDocument.Parse(await File.ReadAllTextAsync(file, ct)).RootElement;
+            var single = Intervals(dashboard);
+            var queries = dashboard.GetProperty("templating").GetProperty("list").EnumerateArray()
+                .Where(v => v.GetProperty("type").GetString() == "query")
+                .Select(v => ($"variable ${v.GetProperty("name").GetString()}", v.GetProperty("query").GetString()!))
+                .Concat(dashboard.GetProperty("panels").EnumerateArray()
+                    .Select(p => ($"panel \"{p.GetProperty("title").GetString()}\"", p.GetProperty("targets")[0].GetProperty("rawSql").GetString()!)));
+            foreach (var (name, sql) in queries)
+            {
+                foreach (var (window, length) in new[] { ("24 h", TimeSpan.FromDays(1)), ("30 days", TimeSpan.FromDays(30)) })
+                {
+                    progress($"Grafana {name}, {window}");
+                    // The data ends at DataEnd by reading time; ingestion times are recent, so that panel looks back from now.
+                    var end = sql.Contains("ingested_per_minute", StringComparison.Ordinal) ? DateTimeOffset.UtcNow : BenchOptions.DataEnd;
+                    var expanded = GrafanaMacros.Expand(sql, end - length, end, multi, single);
+                    var rows = await ReadAllAsync(reader, expanded, ct);
+                    var time = await Percentiles.MeasureAsync(options.Warmups, options.Iterations, () => ReadAllAsync(reader, expanded, ct));
+                    results.Add(new QueryResult("Grafana", $"{name}, {window}", time, null, rows));
+                }
+            }
+        }
+
+        return results;
+    }
+
+    // The single-value (interval) variables at their dashboard defaults.
+    private static Dictionary<string, string> Intervals(JsonElement dashboard) =>
+        dashboard.GetProperty("templating").GetProperty("list").EnumerateArray()
+            .Where(v => v.GetProperty("type").GetString() != "query")
+            .ToDictionary(v => v.GetProperty("name").GetString()!, v => v.GetProperty("current").GetProperty("value").GetString()!);
+
+    private static int Buckets(JsonElement data) =>
+        data.GetProperty("deviceAggregates").EnumerateArray().Sum(a => a.GetProperty("aggregatedValues").GetArrayLength());
+
+    private static async Task<int> ReadAllAsync(NpgsqlDataSource dataSource, string sql, CancellationToken ct, params object[] parameters)
+    {
+        await using var command = dataSource.CreateCommand(sql);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
+
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var rows = 0;
+        var values = new object[reader.FieldCount];
+        while (await reader.ReadAsync(ct))
+        {
+            reader.GetValues(values);
+            rows++;
+        }
+
+        return rows;
+    }
+
+    public static string Format(double value) => value.ToString(value < 10 ? "0.0" : "0", CultureInfo.InvariantCulture);
+}

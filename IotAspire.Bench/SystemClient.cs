@@ -1,0 +1,69 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace IotAspire.Bench;
+
+/// <summary>The system as its clients use it: sign in at the token service, send GraphQL over HTTP.</summary>
+public sealed class SystemClient(BenchTarget target) : IDisposable
+{
+    public const string CustomerPassword = "Bench-Customer-Pw-42";
+
+    private readonly HttpClient auth = new() { BaseAddress = target.Auth };
+
+    // Enough connections for every concurrent client; no per-request handler set-up in what is timed.
+    private readonly HttpClient api = new(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = target.Api, Timeout = TimeSpan.FromMinutes(2) };
+
+    public async Task<string> SignInAsync(string userName, string password, CancellationToken ct)
+    {
+        using var response = await auth.PostAsJsonAsync("/api/token", new { username = userName, password }, ct);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
+        return response.IsSuccessStatusCode
+            ? body.GetProperty("access").GetString()!
+            : throw new InvalidOperationException($"Signing in as {userName} answered {(int)response.StatusCode}: {body}");
+    }
+
+    public Task<string> AdminTokenAsync(CancellationToken ct) => SignInAsync(target.AdminUserName, target.AdminPassword, ct);
+
+    /// <summary>A customer user for <paramref name="customerId"/> (made on the first run, kept after), signed in.</summary>
+    public async Task<string> CustomerTokenAsync(string userName, Guid customerId, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/users")
+        {
+            Content = JsonContent.Create(new { username = userName, password = CustomerPassword, customerId, role = "customer" }),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await AdminTokenAsync(ct));
+        using var response = await auth.SendAsync(request, ct);
+        if (response.StatusCode is not (HttpStatusCode.Created or HttpStatusCode.Conflict))
+        {
+            throw new InvalidOperationException($"Creating {userName} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}");
+        }
+
+        return await SignInAsync(userName, CustomerPassword, ct);
+    }
+
+    /// <summary>Posts a GraphQL request already serialised (serialising is the client's cost, not the API's) and reads the whole answer.</summary>
+    public async Task<JsonElement> GraphQLAsync(byte[] body, string token, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await api.SendAsync(request, ct);
+        var answer = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
+        return response.IsSuccessStatusCode && !answer.TryGetProperty("errors", out _)
+            ? answer.GetProperty("data")
+            : throw new GraphQLRefusedException(answer.TryGetProperty("errors", out var errors) ? errors[0].GetProperty("message").GetString()! : $"HTTP {(int)response.StatusCode}");
+    }
+
+    public static byte[] Request(string query, object variables) => JsonSerializer.SerializeToUtf8Bytes(new { query, variables });
+
+    public void Dispose()
+    {
+        auth.Dispose();
+        api.Dispose();
+    }
+}
+
+/// <summary>The API answered with an error (a refused request, such as one over the bucket limit).</summary>
+public sealed class GraphQLRefusedException(string message) : Exception(message);

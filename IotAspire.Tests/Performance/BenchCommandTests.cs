@@ -1,0 +1,56 @@
+using IotAspire.Bench;
+using IotAspire.Tests.Infrastructure;
+using Npgsql;
+
+namespace IotAspire.Tests.Performance;
+
+/// <summary>
+/// The benchmark command's quick mode, against the test AppHost: it proves that every measurement runs and
+/// that the results file and chart are written, not how fast anything is (figures on tiny data mean nothing).
+/// </summary>
+[Collection(AppHostCollection.Name)]
+public sealed class BenchCommandTests(AppHostFixture fixture)
+{
+    [Fact]
+    public async Task The_quick_mode_measures_everything_and_writes_the_results_file_and_chart()
+    {
+        var readings = await fixture.AppHost.ConnectionStringAsync(ResourceNames.ReadingsDatabase);
+        var target = new BenchTarget(
+            fixture.AppHost.App.GetEndpoint(ResourceNames.Api, "http"), fixture.AppHost.App.GetEndpoint(ResourceNames.Auth, "http"),
+            RunningAppHost.AdminUserName, RunningAppHost.AdminPassword, readings,
+            BenchAppHost.AsGrafanaReader(readings, RunningAppHost.GrafanaReaderPassword));
+        var options = BenchOptions.QuickRun;
+
+        var report = await new BenchRun(target, options).RunAsync((_, _, _) => { }, CancellationToken.None);
+
+        Assert.True(report.Generated);
+        Assert.Equal(2 * options.IngestClients.Length, report.Ingest.Count);
+        Assert.All(report.Ingest, r => Assert.True(r.Http > 0 && r.BinaryCopy > 0 && r.UnnestInsert > 0, r.ToString()));
+        var aggregates = report.Queries.Where(q => q.Section == "deviceAggregates").ToList();
+        Assert.Equal(QueryBench.Windows.Length * QueryBench.BucketSizes.Length, aggregates.Count);
+        // A year in 1- and 5-minute buckets is over the bucket limit: refused with the API's reason, the rest answered.
+        Assert.Equal(["1 year / 1 min", "1 year / 5 min"], aggregates.Where(q => q.Refused is not null).Select(q => q.Shape));
+        Assert.All(aggregates.Where(q => q.Refused is null), q => Assert.True(q.Rows > 0 && q.Api!.P50 > 0 && q.Raw!.P50 > 0, q.ToString()));
+        Assert.Equal(options.DevicesPerCustomer, report.Queries.Single(q => q.Shape == "as the customer").Rows);
+        // Every panel and variable of the dashboard ran as Grafana's role, for both ranges.
+        Assert.Equal(2 * 7, report.Queries.Count(q => q.Section == "Grafana"));
+
+        var directory = Path.Combine(Path.GetTempPath(), "iotaspire-bench-test-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var markdown = File.ReadAllText(BenchRun.Write(report, directory));
+            Assert.Contains("cores, load average", markdown);
+            Assert.Contains("| 1000 | 4 |", markdown);
+            Assert.Contains("panel \"Readings ingested per minute\", 24 h", markdown);
+            Assert.True(new FileInfo(Path.ChangeExtension(Path.Combine(directory, $"{report.StartedAt:yyyy-MM-dd}"), ".png")).Length > 10_000);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+
+        // A second run finds the data set it made and keeps it.
+        await using var owner = NpgsqlDataSource.Create(readings);
+        Assert.False(await new DataSet(options).EnsureAsync(owner, (_, _) => { }, CancellationToken.None));
+    }
+}
