@@ -35,6 +35,11 @@ public sealed record BenchOptions
 
     public bool Quick { get; init; }
 
+    /// <summary>What to measure: any of ingest, reads (deviceAggregates and devices), grafana.</summary>
+    public IReadOnlySet<string> Sections { get; init; } = AllSections;
+
+    public static readonly IReadOnlySet<string> AllSections = new HashSet<string> { "ingest", "reads", "grafana" };
+
     /// <summary>The end of the generated readings: fixed, so a kept data set stays valid across days.</summary>
     public static readonly DateTimeOffset DataEnd = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
@@ -66,12 +71,21 @@ public sealed record BenchOptions
                 "--iterations" => options with { Iterations = Positive(name, value) },
                 "--data-directory" => options with { DataDirectory = Path.GetFullPath(value) },
                 "--results" => options with { ResultsDirectory = value },
+                "--sections" => options with { Sections = ParseSections(value) },
                 _ => throw new ArgumentException(
-                    $"Unknown option {name}; use --quick, --customers, --devices, --minutes, --year-days, --ingest-readings, --clients, --iterations, --data-directory, --results."),
+                    $"Unknown option {name}; use --quick, --customers, --devices, --minutes, --year-days, --ingest-readings, --clients, --iterations, --data-directory, --results, --sections."),
             };
         }
 
         return options;
+    }
+
+    private static HashSet<string> ParseSections(string value)
+    {
+        var sections = value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+        return sections.Count > 0 && sections.IsSubsetOf(AllSections)
+            ? sections
+            : throw new ArgumentException($"--sections takes a comma-separated list of {string.Join(", ", AllSections)}, not '{value}'.");
     }
 
     private static int Positive(string name, string value, int minimum = 1) =>

@@ -24,11 +24,11 @@ public sealed class BenchRun(BenchTarget target, BenchOptions options)
         var generated = await data.EnsureAsync(owner, (done, total) => progress("data set", done, total), ct);
 
         var ingest = new IngestBench(client, owner, options);
-        var ingestResults = await ingest.RunAsync(phase => progress(phase), ct);
+        var ingestResults = options.Sections.Contains("ingest") ? await ingest.RunAsync(phase => progress(phase), ct) : [];
 
         var queries = new QueryBench(target, client, data, options);
-        var reads = await queries.AggregatesAsync(owner, phase => progress(phase), ct);
-        var grafana = await queries.GrafanaAsync(phase => progress(phase), ct);
+        var reads = options.Sections.Contains("reads") ? await queries.AggregatesAsync(owner, phase => progress(phase), ct) : [];
+        var grafana = options.Sections.Contains("grafana") ? await queries.GrafanaAsync(phase => progress(phase), ct) : [];
 
         await using var version = owner.CreateCommand("SHOW server_version");
         return new BenchReport(options, startedAt, clock.Elapsed, machine, (string)(await version.ExecuteScalarAsync(ct))!, generated,

@@ -1,21 +1,24 @@
 using System.Diagnostics;
+using IotAspire.Api.Ingestion;
 using IotAspire.Load;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 
 namespace IotAspire.Bench;
 
 /// <summary>Readings per second through one way of storing them, for one batch size and number of clients.</summary>
-public sealed record IngestResult(int BatchSize, int Clients, int Readings, double Http, double BinaryCopy, double UnnestInsert)
+public sealed record IngestResult(int BatchSize, int Clients, int Readings, double Http, double Writer, double BinaryCopy, double UnnestInsert)
 {
     public double HttpShareOfCopy => Http / BinaryCopy;
 }
 
 /// <summary>
-/// The same new readings stored three ways, one after the other, with the same batches and clients:
-/// <c>ingestReadings</c> over HTTP, raw Npgsql binary COPY into a table of the readings' shape, key and
-/// durability (the physical limit on this machine), and a raw set-based INSERT from arrays.
-/// Every batch is its own transaction in all three.
+/// The same new readings stored four ways, one after the other, with the same batches and clients:
+/// <c>ingestReadings</c> over HTTP; the API's own <see cref="ReadingsWriter"/> called directly (its SQL
+/// without HTTP, JSON and GraphQL: the difference is what the API spends outside PostgreSQL); raw Npgsql
+/// binary COPY into a table of the readings' shape, key and durability (the physical limit on this
+/// machine); and a raw set-based INSERT from arrays. Every batch is its own transaction in all four.
 /// </summary>
 public sealed class IngestBench(SystemClient client, NpgsqlDataSource owner, BenchOptions options)
 {
@@ -60,12 +63,13 @@ public sealed class IngestBench(SystemClient client, NpgsqlDataSource owner, Ben
                         await client.GraphQLAsync(body, token, ct);
                     }
                 })));
+                var writer = await RateAsync(readings, Work(clients, batchSize, readings, origin).Select(c => (Func<Task>)(() => WriteAsync(c, ct))));
                 await ExecuteAsync($"TRUNCATE {CopyTable}", ct);
                 var copy = await RateAsync(readings, work.Select(c => (Func<Task>)(() => CopyAsync(c, ct))));
                 await ExecuteAsync($"TRUNCATE {CopyTable}", ct);
                 var insert = await RateAsync(readings, work.Select(c => (Func<Task>)(() => InsertAsync(c, ct))));
                 await ExecuteAsync($"TRUNCATE {CopyTable}", ct);
-                results.Add(new IngestResult(batchSize, clients, readings, http, copy, insert));
+                results.Add(new IngestResult(batchSize, clients, readings, http, writer, copy, insert));
             }
         }
 
@@ -95,6 +99,19 @@ public sealed class IngestBench(SystemClient client, NpgsqlDataSource owner, Ben
                 return new Row(IngestCustomer, devices[n % DevicesPerClient], origin.AddMinutes(n / DevicesPerClient), Math.Round(20 + (n % 97 / 10.0), 2));
             }).ToArray()).ToList();
         })];
+
+    private async Task WriteAsync(List<Row[]> batches, CancellationToken ct)
+    {
+        var writer = new ReadingsWriter(owner, Options.Create(new IngestionOptions()));
+        foreach (var batch in batches)
+        {
+            var stored = await writer.WriteAsync([.. batch.Select(r => new ReadingToStore(r.Customer, r.Device, r.At, r.Value))], ct);
+            if (stored is not IngestOutcome.Stored { Inserted: var inserted } || inserted != batch.Length)
+            {
+                throw new InvalidOperationException($"The writer stored {stored} of a batch of {batch.Length} new readings.");
+            }
+        }
+    }
 
     private async Task CopyAsync(List<Row[]> batches, CancellationToken ct)
     {

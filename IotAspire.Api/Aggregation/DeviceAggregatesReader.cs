@@ -8,57 +8,54 @@ using NpgsqlTypes;
 namespace IotAspire.Api.Aggregation;
 
 /// <summary>
-/// Bucket means computed by PostgreSQL: one GROUP BY over the half-open range [from, to), buckets of
-/// date_bin aligned to the Unix epoch in UTC and labelled by their start. Only buckets that hold readings
-/// come back, so an empty bucket is simply absent. The customer filter is part of the SQL. When a rollup's
-/// buckets tile the requested ones (<see cref="ReadingRollups.For"/>), the whole rollup buckets inside the
-/// range come from the rollup and only the range's unaligned edges from the readings; the mean is then the
-/// summed sums over the summed counts, which is the same mean.
+/// Bucket means computed by PostgreSQL over the half-open range [from, to), buckets of date_bin aligned to
+/// the Unix epoch in UTC and labelled by their start. Only buckets that hold readings come back, so an
+/// empty bucket is simply absent. The customer filter is part of the SQL.
+/// <para>
+/// Two things make it cost per bucket read rather than per reading stored:
+/// the devices with readings in the range are found in the daily rollup, and each is then read by its own
+/// (customer, device, time) index range (PostgreSQL 15 has no skip scan: a customer-wide time filter on
+/// that key would walk every reading the customer ever sent); and when a rollup's buckets tile the
+/// requested ones, whole rollup buckets stand in for their readings (<see cref="ReadingRollups.Plan"/>),
+/// the mean being the summed sums over the summed counts.
+/// </para>
 /// </summary>
 public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
 {
-    // The (customer, device, time) key with the reading INCLUDEd answers this with an index-only scan.
+    // {0}: the filters on the devices; {1}: the segments of the range, each read for one device.
     private const string BucketMeans = """
-        SELECT customer_id, device_id,
-               date_bin(make_interval(mins => @aggregation_size_minutes), recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket_start,
-               avg(reading) AS mean
-        FROM readings
-        WHERE recorded_at >= @from AND recorded_at < @to
-          {0}
-        GROUP BY customer_id, device_id, bucket_start
-        ORDER BY customer_id, device_id, bucket_start
+        WITH devices AS (
+            SELECT DISTINCT customer_id, device_id
+            FROM readings_daily
+            WHERE bucket_start >= date_bin(INTERVAL '1 day', @from, TIMESTAMPTZ '1970-01-01 00:00:00+00') AND bucket_start < @to
+              {0}
+        )
+        SELECT devices.customer_id, devices.device_id, buckets.bucket_start, buckets.mean
+        FROM devices
+        CROSS JOIN LATERAL (
+            SELECT date_bin(make_interval(mins => @aggregation_size_minutes), at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket_start,
+                   sum(total) / sum(n) AS mean
+            FROM ({1}) AS parts (at, total, n)
+            GROUP BY 1
+        ) AS buckets
+        ORDER BY devices.customer_id, devices.device_id, buckets.bucket_start
         LIMIT @max_buckets + 1
         """;
 
-    // {0}: the filters; {1}: the rollup table. [@covered_from, @covered_to) is whole rollup buckets.
-    private const string BucketMeansWithRollup = """
-        WITH parts AS (
-            SELECT customer_id, device_id, recorded_at AS at, reading AS total, 1::bigint AS n
-            FROM readings
-            WHERE recorded_at >= @from AND recorded_at < @covered_from
-              {0}
-            UNION ALL
-            SELECT customer_id, device_id, bucket_start, reading_sum, reading_count
-            FROM {1}
-            WHERE bucket_start >= @covered_from AND bucket_start < @covered_to
-              {0}
-            UNION ALL
-            SELECT customer_id, device_id, recorded_at, reading, 1::bigint
-            FROM readings
-            WHERE recorded_at >= @covered_to AND recorded_at < @to
-              {0}
-        )
-        SELECT customer_id, device_id,
-               date_bin(make_interval(mins => @aggregation_size_minutes), at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket_start,
-               sum(total) / sum(n) AS mean
-        FROM parts
-        GROUP BY customer_id, device_id, bucket_start
-        ORDER BY customer_id, device_id, bucket_start
-        LIMIT @max_buckets + 1
+    // The key's INCLUDEd reading makes this an index-only scan.
+    private const string ReadingsSegment = """
+        SELECT recorded_at, reading, 1::bigint FROM readings
+        WHERE customer_id = devices.customer_id AND device_id = devices.device_id AND recorded_at >= @from_{0} AND recorded_at < @to_{0}
+        """;
+
+    private const string RollupSegment = """
+        SELECT bucket_start, reading_sum, reading_count FROM {1}
+        WHERE customer_id = devices.customer_id AND device_id = devices.device_id AND bucket_start >= @from_{0} AND bucket_start < @to_{0}
         """;
 
     private static readonly CompositeFormat BucketMeansFormat = CompositeFormat.Parse(BucketMeans);
-    private static readonly CompositeFormat BucketMeansWithRollupFormat = CompositeFormat.Parse(BucketMeansWithRollup);
+    private static readonly CompositeFormat ReadingsSegmentFormat = CompositeFormat.Parse(ReadingsSegment);
+    private static readonly CompositeFormat RollupSegmentFormat = CompositeFormat.Parse(RollupSegment);
 
     public async Task<IReadOnlyList<DeviceAggregate>> ReadAsync(AggregateRequest request, CancellationToken ct)
     {
@@ -81,18 +78,20 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
             command.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds.ToArray() });
         }
 
-        var filter = string.Join("\n  ", filters);
-        var rollup = ReadingRollups.For(request.AggregationSizeMinutes);
-        if (rollup is not null && ReadingRollups.CoveredSpan(request.From, request.To, rollup) is { } covered)
+        var segments = ReadingRollups.Plan(request.From, request.To, request.AggregationSizeMinutes);
+        var parts = new List<string>(segments.Count);
+        for (var i = 0; i < segments.Count; i++)
         {
-            command.Parameters.Add(new("covered_from", NpgsqlDbType.TimestampTz) { Value = covered.From });
-            command.Parameters.Add(new("covered_to", NpgsqlDbType.TimestampTz) { Value = covered.To });
-            command.CommandText = string.Format(CultureInfo.InvariantCulture, BucketMeansWithRollupFormat, filter, rollup.Table);
+            var segment = segments[i];
+            command.Parameters.Add(new($"from_{i}", NpgsqlDbType.TimestampTz) { Value = segment.From.ToUniversalTime() });
+            command.Parameters.Add(new($"to_{i}", NpgsqlDbType.TimestampTz) { Value = segment.To.ToUniversalTime() });
+            parts.Add(segment.Grain is { } grain
+                ? string.Format(CultureInfo.InvariantCulture, RollupSegmentFormat, i, grain.Table)
+                : string.Format(CultureInfo.InvariantCulture, ReadingsSegmentFormat, i));
         }
-        else
-        {
-            command.CommandText = string.Format(CultureInfo.InvariantCulture, BucketMeansFormat, filter);
-        }
+
+        command.CommandText = string.Format(CultureInfo.InvariantCulture, BucketMeansFormat,
+            string.Join("\n  ", filters), string.Join("\nUNION ALL\n", parts));
 
         var aggregates = new List<DeviceAggregate>();
         List<AggregatedValue>? buckets = null;

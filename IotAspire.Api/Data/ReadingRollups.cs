@@ -17,14 +17,50 @@ public static class ReadingRollups
     public static readonly RollupGrain Daily = new(DailyTable, 1_440);
 
     /// <summary>
-    /// The coarsest rollup whose buckets tile a bucket of <paramref name="aggregationSizeMinutes"/>, or null
-    /// when none does (the readings then answer alone). Both are aligned to the epoch, so a whole multiple
-    /// of the grain is enough.
+    /// The rollups whose buckets tile a bucket of <paramref name="aggregationSizeMinutes"/>, coarsest first
+    /// (none: the readings answer alone). Both are aligned to the epoch, so a whole multiple of the grain is
+    /// enough.
     /// </summary>
-    public static RollupGrain? For(int aggregationSizeMinutes) =>
-        aggregationSizeMinutes % Daily.Minutes == 0 ? Daily
-        : aggregationSizeMinutes % Hourly.Minutes == 0 ? Hourly
-        : null;
+    public static IReadOnlyList<RollupGrain> For(int aggregationSizeMinutes) =>
+        aggregationSizeMinutes % Daily.Minutes == 0 ? [Daily, Hourly]
+        : aggregationSizeMinutes % Hourly.Minutes == 0 ? [Hourly]
+        : [];
+
+    /// <summary>
+    /// Where to read [<paramref name="from"/>, <paramref name="to"/>) from, in time order: the whole buckets
+    /// of the coarsest usable rollup, then the edges left over from the next finer one, and the readings
+    /// only for what no rollup bucket fits (less than an hour at each end).
+    /// </summary>
+    public static IReadOnlyList<RollupSegment> Plan(DateTimeOffset from, DateTimeOffset to, int aggregationSizeMinutes)
+    {
+        var segments = new List<RollupSegment>();
+        Cover(from, to, For(aggregationSizeMinutes), segments);
+        return segments;
+    }
+
+    private static void Cover(DateTimeOffset from, DateTimeOffset to, IReadOnlyList<RollupGrain> grains, List<RollupSegment> segments)
+    {
+        if (from >= to)
+        {
+            return;
+        }
+
+        if (grains.Count == 0)
+        {
+            segments.Add(new RollupSegment(null, from, to));
+            return;
+        }
+
+        if (CoveredSpan(from, to, grains[0]) is not { } covered)
+        {
+            Cover(from, to, grains.Skip(1).ToArray(), segments);
+            return;
+        }
+
+        Cover(from, covered.From, grains.Skip(1).ToArray(), segments);
+        segments.Add(new RollupSegment(grains[0], covered.From, covered.To));
+        Cover(covered.To, to, grains.Skip(1).ToArray(), segments);
+    }
 
     /// <summary>
     /// The part of [<paramref name="from"/>, <paramref name="to"/>) that whole buckets of <paramref name="grain"/>
@@ -41,3 +77,6 @@ public static class ReadingRollups
 
 /// <summary>A rollup table and the length of its buckets.</summary>
 public sealed record RollupGrain(string Table, int Minutes);
+
+/// <summary>Part of a range, read from a rollup (whole buckets of it) or, when <see cref="Grain"/> is null, from the readings.</summary>
+public sealed record RollupSegment(RollupGrain? Grain, DateTimeOffset From, DateTimeOffset To);

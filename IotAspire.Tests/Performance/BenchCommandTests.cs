@@ -25,7 +25,7 @@ public sealed class BenchCommandTests(AppHostFixture fixture)
 
         Assert.True(report.Generated);
         Assert.Equal(2 * options.IngestClients.Length, report.Ingest.Count);
-        Assert.All(report.Ingest, r => Assert.True(r.Http > 0 && r.BinaryCopy > 0 && r.UnnestInsert > 0, r.ToString()));
+        Assert.All(report.Ingest, r => Assert.True(r.Http > 0 && r.Writer > 0 && r.BinaryCopy > 0 && r.UnnestInsert > 0, r.ToString()));
         var aggregates = report.Queries.Where(q => q.Section == "deviceAggregates").ToList();
         Assert.Equal(QueryBench.Windows.Length * QueryBench.BucketSizes.Length, aggregates.Count);
         // A year in 1- and 5-minute buckets is over the bucket limit: refused with the API's reason, the rest answered.

@@ -15,8 +15,40 @@ public sealed class ReadingRollupsTests
     [InlineData(1_440, 1_440)]
     [InlineData(10_080, 1_440)]
     [InlineData(527_040, 1_440)]
-    public void The_coarsest_rollup_that_tiles_the_bucket_is_chosen(int aggregationSizeMinutes, int? grainMinutes) =>
-        Assert.Equal(grainMinutes, ReadingRollups.For(aggregationSizeMinutes)?.Minutes);
+    public void The_rollups_that_tile_the_bucket_are_chosen_coarsest_first(int aggregationSizeMinutes, int? grainMinutes) =>
+        Assert.Equal(grainMinutes, ReadingRollups.For(aggregationSizeMinutes) is [var coarsest, ..] ? coarsest.Minutes : null);
+
+    [Fact]
+    public void A_day_sized_bucket_reads_whole_days_then_whole_hours_then_readings_at_each_end()
+    {
+        var plan = ReadingRollups.Plan(Time("2024-01-01T10:20:00Z"), Time("2024-01-05T02:30:00Z"), 1_440);
+
+        Assert.Equal(
+            [
+                (null, Time("2024-01-01T10:20:00Z"), Time("2024-01-01T11:00:00Z")),
+                (60, Time("2024-01-01T11:00:00Z"), Time("2024-01-02T00:00:00Z")),
+                (1_440, Time("2024-01-02T00:00:00Z"), Time("2024-01-05T00:00:00Z")),
+                (60, Time("2024-01-05T00:00:00Z"), Time("2024-01-05T02:00:00Z")),
+                (null, Time("2024-01-05T02:00:00Z"), Time("2024-01-05T02:30:00Z")),
+            ],
+            plan.Select(s => (s.Grain?.Minutes, s.From, s.To)));
+    }
+
+    [Theory]
+    [InlineData("2024-01-01T10:20:00Z", "2024-01-01T10:50:00Z", 60)]
+    [InlineData("2024-01-01T10:00:00Z", "2024-01-03T00:00:00Z", 5)]
+    [InlineData("2024-01-01T10:00:00Z", "2024-01-03T00:00:00Z", 1_440)]
+    [InlineData("2024-01-01T10:00:01Z", "2024-01-01T11:00:00Z", 120)]
+    public void The_segments_tile_the_range_in_order_without_gaps_or_overlaps(string from, string to, int size)
+    {
+        var plan = ReadingRollups.Plan(Time(from), Time(to), size);
+
+        Assert.Equal(Time(from), plan[0].From);
+        Assert.Equal(Time(to), plan[^1].To);
+        Assert.All(plan.Zip(plan.Skip(1)), pair => Assert.Equal(pair.First.To, pair.Second.From));
+        Assert.All(plan, s => Assert.True(s.From < s.To));
+        Assert.All(plan.Where(s => s.Grain is not null), s => Assert.Equal(0, size % s.Grain!.Minutes));
+    }
 
     [Theory]
     [InlineData("2024-01-01T00:00:00Z", "2024-01-01T05:00:00Z", "2024-01-01T00:00:00Z", "2024-01-01T05:00:00Z")]
