@@ -67,9 +67,9 @@ public sealed record BenchReport(
             md.AppendLine();
             md.AppendLine(section.Key switch
             {
-                "deviceAggregates" => "Over HTTP for the first customer's devices, windows ending where the data ends; raw = the plain GROUP BY over the readings, same answer, run by Npgsql beside the API.",
+                "deviceAggregates" => "Over HTTP for the first customer's devices, windows ending where the data ends; raw = the best plain GROUP BY over the readings alone (the devices named, so each is one index range), same answer, run by Npgsql beside the API, so without HTTP, GraphQL or JSON.",
                 "devices" => "Over HTTP.",
-                _ => $"As `grafana_reader`, Grafana's macros expanded as Grafana does, for the first customer's devices. Target <= {GrafanaTargetMs} ms each.",
+                _ => $"As `grafana_reader`, Grafana's macros expanded as Grafana does, for the first customer's devices, at the dashboard's default bucket. Target <= {GrafanaTargetMs} ms each for 24 h; 30 days is for information.",
             });
             md.AppendLine();
             md.AppendLine("| shape | rows | p50 | p95 | raw p50 | raw p95 | ratio to raw (p50) | target |");
@@ -82,7 +82,8 @@ public sealed record BenchReport(
                     continue;
                 }
 
-                var target = q.Section == "Grafana" ? GrafanaTargetMs : TargetsMs.TryGetValue(q.Shape, out var t) ? t : (double?)null;
+                var target = q.Section == "Grafana" ? (q.Shape.EndsWith(", 24 h", StringComparison.Ordinal) ? GrafanaTargetMs : null)
+                    : TargetsMs.TryGetValue(q.Shape, out var t) ? t : (double?)null;
                 md.AppendLine(CultureInfo.InvariantCulture,
                     $"| {q.Shape} | {q.Rows:N0} | {Ms(q.Api?.P50)} | {Ms(q.Api?.P95)} | {Ms(q.Raw?.P50)} | {Ms(q.Raw?.P95)} | {(q.Ratio is { } ratio ? ratio.ToString("0.00", CultureInfo.InvariantCulture) : "")} | {(target is { } limit ? $"<= {limit} ms: {Verdict(q.Api!.P50 <= limit)}" : "")} |");
             }

@@ -121,19 +121,24 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<Ingesti
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
 
-        if (!options.Value.RequireRegisteredDevices)
-        {
-            await using var register = new NpgsqlCommand(RegisterDevices, connection, transaction);
-            register.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds });
-            register.Parameters.Add(new("customer_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = customerIds });
-            await register.ExecuteNonQueryAsync(ct);
-        }
-
+        // Registering and locking go in one round trip; the statements are prepared once per connection,
+        // so PostgreSQL does not parse and plan them for every batch.
         var owners = new Dictionary<Guid, Guid>();
-        await using (var lockDevices = new NpgsqlCommand(LockDevices, connection, transaction))
+        await using (var registerAndLock = new NpgsqlBatch(connection, transaction))
         {
+            if (!options.Value.RequireRegisteredDevices)
+            {
+                var register = new NpgsqlBatchCommand(RegisterDevices);
+                register.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds });
+                register.Parameters.Add(new("customer_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = customerIds });
+                registerAndLock.BatchCommands.Add(register);
+            }
+
+            var lockDevices = new NpgsqlBatchCommand(LockDevices);
             lockDevices.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds });
-            await using var found = await lockDevices.ExecuteReaderAsync(ct);
+            registerAndLock.BatchCommands.Add(lockDevices);
+            await registerAndLock.PrepareAsync(ct);
+            await using var found = await registerAndLock.ExecuteReaderAsync(ct);
             while (await found.ReadAsync(ct))
             {
                 owners.Add(found.GetGuid(0), found.GetGuid(1));
@@ -163,6 +168,7 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<Ingesti
         upsert.Parameters.Add(new("recorded_at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = recordedAt });
         upsert.Parameters.Add(new("readings", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = readings.Select(r => r.Value).ToArray() });
 
+        await upsert.PrepareAsync(ct);
         int inserted, updated;
         await using (var reader = await upsert.ExecuteReaderAsync(ct))
         {
