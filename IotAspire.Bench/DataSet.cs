@@ -108,7 +108,8 @@ public sealed class DataSet(BenchOptions options)
     private static double Value(int device, int minute) =>
         Math.Round(20 + (5 * Math.Sin((minute / 1_440.0 * 2 * Math.PI) + device)) + ((minute * 7919 + device * 104_729) % 100 / 100.0), 3);
 
-    private static async Task RemoveAsync(NpgsqlDataSource owner, Guid[] customers, CancellationToken ct)
+    /// <summary>Every row of these customers, in every readings table.</summary>
+    public static async Task RemoveAsync(NpgsqlDataSource owner, Guid[] customers, CancellationToken ct)
     {
         await using var remove = owner.CreateCommand("""
             DELETE FROM readings WHERE customer_id = ANY(@customers);
