@@ -2,7 +2,8 @@ namespace IotAspire.Api.Data;
 
 /// <summary>
 /// Exact rollups of the readings: per device, the count, sum, minimum and maximum of its readings in each
-/// hour and each UTC day (buckets aligned to the Unix epoch, as <c>deviceAggregates</c> aligns its own).
+/// five minutes (the API's default bucket), hour and UTC day (buckets aligned to the Unix epoch, as
+/// <c>deviceAggregates</c> aligns its own).
 /// They are kept inside the ingest transaction that changes the readings: inserted readings are added to
 /// their buckets; a batch that changes stored values recomputes its buckets from the readings. So a
 /// committed reading is always in its rollups, and a bucket served from a rollup has the same count as
@@ -10,9 +11,11 @@ namespace IotAspire.Api.Data;
 /// </summary>
 public static class ReadingRollups
 {
+    public const string FiveMinuteTable = "readings_five_minute";
     public const string HourlyTable = "readings_hourly";
     public const string DailyTable = "readings_daily";
 
+    public static readonly RollupGrain FiveMinute = new(FiveMinuteTable, 5);
     public static readonly RollupGrain Hourly = new(HourlyTable, 60);
     public static readonly RollupGrain Daily = new(DailyTable, 1_440);
 
@@ -22,8 +25,9 @@ public static class ReadingRollups
     /// enough.
     /// </summary>
     public static IReadOnlyList<RollupGrain> For(int aggregationSizeMinutes) =>
-        aggregationSizeMinutes % Daily.Minutes == 0 ? [Daily, Hourly]
-        : aggregationSizeMinutes % Hourly.Minutes == 0 ? [Hourly]
+        aggregationSizeMinutes % Daily.Minutes == 0 ? [Daily, Hourly, FiveMinute]
+        : aggregationSizeMinutes % Hourly.Minutes == 0 ? [Hourly, FiveMinute]
+        : aggregationSizeMinutes % FiveMinute.Minutes == 0 ? [FiveMinute]
         : [];
 
     /// <summary>

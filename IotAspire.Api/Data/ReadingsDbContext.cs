@@ -8,6 +8,7 @@ public sealed class ReadingsDbContext(DbContextOptions<ReadingsDbContext> option
 {
     public DbSet<Device> Devices => Set<Device>();
     public DbSet<Reading> Readings => Set<Reading>();
+    public DbSet<FiveMinuteRollup> FiveMinuteRollups => Set<FiveMinuteRollup>();
     public DbSet<HourlyRollup> HourlyRollups => Set<HourlyRollup>();
     public DbSet<DailyRollup> DailyRollups => Set<DailyRollup>();
     public DbSet<IngestedPerMinute> IngestedPerMinute => Set<IngestedPerMinute>();
@@ -50,6 +51,7 @@ public sealed class ReadingsDbContext(DbContextOptions<ReadingsDbContext> option
         });
 
         // Exact per-device rollups (ReadingRollups.cs explains how they stay exact).
+        modelBuilder.Entity<FiveMinuteRollup>(rollup => MapRollup(rollup, ReadingRollups.FiveMinuteTable));
         modelBuilder.Entity<HourlyRollup>(rollup => MapRollup(rollup, ReadingRollups.HourlyTable));
         modelBuilder.Entity<DailyRollup>(rollup => MapRollup(rollup, ReadingRollups.DailyTable));
 
@@ -113,6 +115,8 @@ public abstract class ReadingRollup
     public double ReadingMin { get; set; }
     public double ReadingMax { get; set; }
 }
+
+public sealed class FiveMinuteRollup : ReadingRollup;
 
 public sealed class HourlyRollup : ReadingRollup;
 

@@ -22,7 +22,7 @@ public sealed class GrafanaReadAccess(NpgsqlDataSource dataSource, ILogger<Grafa
 
         await using var grant = dataSource.CreateCommand($"""
             REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {DatabaseRoles.GrafanaReader};
-            GRANT SELECT ON readings, devices, {ReadingRollups.HourlyTable}, {ReadingRollups.DailyTable}, ingested_per_minute TO {DatabaseRoles.GrafanaReader};
+            GRANT SELECT ON readings, devices, {ReadingRollups.FiveMinuteTable}, {ReadingRollups.HourlyTable}, {ReadingRollups.DailyTable}, ingested_per_minute TO {DatabaseRoles.GrafanaReader};
             """);
         await grant.ExecuteNonQueryAsync(cancellationToken);
         logger.LogInformation("Role {Role} may read the readings tables", DatabaseRoles.GrafanaReader);

@@ -59,6 +59,14 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<Ingesti
             FROM (SELECT device_id, count(*) AS reading_count, min(recorded_at) AS first_reading_at, max(recorded_at) AS last_reading_at
                   FROM written WHERE inserted GROUP BY device_id) AS added
             WHERE devices.id = added.device_id
+        ), five_minute AS (
+            INSERT INTO readings_five_minute AS r (customer_id, device_id, bucket_start, reading_count, reading_sum, reading_min, reading_max)
+            SELECT customer_id, device_id, date_bin(INTERVAL '5 minutes', recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'),
+                   count(*), sum(reading), min(reading), max(reading)
+            FROM written WHERE inserted GROUP BY 1, 2, 3
+            ON CONFLICT (customer_id, device_id, bucket_start) DO UPDATE SET
+                reading_count = r.reading_count + EXCLUDED.reading_count, reading_sum = r.reading_sum + EXCLUDED.reading_sum,
+                reading_min = LEAST(r.reading_min, EXCLUDED.reading_min), reading_max = GREATEST(r.reading_max, EXCLUDED.reading_max)
         ), hourly AS (
             INSERT INTO readings_hourly AS r (customer_id, device_id, bucket_start, reading_count, reading_sum, reading_min, reading_max)
             SELECT customer_id, device_id, date_bin(INTERVAL '1 hour', recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'),
@@ -85,9 +93,22 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<Ingesti
         """;
 
     // Only when the batch changed stored values (rare: a device correcting itself): a changed value can
-    // move a bucket's minimum or maximum either way, so the batch's hours are recomputed from the readings
-    // and its days from those hours. The statements see the upsert above (same transaction, later statement).
+    // move a bucket's minimum or maximum either way, so the batch's five minutes and hours are recomputed
+    // from the readings and its days from those hours. The statements see the upsert above (same
+    // transaction, later statement).
     private const string RecomputeRollups = """
+        INSERT INTO readings_five_minute AS r (customer_id, device_id, bucket_start, reading_count, reading_sum, reading_min, reading_max)
+        SELECT touched.customer_id, touched.device_id, touched.bucket_start, stats.n, stats.total, stats.low, stats.high
+        FROM (SELECT DISTINCT customer_id, device_id, date_bin(INTERVAL '5 minutes', recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket_start
+              FROM unnest(@customer_ids, @device_ids, @recorded_at) AS b(customer_id, device_id, recorded_at)) AS touched
+        CROSS JOIN LATERAL (SELECT count(*) AS n, sum(reading) AS total, min(reading) AS low, max(reading) AS high
+                            FROM readings
+                            WHERE readings.customer_id = touched.customer_id AND readings.device_id = touched.device_id
+                              AND readings.recorded_at >= touched.bucket_start AND readings.recorded_at < touched.bucket_start + INTERVAL '5 minutes') AS stats
+        ON CONFLICT (customer_id, device_id, bucket_start) DO UPDATE SET
+            reading_count = EXCLUDED.reading_count, reading_sum = EXCLUDED.reading_sum,
+            reading_min = EXCLUDED.reading_min, reading_max = EXCLUDED.reading_max;
+
         INSERT INTO readings_hourly AS r (customer_id, device_id, bucket_start, reading_count, reading_sum, reading_min, reading_max)
         SELECT touched.customer_id, touched.device_id, touched.bucket_start, stats.n, stats.total, stats.low, stats.high
         FROM (SELECT DISTINCT customer_id, device_id, date_bin(INTERVAL '1 hour', recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket_start

@@ -10,6 +10,7 @@ internal sealed class MigrationOnStartup<TContext>(IServiceProvider services, IL
     : IHostedService where TContext : DbContext
 {
     private static readonly ActivitySource ActivitySource = new("IotAspire.Migrations");
+    private static readonly TimeSpan MigrationCommandTimeout = TimeSpan.FromMinutes(30);
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -26,6 +27,9 @@ internal sealed class MigrationOnStartup<TContext>(IServiceProvider services, IL
 
         logger.LogInformation("{Context}: applying {Count} migration(s): {Migrations}",
             typeof(TContext).Name, pending.Count, string.Join(", ", pending));
+        // A migration may backfill from every stored reading (the rollups do): far longer than a request's
+        // command timeout on a large database, and the service is not taking requests yet anyway.
+        context.Database.SetCommandTimeout(MigrationCommandTimeout);
         await context.Database.MigrateAsync(cancellationToken);
     }
 

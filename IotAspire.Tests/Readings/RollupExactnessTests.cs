@@ -5,8 +5,8 @@ using Npgsql;
 namespace IotAspire.Tests.Readings;
 
 /// <summary>
-/// <c>deviceAggregates</c> serves bucket sizes that are whole hours or days from the hourly and daily
-/// rollups, with the readings for the range's unaligned edges. Its answers must equal means computed from
+/// <c>deviceAggregates</c> serves bucket sizes that are whole multiples of five minutes, hours or days from
+/// the rollups, with the readings for the range's unaligned edges. Its answers must equal means computed from
 /// the readings alone, and the rollups must equal the readings' own counts, sums, minima and maxima,
 /// whatever arrives: late readings, duplicates, changed values, concurrent batches.
 /// </summary>
@@ -16,7 +16,7 @@ public sealed class RollupExactnessTests(AppHostFixture fixture)
     // Sums added in another order differ in the last bits; nothing else may differ.
     private const double Tolerance = 1e-9;
 
-    private static readonly int[] BucketSizes = [60, 120, 180, 360, 1_440, 2_880, 10_080, 5, 7, 90];
+    private static readonly int[] BucketSizes = [60, 120, 180, 360, 1_440, 2_880, 10_080, 5, 7, 90, 15, 1];
 
     private readonly TokenServiceClient auth = new(fixture.AppHost);
     private readonly GraphQLClient graphQL = new(fixture.AppHost);
@@ -49,6 +49,7 @@ public sealed class RollupExactnessTests(AppHostFixture fixture)
         })));
 
         await using var dataSource = NpgsqlDataSource.Create(await fixture.AppHost.ConnectionStringAsync(ResourceNames.ReadingsDatabase));
+        await AssertRollupEqualsReadingsAsync(dataSource, customerId, "readings_five_minute", "5 minutes");
         await AssertRollupEqualsReadingsAsync(dataSource, customerId, "readings_hourly", "1 hour");
         await AssertRollupEqualsReadingsAsync(dataSource, customerId, "readings_daily", "1 day");
 

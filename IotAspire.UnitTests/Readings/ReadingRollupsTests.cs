@@ -7,8 +7,9 @@ public sealed class ReadingRollupsTests
 {
     [Theory]
     [InlineData(1, null)]
-    [InlineData(5, null)]
-    [InlineData(90, null)]
+    [InlineData(7, null)]
+    [InlineData(5, 5)]
+    [InlineData(90, 5)]
     [InlineData(60, 60)]
     [InlineData(180, 60)]
     [InlineData(2_100, 60)]   // 35 hours: hours tile it, days do not
@@ -19,17 +20,19 @@ public sealed class ReadingRollupsTests
         Assert.Equal(grainMinutes, ReadingRollups.For(aggregationSizeMinutes) is [var coarsest, ..] ? coarsest.Minutes : null);
 
     [Fact]
-    public void A_day_sized_bucket_reads_whole_days_then_whole_hours_then_readings_at_each_end()
+    public void A_day_sized_bucket_reads_whole_days_then_hours_then_five_minutes_then_readings_at_each_end()
     {
-        var plan = ReadingRollups.Plan(Time("2024-01-01T10:20:00Z"), Time("2024-01-05T02:30:00Z"), 1_440);
+        var plan = ReadingRollups.Plan(Time("2024-01-01T10:18:00Z"), Time("2024-01-05T02:33:00Z"), 1_440);
 
         Assert.Equal(
             [
-                (null, Time("2024-01-01T10:20:00Z"), Time("2024-01-01T11:00:00Z")),
+                (null, Time("2024-01-01T10:18:00Z"), Time("2024-01-01T10:20:00Z")),
+                (5, Time("2024-01-01T10:20:00Z"), Time("2024-01-01T11:00:00Z")),
                 (60, Time("2024-01-01T11:00:00Z"), Time("2024-01-02T00:00:00Z")),
                 (1_440, Time("2024-01-02T00:00:00Z"), Time("2024-01-05T00:00:00Z")),
                 (60, Time("2024-01-05T00:00:00Z"), Time("2024-01-05T02:00:00Z")),
-                (null, Time("2024-01-05T02:00:00Z"), Time("2024-01-05T02:30:00Z")),
+                (5, Time("2024-01-05T02:00:00Z"), Time("2024-01-05T02:30:00Z")),
+                (null, Time("2024-01-05T02:30:00Z"), Time("2024-01-05T02:33:00Z")),
             ],
             plan.Select(s => (s.Grain?.Minutes, s.From, s.To)));
     }
@@ -37,6 +40,7 @@ public sealed class ReadingRollupsTests
     [Theory]
     [InlineData("2024-01-01T10:20:00Z", "2024-01-01T10:50:00Z", 60)]
     [InlineData("2024-01-01T10:00:00Z", "2024-01-03T00:00:00Z", 5)]
+    [InlineData("2024-01-01T10:00:00Z", "2024-01-03T00:00:00Z", 7)]
     [InlineData("2024-01-01T10:00:00Z", "2024-01-03T00:00:00Z", 1_440)]
     [InlineData("2024-01-01T10:00:01Z", "2024-01-01T11:00:00Z", 120)]
     public void The_segments_tile_the_range_in_order_without_gaps_or_overlaps(string from, string to, int size)

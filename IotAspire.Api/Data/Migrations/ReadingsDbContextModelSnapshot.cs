@@ -92,6 +92,41 @@ namespace IotAspire.Api.Data.Migrations
                     b.ToTable("devices", (string)null);
                 });
 
+            modelBuilder.Entity("IotAspire.Api.Data.FiveMinuteRollup", b =>
+                {
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("customer_id");
+
+                    b.Property<Guid>("DeviceId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("device_id");
+
+                    b.Property<DateTimeOffset>("BucketStart")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("bucket_start");
+
+                    b.Property<long>("ReadingCount")
+                        .HasColumnType("bigint")
+                        .HasColumnName("reading_count");
+
+                    b.Property<double>("ReadingMax")
+                        .HasColumnType("double precision")
+                        .HasColumnName("reading_max");
+
+                    b.Property<double>("ReadingMin")
+                        .HasColumnType("double precision")
+                        .HasColumnName("reading_min");
+
+                    b.Property<double>("ReadingSum")
+                        .HasColumnType("double precision")
+                        .HasColumnName("reading_sum");
+
+                    b.HasKey("CustomerId", "DeviceId", "BucketStart");
+
+                    b.ToTable("readings_five_minute", (string)null);
+                });
+
             modelBuilder.Entity("IotAspire.Api.Data.HourlyRollup", b =>
                 {
                     b.Property<Guid>("CustomerId")
