@@ -34,6 +34,11 @@ public sealed class ScalarTests
     [InlineData("2022-01-21T10:56:18.950901Z", "2022-01-21T10:56:18.950901+00:00")]
     [InlineData("2022-01-21T12:56:18.950901+02:00", "2022-01-21T10:56:18.950901+00:00")]   // converted to UTC
     [InlineData("2022-01-21", "2022-01-21T00:00:00+00:00")]
+    [InlineData("2022-01-21t10:56z", "2022-01-21T10:56:00+00:00")]                           // either case
+    [InlineData("2022-01-21 10:56:18", "2022-01-21T10:56:18+00:00")]                         // a space for the T
+    [InlineData("2022-01-21T10:56:18.1234567-0130", "2022-01-21T12:26:18.123456+00:00")]     // seven digits, +hhmm
+    [InlineData("2022-01-21T10:56:18+02", "2022-01-21T08:56:18+00:00")]                      // +hh
+    [InlineData("2024-02-29T00:00:00+14:00", "2024-02-28T10:00:00+00:00")]                   // leap day, widest offset
     public void Date_times_are_iso_8601_read_as_utc_without_an_offset_and_written_in_utc(string input, string written)
     {
         Assert.Equal(written, dateTime.Serialize(dateTime.ParseValue(input)));
@@ -43,6 +48,18 @@ public sealed class ScalarTests
     [InlineData("21/01/2022 10:56")]
     [InlineData("yesterday")]
     [InlineData("2022-13-01T00:00:00Z")]
+    [InlineData("2023-02-29T00:00:00Z")]                // no such day
+    [InlineData("2022-01-21T24:00:00Z")]
+    [InlineData("2022-01-21T10:60:00Z")]
+    [InlineData("2022-01-21T10:56:60Z")]
+    [InlineData("2022-01-21T10:56:18.12345678Z")]       // eight digits
+    [InlineData("2022-01-21T10:56:18.Z")]
+    [InlineData("2022-01-21T10:56:18+15:00")]           // offset beyond 14 h
+    [InlineData("2022-01-21T10:56:18+02:")]
+    [InlineData("2022-01-21T10:56:18 ")]                // trailing text
+    [InlineData("2022-1-21")]
+    [InlineData("0000-01-01")]
+    [InlineData("")]
     public void Other_date_forms_are_refused_with_an_example(string text)
     {
         var error = Assert.Throws<FormatException>(() => dateTime.ParseValue(text));
