@@ -34,10 +34,40 @@ public sealed class IsoDateTimeGraphType : ScalarGraphType
     public override object? Serialize(object? value) => value switch
     {
         null => null,
-        DateTimeOffset moment => moment.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFzzz", CultureInfo.InvariantCulture),
-        DateTime moment => new DateTimeOffset(DateTime.SpecifyKind(moment, DateTimeKind.Utc)).ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFzzz", CultureInfo.InvariantCulture),
+        DateTimeOffset moment => FormatUtc(moment.UtcDateTime),
+        DateTime moment => FormatUtc(DateTime.SpecifyKind(moment, DateTimeKind.Utc)),
         _ => ThrowSerializationError(value),
     };
+
+    /// <summary>
+    /// yyyy-MM-ddTHH:mm:ss, then up to six digits of the second without trailing zeros, then +00:00. Built
+    /// from the sortable standard format (a fast path in .NET) instead of a custom format string: an answer
+    /// of 100 000 buckets writes 100 000 of these.
+    /// </summary>
+    private static string FormatUtc(DateTime utc)
+    {
+        Span<char> text = stackalloc char[32];
+        utc.TryFormat(text, out var length, "s", CultureInfo.InvariantCulture);
+        var microseconds = utc.Ticks % TimeSpan.TicksPerSecond / 10;
+        if (microseconds > 0)
+        {
+            var digits = 6;
+            for (; microseconds % 10 == 0; microseconds /= 10, digits--)
+            {
+            }
+
+            text[length++] = '.';
+            for (var i = length + digits - 1; i >= length; i--, microseconds /= 10)
+            {
+                text[i] = (char)('0' + (microseconds % 10));
+            }
+
+            length += digits;
+        }
+
+        "+00:00".CopyTo(text[length..]);
+        return new string(text[..(length + 6)]);
+    }
 
     private static DateTimeOffset Parse(string text) =>
         TryParseIso8601(text, out var moment)

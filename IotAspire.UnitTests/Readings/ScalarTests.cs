@@ -39,6 +39,9 @@ public sealed class ScalarTests
     [InlineData("2022-01-21T10:56:18.1234567-0130", "2022-01-21T12:26:18.123456+00:00")]     // seven digits, +hhmm
     [InlineData("2022-01-21T10:56:18+02", "2022-01-21T08:56:18+00:00")]                      // +hh
     [InlineData("2024-02-29T00:00:00+14:00", "2024-02-28T10:00:00+00:00")]                   // leap day, widest offset
+    [InlineData("2022-01-21T10:56:18.05Z", "2022-01-21T10:56:18.05+00:00")]                  // inner zeros kept, trailing dropped
+    [InlineData("2022-01-21T10:56:18.000001Z", "2022-01-21T10:56:18.000001+00:00")]
+    [InlineData("2022-01-21T10:56:18.0000001Z", "2022-01-21T10:56:18+00:00")]                // below a microsecond: not written
     public void Date_times_are_iso_8601_read_as_utc_without_an_offset_and_written_in_utc(string input, string written)
     {
         Assert.Equal(written, dateTime.Serialize(dateTime.ParseValue(input)));
