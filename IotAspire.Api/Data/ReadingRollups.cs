@@ -19,6 +19,9 @@ public static class ReadingRollups
     public static readonly RollupGrain Hourly = new(HourlyTable, 60);
     public static readonly RollupGrain Daily = new(DailyTable, 1_440);
 
+    /// <summary>Every rollup, finest first: what ingestion keeps.</summary>
+    public static readonly IReadOnlyList<RollupGrain> All = [FiveMinute, Hourly, Daily];
+
     /// <summary>
     /// The rollups whose buckets tile a bucket of <paramref name="aggregationSizeMinutes"/>, coarsest first
     /// (none: the readings answer alone). Both are aligned to the epoch, so a whole multiple of the grain is

@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text;
+using IotAspire.Api.Data;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
@@ -59,31 +62,7 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<Ingesti
             FROM (SELECT device_id, count(*) AS reading_count, min(recorded_at) AS first_reading_at, max(recorded_at) AS last_reading_at
                   FROM written WHERE inserted GROUP BY device_id) AS added
             WHERE devices.id = added.device_id
-        ), five_minute AS (
-            INSERT INTO readings_five_minute AS r (customer_id, device_id, bucket_start, reading_count, reading_sum, reading_min, reading_max)
-            SELECT customer_id, device_id, date_bin(INTERVAL '5 minutes', recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'),
-                   count(*), sum(reading), min(reading), max(reading)
-            FROM written WHERE inserted GROUP BY 1, 2, 3
-            ON CONFLICT (customer_id, device_id, bucket_start) DO UPDATE SET
-                reading_count = r.reading_count + EXCLUDED.reading_count, reading_sum = r.reading_sum + EXCLUDED.reading_sum,
-                reading_min = LEAST(r.reading_min, EXCLUDED.reading_min), reading_max = GREATEST(r.reading_max, EXCLUDED.reading_max)
-        ), hourly AS (
-            INSERT INTO readings_hourly AS r (customer_id, device_id, bucket_start, reading_count, reading_sum, reading_min, reading_max)
-            SELECT customer_id, device_id, date_bin(INTERVAL '1 hour', recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'),
-                   count(*), sum(reading), min(reading), max(reading)
-            FROM written WHERE inserted GROUP BY 1, 2, 3
-            ON CONFLICT (customer_id, device_id, bucket_start) DO UPDATE SET
-                reading_count = r.reading_count + EXCLUDED.reading_count, reading_sum = r.reading_sum + EXCLUDED.reading_sum,
-                reading_min = LEAST(r.reading_min, EXCLUDED.reading_min), reading_max = GREATEST(r.reading_max, EXCLUDED.reading_max)
-        ), daily AS (
-            INSERT INTO readings_daily AS r (customer_id, device_id, bucket_start, reading_count, reading_sum, reading_min, reading_max)
-            SELECT customer_id, device_id, date_bin(INTERVAL '1 day', recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'),
-                   count(*), sum(reading), min(reading), max(reading)
-            FROM written WHERE inserted GROUP BY 1, 2, 3
-            ON CONFLICT (customer_id, device_id, bucket_start) DO UPDATE SET
-                reading_count = r.reading_count + EXCLUDED.reading_count, reading_sum = r.reading_sum + EXCLUDED.reading_sum,
-                reading_min = LEAST(r.reading_min, EXCLUDED.reading_min), reading_max = GREATEST(r.reading_max, EXCLUDED.reading_max)
-        ), ingested AS (
+        ){0}, ingested AS (
             INSERT INTO ingested_per_minute AS m (customer_id, device_id, minute, reading_count)
             SELECT customer_id, device_id, date_bin(INTERVAL '1 minute', now(), TIMESTAMPTZ '1970-01-01 00:00:00+00'), count(*)
             FROM written GROUP BY 1, 2
@@ -92,47 +71,46 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<Ingesti
         SELECT count(*) FILTER (WHERE inserted)::int, count(*) FILTER (WHERE NOT inserted)::int FROM written
         """;
 
+    // {0}: the rollups' CTEs (AddToRollup, once per grain). UpsertReadings is a composite format only
+    // for that; it has no other braces.
+    private static readonly string UpsertReadingsSql = string.Format(CultureInfo.InvariantCulture, CompositeFormat.Parse(UpsertReadings),
+        string.Concat(ReadingRollups.All.Select(grain => string.Format(CultureInfo.InvariantCulture, CompositeFormat.Parse(AddToRollup), grain.Table, grain.Minutes))));
+
+    // One rollup's share of UpsertReadings ({0}: its table, {1}: its grain in minutes): the inserted
+    // readings added to their buckets. Minimum and maximum can only widen when readings are added.
+    private const string AddToRollup = """
+        , add_to_{0} AS (
+            INSERT INTO {0} AS r (customer_id, device_id, bucket_start, reading_count, reading_sum, reading_min, reading_max)
+            SELECT customer_id, device_id, date_bin(make_interval(mins => {1}), recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'),
+                   count(*), sum(reading), min(reading), max(reading)
+            FROM written WHERE inserted GROUP BY 1, 2, 3
+            ON CONFLICT (customer_id, device_id, bucket_start) DO UPDATE SET
+                reading_count = r.reading_count + EXCLUDED.reading_count, reading_sum = r.reading_sum + EXCLUDED.reading_sum,
+                reading_min = LEAST(r.reading_min, EXCLUDED.reading_min), reading_max = GREATEST(r.reading_max, EXCLUDED.reading_max)
+        )
+        """;
+
     // Only when the batch changed stored values (rare: a device correcting itself): a changed value can
-    // move a bucket's minimum or maximum either way, so the batch's five minutes and hours are recomputed
-    // from the readings and its days from those hours. The statements see the upsert above (same
-    // transaction, later statement).
-    private const string RecomputeRollups = """
-        INSERT INTO readings_five_minute AS r (customer_id, device_id, bucket_start, reading_count, reading_sum, reading_min, reading_max)
+    // move a bucket's minimum or maximum either way, so every bucket the batch touches is recomputed from
+    // the readings, one statement per rollup ({0}: its table, {1}: its grain in minutes). The statements see
+    // the upsert above (same transaction, later statement).
+    private const string RecomputeRollup = """
+        INSERT INTO {0} AS r (customer_id, device_id, bucket_start, reading_count, reading_sum, reading_min, reading_max)
         SELECT touched.customer_id, touched.device_id, touched.bucket_start, stats.n, stats.total, stats.low, stats.high
-        FROM (SELECT DISTINCT customer_id, device_id, date_bin(INTERVAL '5 minutes', recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket_start
+        FROM (SELECT DISTINCT customer_id, device_id, date_bin(make_interval(mins => {1}), recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket_start
               FROM unnest(@customer_ids, @device_ids, @recorded_at) AS b(customer_id, device_id, recorded_at)) AS touched
         CROSS JOIN LATERAL (SELECT count(*) AS n, sum(reading) AS total, min(reading) AS low, max(reading) AS high
                             FROM readings
                             WHERE readings.customer_id = touched.customer_id AND readings.device_id = touched.device_id
-                              AND readings.recorded_at >= touched.bucket_start AND readings.recorded_at < touched.bucket_start + INTERVAL '5 minutes') AS stats
-        ON CONFLICT (customer_id, device_id, bucket_start) DO UPDATE SET
-            reading_count = EXCLUDED.reading_count, reading_sum = EXCLUDED.reading_sum,
-            reading_min = EXCLUDED.reading_min, reading_max = EXCLUDED.reading_max;
-
-        INSERT INTO readings_hourly AS r (customer_id, device_id, bucket_start, reading_count, reading_sum, reading_min, reading_max)
-        SELECT touched.customer_id, touched.device_id, touched.bucket_start, stats.n, stats.total, stats.low, stats.high
-        FROM (SELECT DISTINCT customer_id, device_id, date_bin(INTERVAL '1 hour', recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket_start
-              FROM unnest(@customer_ids, @device_ids, @recorded_at) AS b(customer_id, device_id, recorded_at)) AS touched
-        CROSS JOIN LATERAL (SELECT count(*) AS n, sum(reading) AS total, min(reading) AS low, max(reading) AS high
-                            FROM readings
-                            WHERE readings.customer_id = touched.customer_id AND readings.device_id = touched.device_id
-                              AND readings.recorded_at >= touched.bucket_start AND readings.recorded_at < touched.bucket_start + INTERVAL '1 hour') AS stats
-        ON CONFLICT (customer_id, device_id, bucket_start) DO UPDATE SET
-            reading_count = EXCLUDED.reading_count, reading_sum = EXCLUDED.reading_sum,
-            reading_min = EXCLUDED.reading_min, reading_max = EXCLUDED.reading_max;
-
-        INSERT INTO readings_daily AS r (customer_id, device_id, bucket_start, reading_count, reading_sum, reading_min, reading_max)
-        SELECT touched.customer_id, touched.device_id, touched.bucket_start, stats.n, stats.total, stats.low, stats.high
-        FROM (SELECT DISTINCT customer_id, device_id, date_bin(INTERVAL '1 day', recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket_start
-              FROM unnest(@customer_ids, @device_ids, @recorded_at) AS b(customer_id, device_id, recorded_at)) AS touched
-        CROSS JOIN LATERAL (SELECT sum(reading_count) AS n, sum(reading_sum) AS total, min(reading_min) AS low, max(reading_max) AS high
-                            FROM readings_hourly
-                            WHERE readings_hourly.customer_id = touched.customer_id AND readings_hourly.device_id = touched.device_id
-                              AND readings_hourly.bucket_start >= touched.bucket_start AND readings_hourly.bucket_start < touched.bucket_start + INTERVAL '1 day') AS stats
+                              AND readings.recorded_at >= touched.bucket_start
+                              AND readings.recorded_at < touched.bucket_start + make_interval(mins => {1})) AS stats
         ON CONFLICT (customer_id, device_id, bucket_start) DO UPDATE SET
             reading_count = EXCLUDED.reading_count, reading_sum = EXCLUDED.reading_sum,
             reading_min = EXCLUDED.reading_min, reading_max = EXCLUDED.reading_max;
         """;
+
+    private static readonly string RecomputeRollupsSql =
+        string.Concat(ReadingRollups.All.Select(grain => string.Format(CultureInfo.InvariantCulture, CompositeFormat.Parse(RecomputeRollup), grain.Table, grain.Minutes)));
 
     public async Task<IngestOutcome> WriteAsync(IReadOnlyList<ReadingToStore> readings, CancellationToken ct)
     {
@@ -182,7 +160,7 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<Ingesti
             }
         }
 
-        await using var upsert = new NpgsqlCommand(UpsertReadings, connection, transaction);
+        await using var upsert = new NpgsqlCommand(UpsertReadingsSql, connection, transaction);
         var recordedAt = readings.Select(r => r.RecordedAt.ToUniversalTime()).ToArray();
         upsert.Parameters.Add(new("customer_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = customerIds });
         upsert.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds });
@@ -199,7 +177,7 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<Ingesti
 
         if (updated > 0)
         {
-            await using var recompute = new NpgsqlCommand(RecomputeRollups, connection, transaction);
+            await using var recompute = new NpgsqlCommand(RecomputeRollupsSql, connection, transaction);
             recompute.Parameters.Add(new("customer_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = customerIds });
             recompute.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds });
             recompute.Parameters.Add(new("recorded_at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = recordedAt });

@@ -26,6 +26,19 @@ public sealed class GraphQLClient(RunningAppHost appHost)
         return body.GetProperty("data");
     }
 
+    /// <summary>Sends every batch through <c>ingestReadings</c> from <paramref name="senders"/> concurrent senders, each taking the next batch not yet sent.</summary>
+    public async Task IngestConcurrentlyAsync<T>(IReadOnlyList<T[]> batches, string token, int senders)
+    {
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, senders).Select(_ => Task.Run(async () =>
+        {
+            for (var i = Interlocked.Increment(ref next); i < batches.Count; i = Interlocked.Increment(ref next))
+            {
+                await DataAsync(GraphQLDocuments.Ingest, new { readings = batches[i] }, token);
+            }
+        })));
+    }
+
     /// <summary>The single error's extensions.code and message of a request that must fail.</summary>
     public static (string Code, string Message) SingleError(JsonElement body)
     {

@@ -33,14 +33,7 @@ public sealed class DeviceStatsTests(AppHostFixture fixture)
             reading = (double)random.Next(3),
             deviceId = devices[random.Next(devices.Length)],
         }).ToArray()).ToArray();
-        var next = -1;
-        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
-        {
-            for (var i = Interlocked.Increment(ref next); i < batches.Length; i = Interlocked.Increment(ref next))
-            {
-                await graphQL.DataAsync(GraphQLDocuments.Ingest, new { readings = batches[i] }, token);
-            }
-        })));
+        await graphQL.IngestConcurrentlyAsync(batches, token, senders: 4);
 
         await AssertMatchesReadingsAsync(token, customerId, expectedDevices: 3);
     }

@@ -39,14 +39,7 @@ public sealed class RollupExactnessTests(AppHostFixture fixture)
             reading = Math.Round((random.NextDouble() * 200) - 100, random.Next(4)),
             deviceId = devices[random.Next(devices.Length)],
         }).ToArray()).ToArray();
-        var next = -1;
-        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
-        {
-            for (var i = Interlocked.Increment(ref next); i < batches.Length; i = Interlocked.Increment(ref next))
-            {
-                await graphQL.DataAsync(GraphQLDocuments.Ingest, new { readings = batches[i] }, token);
-            }
-        })));
+        await graphQL.IngestConcurrentlyAsync(batches, token, senders: 4);
 
         await using var dataSource = NpgsqlDataSource.Create(await fixture.AppHost.ConnectionStringAsync(ResourceNames.ReadingsDatabase));
         await AssertRollupEqualsReadingsAsync(dataSource, customerId, "readings_five_minute", "5 minutes");
