@@ -45,6 +45,8 @@ public sealed record BenchOptions
 
     public static readonly BenchOptions QuickRun = new()
     {
+        // A data directory of its own: the quick data set would otherwise replace the full one.
+        DataDirectory = Path.Combine(Path.GetTempPath(), "iotaspire-bench", "postgres-quick"),
         Quick = true, Customers = 2, DevicesPerCustomer = 3, Minutes = 180, FirstCustomerDays = 3,
         IngestReadings = 2_000, IngestClients = [1, 4], Iterations = 2, Warmups = 1,
     };
