@@ -41,7 +41,12 @@ public sealed class BenchAppHost(DistributedApplication app) : IAsyncDisposable
              "Parameters:auth-db-login-password=Bench-Auth-Pw-42", $"Parameters:grafana-db-password={GrafanaReaderPassword}",
              $"Parameters:admin-password={AdminPassword}", "Simulator:Enabled=false"],
             ct);
-        builder.Services.AddLogging(logging => logging.AddSimpleConsole(console => console.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
+        // Warnings and errors of every resource reach the console, so a failed start says why; the health
+        // checks' failures while PostgreSQL starts and stops are expected, and only noise here.
+        builder.Services.AddLogging(logging => logging
+            .AddSimpleConsole(console => console.SingleLine = true)
+            .SetMinimumLevel(LogLevel.Warning)
+            .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None));
 
         var app = await builder.BuildAsync(ct);
         await app.StartAsync(ct);

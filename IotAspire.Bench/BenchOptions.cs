@@ -46,7 +46,9 @@ public sealed record BenchOptions
     public static readonly BenchOptions QuickRun = new()
     {
         // A data directory of its own: the quick data set would otherwise replace the full one.
+        // Its results go apart too (and are not committed): they must never stand in for this machine's figures.
         DataDirectory = Path.Combine(Path.GetTempPath(), "iotaspire-bench", "postgres-quick"),
+        ResultsDirectory = Path.Combine("bench", "results", "quick"),
         Quick = true, Customers = 2, DevicesPerCustomer = 3, Minutes = 180, FirstCustomerDays = 3,
         IngestReadings = 2_000, IngestClients = [1, 4], Iterations = 2, Warmups = 1,
     };
