@@ -1,7 +1,7 @@
-using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using IotAspire.Load;
 
 namespace IotAspire.Bench;
 
@@ -11,18 +11,12 @@ public sealed class SystemClient(BenchTarget target) : IDisposable
     public const string CustomerPassword = "Bench-Customer-Pw-42";
 
     private readonly HttpClient auth = new() { BaseAddress = target.Auth };
+    private TokenServiceCalls TokenService => new(auth);   // a thin wrapper over the one client
 
     // Enough connections for every concurrent client; no per-request handler set-up in what is timed.
     private readonly HttpClient api = new(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = target.Api, Timeout = TimeSpan.FromMinutes(2) };
 
-    public async Task<string> SignInAsync(string userName, string password, CancellationToken ct)
-    {
-        using var response = await auth.PostAsJsonAsync("/api/token", new { username = userName, password }, ct);
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
-        return response.IsSuccessStatusCode
-            ? body.GetProperty("access").GetString()!
-            : throw new InvalidOperationException($"Signing in as {userName} answered {(int)response.StatusCode}: {body}");
-    }
+    public Task<string> SignInAsync(string userName, string password, CancellationToken ct) => TokenService.SignInAsync(userName, password, ct);
 
     public Task<string> AdminTokenAsync(CancellationToken ct) => SignInAsync(target.AdminUserName, target.AdminPassword, ct);
 
@@ -49,17 +43,7 @@ public sealed class SystemClient(BenchTarget target) : IDisposable
     /// <summary>A customer user for <paramref name="customerId"/> (made on the first run, kept after), signed in.</summary>
     public async Task<string> CustomerTokenAsync(string userName, Guid customerId, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/users")
-        {
-            Content = JsonContent.Create(new { username = userName, password = CustomerPassword, customerId, role = "customer" }),
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await AdminTokenAsync(ct));
-        using var response = await auth.SendAsync(request, ct);
-        if (response.StatusCode is not (HttpStatusCode.Created or HttpStatusCode.Conflict))
-        {
-            throw new InvalidOperationException($"Creating {userName} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}");
-        }
-
+        await TokenService.CreateCustomerAsync(await AdminTokenAsync(ct), userName, CustomerPassword, customerId, mayExist: true, ct);
         return await SignInAsync(userName, CustomerPassword, ct);
     }
 

@@ -17,6 +17,7 @@ public sealed class LoadRun(HttpClient auth, HttpClient api, LoadOptions options
     private const string Ingest = "mutation($r: [ReadingInput!]!) { ingestReadings(readings: $r) { inserted updated unchanged } }";
     private static readonly DateTimeOffset Epoch = new(2023, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
+    private readonly TokenServiceCalls tokenService = new(auth);
     private readonly ConcurrentDictionary<(Guid Device, DateTimeOffset At), double> acknowledged = new();
     private string userName = "";
     private string password = "";
@@ -161,26 +162,10 @@ public sealed class LoadRun(HttpClient auth, HttpClient api, LoadOptions options
     {
         userName = $"load-{Guid.NewGuid():N}"[..24];
         password = $"Load-{Guid.NewGuid():N}"[..20] + "-9";
-        using var create = new HttpRequestMessage(HttpMethod.Post, "/api/users")
-        {
-            Content = JsonContent.Create(new { username = userName, password, customerId = Guid.NewGuid(), role = "customer" }),
-        };
-        create.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await SignInAsync(options.AdminUsername, options.AdminPassword, ct));
-        using var created = await auth.SendAsync(create, ct);
-        if (created.StatusCode != HttpStatusCode.Created)
-        {
-            throw new InvalidOperationException($"Creating the load customer answered {(int)created.StatusCode}: {await created.Content.ReadAsStringAsync(ct)}");
-        }
-
+        var admin = await SignInAsync(options.AdminUsername, options.AdminPassword, ct);
+        await tokenService.CreateCustomerAsync(admin, userName, password, Guid.NewGuid(), mayExist: false, ct);
         token = await SignInAsync(userName, password, ct);
     }
 
-    private async Task<string> SignInAsync(string user, string secret, CancellationToken ct)
-    {
-        using var response = await auth.PostAsJsonAsync("/api/token", new { username = user, password = secret }, ct);
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
-        return response.IsSuccessStatusCode
-            ? body.GetProperty("access").GetString()!
-            : throw new InvalidOperationException($"Signing in as '{user}' answered {(int)response.StatusCode}: {body}");
-    }
+    private Task<string> SignInAsync(string user, string secret, CancellationToken ct) => tokenService.SignInAsync(user, secret, ct);
 }
