@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using IotAspire.Api.Data;
 using IotAspire.Api.Errors;
@@ -12,50 +13,66 @@ namespace IotAspire.Api.Aggregation;
 /// the Unix epoch in UTC and labelled by their start. Only buckets that hold readings come back, so an
 /// empty bucket is simply absent. The customer filter is part of the SQL.
 /// <para>
-/// Two things make it cost per bucket read rather than per reading stored:
+/// What makes it cost per bucket read rather than per reading stored:
 /// the devices with readings in the range are found in the daily rollup, and each is then read by its own
-/// (customer, device, time) index range (PostgreSQL 15 has no skip scan: a customer-wide time filter on
-/// that key would walk every reading the customer ever sent); and when a rollup's buckets tile the
-/// requested ones, whole rollup buckets stand in for their readings (<see cref="ReadingRollups.Plan"/>),
-/// the mean being the summed sums over the summed counts.
+/// (customer, device, time) key range (PostgreSQL 15 has no skip scan: a customer-wide time filter on
+/// that key would walk every reading the customer ever sent); when a rollup's buckets tile the requested
+/// ones, whole rollup buckets stand in for their readings (<see cref="ReadingRollups.Plan"/>), read by
+/// index-only scans of keys that carry the figures; and a rollup of exactly the requested size is read
+/// as it is, without grouping again.
+/// </para>
+/// <para>
+/// Each part of the range comes back as (bucket, sum, count) rows, and the few buckets that two parts
+/// share (only at the range's ends) are added together here. Sorting here too, instead of an ORDER BY over
+/// every row, halves the SQL's time on a week of five-minute buckets.
 /// </para>
 /// </summary>
 public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
 {
-    // {0}: the filters on the devices; {1}: the segments of the range, each read for one device.
-    private const string BucketMeans = """
+    // {0}: the filters on the devices; {1}: the parts of the range, each read for one device.
+    // The LIMIT bounds the work: every bucket but the first and last of a device comes from one part, so
+    // more rows than that means more buckets than allowed, which is refused.
+    private const string BucketSumsQuery = """
         WITH devices AS (
             SELECT DISTINCT customer_id, device_id
             FROM readings_daily
             WHERE bucket_start >= date_bin(INTERVAL '1 day', @from, TIMESTAMPTZ '1970-01-01 00:00:00+00') AND bucket_start < @to
               {0}
         )
-        SELECT devices.customer_id, devices.device_id, buckets.bucket_start, buckets.mean
+        SELECT devices.customer_id, devices.device_id, parts.bucket_start, parts.total, parts.n
         FROM devices
-        CROSS JOIN LATERAL (
-            SELECT date_bin(make_interval(mins => @aggregation_size_minutes), at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket_start,
-                   sum(total) / sum(n) AS mean
-            FROM ({1}) AS parts (at, total, n)
-            GROUP BY 1
-        ) AS buckets
-        ORDER BY devices.customer_id, devices.device_id, buckets.bucket_start
-        LIMIT @max_buckets + 1
+        CROSS JOIN LATERAL ({1}) AS parts (bucket_start, total, n)
+        LIMIT @max_rows
         """;
 
     // The key's INCLUDEd reading makes this an index-only scan.
-    private const string ReadingsSegment = """
-        SELECT recorded_at, reading, 1::bigint FROM readings
+    private const string ReadingsPart = """
+        SELECT date_bin(make_interval(mins => @aggregation_size_minutes), recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'),
+               sum(reading), count(*)::float8
+        FROM readings
         WHERE customer_id = devices.customer_id AND device_id = devices.device_id AND recorded_at >= @from_{0} AND recorded_at < @to_{0}
+        GROUP BY 1
         """;
 
-    private const string RollupSegment = """
-        SELECT bucket_start, reading_sum, reading_count FROM {1}
+    private const string RollupPart = """
+        SELECT date_bin(make_interval(mins => @aggregation_size_minutes), bucket_start, TIMESTAMPTZ '1970-01-01 00:00:00+00'),
+               sum(reading_sum), sum(reading_count)::float8
+        FROM {1}
+        WHERE customer_id = devices.customer_id AND device_id = devices.device_id AND bucket_start >= @from_{0} AND bucket_start < @to_{0}
+        GROUP BY 1
+        """;
+
+    // A rollup bucket of the requested size is an answer bucket already.
+    private const string SameSizeRollupPart = """
+        SELECT bucket_start, reading_sum, reading_count::float8
+        FROM {1}
         WHERE customer_id = devices.customer_id AND device_id = devices.device_id AND bucket_start >= @from_{0} AND bucket_start < @to_{0}
         """;
 
-    private static readonly CompositeFormat BucketMeansFormat = CompositeFormat.Parse(BucketMeans);
-    private static readonly CompositeFormat ReadingsSegmentFormat = CompositeFormat.Parse(ReadingsSegment);
-    private static readonly CompositeFormat RollupSegmentFormat = CompositeFormat.Parse(RollupSegment);
+    private static readonly CompositeFormat BucketSumsFormat = CompositeFormat.Parse(BucketSumsQuery);
+    private static readonly CompositeFormat ReadingsPartFormat = CompositeFormat.Parse(ReadingsPart);
+    private static readonly CompositeFormat RollupPartFormat = CompositeFormat.Parse(RollupPart);
+    private static readonly CompositeFormat SameSizeRollupPartFormat = CompositeFormat.Parse(SameSizeRollupPart);
 
     public async Task<IReadOnlyList<DeviceAggregate>> ReadAsync(AggregateRequest request, CancellationToken ct)
     {
@@ -65,7 +82,7 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
         command.Parameters.Add(new("aggregation_size_minutes", NpgsqlDbType.Integer) { Value = request.AggregationSizeMinutes });
         command.Parameters.Add(new("from", NpgsqlDbType.TimestampTz) { Value = request.From.ToUniversalTime() });
         command.Parameters.Add(new("to", NpgsqlDbType.TimestampTz) { Value = request.To.ToUniversalTime() });
-        command.Parameters.Add(new("max_buckets", NpgsqlDbType.Integer) { Value = request.MaxBuckets });
+        command.Parameters.Add(new("max_rows", NpgsqlDbType.Bigint) { Value = MaxRows(request) });
         if (request.CustomerId is { } customerId)
         {
             filters.Add("AND customer_id = @customer_id");
@@ -85,39 +102,96 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
             var segment = segments[i];
             command.Parameters.Add(new($"from_{i}", NpgsqlDbType.TimestampTz) { Value = segment.From.ToUniversalTime() });
             command.Parameters.Add(new($"to_{i}", NpgsqlDbType.TimestampTz) { Value = segment.To.ToUniversalTime() });
-            parts.Add(segment.Grain is { } grain
-                ? string.Format(CultureInfo.InvariantCulture, RollupSegmentFormat, i, grain.Table)
-                : string.Format(CultureInfo.InvariantCulture, ReadingsSegmentFormat, i));
+            var format = segment.Grain switch
+            {
+                null => ReadingsPartFormat,
+                { Minutes: var minutes } when minutes == request.AggregationSizeMinutes => SameSizeRollupPartFormat,
+                _ => RollupPartFormat,
+            };
+            parts.Add(string.Format(CultureInfo.InvariantCulture, format, i, segment.Grain?.Table));
         }
 
-        command.CommandText = string.Format(CultureInfo.InvariantCulture, BucketMeansFormat,
+        command.CommandText = string.Format(CultureInfo.InvariantCulture, BucketSumsFormat,
             string.Join("\n  ", filters), string.Join("\nUNION ALL\n", parts));
 
-        var aggregates = new List<DeviceAggregate>();
-        List<AggregatedValue>? buckets = null;
-        (Guid Customer, Guid Device) current = default;
-        var count = 0;
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
+        var devices = new Dictionary<(Guid Customer, Guid Device), BucketSums>();
+        BucketSums? current = null;
+        (Guid Customer, Guid Device) currentKey = default;
+        var rows = 0L;
+        await using (var reader = await command.ExecuteReaderAsync(ct))
         {
-            if (++count > request.MaxBuckets)
+            while (await reader.ReadAsync(ct))
             {
-                throw ApiErrors.BadInput(
-                    $"The answer would hold more than {request.MaxBuckets} buckets over all devices. "
-                    + "Use a larger aggregationSizeMinutes, a shorter range, or fewer deviceIds.");
-            }
+                rows++;
+                var key = (reader.GetGuid(0), reader.GetGuid(1));
+                if (current is null || key != currentKey)
+                {
+                    currentKey = key;
+                    current = CollectionsMarshal.GetValueRefOrAddDefault(devices, key, out _) ??= new BucketSums();
+                }
 
-            var row = (Customer: reader.GetGuid(0), Device: reader.GetGuid(1));
-            if (buckets is null || row != current)
-            {
-                buckets = [];
-                current = row;
-                aggregates.Add(new DeviceAggregate(row.Device, row.Customer, request.From, request.To, request.AggregationSizeMinutes, buckets));
+                current.Add(reader.GetFieldValue<DateTimeOffset>(2), reader.GetDouble(3), reader.GetDouble(4));
             }
-
-            buckets.Add(new AggregatedValue(reader.GetFieldValue<DateTimeOffset>(2), reader.GetDouble(3)));
         }
 
+        var aggregates = new List<DeviceAggregate>(devices.Count);
+        var buckets = 0L;
+        foreach (var ((customer, device), sums) in devices)
+        {
+            var values = sums.ToMeans();
+            buckets += values.Count;
+            aggregates.Add(new DeviceAggregate(device, customer, request.From, request.To, request.AggregationSizeMinutes, values));
+        }
+
+        if (buckets > request.MaxBuckets || rows >= MaxRows(request))
+        {
+            throw ApiErrors.BadInput(
+                $"The answer would hold more than {request.MaxBuckets} buckets over all devices. "
+                + "Use a larger aggregationSizeMinutes, a shorter range, or fewer deviceIds.");
+        }
+
+        aggregates.Sort(static (a, b) => a.CustomerId != b.CustomerId ? a.CustomerId.CompareTo(b.CustomerId) : a.DeviceId.CompareTo(b.DeviceId));
         return aggregates;
+    }
+
+    // Twice the allowed buckets: a device's rows exceed its buckets by at most a few (its first and last
+    // bucket may come from several parts), so reaching this many rows means too many buckets.
+    private static long MaxRows(AggregateRequest request) => (2L * request.MaxBuckets) + 2;
+
+    /// <summary>One device's (bucket, sum, count) rows, in whatever order they come.</summary>
+    private sealed class BucketSums
+    {
+        private readonly List<(DateTimeOffset Bucket, double Sum, double Count)> rows = [];
+        private bool ordered = true;
+
+        public void Add(DateTimeOffset bucket, double sum, double count)
+        {
+            ordered &= rows.Count == 0 || rows[^1].Bucket < bucket;
+            rows.Add((bucket, sum, count));
+        }
+
+        /// <summary>The means in bucket order, each bucket once (the parts that share one added together).</summary>
+        public List<AggregatedValue> ToMeans()
+        {
+            if (!ordered)
+            {
+                rows.Sort(static (a, b) => a.Bucket.CompareTo(b.Bucket));
+            }
+
+            var means = new List<AggregatedValue>(rows.Count);
+            for (var i = 0; i < rows.Count;)
+            {
+                var (bucket, sum, count) = rows[i++];
+                while (i < rows.Count && rows[i].Bucket == bucket)
+                {
+                    sum += rows[i].Sum;
+                    count += rows[i++].Count;
+                }
+
+                means.Add(new AggregatedValue(bucket, sum / count));
+            }
+
+            return means;
+        }
     }
 }

@@ -46,7 +46,16 @@ public sealed class IsoDateTimeGraphType : ScalarGraphType
     /// </summary>
     private static string FormatUtc(DateTime utc)
     {
-        Span<char> text = stackalloc char[32];
+        Span<char> text = stackalloc char[MaxFormattedLength];
+        return new string(text[..FormatUtc(utc, text)]);
+    }
+
+    /// <summary>The longest text <see cref="FormatUtc(DateTime, Span{char})"/> writes.</summary>
+    public const int MaxFormattedLength = 32;
+
+    /// <summary>Writes <paramref name="utc"/> as this scalar serializes it into <paramref name="text"/>; returns the length.</summary>
+    public static int FormatUtc(DateTime utc, Span<char> text)
+    {
         utc.TryFormat(text, out var length, "s", CultureInfo.InvariantCulture);
         var microseconds = utc.Ticks % TimeSpan.TicksPerSecond / 10;
         if (microseconds > 0)
@@ -66,7 +75,7 @@ public sealed class IsoDateTimeGraphType : ScalarGraphType
         }
 
         "+00:00".CopyTo(text[length..]);
-        return new string(text[..(length + 6)]);
+        return length + 6;
     }
 
     private static DateTimeOffset Parse(string text) =>

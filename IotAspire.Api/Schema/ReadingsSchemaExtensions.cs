@@ -22,6 +22,7 @@ public static class ReadingsSchemaExtensions
             schema.RegisterTypeMapping<DeviceSummary, DeviceGraphType>();
         })
         .AddGraphTypes(typeof(Query).Assembly)
+        .AddExecutionStrategy<BucketListExecutionStrategy>(GraphQLParser.AST.OperationType.Query)
         .AddErrorInfoProvider<ApiErrorInfoProvider>()
         .ConfigureExecutionOptions(options => options.UnhandledExceptionDelegate = ApiErrorInfoProvider.ExposeApiErrors);
 }

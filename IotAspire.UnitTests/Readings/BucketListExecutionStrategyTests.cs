@@ -1,0 +1,140 @@
+using GraphQL;
+using GraphQL.Execution;
+using GraphQL.Types;
+using GraphQLParser.AST;
+using IotAspire.Api.Aggregation;
+using IotAspire.Api.GraphQLHttp;
+using IotAspire.Api.Schema;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace IotAspire.UnitTests.Readings;
+
+/// <summary>
+/// The bucket loop of <see cref="BucketListExecutionStrategy"/> writes what GraphQL.NET's own execution
+/// writes, byte for byte, for every way a document can select an <c>AggregatedValue</c>'s fields.
+/// Both run the same schema types and serializer over the same in-memory answer.
+/// </summary>
+public sealed class BucketListExecutionStrategyTests : IDisposable
+{
+    private static readonly IReadOnlyList<DeviceAggregate> Answer =
+    [
+        new(Guid.Parse("71bf19cb-e7e7-4334-af31-5ebba56a655d"), Guid.Parse("0b6a4a5e-3b41-4a0c-9a11-0c9d2b8f0e01"),
+            new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 1, 2, 0, 0, 0, TimeSpan.Zero), 5,
+            [
+                new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), 21.5),
+                new(new DateTimeOffset(2026, 1, 1, 0, 5, 0, TimeSpan.Zero), -0.1),
+                new(new DateTimeOffset(2026, 1, 1, 0, 10, 0, TimeSpan.Zero).AddTicks(9_509_010), 1e300),
+                new(new DateTimeOffset(2026, 1, 1, 2, 0, 0, TimeSpan.FromHours(2)), double.Epsilon),
+                new(new DateTimeOffset(2026, 1, 1, 0, 20, 0, TimeSpan.Zero), null),
+                new(new DateTimeOffset(2026, 1, 1, 0, 25, 0, TimeSpan.Zero), 1.0 / 3),
+            ]),
+        new(Guid.Parse("00000000-0000-4000-8000-000000000002"), Guid.Parse("0b6a4a5e-3b41-4a0c-9a11-0c9d2b8f0e01"),
+            new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 1, 2, 0, 0, 0, TimeSpan.Zero), 5, []),
+    ];
+
+    private readonly ServiceProvider general = Services(withBucketLoop: false);
+    private readonly ServiceProvider withLoop = Services(withBucketLoop: true);
+
+    public void Dispose()
+    {
+        general.Dispose();
+        withLoop.Dispose();
+    }
+
+    [Theory]
+    [InlineData("{ deviceAggregates { deviceId aggregatedValues { from value } } }", null)]
+    [InlineData("{ deviceAggregates { aggregatedValues { value from } } }", null)]
+    [InlineData("{ a: deviceAggregates { aggregatedValues { When: from v: value __typename from } } b: deviceAggregates { x: aggregatedValues { value } } }", null)]
+    [InlineData("query($skip: Boolean!) { deviceAggregates { aggregatedValues { ...F value @skip(if: $skip) } } } fragment F on AggregatedValue { from }", """{"skip": true}""")]
+    [InlineData("query($skip: Boolean!) { deviceAggregates { aggregatedValues { ...F value @skip(if: $skip) } } } fragment F on AggregatedValue { from }", """{"skip": false}""")]
+    [InlineData("query($on: Boolean!) { deviceAggregates { aggregatedValues { ... on AggregatedValue { value } ... @include(if: $on) { from } } } }", """{"on": true}""")]
+    [InlineData("query($on: Boolean!) { deviceAggregates { aggregatedValues { ... on AggregatedValue { value } ... @include(if: $on) { from } } } }", """{"on": false}""")]
+    [InlineData("{ deviceAggregates { aggregatedValues { __typename } } }", null)]
+    public async Task The_bucket_loop_writes_what_the_general_execution_writes(string query, string? variables)
+    {
+        var (expected, generalUsedLoop) = await RunAsync(general, query, variables);
+        var (actual, loopUsedLoop) = await RunAsync(withLoop, query, variables);
+
+        Assert.False(generalUsedLoop);
+        Assert.True(loopUsedLoop, "The strategy should have written the buckets itself.");
+        Assert.Equal(expected, actual);
+    }
+
+    /// <summary>The loop recognises the list by its item type: the product's schema must give it that type.</summary>
+    [Fact]
+    public void The_product_schema_gives_aggregatedValues_the_item_type_the_loop_recognises()
+    {
+        var services = new ServiceCollection();
+        services.AddGraphQL(graphQL => graphQL.AddReadingsSchema().AddHttpTransport());
+        using var provider = services.BuildServiceProvider();
+        var schema = provider.GetRequiredService<ISchema>();
+        schema.Initialize();
+
+        Assert.IsType<AutoRegisteringObjectGraphType<AggregatedValue>>(schema.AllTypes["AggregatedValue"]);
+        Assert.Contains(provider.GetServices<ExecutionStrategyRegistration>(),
+            registration => registration.Strategy is BucketListExecutionStrategy && registration.Operation == OperationType.Query);
+    }
+
+    [Fact]
+    public async Task The_loop_writes_the_scalars_formats()
+    {
+        var (json, _) = await RunAsync(withLoop, "{ deviceAggregates { aggregatedValues { from value } } }", null);
+
+        Assert.Contains("""{"from":"2026-01-01T00:10:00.950901+00:00","value":1E+300}""", json);
+        Assert.Contains("""{"from":"2026-01-01T00:00:00+00:00","value":5E-324}""", json);
+        Assert.Contains("""{"from":"2026-01-01T00:20:00+00:00","value":null}""", json);
+        Assert.Contains("\"aggregatedValues\":[]", json);
+    }
+
+    private static async Task<(string Json, bool UsedLoop)> RunAsync(ServiceProvider services, string query, string? variables)
+    {
+        var serializer = services.GetRequiredService<IGraphQLTextSerializer>();
+        var result = await services.GetRequiredService<IDocumentExecuter<ISchema>>().ExecuteAsync(options =>
+        {
+            options.Query = query;
+            options.Variables = variables is null ? null : serializer.Deserialize<Inputs>(variables);
+            options.RequestServices = services;
+        });
+        Assert.Null(result.Errors);
+        return (serializer.Serialize(result), UsesLoop(result.Data as ExecutionNode));
+    }
+
+    private static bool UsesLoop(ExecutionNode? node) => node switch
+    {
+        null => false,
+        ObjectExecutionNode o => o.SubFields?.Any(UsesLoop) == true,
+        ArrayExecutionNode a => a.Items?.Any(UsesLoop) == true,
+        _ => node.GetType().Name == "BucketListNode",
+    };
+
+    private static ServiceProvider Services(bool withBucketLoop)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton(Options.Create(new GraphQLHttpOptions()));
+        services.AddGraphQL(graphQL =>
+        {
+            graphQL.AddSchema(_ => AnswerSchema()).AddHttpTransport();
+            if (withBucketLoop)
+            {
+                graphQL.AddExecutionStrategy<BucketListExecutionStrategy>(OperationType.Query);
+            }
+        });
+        return services.BuildServiceProvider();
+    }
+
+    // The product's types for DeviceAggregate and AggregatedValue, resolved from memory instead of PostgreSQL.
+    private static Schema AnswerSchema()
+    {
+        var schema = new Schema();
+        schema.RegisterTypeMapping<Guid, UuidGraphType>();
+        schema.RegisterTypeMapping<DateTimeOffset, IsoDateTimeGraphType>();
+        schema.RegisterTypeMapping<AggregatedValue, AutoRegisteringObjectGraphType<AggregatedValue>>();
+        schema.RegisterTypeMapping<DeviceAggregate, AutoRegisteringObjectGraphType<DeviceAggregate>>();
+        var query = new ObjectGraphType { Name = "Query" };
+        query.Field<NonNullGraphType<ListGraphType<NonNullGraphType<GraphQLClrOutputTypeReference<DeviceAggregate>>>>>("deviceAggregates")
+            .Resolve(_ => Answer);
+        schema.Query = query;
+        return schema;
+    }
+}
