@@ -1,4 +1,5 @@
 using System.Globalization;
+using IotAspire.Api.Data;
 using IotAspire.Api.Ingestion;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -108,16 +109,14 @@ public sealed class DataSet(BenchOptions options)
     private static double Value(int device, int minute) =>
         Math.Round(20 + (5 * Math.Sin((minute / 1_440.0 * 2 * Math.PI) + device)) + ((minute * 7919 + device * 104_729) % 100 / 100.0), 3);
 
+    /// <summary>Every table that holds rows per customer.</summary>
+    public static readonly IReadOnlyList<string> ReadingsTables =
+        ["readings", "ingested_per_minute", "devices", .. ReadingRollups.All.Select(grain => grain.Table)];
+
     /// <summary>Every row of these customers, in every readings table.</summary>
     public static async Task RemoveAsync(NpgsqlDataSource owner, Guid[] customers, CancellationToken ct)
     {
-        await using var remove = owner.CreateCommand("""
-            DELETE FROM readings WHERE customer_id = ANY(@customers);
-            DELETE FROM readings_hourly WHERE customer_id = ANY(@customers);
-            DELETE FROM readings_daily WHERE customer_id = ANY(@customers);
-            DELETE FROM ingested_per_minute WHERE customer_id = ANY(@customers);
-            DELETE FROM devices WHERE customer_id = ANY(@customers);
-            """);
+        await using var remove = owner.CreateCommand(string.Concat(ReadingsTables.Select(table => $"DELETE FROM {table} WHERE customer_id = ANY(@customers);\n")));
         remove.Parameters.Add(new NpgsqlParameter("customers", customers));
         await remove.ExecuteNonQueryAsync(ct);
     }

@@ -54,6 +54,24 @@ public sealed class ReadingsStorageTests(AppHostFixture fixture) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task A_batch_that_repeats_a_device_and_time_stores_its_last_value_once()
+    {
+        var (customer, device) = (Guid.NewGuid(), Guid.NewGuid());
+
+        var stored = await Write(
+        [
+            new(customer, device, Start, 1.0), new(customer, device, Start.AddMinutes(1), 2.0),
+            new(customer, device, Start, 7.0), new(customer, device, Start.ToOffset(TimeSpan.FromHours(-5)), 4.0),
+        ]);
+
+        Assert.Equal(new IngestOutcome.Stored(2, 0, 2), stored);   // the repeats count as unchanged
+        var bucket = Assert.Single(Assert.Single(await Read(customer, Start, Start.AddHours(1), 5)).AggregatedValues);
+        Assert.Equal((4.0 + 2.0) / 2, bucket.Value);
+        var summary = Assert.Single(await new DevicesReader(dataSource).ReadAsync(customer, default));
+        Assert.Equal(2, summary.ReadingCount);
+    }
+
+    [Fact]
     public async Task A_device_of_another_customer_refuses_the_whole_batch()
     {
         var (owner, intruder, device, ownDevice) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
