@@ -25,6 +25,7 @@ public sealed class IngestBench(SystemClient client, NpgsqlDataSource owner, Ben
     private const string Ingest = "mutation($r: [ReadingInput!]!) { ingestReadings(readings: $r) { inserted updated unchanged } }";
     private const string CopyTable = "bench_copy_target";
     private const int DevicesPerClient = 10;
+    private const int WarmUpBatches = 60;
     private static readonly Guid IngestCustomer = Guid.Parse("b2000000-0000-4000-8000-000000000000");
 
     public long? ApiPeakMemory { get; private set; }
@@ -47,6 +48,17 @@ public sealed class IngestBench(SystemClient client, NpgsqlDataSource owner, Ben
         var results = new List<IngestResult>();
         // Devices are new for every configuration, so every reading is an insert, as a device's are.
         var origin = new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+        // .NET compiles a method fully only after about 30 calls (tiered JIT), in the API and in this
+        // process: without this, the first configuration would time a cold server and a cold writer.
+        progress("ingest: warming up");
+        var warmUpToken = await client.CustomerTokenAsync("bench-ingest", IngestCustomer, ct);
+        foreach (var batch in Work(1, 100, 100 * WarmUpBatches, origin.AddYears(-1)).Single())
+        {
+            await client.GraphQLAsync(Body(batch), warmUpToken, ct);
+        }
+
+        await WriteAsync(Work(1, 100, 100 * WarmUpBatches, origin.AddYears(-2)).Single(), ct);
         foreach (var batchSize in new[] { 1_000, 10 })
         {
             foreach (var clients in options.IngestClients)
@@ -55,7 +67,7 @@ public sealed class IngestBench(SystemClient client, NpgsqlDataSource owner, Ben
                 progress($"ingest: batches of {batchSize}, {clients} client(s), {readings} readings");
                 var work = Work(clients, batchSize, readings, origin);
                 var token = await client.CustomerTokenAsync("bench-ingest", IngestCustomer, ct);
-                var bodies = work.Select(batches => batches.Select(b => SystemClient.Request(Ingest, new { r = b.Select(r => new { timestamp = r.At, reading = r.Value, deviceId = r.Device }) })).ToList()).ToList();
+                var bodies = work.Select(batches => batches.Select(Body).ToList()).ToList();
 
                 var http = await RateAsync(readings, bodies.Select(c => (Func<Task>)(async () =>
                 {
@@ -105,6 +117,9 @@ public sealed class IngestBench(SystemClient client, NpgsqlDataSource owner, Ben
                 return new Row(IngestCustomer, devices[n % DevicesPerClient], origin.AddMinutes(n / DevicesPerClient), Math.Round(20 + (n % 97 / 10.0), 2));
             }).ToArray()).ToList();
         })];
+
+    private static byte[] Body(Row[] batch) =>
+        SystemClient.Request(Ingest, new { r = batch.Select(r => new { timestamp = r.At, reading = r.Value, deviceId = r.Device }) });
 
     private async Task WriteAsync(List<Row[]> batches, CancellationToken ct)
     {

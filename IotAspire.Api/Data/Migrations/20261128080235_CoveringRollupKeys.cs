@@ -14,8 +14,8 @@ namespace IotAspire.Api.Data.Migrations
             // index-only scan. The rows arrive in time order for every device at once, so one device's
             // consecutive buckets sit on different heap pages: a week of five-minute buckets for ten devices
             // read 20 000 pages through the plain key (40-80 ms warm, 1.4 s cold) and reads 5 ms this way
-            // (bench/results/2026-11-28-covering.md). The price is that an update of a bucket is no longer
-            // HOT, so it adds an index entry: measured on ingest in the same file.
+            // (README, "Performance"). The price is that an update of a bucket is no longer HOT, so it adds
+            // an index entry; the benchmark's ingest figures did not move beyond their noise.
             migrationBuilder.Sql(
                 $"""
                 {Rekey("readings_five_minute")}
