@@ -12,6 +12,7 @@ public sealed class ReadingsDbContext(DbContextOptions<ReadingsDbContext> option
     public DbSet<HourlyRollup> HourlyRollups => Set<HourlyRollup>();
     public DbSet<DailyRollup> DailyRollups => Set<DailyRollup>();
     public DbSet<IngestedPerMinute> IngestedPerMinute => Set<IngestedPerMinute>();
+    public DbSet<DeviceToken> DeviceTokens => Set<DeviceToken>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -65,6 +66,22 @@ public sealed class ReadingsDbContext(DbContextOptions<ReadingsDbContext> option
             minute.Property(m => m.DeviceId).HasColumnName("device_id");
             minute.Property(m => m.Minute).HasColumnName("minute");
             minute.Property(m => m.ReadingCount).HasColumnName("reading_count");
+        });
+
+        // Device tokens: only a SHA-256 of each secret (Security/DeviceTokenFormat.cs says why that is enough).
+        // Found by id on every batch a device sends (cached a few seconds), listed per customer and device.
+        modelBuilder.Entity<DeviceToken>(token =>
+        {
+            token.ToTable("device_tokens");
+            token.HasKey(t => t.Id);
+            token.HasIndex(t => new { t.CustomerId, t.DeviceId });
+            token.Property(t => t.Id).HasColumnName("id");
+            token.Property(t => t.CustomerId).HasColumnName("customer_id");
+            token.Property(t => t.DeviceId).HasColumnName("device_id");
+            token.Property(t => t.SecretHash).HasColumnName("secret_hash");
+            token.Property(t => t.CreatedAt).HasColumnName("created_at");
+            token.Property(t => t.CreatedBy).HasColumnName("created_by");
+            token.Property(t => t.RevokedAt).HasColumnName("revoked_at");
         });
     }
 
@@ -128,4 +145,15 @@ public sealed class IngestedPerMinute
     public Guid DeviceId { get; set; }
     public DateTimeOffset Minute { get; set; }
     public long ReadingCount { get; set; }
+}
+
+public sealed class DeviceToken
+{
+    public Guid Id { get; set; }
+    public Guid CustomerId { get; set; }
+    public Guid DeviceId { get; set; }
+    public byte[] SecretHash { get; set; } = [];
+    public DateTimeOffset CreatedAt { get; set; }
+    public string CreatedBy { get; set; } = "";
+    public DateTimeOffset? RevokedAt { get; set; }
 }

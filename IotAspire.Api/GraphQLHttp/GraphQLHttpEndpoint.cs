@@ -142,7 +142,7 @@ public static class GraphQLHttpEndpoint
         http.Response.Headers.WWWAuthenticate = "Bearer";
         await WriteResultAsync(http, serializer, StatusCodes.Status401Unauthorized, new ExecutionResult
         {
-            Errors = [new ExecutionError("Sign in first: send an access token from the token service as 'Authorization: Bearer <token>'.")
+            Errors = [new ExecutionError("Sign in first: send an access token from the token service, or a device's token, as 'Authorization: Bearer <token>'; an expired, revoked or unknown token counts as none.")
                 { Code = ApiErrors.Unauthenticated }],
         });
         return false;

@@ -53,6 +53,21 @@ public sealed class IngestReadings(ReadingsWriter writer, IOptions<IngestionOpti
 
     private static Guid CustomerFor(Caller caller, SentReading reading, int index)
     {
+        if (caller.IsDevice)
+        {
+            if (reading.DeviceId != caller.DeviceId)
+            {
+                throw ApiErrors.NotAllowed($"readings[{index}] is for device {reading.DeviceId}, but this device token may only send readings of device {caller.DeviceId}; nothing was written.");
+            }
+
+            if (reading.CustomerId is { } other && other != caller.CustomerId)
+            {
+                throw ApiErrors.NotAllowed($"readings[{index}] is for customer {other}, but this device token's device belongs to {caller.CustomerId}; leave customerId out. Nothing was written.");
+            }
+
+            return caller.CustomerId!.Value;
+        }
+
         if (caller.IsAdmin)
         {
             return reading.CustomerId

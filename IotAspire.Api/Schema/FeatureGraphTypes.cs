@@ -1,5 +1,6 @@
 using GraphQL.Types;
 using IotAspire.Api.Aggregation;
+using IotAspire.Api.Devices;
 using IotAspire.Api.Ingestion;
 
 namespace IotAspire.Api.Schema;
@@ -23,4 +24,10 @@ public sealed class IngestReadingsPayloadGraphType : AutoRegisteringObjectGraphT
 public sealed class DeviceGraphType : AutoRegisteringObjectGraphType<DeviceSummary>
 {
     public DeviceGraphType() => Name = "Device";
+}
+
+/// <summary><c>type DeviceToken</c>: a <see cref="DeviceTokenSummary"/>.</summary>
+public sealed class DeviceTokenGraphType : AutoRegisteringObjectGraphType<DeviceTokenSummary>
+{
+    public DeviceTokenGraphType() => Name = "DeviceToken";
 }

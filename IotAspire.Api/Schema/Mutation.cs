@@ -20,6 +20,16 @@ public sealed class Mutation
         IResolveFieldContext context, [FromServices] ManageDevices manageDevices, Guid deviceId, Guid customerId)
         => manageDevices.RegisterAsync(Caller.From(context.User!), deviceId, customerId, context.CancellationToken);
 
+    [Description("Creates a device token: a long-lived secret, shown only in this answer, that lets one device send its own readings (ingestReadings) and nothing else. Customers for their own devices (a device no one has claimed becomes theirs); administrators name the customerId.")]
+    public static Task<CreatedDeviceToken> CreateDeviceToken(
+        IResolveFieldContext context, [FromServices] ManageDeviceTokens manageDeviceTokens, Guid deviceId,
+        [Description("Administrators: the customer the device belongs to. Customers may name only their own.")] Guid? customerId = null)
+        => manageDeviceTokens.CreateAsync(Caller.From(context.User!), deviceId, customerId, context.CancellationToken);
+
+    [Description("Revokes a device token: within seconds it no longer signs anything in. Revoking twice is harmless.")]
+    public static Task<DeviceTokenSummary> RevokeDeviceToken(IResolveFieldContext context, [FromServices] ManageDeviceTokens manageDeviceTokens, Guid id)
+        => manageDeviceTokens.RevokeAsync(Caller.From(context.User!), id, context.CancellationToken);
+
     [Description("Administrators: removes a device's registration (its readings stay). Returns false when there was no such device.")]
     public static Task<bool> RemoveDevice(IResolveFieldContext context, [FromServices] ManageDevices manageDevices, Guid deviceId)
         => manageDevices.RemoveAsync(Caller.From(context.User!), deviceId, context.CancellationToken);

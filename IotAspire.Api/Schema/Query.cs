@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using GraphQL;
 using IotAspire.Api.Aggregation;
+using IotAspire.Api.Devices;
 using IotAspire.Api.Security;
 
 namespace IotAspire.Api.Schema;
@@ -23,4 +24,10 @@ public sealed class Query
     public static Task<IReadOnlyList<DeviceSummary>> Devices(
         IResolveFieldContext context, [FromServices] DevicesReader reader, Guid? customerId = null)
         => reader.ReadAsync(CustomerScope.For(Caller.From(context.User!), customerId), context.CancellationToken);
+
+    [Description("Device tokens (never their secrets), revoked ones included.")]
+    public static Task<IReadOnlyList<DeviceTokenSummary>> DeviceTokens(
+        IResolveFieldContext context, [FromServices] ManageDeviceTokens manageDeviceTokens, Guid? deviceId = null,
+        [Description("Administrators: only this customer. Customers may name only their own.")] Guid? customerId = null)
+        => manageDeviceTokens.ListAsync(Caller.From(context.User!), customerId, deviceId, context.CancellationToken);
 }

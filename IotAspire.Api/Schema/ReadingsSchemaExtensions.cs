@@ -1,6 +1,7 @@
 using GraphQL;
 using GraphQL.DI;
 using IotAspire.Api.Aggregation;
+using IotAspire.Api.Devices;
 using IotAspire.Api.Ingestion;
 
 namespace IotAspire.Api.Schema;
@@ -20,6 +21,7 @@ public static class ReadingsSchemaExtensions
             schema.RegisterTypeMapping<SentReading, ReadingInputGraphType>();
             schema.RegisterTypeMapping<IngestOutcome.Stored, IngestReadingsPayloadGraphType>();
             schema.RegisterTypeMapping<DeviceSummary, DeviceGraphType>();
+            schema.RegisterTypeMapping<DeviceTokenSummary, DeviceTokenGraphType>();
         })
         .AddGraphTypes(typeof(Query).Assembly)
         .AddExecutionStrategy<BucketListExecutionStrategy>(GraphQLParser.AST.OperationType.Query)

@@ -11,6 +11,7 @@ public static class CustomerScope
     /// </summary>
     public static Guid? For(Caller caller, Guid? requestedCustomerId)
     {
+        RefuseDevice(caller);
         if (caller.IsAdmin)
         {
             return requestedCustomerId;
@@ -23,6 +24,15 @@ public static class CustomerScope
         }
 
         return own;
+    }
+
+    /// <summary>A device token sends its device's readings (<c>ingestReadings</c>) and does nothing else.</summary>
+    public static void RefuseDevice(Caller caller)
+    {
+        if (caller.IsDevice)
+        {
+            throw ApiErrors.NotAllowed($"A device token may only send the readings of its device ({caller.DeviceId}) with ingestReadings; sign in as the customer for anything else.");
+        }
     }
 
     /// <summary>A customer's own customer id; an account without one may neither read nor write.</summary>

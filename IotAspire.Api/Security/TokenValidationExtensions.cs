@@ -5,6 +5,8 @@ namespace IotAspire.Api.Security;
 
 public static class TokenValidationExtensions
 {
+    private const string AccessOrDeviceToken = "AccessOrDeviceToken";
+
     /// <summary>
     /// Accepts access tokens of the token service, verified with the public keys it publishes (found by
     /// Aspire service discovery as <c>http://{tokenService}</c>): no secret is shared between services.
@@ -12,7 +14,11 @@ public static class TokenValidationExtensions
     /// </summary>
     public static IHostApplicationBuilder AddTokenValidation(this IHostApplicationBuilder builder, string tokenService)
     {
-        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
+        // A bearer token is either a device token (its own prefix; the scheme is added with device
+        // provisioning) or an access token of the token service.
+        builder.Services.AddAuthentication(AccessOrDeviceToken)
+            .AddPolicyScheme(AccessOrDeviceToken, "Access token or device token", options => options.ForwardDefaultSelector = http =>
+                DeviceTokenFormat.IsDeviceToken(http.Request.Headers.Authorization) ? DeviceTokenFormat.Scheme : JwtBearerDefaults.AuthenticationScheme)
             .AddJwtBearer(options =>
             {
                 options.MetadataAddress = $"http://{tokenService}{AccessTokenDefaults.DiscoveryPath}";

@@ -7,4 +7,7 @@ public static class IotClaimTypes
     public const string Name = "name";
     public const string Role = "role";
     public const string CustomerId = "customer_id";
+
+    /// <summary>The one device a device token may send readings for.</summary>
+    public const string DeviceId = "device_id";
 }

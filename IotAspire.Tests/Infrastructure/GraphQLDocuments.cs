@@ -20,4 +20,12 @@ public static class GraphQLDocuments
     public const string RegisterDevice = "mutation($d: UUID!, $c: UUID!) { registerDevice(deviceId: $d, customerId: $c) { id customerId readingCount } }";
 
     public const string RemoveDevice = "mutation($d: UUID!) { removeDevice(deviceId: $d) }";
+
+    public const string CreateDeviceToken = """
+        mutation($d: UUID!, $c: UUID) { createDeviceToken(deviceId: $d, customerId: $c) { token deviceToken { id deviceId customerId createdAt createdBy revokedAt } } }
+        """;
+
+    public const string RevokeDeviceToken = "mutation($id: UUID!) { revokeDeviceToken(id: $id) { id revokedAt } }";
+
+    public const string DeviceTokens = "query($d: UUID, $c: UUID) { deviceTokens(deviceId: $d, customerId: $c) { id deviceId customerId revokedAt } }";
 }

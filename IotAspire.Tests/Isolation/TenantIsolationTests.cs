@@ -20,7 +20,7 @@ public sealed class TenantIsolationTests(AppHostFixture fixture)
     private readonly TokenServiceClient auth = new(fixture.AppHost);
     private readonly GraphQLClient graphQL = new(fixture.AppHost);
 
-    private sealed record Tenant(Guid CustomerId, string Token, Guid[] Devices, double Marker);
+    private sealed record Tenant(Guid CustomerId, string Token, Guid[] Devices, double Marker, Guid DeviceTokenId = default);
 
     [Fact]
     public async Task Hundreds_of_generated_cross_customer_requests_never_touch_the_other_customers_data()
@@ -39,7 +39,8 @@ public sealed class TenantIsolationTests(AppHostFixture fixture)
                 deviceId = device,
             }));
             await graphQL.DataAsync(GraphQLDocuments.Ingest, new { readings }, token);
-            tenants.Add(tenant);
+            var deviceToken = await graphQL.DataAsync(GraphQLDocuments.CreateDeviceToken, new { d = tenant.Devices[0] }, token);
+            tenants.Add(tenant with { DeviceTokenId = deviceToken.GetProperty("createDeviceToken").GetProperty("deviceToken").GetProperty("id").GetGuid() });
         }
 
         var before = new Dictionary<Guid, string>();
@@ -63,6 +64,7 @@ public sealed class TenantIsolationTests(AppHostFixture fixture)
             var data = body.TryGetProperty("data", out var d) ? d.ToString() : "";
             var leaked = victim.Devices.Any(device => data.Contains(device.ToString(), StringComparison.OrdinalIgnoreCase))
                 || data.Contains(victim.CustomerId.ToString(), StringComparison.OrdinalIgnoreCase)
+                || (data.Contains(victim.DeviceTokenId.ToString(), StringComparison.OrdinalIgnoreCase) && !JsonSerializer.Serialize(variables).Contains(victim.DeviceTokenId.ToString(), StringComparison.OrdinalIgnoreCase))
                 || text.Contains(victim.Marker.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
                 || victim.Devices.Any(device => text.Contains(device.ToString(), StringComparison.OrdinalIgnoreCase) && !query.Contains(device.ToString(), StringComparison.OrdinalIgnoreCase)
                     && !JsonSerializer.Serialize(variables).Contains(device.ToString(), StringComparison.OrdinalIgnoreCase));
@@ -80,10 +82,10 @@ public sealed class TenantIsolationTests(AppHostFixture fixture)
         Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures.Take(5)));
     }
 
-    /// <summary>Everything a customer can see of itself: devices with counts, and the day's means.</summary>
+    /// <summary>Everything a customer can see of itself: devices with counts, device tokens, and the day's means.</summary>
     private async Task<string> ViewAsync(Tenant tenant)
     {
-        var devices = await graphQL.DataAsync("{ devices { id customerId readingCount firstReadingAt lastReadingAt } }", null, tenant.Token);
+        var devices = await graphQL.DataAsync("{ devices { id customerId readingCount firstReadingAt lastReadingAt } deviceTokens { id deviceId revokedAt } }", null, tenant.Token);
         var aggregates = await graphQL.DataAsync(GraphQLDocuments.Aggregates, new { from = From, to = To, size = 60 }, tenant.Token);
         return devices.ToString() + aggregates.ToString();
     }
@@ -93,8 +95,13 @@ public sealed class TenantIsolationTests(AppHostFixture fixture)
         var victimDevice = victim.Devices[random.Next(DevicesEach)];
         var ownDevice = attacker.Devices[random.Next(DevicesEach)];
         var reading = new { timestamp = "2022-04-01T00:00:00Z", reading = 1.0, deviceId = victimDevice };
-        return random.Next(12) switch
+        return random.Next(17) switch
         {
+            12 => ("device tokens of the victim's customer", "query($c: UUID) { deviceTokens(customerId: $c) { id deviceId customerId } }", new { c = victim.CustomerId }),
+            13 => ("device tokens of the victim's device", "query($d: UUID) { deviceTokens(deviceId: $d) { id deviceId customerId } }", new { d = victimDevice }),
+            14 => ("a device token for the victim's device", GraphQLDocuments.CreateDeviceToken, new { d = victimDevice }),
+            15 => ("revoke the victim's device token", GraphQLDocuments.RevokeDeviceToken, new { id = victim.DeviceTokenId }),
+            16 => ("aliases: own device tokens and the victim's", $"{{ mine: deviceTokens {{ id }} theirs: deviceTokens(customerId: \"{victim.CustomerId}\") {{ id deviceId }} }}", null),
             0 => ("aggregates of the victim's customerId", $"{{ deviceAggregates(from: \"{From}\", to: \"{To}\", customerId: \"{victim.CustomerId}\") {{ deviceId customerId aggregatedValues {{ value }} }} }}", null),
             1 => ("aggregates of the victim's deviceIds", "query($ids: [UUID!]) { deviceAggregates(from: \"" + From + "\", to: \"" + To + "\", deviceIds: $ids) { deviceId aggregatedValues { value } } }",
                 new { ids = victim.Devices }),

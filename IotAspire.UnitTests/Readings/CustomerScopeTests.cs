@@ -11,6 +11,17 @@ public sealed class CustomerScopeTests
     private static readonly Caller Admin = new("admin", "admin", null);
 
     [Fact]
+    public void A_device_token_reads_nothing_not_even_its_own_customer()
+    {
+        var device = new Caller("device", "device", Own, Other);
+
+        var refused = Assert.Throws<ApiErrorException>(() => CustomerScope.For(device, Own));
+
+        Assert.Equal(ApiErrors.Forbidden, refused.Code);
+        Assert.Contains("may only send the readings of its device", refused.Message);
+    }
+
+    [Fact]
     public void A_customer_reads_its_own_customer_whether_or_not_it_names_it()
     {
         Assert.Equal(Own, CustomerScope.For(Customer, null));

@@ -19,6 +19,21 @@ public sealed class IngestReadingsCheckTests
         Assert.Throws<ApiErrorException>(() => IngestReadings.Check(caller, readings, maxBatchSize: 10));
 
     [Fact]
+    public void A_device_token_sends_only_its_own_device_readings_for_its_own_customer()
+    {
+        var device = new Caller($"device {Device}", "device", Own, Device);
+
+        var stored = IngestReadings.Check(device, [Reading(), Reading(customerId: Own)], maxBatchSize: 10);
+        var otherDevice = Assert.Throws<ApiErrorException>(() => IngestReadings.Check(device, [Reading(), new SentReading(At, 1, Other, null)], maxBatchSize: 10));
+        var otherCustomer = Refused(device, Reading(customerId: Other));
+
+        Assert.All(stored, reading => Assert.Equal((Own, Device), (reading.CustomerId, reading.DeviceId)));
+        Assert.Equal((ApiErrors.Forbidden, $"readings[1] is for device {Other}, but this device token may only send readings of device {Device}; nothing was written."),
+            (otherDevice.Code, otherDevice.Message));
+        Assert.Equal(ApiErrors.Forbidden, otherCustomer.Code);
+    }
+
+    [Fact]
     public void A_customers_readings_are_stored_for_its_own_customer_named_or_not()
     {
         var stored = IngestReadings.Check(Customer, [Reading(), Reading(customerId: Own)], maxBatchSize: 10);

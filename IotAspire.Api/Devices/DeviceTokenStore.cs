@@ -1,0 +1,132 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace IotAspire.Api.Devices;
+
+/// <summary>A device token as listed: never its secret, which exists only in the answer that created it.</summary>
+public sealed record DeviceTokenSummary(Guid Id, Guid DeviceId, Guid CustomerId, DateTimeOffset CreatedAt, string CreatedBy, DateTimeOffset? RevokedAt);
+
+/// <summary>What the authentication handler needs of a stored token.</summary>
+public sealed record StoredDeviceToken(Guid DeviceId, Guid CustomerId, byte[] SecretHash, bool Revoked);
+
+/// <summary>The SQL of device tokens, on the <c>device_tokens</c> table (only hashes of the secrets).</summary>
+public sealed class DeviceTokenStore(NpgsqlDataSource dataSource)
+{
+    // Claims the device for the customer when nobody has (so no one else can squat it later), and answers
+    // its owner either way: the inserted row, or the one that was there.
+    private const string Claim = """
+        WITH claimed AS (
+            INSERT INTO devices (id, customer_id, first_seen_at, reading_count, first_reading_at, last_reading_at)
+            SELECT @device_id, @customer_id, now(), count(*), min(recorded_at), max(recorded_at)
+            FROM readings WHERE customer_id = @customer_id AND device_id = @device_id
+            ON CONFLICT (id) DO NOTHING
+            RETURNING customer_id
+        )
+        SELECT customer_id FROM claimed
+        UNION ALL
+        SELECT customer_id FROM devices WHERE id = @device_id
+        LIMIT 1
+        """;
+
+    private const string Insert = """
+        INSERT INTO device_tokens (id, customer_id, device_id, secret_hash, created_at, created_by)
+        VALUES (@id, @customer_id, @device_id, @secret_hash, now(), @created_by)
+        RETURNING id, device_id, customer_id, created_at, created_by, revoked_at
+        """;
+
+    private const string List = """
+        SELECT id, device_id, customer_id, created_at, created_by, revoked_at FROM device_tokens
+        WHERE (@customer_id::uuid IS NULL OR customer_id = @customer_id) AND (@device_id::uuid IS NULL OR device_id = @device_id)
+        ORDER BY customer_id, device_id, created_at
+        LIMIT @max_tokens
+        """;
+
+    // Revoking twice is harmless: the first time stays the revocation time.
+    private const string Revoke = """
+        UPDATE device_tokens SET revoked_at = coalesce(revoked_at, now())
+        WHERE id = @id AND (@customer_id::uuid IS NULL OR customer_id = @customer_id)
+        RETURNING id, device_id, customer_id, created_at, created_by, revoked_at
+        """;
+
+    private const string Find = "SELECT device_id, customer_id, secret_hash, revoked_at IS NOT NULL FROM device_tokens WHERE id = @id";
+
+    public const int MaxTokensPerAnswer = 10_000;
+
+    /// <summary>
+    /// Stores a token for the device, claiming the device for <paramref name="customerId"/> if no one has;
+    /// null (and nothing stored) when the device belongs to another customer.
+    /// </summary>
+    public async Task<DeviceTokenSummary?> CreateAsync(Guid id, Guid deviceId, Guid customerId, byte[] secretHash, string createdBy, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await using (var claim = new NpgsqlCommand(Claim, connection, transaction))
+        {
+            claim.Parameters.Add(new("device_id", NpgsqlDbType.Uuid) { Value = deviceId });
+            claim.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId });
+            if (await claim.ExecuteScalarAsync(ct) is not Guid owner || owner != customerId)
+            {
+                return null;
+            }
+        }
+
+        await using var insert = new NpgsqlCommand(Insert, connection, transaction);
+        insert.Parameters.Add(new("id", NpgsqlDbType.Uuid) { Value = id });
+        insert.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId });
+        insert.Parameters.Add(new("device_id", NpgsqlDbType.Uuid) { Value = deviceId });
+        insert.Parameters.Add(new("secret_hash", NpgsqlDbType.Bytea) { Value = secretHash });
+        insert.Parameters.Add(new("created_by", NpgsqlDbType.Text) { Value = createdBy });
+        DeviceTokenSummary created;
+        await using (var reader = await insert.ExecuteReaderAsync(ct))
+        {
+            await reader.ReadAsync(ct);
+            created = Read(reader);
+        }
+
+        await transaction.CommitAsync(ct);
+        return created;
+    }
+
+    /// <param name="customerId">Only this customer's tokens; null for every customer (administrators).</param>
+    /// <param name="deviceId">Only this device's; null for all.</param>
+    /// <param name="ct">Cancels the query.</param>
+    public async Task<IReadOnlyList<DeviceTokenSummary>> ListAsync(Guid? customerId, Guid? deviceId, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand(List);
+        command.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = (object?)customerId ?? DBNull.Value });
+        command.Parameters.Add(new("device_id", NpgsqlDbType.Uuid) { Value = (object?)deviceId ?? DBNull.Value });
+        command.Parameters.Add(new("max_tokens", NpgsqlDbType.Integer) { Value = MaxTokensPerAnswer });
+        var tokens = new List<DeviceTokenSummary>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            tokens.Add(Read(reader));
+        }
+
+        return tokens;
+    }
+
+    /// <summary>The revoked token, or null when there is no such token (of that customer, when one is given).</summary>
+    public async Task<DeviceTokenSummary?> RevokeAsync(Guid id, Guid? customerId, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand(Revoke);
+        command.Parameters.Add(new("id", NpgsqlDbType.Uuid) { Value = id });
+        command.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = (object?)customerId ?? DBNull.Value });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? Read(reader) : null;
+    }
+
+    public async Task<StoredDeviceToken?> FindAsync(Guid id, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand(Find);
+        command.Parameters.Add(new("id", NpgsqlDbType.Uuid) { Value = id });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct)
+            ? new StoredDeviceToken(reader.GetGuid(0), reader.GetGuid(1), reader.GetFieldValue<byte[]>(2), reader.GetBoolean(3))
+            : null;
+    }
+
+    private static DeviceTokenSummary Read(NpgsqlDataReader reader) => new(
+        reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetString(4),
+        reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5));
+}
