@@ -108,6 +108,7 @@ public sealed class GrafanaDashboardTests(AppHostFixture fixture)
     [InlineData("DELETE FROM readings")]
     [InlineData("CREATE TABLE intruder (id int)")]
     [InlineData("SELECT * FROM \"__EFMigrationsHistory\"")]
+    [InlineData("SELECT secret_hash FROM device_tokens")]
     public async Task The_read_only_role_cannot_write_or_read_beyond_the_readings_tables(string sql)
     {
         var readingsConnection = await fixture.AppHost.ConnectionStringAsync(ResourceNames.ReadingsDatabase);
