@@ -7,7 +7,7 @@ namespace IotAspire.Bench;
 /// <summary>What one run measured, and the machine it ran on; written as Markdown and as a chart.</summary>
 public sealed record BenchReport(
     BenchOptions Options, DateTimeOffset StartedAt, TimeSpan Elapsed, string Machine, string PostgresVersion, bool Generated,
-    IReadOnlyList<IngestResult> Ingest, long? ApiPeakMemory, IReadOnlyList<QueryResult> Queries)
+    IReadOnlyList<IngestResult> Ingest, long? ApiPeakMemory, IReadOnlyList<QueryResult> Queries, IReadOnlyList<TokenKindResult> ByTokenKind)
 {
     /// <summary>The targets of the performance issue, by shape; a shape not named here has none.</summary>
     public static readonly IReadOnlyDictionary<string, double> TargetsMs = new Dictionary<string, double>
@@ -60,6 +60,24 @@ public sealed record BenchReport(
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"API peak memory (RSS) during ingest: {(ApiPeakMemory is { } b ? $"{b / 1024.0 / 1024:0} MB" : "not measured (no IotAspire.Api process on this machine)")}.");
         md.AppendLine();
+
+        if (ByTokenKind.Count > 0)
+        {
+            md.AppendLine("## Ingest with device tokens: readings per second");
+            md.AppendLine();
+            md.AppendLine("Over HTTP, each client one device (a device token sends only its own device's readings): the same shape of");
+            md.AppendLine("batches sent with the customer's access token, then with each device's own token. Target: as fast.");
+            md.AppendLine();
+            md.AppendLine("| batch | clients | readings | customer's token | device's token | device / customer |");
+            md.AppendLine("|---:|---:|---:|---:|---:|---:|");
+            foreach (var r in ByTokenKind)
+            {
+                md.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {r.BatchSize} | {r.Clients} | {r.Readings:N0} | {r.CustomerToken:N0} | {r.DeviceToken:N0} | {r.DeviceShareOfCustomer:P0} |");
+            }
+
+            md.AppendLine();
+        }
 
         foreach (var section in Queries.GroupBy(q => q.Section))
         {

@@ -13,6 +13,12 @@ public sealed record IngestResult(int BatchSize, int Clients, int Readings, doub
     public double HttpShareOfCopy => Http / BinaryCopy;
 }
 
+/// <summary>Readings per second over HTTP, each client one device, with the customer's token and with the device's own.</summary>
+public sealed record TokenKindResult(int BatchSize, int Clients, int Readings, double CustomerToken, double DeviceToken)
+{
+    public double DeviceShareOfCustomer => DeviceToken / CustomerToken;
+}
+
 /// <summary>
 /// The same new readings stored four ways, one after the other, with the same batches and clients:
 /// <c>ingestReadings</c> over HTTP; the API's own <see cref="ReadingsWriter"/> called directly (its SQL
@@ -29,6 +35,12 @@ public sealed class IngestBench(SystemClient client, NpgsqlDataSource owner, Ben
     private static readonly Guid IngestCustomer = Guid.Parse("b2000000-0000-4000-8000-000000000000");
 
     public long? ApiPeakMemory { get; private set; }
+
+    /// <summary>Ingest with device tokens against the customer's token, measured after the four ways.</summary>
+    public IReadOnlyList<TokenKindResult> ByTokenKind { get; private set; } = [];
+
+    private const string CreateDeviceToken = "mutation($d: UUID!) { createDeviceToken(deviceId: $d) { token } }";
+    private const int TokenKindClients = 4;
 
     public async Task<IReadOnlyList<IngestResult>> RunAsync(Action<string> progress, CancellationToken ct)
     {
@@ -86,6 +98,7 @@ public sealed class IngestBench(SystemClient client, NpgsqlDataSource owner, Ben
             }
         }
 
+        ByTokenKind = await ByTokenKindAsync(origin.AddYears(1), progress, ct);
         await stop.CancelAsync();
         await sampler;
         ApiPeakMemory = memory.Peak;
@@ -98,6 +111,46 @@ public sealed class IngestBench(SystemClient client, NpgsqlDataSource owner, Ben
         return results;
     }
 
+    /// <summary>
+    /// A device token may send only its own device's readings, so here each client is one device: the same
+    /// shape of batches sent once with the customer's access token and once (new readings, new devices)
+    /// with each device's own token.
+    /// </summary>
+    private async Task<IReadOnlyList<TokenKindResult>> ByTokenKindAsync(DateTimeOffset origin, Action<string> progress, CancellationToken ct)
+    {
+        var results = new List<TokenKindResult>();
+        var customerToken = await client.CustomerTokenAsync("bench-ingest", IngestCustomer, ct);
+        foreach (var batchSize in new[] { 1_000, 10 })
+        {
+            var readings = Math.Max(TokenKindClients * batchSize, batchSize == 10 ? options.IngestReadings / 10 : options.IngestReadings);
+            progress($"ingest: customer and device tokens, batches of {batchSize}, {TokenKindClients} clients");
+            var customerWork = Work(TokenKindClients, batchSize, readings, origin, devicesPerClient: 1);
+            var customer = await RateAsync(readings, customerWork.Select(c => (Func<Task>)(() => SendAsync(c, customerToken, ct))));
+
+            var deviceWork = Work(TokenKindClients, batchSize, readings, origin, devicesPerClient: 1);
+            var deviceTokens = new List<string>();
+            foreach (var work in deviceWork)
+            {
+                var created = await client.GraphQLAsync(SystemClient.Request(CreateDeviceToken, new { d = work[0][0].Device }), customerToken, ct);
+                deviceTokens.Add(created.GetProperty("createDeviceToken").GetProperty("token").GetString()!);
+            }
+
+            var device = await RateAsync(readings, deviceWork.Select((c, i) => (Func<Task>)(() => SendAsync(c, deviceTokens[i], ct))));
+            results.Add(new TokenKindResult(batchSize, TokenKindClients, readings, customer, device));
+        }
+
+        return results;
+    }
+
+    private async Task SendAsync(List<Row[]> batches, string token, CancellationToken ct)
+    {
+        var bodies = batches.Select(Body).ToList();
+        foreach (var body in bodies)
+        {
+            await client.GraphQLAsync(body, token, ct);
+        }
+    }
+
     private static async Task<double> RateAsync(int readings, IEnumerable<Func<Task>> clients)
     {
         var clock = Stopwatch.StartNew();
@@ -106,15 +159,15 @@ public sealed class IngestBench(SystemClient client, NpgsqlDataSource owner, Ben
     }
 
     /// <summary>Per client, its batches: its own devices, consecutive minutes, so every reading is new.</summary>
-    private static List<List<Row[]>> Work(int clients, int batchSize, int readings, DateTimeOffset origin) =>
+    private static List<List<Row[]>> Work(int clients, int batchSize, int readings, DateTimeOffset origin, int devicesPerClient = DevicesPerClient) =>
         [.. Enumerable.Range(0, clients).Select(c =>
         {
-            var devices = Enumerable.Range(0, DevicesPerClient).Select(_ => Guid.NewGuid()).ToArray();
+            var devices = Enumerable.Range(0, devicesPerClient).Select(_ => Guid.NewGuid()).ToArray();
             var perClient = readings / clients;
             return Enumerable.Range(0, perClient / batchSize).Select(b => Enumerable.Range(0, batchSize).Select(i =>
             {
                 var n = (b * batchSize) + i;
-                return new Row(IngestCustomer, devices[n % DevicesPerClient], origin.AddMinutes(n / DevicesPerClient), Math.Round(20 + (n % 97 / 10.0), 2));
+                return new Row(IngestCustomer, devices[n % devicesPerClient], origin.AddMinutes(n / devicesPerClient), Math.Round(20 + (n % 97 / 10.0), 2));
             }).ToArray()).ToList();
         })];
 

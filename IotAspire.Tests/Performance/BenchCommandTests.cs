@@ -26,6 +26,8 @@ public sealed class BenchCommandTests(AppHostFixture fixture)
         Assert.True(report.Generated);
         Assert.Equal(2 * options.IngestClients.Length, report.Ingest.Count);
         Assert.All(report.Ingest, r => Assert.True(r.Http > 0 && r.Writer > 0 && r.BinaryCopy > 0 && r.UnnestInsert > 0, r.ToString()));
+        Assert.Equal([1_000, 10], report.ByTokenKind.Select(r => r.BatchSize));
+        Assert.All(report.ByTokenKind, r => Assert.True(r.CustomerToken > 0 && r.DeviceToken > 0, r.ToString()));
         var aggregates = report.Queries.Where(q => q.Section == "deviceAggregates").ToList();
         Assert.Equal(QueryBench.Windows.Length * QueryBench.BucketSizes.Length, aggregates.Count);
         // A year in 1- and 5-minute buckets is over the bucket limit: refused with the API's reason, the rest answered.
@@ -42,6 +44,7 @@ public sealed class BenchCommandTests(AppHostFixture fixture)
             Assert.Contains("cores, load average", markdown);
             Assert.Contains("| 1000 | 4 |", markdown);
             Assert.Contains("panel \"Readings ingested per minute\", 24 h", markdown);
+            Assert.Contains("## Ingest with device tokens", markdown);
             Assert.True(new FileInfo(Path.ChangeExtension(Path.Combine(directory, $"{report.StartedAt:yyyy-MM-dd}"), ".png")).Length > 1_000);
         }
         finally
