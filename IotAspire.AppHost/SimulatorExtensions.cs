@@ -6,13 +6,18 @@ namespace IotAspire.AppHost;
 public static class SimulatorExtensions
 {
     private const string DemoCustomerUsername = "demo-customer";
-    private const string DemoCustomerId = "5f0c3a1e-7d2b-4e8a-9c61-2b7f4d9e8a10";
+    private static readonly Guid DemoCustomerId = Guid.Parse("5f0c3a1e-7d2b-4e8a-9c61-2b7f4d9e8a10");
 
     /// <summary>
     /// The device simulator, which fills the API (and so Grafana and the IDE) with live readings for a
-    /// newcomer. On unless <c>Simulator:Enabled</c> is false. Its demo customer's password is a secret
-    /// parameter generated on the first run (<c>simulator-password</c>); the token service provisions the
-    /// account with it, so the simulator signs in as that customer and never sees an administrator's password.
+    /// newcomer. On unless <c>Simulator:Enabled</c> is false; <c>Simulator:DeviceCount</c> devices (5).
+    /// <para>
+    /// Its devices send with device tokens, as real ones would: the API and the simulator derive each
+    /// device's token from one secret parameter generated on the first run (<c>simulator-device-token-seed</c>,
+    /// <see cref="DeviceTokenText.ForDevice"/>), and the API stores only their hashes. The simulator holds no
+    /// customer's password. The demo customer the devices belong to is an account (the
+    /// <c>simulator-password</c> parameter) for a person to sign in with and look at them.
+    /// </para>
     /// </summary>
     public static void AddDeviceSimulator(this IDistributedApplicationBuilder builder, string name,
         IResourceBuilder<ProjectResource> api, IResourceBuilder<ProjectResource> auth)
@@ -25,17 +30,35 @@ public static class SimulatorExtensions
 
         var password = builder.AddParameter("simulator-password",
             new GenerateParameterDefault { MinLength = 20, MinLower = 1, MinUpper = 1, MinNumeric = 1, Special = false }, secret: true, persist: true);
+        var tokenSeed = builder.AddParameter("simulator-device-token-seed",
+            new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
 
         auth.WithEnvironment("Bootstrap__DemoCustomerUsername", DemoCustomerUsername)
-            .WithEnvironment("Bootstrap__DemoCustomerId", DemoCustomerId)
+            .WithEnvironment("Bootstrap__DemoCustomerId", DemoCustomerId.ToString())
             .WithEnvironment("Bootstrap__DemoCustomerPassword", password);
 
-        builder.AddProject<Projects.IotAspire_DeviceSimulator>(name)
+        var simulator = builder.AddProject<Projects.IotAspire_DeviceSimulator>(name)
             .WithEnvironment("Simulator__ApiUrl", api.GetEndpoint("http"))
-            .WithEnvironment("Simulator__AuthUrl", auth.GetEndpoint("http"))
-            .WithEnvironment("Simulator__Username", DemoCustomerUsername)
-            .WithEnvironment("Simulator__CustomerId", DemoCustomerId)
-            .WithEnvironment("Simulator__Password", password)
+            .WithEnvironment("Simulator__DeviceTokenSeed", tokenSeed)
             .WaitFor(api);
+        api.WithEnvironment("Bootstrap__DeviceTokens__Seed", tokenSeed)
+            .WithEnvironment("Bootstrap__DeviceTokens__CustomerId", DemoCustomerId.ToString());
+
+        var devices = builder.Configuration.GetValue("Simulator:DeviceCount", defaultValue: 5);
+        for (var i = 0; i < devices; i++)
+        {
+            var deviceId = DeviceId(i).ToString();
+            simulator.WithEnvironment($"Simulator__DeviceIds__{i}", deviceId);
+            api.WithEnvironment($"Bootstrap__DeviceTokens__DeviceIds__{i}", deviceId);
+        }
+    }
+
+    /// <summary>Stable per index, so a restarted simulator feeds the same devices.</summary>
+    private static Guid DeviceId(int index)
+    {
+        var bytes = DemoCustomerId.ToByteArray();
+        bytes[0] ^= (byte)(index + 1);
+        bytes[1] ^= 0x5A;
+        return new Guid(bytes);
     }
 }

@@ -8,17 +8,18 @@ namespace IotAspire.DeviceSimulator;
 public sealed record SimulationProgress(long Sent, long Errors, double ReadingsPerSecond);
 
 /// <summary>
-/// Signs in as the demo customer (creating it through user management when missing) and sends readings
-/// through the <c>ingestReadings</c> mutation. A failed batch is sent again as it was: the API treats a
-/// resent reading as unchanged, so retrying is always safe.
+/// Sends readings through the <c>ingestReadings</c> mutation as the devices themselves: each device's
+/// readings of a tick go in one batch with that device's own token (a device token may send nothing else).
+/// A failed batch is sent again as it was: the API treats a resent reading as unchanged, so retrying is
+/// always safe. A refused token (revoked, unknown) stops the simulator: retrying cannot help.
 /// </summary>
-public sealed class DeviceSimulation(HttpClient auth, HttpClient api, SimulatorOptions options, ILogger logger, Random? random = null)
+public sealed class DeviceSimulation(HttpClient api, SimulatorOptions options, ILogger logger, Random? random = null)
 {
     private const string Ingest = "mutation Ingest($readings: [ReadingInput!]!) { ingestReadings(readings: $readings) { inserted updated unchanged } }";
     private static readonly TimeSpan[] Backoff = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10)];
 
-    private readonly ReadingGenerator generator = new(options.Devices, options.CustomerId, random ?? new Random());
-    private string? accessToken;
+    private readonly Dictionary<Guid, string> tokens = options.AllDevices().ToDictionary(d => d.DeviceId, d => d.Token);
+    private readonly ReadingGenerator generator = new([.. options.AllDevices().Select(d => d.DeviceId)], random ?? new Random());
     private long sent;
     private long errors;
 
@@ -36,21 +37,24 @@ public sealed class DeviceSimulation(HttpClient auth, HttpClient api, SimulatorO
                 return;
             }
 
-            var batch = generator.Next(perBatch, DateTimeOffset.UtcNow);
-            await SendWithRetriesAsync(batch, ct);
+            foreach (var batch in generator.Next(perBatch, DateTimeOffset.UtcNow).GroupBy(reading => reading.DeviceId))
+            {
+                await SendWithRetriesAsync(batch.Key, [.. batch], ct);
+            }
+
             var elapsed = (DateTimeOffset.UtcNow - started).TotalSeconds;
             report(new SimulationProgress(sent, errors, elapsed > 0 ? sent / elapsed : 0));
         }
         while (await timer.WaitForNextTickAsync(ct));
     }
 
-    private async Task SendWithRetriesAsync(List<SimulatedReading> batch, CancellationToken ct)
+    private async Task SendWithRetriesAsync(Guid device, List<SimulatedReading> batch, CancellationToken ct)
     {
         for (var attempt = 0; ; attempt++)
         {
             try
             {
-                await SendAsync(batch, ct);
+                await SendAsync(device, batch, ct);
                 sent += batch.Count;
                 return;
             }
@@ -58,25 +62,24 @@ public sealed class DeviceSimulation(HttpClient auth, HttpClient api, SimulatorO
             {
                 errors++;
                 var wait = Backoff[Math.Min(attempt, Backoff.Length - 1)];
-                logger.LogWarning("Sending {Count} readings failed ({Reason}); retrying in {Wait}", batch.Count, e.Message, wait);
+                logger.LogWarning("Sending {Count} readings of device {Device} failed ({Reason}); retrying in {Wait}", batch.Count, device, e.Message, wait);
                 await Task.Delay(wait, ct);
             }
         }
     }
 
-    private async Task SendAsync(List<SimulatedReading> batch, CancellationToken ct)
+    private async Task SendAsync(Guid device, List<SimulatedReading> batch, CancellationToken ct)
     {
-        accessToken ??= await SignInAsync(ct);
         using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql")
         {
             Content = JsonContent.Create(new { query = Ingest, variables = new { readings = batch } }),
         };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", tokens[device]);
         using var response = await api.SendAsync(request, ct);
         if (response.StatusCode == HttpStatusCode.Unauthorized)
         {
-            accessToken = null;   // expired: sign in again on the retry
-            throw new SimulatorException("the access token expired");
+            throw new SimulatorException($"the API refused the device token of {device} (revoked, or made for another system); "
+                + "create one with createDeviceToken and pass it as Simulator:Devices:N:Token", retryable: false);
         }
 
         var body = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
@@ -87,23 +90,6 @@ public sealed class DeviceSimulation(HttpClient auth, HttpClient api, SimulatorO
                 || body.ToString().Contains("\"FORBIDDEN\"", StringComparison.Ordinal);
             throw new SimulatorException($"the API answered {(int)response.StatusCode}: {body}", retryable: !refused);
         }
-    }
-
-    private async Task<string> SignInAsync(CancellationToken ct) =>
-        await TryTokenAsync(options.Username, options.Password, ct)
-        ?? throw new SimulatorException($"cannot sign in as '{options.Username}'. Run by the AppHost, the token service provisions it "
-            + "with the AppHost's simulator-password parameter; standalone, create the customer first and pass Simulator:Password");
-
-    private async Task<string?> TryTokenAsync(string username, string password, CancellationToken ct)
-    {
-        using var response = await auth.PostAsJsonAsync("/api/token", new { username, password }, ct);
-        if (!response.IsSuccessStatusCode)
-        {
-            return null;
-        }
-
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
-        return body.GetProperty("access").GetString();
     }
 }
 

@@ -5,7 +5,6 @@ var builder = Host.CreateApplicationBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddValidatedOptions<SimulatorOptions>(SimulatorOptions.Section);
-builder.Services.AddHttpClient("auth", (services, http) => http.BaseAddress = new(services.GetRequiredService<IOptions<SimulatorOptions>>().Value.AuthUrl));
 builder.Services.AddHttpClient("api", (services, http) => http.BaseAddress = new(services.GetRequiredService<IOptions<SimulatorOptions>>().Value.ApiUrl));
 builder.Services.AddHostedService<SimulatorService>();
 

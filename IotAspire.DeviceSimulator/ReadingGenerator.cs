@@ -6,9 +6,9 @@ public sealed record SimulatedReading(DateTimeOffset Timestamp, double Reading, 
 /// Readings that look like a real fleet's: each device follows a daily cycle (warmest mid-afternoon) with
 /// its own offset plus noise; now and then a reading arrives late, or a device sends one again.
 /// </summary>
-public sealed class ReadingGenerator(int devices, Guid customerId, Random random)
+public sealed class ReadingGenerator(IReadOnlyList<Guid> devices, Random random)
 {
-    private readonly Guid[] deviceIds = Enumerable.Range(0, devices).Select(i => DeviceId(customerId, i)).ToArray();
+    private readonly Guid[] deviceIds = [.. devices];
     private readonly Queue<SimulatedReading> recent = new();
 
     public IReadOnlyList<Guid> DeviceIds => deviceIds;
@@ -46,15 +46,6 @@ public sealed class ReadingGenerator(int devices, Guid customerId, Random random
         var hours = at.UtcDateTime.TimeOfDay.TotalHours;
         var daily = Math.Sin((hours - 9) / 24 * 2 * Math.PI);   // peak at 15:00 UTC
         return 20 + device * 1.5 + 5 * daily + (random.NextDouble() - 0.5);
-    }
-
-    /// <summary>Stable per customer and index, so a restarted simulator feeds the same devices.</summary>
-    private static Guid DeviceId(Guid customerId, int index)
-    {
-        var bytes = customerId.ToByteArray();
-        bytes[0] ^= (byte)(index + 1);
-        bytes[1] ^= 0x5A;
-        return new Guid(bytes);
     }
 
     private static DateTimeOffset TruncateToMicroseconds(DateTimeOffset time) =>

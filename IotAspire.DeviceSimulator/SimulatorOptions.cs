@@ -2,29 +2,25 @@ using System.ComponentModel.DataAnnotations;
 
 namespace IotAspire.DeviceSimulator;
 
-/// <summary>Configured under <c>Simulator</c>; the AppHost points the URLs at its services. Checked at start.</summary>
-public sealed class SimulatorOptions
+/// <summary>Configured under <c>Simulator</c>; the AppHost points the URL at the API and gives the devices. Checked at start.</summary>
+public sealed class SimulatorOptions : IValidatableObject
 {
     public const string Section = "Simulator";
 
     [Required, Url]
-    public string AuthUrl { get; set; } = "http://localhost:8001";
-
-    [Required, Url]
     public string ApiUrl { get; set; } = "http://localhost:8000";
 
-    [Required]
-    public string Username { get; set; } = "demo-customer";
+    /// <summary>
+    /// The devices, each with its own device token (made with <c>createDeviceToken</c>). Run by the AppHost,
+    /// <see cref="DeviceIds"/> and <see cref="DeviceTokenSeed"/> are given instead.
+    /// </summary>
+    public List<SimulatedDevice> Devices { get; set; } = [];
 
-    /// <summary>No default: the AppHost passes its <c>simulator-password</c> parameter.</summary>
-    [Required]
-    public string Password { get; set; } = "";
+    /// <summary>With <see cref="DeviceTokenSeed"/>: devices whose tokens derive from the seed (<see cref="DeviceTokenText.ForDevice"/>).</summary>
+    public List<Guid> DeviceIds { get; set; } = [];
 
-    /// <summary>The demo customer's id, for the log; the token service knows it from the AppHost.</summary>
-    public Guid CustomerId { get; set; } = Guid.Parse("5f0c3a1e-7d2b-4e8a-9c61-2b7f4d9e8a10");
-
-    [Range(1, 10_000)]
-    public int Devices { get; set; } = 5;
+    /// <summary>The AppHost's <c>simulator-device-token-seed</c> parameter; the API stores the same tokens' hashes.</summary>
+    public string? DeviceTokenSeed { get; set; }
 
     [Range(0.01, 100_000)]
     public double ReadingsPerSecond { get; set; } = 5;
@@ -34,4 +30,40 @@ public sealed class SimulatorOptions
 
     /// <summary>Stop after this long (tests); run until stopped when null.</summary>
     public TimeSpan? Duration { get; set; }
+
+    /// <summary>Every device with its token, whichever way they were given.</summary>
+    public IReadOnlyList<SimulatedDevice> AllDevices() =>
+        [.. Devices, .. DeviceTokenSeed is { } seed ? DeviceIds.Select(id => new SimulatedDevice { DeviceId = id, Token = DeviceTokenText.ForDevice(seed, id) }) : []];
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (AllDevices().Count == 0)
+        {
+            yield return new ValidationResult(
+                "Give the simulator its devices: Simulator:Devices:0:DeviceId and Simulator:Devices:0:Token (a device token from createDeviceToken), and so on.",
+                [nameof(Devices)]);
+        }
+
+        for (var i = 0; i < Devices.Count; i++)
+        {
+            if (Devices[i].DeviceId == Guid.Empty || !Devices[i].Token.StartsWith(DeviceTokenText.Prefix, StringComparison.Ordinal))
+            {
+                yield return new ValidationResult(
+                    $"Simulator:Devices:{i} needs a DeviceId and a Token: a device token ({DeviceTokenText.Prefix}...) from createDeviceToken.", [nameof(Devices)]);
+            }
+        }
+
+        if (DeviceIds.Count > 0 && DeviceTokenSeed is null)
+        {
+            yield return new ValidationResult("Simulator:DeviceIds needs Simulator:DeviceTokenSeed (the AppHost passes both).", [nameof(DeviceTokenSeed)]);
+        }
+    }
+}
+
+/// <summary>A device to simulate and its device token.</summary>
+public sealed class SimulatedDevice
+{
+    public Guid DeviceId { get; set; }
+
+    public string Token { get; set; } = "";
 }

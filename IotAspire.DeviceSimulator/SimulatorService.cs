@@ -9,9 +9,9 @@ public sealed class SimulatorService(
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var simulation = new DeviceSimulation(clients.CreateClient("auth"), clients.CreateClient("api"), options.Value, logger);
-        logger.LogInformation("Simulating {Devices} devices of customer {CustomerId} at {Rate} readings/s against {Api}",
-            options.Value.Devices, options.Value.CustomerId, options.Value.ReadingsPerSecond, options.Value.ApiUrl);
+        var simulation = new DeviceSimulation(clients.CreateClient("api"), options.Value, logger);
+        logger.LogInformation("Simulating {Devices} devices, each with its own device token, at {Rate} readings/s against {Api}",
+            simulation.DeviceIds.Count, options.Value.ReadingsPerSecond, options.Value.ApiUrl);
 
         // A terminal gets one line rewritten in place; a log (the Aspire dashboard) a line every 10 seconds.
         var interactive = !Console.IsOutputRedirected;

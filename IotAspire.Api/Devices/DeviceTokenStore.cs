@@ -31,8 +31,9 @@ public sealed class DeviceTokenStore(NpgsqlDataSource dataSource)
     private const string Insert = """
         INSERT INTO device_tokens (id, customer_id, device_id, secret_hash, created_at, created_by)
         VALUES (@id, @customer_id, @device_id, @secret_hash, now(), @created_by)
-        RETURNING id, device_id, customer_id, created_at, created_by, revoked_at
         """;
+
+    private const string Returning = "\nRETURNING id, device_id, customer_id, created_at, created_by, revoked_at";
 
     private const string List = """
         SELECT id, device_id, customer_id, created_at, created_by, revoked_at FROM device_tokens
@@ -60,22 +61,12 @@ public sealed class DeviceTokenStore(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        await using (var claim = new NpgsqlCommand(Claim, connection, transaction))
+        if (!await ClaimAsync(connection, transaction, deviceId, customerId, ct))
         {
-            claim.Parameters.Add(new("device_id", NpgsqlDbType.Uuid) { Value = deviceId });
-            claim.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId });
-            if (await claim.ExecuteScalarAsync(ct) is not Guid owner || owner != customerId)
-            {
-                return null;
-            }
+            return null;
         }
 
-        await using var insert = new NpgsqlCommand(Insert, connection, transaction);
-        insert.Parameters.Add(new("id", NpgsqlDbType.Uuid) { Value = id });
-        insert.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId });
-        insert.Parameters.Add(new("device_id", NpgsqlDbType.Uuid) { Value = deviceId });
-        insert.Parameters.Add(new("secret_hash", NpgsqlDbType.Bytea) { Value = secretHash });
-        insert.Parameters.Add(new("created_by", NpgsqlDbType.Text) { Value = createdBy });
+        await using var insert = InsertCommand(Insert + Returning, connection, transaction, id, deviceId, customerId, secretHash, createdBy);
         DeviceTokenSummary created;
         await using (var reader = await insert.ExecuteReaderAsync(ct))
         {
@@ -85,6 +76,45 @@ public sealed class DeviceTokenStore(NpgsqlDataSource dataSource)
 
         await transaction.CommitAsync(ct);
         return created;
+    }
+
+    /// <summary>
+    /// As <see cref="CreateAsync"/> for a token made elsewhere (the AppHost's), leaving one already stored as
+    /// it is; false when the device belongs to another customer.
+    /// </summary>
+    public async Task<bool> EnsureAsync(Guid id, Guid deviceId, Guid customerId, byte[] secretHash, string createdBy, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        if (!await ClaimAsync(connection, transaction, deviceId, customerId, ct))
+        {
+            return false;
+        }
+
+        await using var insert = InsertCommand(Insert + "\nON CONFLICT (id) DO NOTHING", connection, transaction, id, deviceId, customerId, secretHash, createdBy);
+        await insert.ExecuteNonQueryAsync(ct);
+        await transaction.CommitAsync(ct);
+        return true;
+    }
+
+    private static async Task<bool> ClaimAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid deviceId, Guid customerId, CancellationToken ct)
+    {
+        await using var claim = new NpgsqlCommand(Claim, connection, transaction);
+        claim.Parameters.Add(new("device_id", NpgsqlDbType.Uuid) { Value = deviceId });
+        claim.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId });
+        return await claim.ExecuteScalarAsync(ct) is Guid owner && owner == customerId;
+    }
+
+    private static NpgsqlCommand InsertCommand(
+        string sql, NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, Guid deviceId, Guid customerId, byte[] secretHash, string createdBy)
+    {
+        var insert = new NpgsqlCommand(sql, connection, transaction);
+        insert.Parameters.Add(new("id", NpgsqlDbType.Uuid) { Value = id });
+        insert.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId });
+        insert.Parameters.Add(new("device_id", NpgsqlDbType.Uuid) { Value = deviceId });
+        insert.Parameters.Add(new("secret_hash", NpgsqlDbType.Bytea) { Value = secretHash });
+        insert.Parameters.Add(new("created_by", NpgsqlDbType.Text) { Value = createdBy });
+        return insert;
     }
 
     /// <param name="customerId">Only this customer's tokens; null for every customer (administrators).</param>

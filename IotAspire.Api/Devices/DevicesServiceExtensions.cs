@@ -17,6 +17,8 @@ public static class DevicesServiceExtensions
         builder.Services.AddSingleton<DeviceTokenStore>();
         builder.Services.AddSingleton<ManageDeviceTokens>();
         builder.Services.AddSingleton<DeviceTokenValidator>();
+        builder.AddValidatedOptions<DeviceTokenBootstrapOptions>(DeviceTokenBootstrapOptions.Section);
+        builder.Services.AddHostedService<DeviceTokenBootstrap>();   // after the migration (registered before it)
         builder.Services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, DeviceTokenAuthenticationHandler>(DeviceTokenFormat.Scheme, displayName: "Device token", configureOptions: null);
         return builder;

@@ -10,7 +10,7 @@ namespace IotAspire.Api.Security;
 /// </summary>
 public static class DeviceTokenFormat
 {
-    public const string Prefix = "iotd_";
+    public const string Prefix = DeviceTokenText.Prefix;
 
     /// <summary>The authentication scheme that reads device tokens.</summary>
     public const string Scheme = "DeviceToken";

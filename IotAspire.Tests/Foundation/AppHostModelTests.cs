@@ -20,22 +20,29 @@ public sealed class AppHostModelTests
     }
 
     [Fact]
-    public async Task The_simulator_signs_in_with_its_own_generated_password_and_never_receives_the_administrators()
+    public async Task The_simulator_sends_with_device_tokens_from_its_own_seed_and_holds_no_password()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.IotAspire_AppHost>(
-            ["Postgres:Mode=local", "Simulator:Enabled=true", "Parameters:admin-password=Test-Root-Pw-42"],
+            ["Postgres:Mode=local", "Simulator:Enabled=true", "Simulator:DeviceCount=3", "Parameters:admin-password=Test-Root-Pw-42"],
             timeout.Token);
         await using var app = await builder.BuildAsync(timeout.Token);
 
         var simulator = await EnvironmentOfAsync(app, ResourceNames.Simulator);
+        var api = await EnvironmentOfAsync(app, ResourceNames.Api);
         var auth = await EnvironmentOfAsync(app, ResourceNames.Auth);
 
-        Assert.Equal("{simulator-password.value}", simulator["Simulator__Password"]);
-        Assert.DoesNotContain(simulator, variable => variable.Key.Contains("Admin", StringComparison.OrdinalIgnoreCase)
-            || variable.Value.Contains("admin-password", StringComparison.Ordinal));
+        // The API and the simulator get the same seed and the same devices; the simulator nothing else secret.
+        Assert.Equal("{simulator-device-token-seed.value}", simulator["Simulator__DeviceTokenSeed"]);
+        Assert.Equal("{simulator-device-token-seed.value}", api["Bootstrap__DeviceTokens__Seed"]);
+        var devices = Enumerable.Range(0, 3).Select(i => simulator[$"Simulator__DeviceIds__{i}"]).ToList();
+        Assert.Equal(devices, Enumerable.Range(0, 3).Select(i => api[$"Bootstrap__DeviceTokens__DeviceIds__{i}"]));
+        Assert.Equal(3, devices.Distinct().Count());
+        Assert.Equal(auth["Bootstrap__DemoCustomerId"], api["Bootstrap__DeviceTokens__CustomerId"]);
+        Assert.DoesNotContain(simulator, variable => variable.Key.Contains("Password", StringComparison.OrdinalIgnoreCase)
+            || variable.Key.Contains("Admin", StringComparison.OrdinalIgnoreCase)
+            || variable.Value.Contains("password", StringComparison.OrdinalIgnoreCase));
         Assert.Equal("{simulator-password.value}", auth["Bootstrap__DemoCustomerPassword"]);
-        Assert.Equal(simulator["Simulator__Username"], auth["Bootstrap__DemoCustomerUsername"]);
     }
 
     [Fact]

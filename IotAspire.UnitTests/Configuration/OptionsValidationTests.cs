@@ -1,3 +1,4 @@
+using IotAspire.Api.Devices;
 using IotAspire.Api.Ingestion;
 using IotAspire.Auth.Accounts;
 using IotAspire.Auth.Tokens;
@@ -37,7 +38,8 @@ public sealed class OptionsValidationTests
         Assert.Null(await StartWith(b => b.AddAccounts()));
         Assert.Null(await StartWith(b => b.AddTokens()));
         Assert.Null(await StartWith(b => b.AddValidatedOptions<BootstrapOptions>(BootstrapOptions.Section)));
-        Assert.Null(await StartWith(b => b.AddValidatedOptions<SimulatorOptions>(SimulatorOptions.Section), ("Simulator:Password", "from-the-apphost-1")));
+        Assert.Null(await StartWith(b => b.AddValidatedOptions<SimulatorOptions>(SimulatorOptions.Section), ("Simulator:DeviceTokenSeed", "seed-from-the-apphost-0123456789"), ("Simulator:DeviceIds:0", "00000000-0000-4000-8000-000000000001")));
+        Assert.Null(await StartWith(b => b.AddValidatedOptions<DeviceTokenBootstrapOptions>(DeviceTokenBootstrapOptions.Section)));
     }
 
     [Theory]
@@ -75,18 +77,30 @@ public sealed class OptionsValidationTests
     }
 
     [Fact]
-    public async Task The_simulator_has_no_default_password()
+    public async Task The_simulator_has_no_default_devices_and_says_how_to_give_them()
     {
-        Assert.Contains("Password", await StartWith(b => b.AddValidatedOptions<SimulatorOptions>(SimulatorOptions.Section)));
+        Assert.Contains("Simulator:Devices:0:Token", await StartWith(b => b.AddValidatedOptions<SimulatorOptions>(SimulatorOptions.Section)));
+        Assert.Contains("needs a DeviceId and a Token", await StartWith(b => b.AddValidatedOptions<SimulatorOptions>(SimulatorOptions.Section),
+            ("Simulator:Devices:0:DeviceId", "00000000-0000-4000-8000-000000000001"), ("Simulator:Devices:0:Token", "not-a-token")));
+        Assert.Contains("needs Simulator:DeviceTokenSeed", await StartWith(b => b.AddValidatedOptions<SimulatorOptions>(SimulatorOptions.Section),
+            ("Simulator:DeviceIds:0", "00000000-0000-4000-8000-000000000001")));
+    }
+
+    [Theory]
+    [InlineData("short", "at least 22 characters")]
+    [InlineData("seed-from-the-apphost-0123456789", "names its CustomerId and its DeviceIds")]
+    public async Task A_bootstrap_device_token_seed_without_what_it_needs_stops_the_api(string seed, string named)
+    {
+        Assert.Contains(named, await StartWith(b => b.AddValidatedOptions<DeviceTokenBootstrapOptions>(DeviceTokenBootstrapOptions.Section),
+            ("Bootstrap:DeviceTokens:Seed", seed)));
     }
 
     [Theory]
     [InlineData("Simulator:ApiUrl", "not a url", "ApiUrl")]
-    [InlineData("Simulator:Devices", "0", "Devices")]
     [InlineData("Simulator:ReadingsPerSecond", "0", "ReadingsPerSecond")]
     [InlineData("Simulator:BatchInterval", "00:00:00", "BatchInterval")]
     public async Task Simulator_settings_out_of_range_stop_the_simulator(string key, string value, string named)
     {
-        Assert.Contains(named, await StartWith(b => b.AddValidatedOptions<SimulatorOptions>(SimulatorOptions.Section), (key, value), ("Simulator:Password", "from-the-apphost-1")));
+        Assert.Contains(named, await StartWith(b => b.AddValidatedOptions<SimulatorOptions>(SimulatorOptions.Section), (key, value), ("Simulator:DeviceTokenSeed", "seed-from-the-apphost-0123456789"), ("Simulator:DeviceIds:0", "00000000-0000-4000-8000-000000000001")));
     }
 }

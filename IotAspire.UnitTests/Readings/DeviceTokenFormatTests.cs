@@ -60,4 +60,18 @@ public sealed class DeviceTokenFormatTests
     [InlineData(null, false)]
     public void Only_a_bearer_device_token_goes_to_the_device_token_scheme(string? authorization, bool expected) =>
         Assert.Equal(expected, DeviceTokenFormat.IsDeviceToken(authorization));
+
+    [Fact]
+    public void A_token_derived_from_a_seed_is_a_device_token_of_its_own_for_each_device_and_seed()
+    {
+        var (device, other) = (Guid.NewGuid(), Guid.NewGuid());
+
+        var token = IotAspire.DeviceTokenText.ForDevice("a-seed-of-the-apphost-0123", device);
+
+        Assert.Equal(token, IotAspire.DeviceTokenText.ForDevice("a-seed-of-the-apphost-0123", device));
+        Assert.True(DeviceTokenFormat.TryRead(token, out var id, out _));
+        Assert.True(DeviceTokenFormat.TryRead(IotAspire.DeviceTokenText.ForDevice("a-seed-of-the-apphost-0123", other), out var otherId, out _));
+        Assert.NotEqual(id, otherId);
+        Assert.NotEqual(token, IotAspire.DeviceTokenText.ForDevice("another-seed-of-the-apphost", device));
+    }
 }
