@@ -21,15 +21,32 @@ public sealed class DeviceRegistry(NpgsqlDataSource dataSource)
                                        last_reading_at = EXCLUDED.last_reading_at
         """;
 
-    private const string Remove = "DELETE FROM devices WHERE id = @device_id";
+    // A device's tokens belong to the customer it belonged to when they were made: moving the device away
+    // revokes them, and so does removing it (or a token could claim it again for its old customer).
+    private const string RevokeTokensOfOthers = """
+        UPDATE device_tokens SET revoked_at = now()
+        WHERE device_id = @device_id AND customer_id <> @customer_id AND revoked_at IS NULL
+        """;
+
+    private const string Remove = """
+        WITH revoked AS (UPDATE device_tokens SET revoked_at = now() WHERE device_id = @device_id AND revoked_at IS NULL)
+        DELETE FROM devices WHERE id = @device_id
+        """;
 
     /// <summary>Registers the device to the customer, or moves it there from another.</summary>
     public async Task RegisterAsync(Guid deviceId, Guid customerId, CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand(Register);
-        command.Parameters.Add(new("device_id", NpgsqlDbType.Uuid) { Value = deviceId });
-        command.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId });
-        await command.ExecuteNonQueryAsync(ct);
+        await using var batch = dataSource.CreateBatch();
+        foreach (var sql in new[] { Register, RevokeTokensOfOthers })
+        {
+            var command = new NpgsqlBatchCommand(sql);
+            command.Parameters.Add(new("device_id", NpgsqlDbType.Uuid) { Value = deviceId });
+            command.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId });
+            batch.BatchCommands.Add(command);
+        }
+
+        // One round trip, one implicit transaction: the move and the revocation happen together.
+        await batch.ExecuteNonQueryAsync(ct);
     }
 
     /// <returns>Whether there was such a device.</returns>

@@ -6,26 +6,43 @@ namespace IotAspire.Api.Devices;
 /// <summary>A device token as listed: never its secret, which exists only in the answer that created it.</summary>
 public sealed record DeviceTokenSummary(Guid Id, Guid DeviceId, Guid CustomerId, DateTimeOffset CreatedAt, string CreatedBy, DateTimeOffset? RevokedAt);
 
+/// <summary>What creating a token came to: the expected outcomes, as a closed set instead of exceptions.</summary>
+public abstract record DeviceTokenCreation
+{
+    public sealed record Created(DeviceTokenSummary Token) : DeviceTokenCreation;
+
+    /// <summary>The device belongs to another customer: nothing was stored.</summary>
+    public sealed record DeviceOfAnotherCustomer : DeviceTokenCreation;
+
+    /// <summary>The device has <see cref="DeviceTokenStore.MaxActiveTokensPerDevice"/> unrevoked tokens already: nothing was stored.</summary>
+    public sealed record TooManyActiveTokens : DeviceTokenCreation;
+}
+
 /// <summary>What the authentication handler needs of a stored token.</summary>
 public sealed record StoredDeviceToken(Guid DeviceId, Guid CustomerId, byte[] SecretHash, bool Revoked);
 
 /// <summary>The SQL of device tokens, on the <c>device_tokens</c> table (only hashes of the secrets).</summary>
 public sealed class DeviceTokenStore(NpgsqlDataSource dataSource)
 {
-    // Claims the device for the customer when nobody has (so no one else can squat it later), and answers
-    // its owner either way: the inserted row, or the one that was there.
+    // The device's owner, its row locked until the transaction ends (so concurrent creations count its
+    // tokens in turn); a device nobody has is claimed for the customer first, so no one else can squat it.
+    // Only a new device pays for counting its readings. Empty only when another transaction claimed it at
+    // the same moment: ClaimAsync then asks again.
     private const string Claim = """
-        WITH claimed AS (
+        WITH existing AS (
+            SELECT customer_id FROM devices WHERE id = @device_id FOR NO KEY UPDATE
+        ), claimed AS (
             INSERT INTO devices (id, customer_id, first_seen_at, reading_count, first_reading_at, last_reading_at)
-            SELECT @device_id, @customer_id, now(), count(*), min(recorded_at), max(recorded_at)
-            FROM readings WHERE customer_id = @customer_id AND device_id = @device_id
+            SELECT @device_id, @customer_id, now(), stats.n, stats.first_at, stats.last_at
+            FROM (SELECT count(*) AS n, min(recorded_at) AS first_at, max(recorded_at) AS last_at
+                  FROM readings WHERE customer_id = @customer_id AND device_id = @device_id) AS stats
+            WHERE NOT EXISTS (SELECT FROM existing)
             ON CONFLICT (id) DO NOTHING
             RETURNING customer_id
         )
-        SELECT customer_id FROM claimed
+        SELECT customer_id FROM existing
         UNION ALL
-        SELECT customer_id FROM devices WHERE id = @device_id
-        LIMIT 1
+        SELECT customer_id FROM claimed
         """;
 
     private const string Insert = """
@@ -53,17 +70,29 @@ public sealed class DeviceTokenStore(NpgsqlDataSource dataSource)
 
     public const int MaxTokensPerAnswer = 10_000;
 
-    /// <summary>
-    /// Stores a token for the device, claiming the device for <paramref name="customerId"/> if no one has;
-    /// null (and nothing stored) when the device belongs to another customer.
-    /// </summary>
-    public async Task<DeviceTokenSummary?> CreateAsync(Guid id, Guid deviceId, Guid customerId, byte[] secretHash, string createdBy, CancellationToken ct)
+    /// <summary>Enough to rotate a device's token without a gap, few enough that no one fills the table.</summary>
+    public const int MaxActiveTokensPerDevice = 10;
+
+    private const string CountActive = "SELECT count(*) FROM device_tokens WHERE device_id = @device_id AND revoked_at IS NULL";
+
+    /// <summary>Stores a token for the device, claiming the device for <paramref name="customerId"/> if no one has.</summary>
+    public async Task<DeviceTokenCreation> CreateAsync(Guid id, Guid deviceId, Guid customerId, byte[] secretHash, string createdBy, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         if (!await ClaimAsync(connection, transaction, deviceId, customerId, ct))
         {
-            return null;
+            return new DeviceTokenCreation.DeviceOfAnotherCustomer();
+        }
+
+        // The claim above locked the device's row (inserted or found): concurrent creations count in turn.
+        await using (var count = new NpgsqlCommand(CountActive, connection, transaction))
+        {
+            count.Parameters.Add(new("device_id", NpgsqlDbType.Uuid) { Value = deviceId });
+            if ((long)(await count.ExecuteScalarAsync(ct))! >= MaxActiveTokensPerDevice)
+            {
+                return new DeviceTokenCreation.TooManyActiveTokens();
+            }
         }
 
         await using var insert = InsertCommand(Insert + Returning, connection, transaction, id, deviceId, customerId, secretHash, createdBy);
@@ -75,7 +104,7 @@ public sealed class DeviceTokenStore(NpgsqlDataSource dataSource)
         }
 
         await transaction.CommitAsync(ct);
-        return created;
+        return new DeviceTokenCreation.Created(created);
     }
 
     /// <summary>
@@ -102,7 +131,8 @@ public sealed class DeviceTokenStore(NpgsqlDataSource dataSource)
         await using var claim = new NpgsqlCommand(Claim, connection, transaction);
         claim.Parameters.Add(new("device_id", NpgsqlDbType.Uuid) { Value = deviceId });
         claim.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId });
-        return await claim.ExecuteScalarAsync(ct) is Guid owner && owner == customerId;
+        var owner = await claim.ExecuteScalarAsync(ct) ?? await claim.ExecuteScalarAsync(ct);
+        return owner is Guid found && found == customerId;
     }
 
     private static NpgsqlCommand InsertCommand(

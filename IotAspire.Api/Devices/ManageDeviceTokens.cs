@@ -19,9 +19,14 @@ public sealed class ManageDeviceTokens(DeviceTokenStore store)
             ?? throw ApiErrors.BadInput("An administrator creating a device token names the customer the device belongs to (customerId).");
         var id = Guid.CreateVersion7();
         var (token, secretHash) = DeviceTokenFormat.New(id);
-        var created = await store.CreateAsync(id, deviceId, customer, secretHash, caller.UserName, ct)
-            ?? throw ApiErrors.NotAllowed($"Device {deviceId} belongs to another customer; no token was created.");
-        return new CreatedDeviceToken(token, created);
+        return await store.CreateAsync(id, deviceId, customer, secretHash, caller.UserName, ct) switch
+        {
+            DeviceTokenCreation.Created(var created) => new CreatedDeviceToken(token, created),
+            DeviceTokenCreation.DeviceOfAnotherCustomer => throw ApiErrors.NotAllowed($"Device {deviceId} belongs to another customer; no token was created."),
+            DeviceTokenCreation.TooManyActiveTokens => throw ApiErrors.BadInput(
+                $"Device {deviceId} has {DeviceTokenStore.MaxActiveTokensPerDevice} tokens that are not revoked; revoke one (revokeDeviceToken) before creating another."),
+            var other => throw new InvalidOperationException($"Unexpected outcome {other}."),
+        };
     }
 
     public Task<IReadOnlyList<DeviceTokenSummary>> ListAsync(Caller caller, Guid? customerId, Guid? deviceId, CancellationToken ct) =>

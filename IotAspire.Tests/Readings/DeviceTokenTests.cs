@@ -72,16 +72,7 @@ public sealed class DeviceTokenTests(AppHostFixture fixture)
 
         var revoked = await graphQL.DataAsync(GraphQLDocuments.RevokeDeviceToken, new { id }, customer);
         Assert.NotEqual(System.Text.Json.JsonValueKind.Null, revoked.GetProperty("revokeDeviceToken").GetProperty("revokedAt").ValueKind);
-        var clock = Stopwatch.StartNew();
-        HttpStatusCode status;
-        do
-        {
-            await Task.Delay(250);
-            (status, _) = await graphQL.PostAsync(GraphQLDocuments.Ingest, Readings(device, "2022-06-01T00:01:00Z"), token);
-        }
-        while (status != HttpStatusCode.Unauthorized && clock.Elapsed < TimeSpan.FromSeconds(30));
-        Assert.Equal(HttpStatusCode.Unauthorized, status);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(7), $"Revocation took {clock.Elapsed.TotalSeconds:0.0} s.");
+        await RefusedWithinSecondsAsync(token, device);
 
         // The same id with another secret, a made-up token and a mangled one: refused, never a 500.
         var (other, _) = await CreateAsync(customer, device);
@@ -126,6 +117,50 @@ public sealed class DeviceTokenTests(AppHostFixture fixture)
         Assert.Equal("BAD_USER_INPUT", GraphQLClient.SingleError(unnamed).Code);
         var (adminMade, _) = await CreateAsync(admin, device, firstId);
         await graphQL.DataAsync(GraphQLDocuments.Ingest, Readings(device, "2022-06-01T00:03:00Z"), adminMade);
+    }
+
+    [Fact]
+    public async Task Moving_or_removing_a_device_revokes_its_tokens_and_a_device_holds_at_most_ten()
+    {
+        var admin = await auth.AdminAccessTokenAsync();
+        var (first, _) = await auth.NewCustomerAsync();
+        var (second, secondId) = await auth.NewCustomerAsync();
+        var device = Guid.NewGuid();
+        var (token, _) = await CreateAsync(first, device);
+        for (var i = 1; i < 10; i++)
+        {
+            await CreateAsync(first, device);
+        }
+
+        var (_, eleventh) = await graphQL.PostAsync(GraphQLDocuments.CreateDeviceToken, new { d = device }, first);
+        Assert.Equal("BAD_USER_INPUT", GraphQLClient.SingleError(eleventh).Code);
+        Assert.Contains("revoke one", GraphQLClient.SingleError(eleventh).Message);
+
+        // Moved to another customer: the first customer's tokens stop working, all of them revoked.
+        await graphQL.DataAsync(GraphQLDocuments.RegisterDevice, new { d = device, c = secondId }, admin);
+        await RefusedWithinSecondsAsync(token, device);
+        Assert.All((await graphQL.DataAsync(GraphQLDocuments.DeviceTokens, new { d = device }, first)).GetProperty("deviceTokens").EnumerateArray(),
+            t => Assert.NotEqual(System.Text.Json.JsonValueKind.Null, t.GetProperty("revokedAt").ValueKind));
+
+        // Removed: the new owner's token stops too, so it cannot claim the device again.
+        var (secondToken, _) = await CreateAsync(second, device);
+        await graphQL.DataAsync(GraphQLDocuments.Ingest, Readings(device, "2022-06-01T00:00:00Z"), secondToken);
+        await graphQL.DataAsync(GraphQLDocuments.RemoveDevice, new { d = device }, admin);
+        await RefusedWithinSecondsAsync(secondToken, device);
+    }
+
+    private async Task RefusedWithinSecondsAsync(string token, Guid device)
+    {
+        var clock = Stopwatch.StartNew();
+        HttpStatusCode status;
+        do
+        {
+            await Task.Delay(250);
+            (status, _) = await graphQL.PostAsync(GraphQLDocuments.Ingest, Readings(device, "2022-06-01T00:05:00Z"), token);
+        }
+        while (status != HttpStatusCode.Unauthorized && clock.Elapsed < TimeSpan.FromSeconds(30));
+        Assert.Equal(HttpStatusCode.Unauthorized, status);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(7), $"Revocation took {clock.Elapsed.TotalSeconds:0.0} s.");
     }
 
     [Fact]
