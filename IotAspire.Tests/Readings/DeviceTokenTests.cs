@@ -33,6 +33,13 @@ public sealed class DeviceTokenTests(AppHostFixture fixture)
         var (token, _) = await CreateAsync(customer, device);
         Assert.StartsWith("iotd_", token);
 
+        using (var whoAmI = new HttpRequestMessage(HttpMethod.Get, "/api/whoami"))
+        {
+            var (status, me) = await graphQL.SendAsync(whoAmI, token);
+            Assert.Equal(HttpStatusCode.OK, status);
+            Assert.Equal(("device", customerId, device), (me.GetProperty("role").GetString(), me.GetProperty("customerId").GetGuid(), me.GetProperty("deviceId").GetGuid()));
+        }
+
         var stored = await graphQL.DataAsync(GraphQLDocuments.Ingest, Readings(device, "2022-06-01T00:00:00Z"), token);
         Assert.Equal(1, stored.GetProperty("ingestReadings").GetProperty("inserted").GetInt32());
 
