@@ -47,10 +47,8 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<Ingesti
         WITH written AS (
             INSERT INTO readings (customer_id, device_id, recorded_at, reading)
             SELECT * FROM unnest(@customer_ids, @device_ids, @recorded_at, @readings)
-            ON CONFLICT (customer_id, device_id, recorded_at)
-                DO UPDATE SET reading = EXCLUDED.reading, ingested_at = now()
-                WHERE readings.reading IS DISTINCT FROM EXCLUDED.reading
-            RETURNING customer_id, device_id, recorded_at, reading, (xmax = 0) AS inserted
+            {1}
+            RETURNING customer_id, device_id, recorded_at, reading, {2} AS inserted
         ), five_minutes AS (
             SELECT customer_id, device_id, date_bin(INTERVAL '5 minutes', recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket_start,
                    count(*) AS n, sum(reading) AS total, min(reading) AS low, max(reading) AS high,
@@ -72,10 +70,24 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<Ingesti
         SELECT count(*) FILTER (WHERE inserted)::int, count(*) FILTER (WHERE NOT inserted)::int FROM written
         """;
 
-    // {0}: the rollups' CTEs (AddToRollup, once per grain). UpsertReadings is a composite format only
-    // for that; it has no other braces.
+    // Declared before the statements built from it: static fields are initialised in this order.
+    private static readonly string RollupCtes =
+        string.Concat(ReadingRollups.All.Select(grain => string.Format(CultureInfo.InvariantCulture, CompositeFormat.Parse(AddToRollup), grain.Table, grain.Minutes)));
+
+    // {0}: the rollups' CTEs (AddToRollup, once per grain); {1}: what a reading already stored does; {2}:
+    // whether a row was inserted. UpsertReadings has no other braces.
     private static readonly string UpsertReadingsSql = string.Format(CultureInfo.InvariantCulture, CompositeFormat.Parse(UpsertReadings),
-        string.Concat(ReadingRollups.All.Select(grain => string.Format(CultureInfo.InvariantCulture, CompositeFormat.Parse(AddToRollup), grain.Table, grain.Minutes))));
+        RollupCtes, """
+            ON CONFLICT (customer_id, device_id, recorded_at)
+                DO UPDATE SET reading = EXCLUDED.reading, ingested_at = now()
+                WHERE readings.reading IS DISTINCT FROM EXCLUDED.reading
+            """, "(xmax = 0)");
+
+    // The same statement for a batch of readings none of which is stored yet (the usual batch): a plain
+    // INSERT, without the speculative insertion of ON CONFLICT, which cost about a fifth of the statement
+    // (bench/results/2026-11-28-profiles.md). A reading already stored makes it fail: see WriteAsync.
+    private static readonly string InsertReadingsSql = string.Format(CultureInfo.InvariantCulture, CompositeFormat.Parse(UpsertReadings),
+        RollupCtes, "", "true");
 
     // One rollup's share of UpsertReadings ({0}: its table, {1}: its grain in minutes): the inserted
     // readings' five-minute sums added to their buckets. Minimum and maximum can only widen when readings
@@ -163,19 +175,20 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<Ingesti
             }
         }
 
-        await using var upsert = new NpgsqlCommand(UpsertReadingsSql, connection, transaction);
         var recordedAt = rows.Select(r => r.RecordedAt.ToUniversalTime()).ToArray();
-        upsert.Parameters.Add(new("customer_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = customerIds });
-        upsert.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds });
-        upsert.Parameters.Add(new("recorded_at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = recordedAt });
-        upsert.Parameters.Add(new("readings", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = rows.Select(r => r.Value).ToArray() });
-
-        await upsert.PrepareAsync(ct);
+        var values = rows.Select(r => r.Value).ToArray();
         int inserted, updated;
-        await using (var reader = await upsert.ExecuteReaderAsync(ct))
+        // New readings first, as a plain INSERT under a savepoint; if one is stored already, that attempt is
+        // undone (with all it added to counts and rollups) and the batch is upserted.
+        await transaction.SaveAsync(FreshReadings, ct);
+        try
         {
-            await reader.ReadAsync(ct);
-            (inserted, updated) = (reader.GetInt32(0), reader.GetInt32(1));
+            (inserted, updated) = await WriteReadingsAsync(InsertReadingsSql, connection, transaction, customerIds, deviceIds, recordedAt, values, ct);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            await transaction.RollbackAsync(FreshReadings, ct);
+            (inserted, updated) = await WriteReadingsAsync(UpsertReadingsSql, connection, transaction, customerIds, deviceIds, recordedAt, values, ct);
         }
 
         if (updated > 0)
@@ -189,6 +202,22 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<Ingesti
 
         await transaction.CommitAsync(ct);
         return new IngestOutcome.Stored(inserted, updated, readings.Count - inserted - updated);
+    }
+
+    private const string FreshReadings = "fresh_readings";
+
+    private static async Task<(int Inserted, int Updated)> WriteReadingsAsync(string sql, NpgsqlConnection connection, NpgsqlTransaction transaction,
+        Guid[] customerIds, Guid[] deviceIds, DateTimeOffset[] recordedAt, double[] values, CancellationToken ct)
+    {
+        await using var write = new NpgsqlCommand(sql, connection, transaction);
+        write.Parameters.Add(new("customer_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = customerIds });
+        write.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds });
+        write.Parameters.Add(new("recorded_at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = recordedAt });
+        write.Parameters.Add(new("readings", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = values });
+        await write.PrepareAsync(ct);
+        await using var reader = await write.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return (reader.GetInt32(0), reader.GetInt32(1));
     }
 
     /// <summary>
