@@ -1,3 +1,4 @@
+using IotAspire.Api.Data;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -24,27 +25,6 @@ public sealed record StoredDeviceToken(Guid DeviceId, Guid CustomerId, byte[] Se
 /// <summary>The SQL of device tokens, on the <c>device_tokens</c> table (only hashes of the secrets).</summary>
 public sealed class DeviceTokenStore(NpgsqlDataSource dataSource)
 {
-    // The device's owner, its row locked until the transaction ends (so concurrent creations count its
-    // tokens in turn); a device nobody has is claimed for the customer first, so no one else can squat it.
-    // Only a new device pays for counting its readings. Empty only when another transaction claimed it at
-    // the same moment: ClaimAsync then asks again.
-    private const string Claim = """
-        WITH existing AS (
-            SELECT customer_id FROM devices WHERE id = @device_id FOR NO KEY UPDATE
-        ), claimed AS (
-            INSERT INTO devices (id, customer_id, first_seen_at, reading_count, first_reading_at, last_reading_at)
-            SELECT @device_id, @customer_id, now(), stats.n, stats.first_at, stats.last_at
-            FROM (SELECT count(*) AS n, min(recorded_at) AS first_at, max(recorded_at) AS last_at
-                  FROM readings WHERE customer_id = @customer_id AND device_id = @device_id) AS stats
-            WHERE NOT EXISTS (SELECT FROM existing)
-            ON CONFLICT (id) DO NOTHING
-            RETURNING customer_id
-        )
-        SELECT customer_id FROM existing
-        UNION ALL
-        SELECT customer_id FROM claimed
-        """;
-
     private const string Insert = """
         INSERT INTO device_tokens (id, customer_id, device_id, secret_hash, created_at, created_by)
         VALUES (@id, @customer_id, @device_id, @secret_hash, now(), @created_by)
@@ -85,7 +65,6 @@ public sealed class DeviceTokenStore(NpgsqlDataSource dataSource)
             return new DeviceTokenCreation.DeviceOfAnotherCustomer();
         }
 
-        // The claim above locked the device's row (inserted or found): concurrent creations count in turn.
         await using (var count = new NpgsqlCommand(CountActive, connection, transaction))
         {
             count.Parameters.Add(new("device_id", NpgsqlDbType.Uuid) { Value = deviceId });
@@ -126,14 +105,11 @@ public sealed class DeviceTokenStore(NpgsqlDataSource dataSource)
         return true;
     }
 
-    private static async Task<bool> ClaimAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid deviceId, Guid customerId, CancellationToken ct)
-    {
-        await using var claim = new NpgsqlCommand(Claim, connection, transaction);
-        claim.Parameters.Add(new("device_id", NpgsqlDbType.Uuid) { Value = deviceId });
-        claim.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId });
-        var owner = await claim.ExecuteScalarAsync(ct) ?? await claim.ExecuteScalarAsync(ct);
-        return owner is Guid found && found == customerId;
-    }
+    // Claimed for the customer if nobody has it, and its row locked until the transaction ends, so concurrent
+    // creations count its tokens in turn (Data/DeviceOwners.cs, as ingestion claims devices).
+    private static async Task<bool> ClaimAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid deviceId, Guid customerId, CancellationToken ct) =>
+        (await DeviceOwners.ClaimAndLockAsync(connection, transaction, [deviceId], [customerId], claim: true, ct)).TryGetValue(deviceId, out var owner)
+        && owner == customerId;
 
     private static NpgsqlCommand InsertCommand(
         string sql, NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, Guid deviceId, Guid customerId, byte[] secretHash, string createdBy)

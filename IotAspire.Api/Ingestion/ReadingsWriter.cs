@@ -17,32 +17,12 @@ namespace IotAspire.Api.Ingestion;
 /// </summary>
 public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<IngestionOptions> options)
 {
-    // A device new to the table may have readings already (it was removed, then sent again): its count and
-    // span start from them. Only devices not yet in the table pay for that lookup.
-    private const string RegisterDevices = """
-        INSERT INTO devices (id, customer_id, first_seen_at, reading_count, first_reading_at, last_reading_at)
-        SELECT new.device_id, new.customer_id, now(), stats.reading_count, stats.first_reading_at, stats.last_reading_at
-        FROM (SELECT DISTINCT ON (device_id) device_id, customer_id
-              FROM unnest(@device_ids, @customer_ids) AS batch(device_id, customer_id)
-              WHERE NOT EXISTS (SELECT FROM devices WHERE devices.id = batch.device_id)
-              ORDER BY device_id) AS new
-        CROSS JOIN LATERAL (SELECT count(*) AS reading_count, min(recorded_at) AS first_reading_at, max(recorded_at) AS last_reading_at
-                            FROM readings WHERE readings.customer_id = new.customer_id AND readings.device_id = new.device_id) AS stats
-        ON CONFLICT (id) DO NOTHING
-        """;
-
-    // The owners of the batch's devices, locked until the transaction ends: batches that share devices
-    // queue here, in one order, so their count updates cannot deadlock, and no owner changes under them.
-    private const string LockDevices = """
-        SELECT id, customer_id FROM devices WHERE id = ANY(@device_ids) ORDER BY id FOR NO KEY UPDATE
-        """;
-
     // The rows come deduplicated and in key order (LastPerKey). An identical value is left alone (the
     // WHERE), so a retried batch rewrites nothing. Only inserted rows change a device's count and span and
     // are added to the rollups: an updated reading was already counted, within the span, and its buckets are
     // recomputed by RecomputeRollups. The inserted readings are summed per five minutes once, and every
     // rollup adds up those sums (five minutes nest in hours and days). Every write keyed by device happens
-    // under the device locks taken above, so concurrent batches cannot interleave here.
+    // under the device locks taken by DeviceOwners, so concurrent batches cannot interleave here.
     private const string UpsertReadings = """
         WITH written AS (
             INSERT INTO readings (customer_id, device_id, recorded_at, reading)
@@ -135,29 +115,8 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<Ingesti
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
 
-        // Registering and locking go in one round trip; the statements are prepared once per connection,
-        // so PostgreSQL does not parse and plan them for every batch.
-        var owners = new Dictionary<Guid, Guid>();
-        await using (var registerAndLock = new NpgsqlBatch(connection, transaction))
-        {
-            if (!options.Value.RequireRegisteredDevices)
-            {
-                var register = new NpgsqlBatchCommand(RegisterDevices);
-                register.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds });
-                register.Parameters.Add(new("customer_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = customerIds });
-                registerAndLock.BatchCommands.Add(register);
-            }
-
-            var lockDevices = new NpgsqlBatchCommand(LockDevices);
-            lockDevices.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds });
-            registerAndLock.BatchCommands.Add(lockDevices);
-            await registerAndLock.PrepareAsync(ct);
-            await using var found = await registerAndLock.ExecuteReaderAsync(ct);
-            while (await found.ReadAsync(ct))
-            {
-                owners.Add(found.GetGuid(0), found.GetGuid(1));
-            }
-        }
+        // Claiming and locking the batch's devices: one round trip (Data/DeviceOwners.cs).
+        var owners = await DeviceOwners.ClaimAndLockAsync(connection, transaction, deviceIds, customerIds, claim: !options.Value.RequireRegisteredDevices, ct);
 
         // The first reading, in the order sent, whose device the caller may not write: not registered (only
         // when registration is required) or another customer's. Disposing the transaction rolls back the

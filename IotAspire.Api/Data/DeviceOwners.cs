@@ -1,0 +1,65 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace IotAspire.Api.Data;
+
+/// <summary>
+/// The <c>devices</c> table as the register of who owns a device: a device nobody has belongs to the first
+/// customer that claims it, by sending a reading or by getting a device token for it. Ingestion and device
+/// tokens claim and lock devices here, in one round trip.
+/// </summary>
+public static class DeviceOwners
+{
+    // A device new to the table may have readings already (it was removed, then sent again): its count and
+    // span start from them. Only devices not yet in the table pay for that lookup.
+    private const string ClaimDevices = """
+        INSERT INTO devices (id, customer_id, first_seen_at, reading_count, first_reading_at, last_reading_at)
+        SELECT new.device_id, new.customer_id, now(), stats.reading_count, stats.first_reading_at, stats.last_reading_at
+        FROM (SELECT DISTINCT ON (device_id) device_id, customer_id
+              FROM unnest(@device_ids, @customer_ids) AS batch(device_id, customer_id)
+              WHERE NOT EXISTS (SELECT FROM devices WHERE devices.id = batch.device_id)
+              ORDER BY device_id) AS new
+        CROSS JOIN LATERAL (SELECT count(*) AS reading_count, min(recorded_at) AS first_reading_at, max(recorded_at) AS last_reading_at
+                            FROM readings WHERE readings.customer_id = new.customer_id AND readings.device_id = new.device_id) AS stats
+        ON CONFLICT (id) DO NOTHING
+        """;
+
+    // The owners, locked until the transaction ends: transactions that share devices queue here, in one
+    // order, so their count updates cannot deadlock, and no owner changes under them. A device another
+    // transaction was claiming at the same moment is seen here: the claim above waited for it.
+    private const string LockDevices = """
+        SELECT id, customer_id FROM devices WHERE id = ANY(@device_ids) ORDER BY id FOR NO KEY UPDATE
+        """;
+
+    /// <summary>
+    /// Claims the devices nobody owns for the customer named beside each (when <paramref name="claim"/>), then
+    /// locks every device's row for the transaction and answers its owner; a device absent from the answer is
+    /// not registered. The statements are prepared once per connection.
+    /// </summary>
+    public static async Task<Dictionary<Guid, Guid>> ClaimAndLockAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid[] deviceIds, Guid[] customerIds, bool claim, CancellationToken ct)
+    {
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        if (claim)
+        {
+            var register = new NpgsqlBatchCommand(ClaimDevices);
+            register.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds });
+            register.Parameters.Add(new("customer_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = customerIds });
+            batch.BatchCommands.Add(register);
+        }
+
+        var lockDevices = new NpgsqlBatchCommand(LockDevices);
+        lockDevices.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds });
+        batch.BatchCommands.Add(lockDevices);
+        await batch.PrepareAsync(ct);
+
+        var owners = new Dictionary<Guid, Guid>();
+        await using var found = await batch.ExecuteReaderAsync(ct);
+        while (await found.ReadAsync(ct))
+        {
+            owners.Add(found.GetGuid(0), found.GetGuid(1));
+        }
+
+        return owners;
+    }
+}
