@@ -111,7 +111,7 @@ public sealed class DataSet(BenchOptions options)
 
     /// <summary>Every table that holds rows per customer.</summary>
     public static readonly IReadOnlyList<string> ReadingsTables =
-        ["readings", "ingested_per_minute", "devices", .. ReadingRollups.All.Select(grain => grain.Table)];
+        ["readings", "ingested_per_minute", "devices", "device_tokens", .. ReadingRollups.All.Select(grain => grain.Table)];
 
     /// <summary>Every row of these customers, in every readings table.</summary>
     public static async Task RemoveAsync(NpgsqlDataSource owner, Guid[] customers, CancellationToken ct)
