@@ -4,8 +4,10 @@ using IotAspire.Api.Data;
 using IotAspire.Api.Devices;
 using IotAspire.Api.Errors;
 using IotAspire.Api.GraphQLHttp;
+using IotAspire.Api.GraphQLWebSockets;
 using IotAspire.Api.Grafana;
 using IotAspire.Api.Ingestion;
+using IotAspire.Api.LiveUpdates;
 using IotAspire.Api.Schema;
 using IotAspire.Api.Security;
 
@@ -24,10 +26,13 @@ public static class ReadingsApiExtensions
         builder.AddIngestion();
         builder.AddAggregation();
         builder.AddDeviceProvisioning();
+        builder.AddLiveUpdates();                                       // subscriptions fed by every replica's commits
         builder.AddValidatedOptions<GraphQLHttpOptions>(GraphQLHttpOptions.Section);
+        builder.AddValidatedOptions<GraphQLWebSocketOptions>(GraphQLWebSocketOptions.Section);
         builder.Services.AddGraphQL(graphQL => graphQL
             .AddReadingsSchema()                                         // Schema/: the only feature-facing GraphQL code
-            .AddHttpTransport());                                        // GraphQLHttp/: limits, GET rule, document cache
+            .AddHttpTransport()                                          // GraphQLHttp/: limits, GET rule, document cache
+            .AddWebSocketTransport());                                   // GraphQLWebSockets/: graphql-transport-ws
         return builder;
     }
 
@@ -38,6 +43,7 @@ public static class ReadingsApiExtensions
         app.UseAuthorization();
 
         app.MapCallerEndpoints();
+        app.MapGraphQLWebSocket("/graphql");                             // before the endpoints: upgrades only
         app.MapGraphQLEndpoint("/graphql");
         app.MapGet("/", () => Results.Redirect("/graphql"));
         return app;

@@ -13,6 +13,7 @@ public sealed class ReadingsDbContext(DbContextOptions<ReadingsDbContext> option
     public DbSet<DailyRollup> DailyRollups => Set<DailyRollup>();
     public DbSet<IngestedPerMinute> IngestedPerMinute => Set<IngestedPerMinute>();
     public DbSet<DeviceToken> DeviceTokens => Set<DeviceToken>();
+    public DbSet<LiveSubscriber> LiveSubscribers => Set<LiveSubscriber>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -82,6 +83,17 @@ public sealed class ReadingsDbContext(DbContextOptions<ReadingsDbContext> option
             token.Property(t => t.CreatedAt).HasColumnName("created_at");
             token.Property(t => t.CreatedBy).HasColumnName("created_by");
             token.Property(t => t.RevokedAt).HasColumnName("revoked_at");
+        });
+
+        modelBuilder.Entity<LiveSubscriber>(subscriber =>
+        {
+            // Which customers some API replica has live subscribers for: ingest notifies only for those
+            // (LiveUpdates/LiveSubscribers.cs). Customer Guid.Empty stands for an administrator's "every customer".
+            subscriber.ToTable("live_subscribers");
+            subscriber.HasKey(s => new { s.CustomerId, s.ReplicaId });
+            subscriber.Property(s => s.CustomerId).HasColumnName("customer_id");
+            subscriber.Property(s => s.ReplicaId).HasColumnName("replica_id");
+            subscriber.Property(s => s.ExpiresAt).HasColumnName("expires_at");
         });
     }
 
@@ -156,4 +168,12 @@ public sealed class DeviceToken
     public DateTimeOffset CreatedAt { get; set; }
     public string CreatedBy { get; set; } = "";
     public DateTimeOffset? RevokedAt { get; set; }
+}
+
+/// <summary>An API replica has live subscribers for a customer until <see cref="ExpiresAt"/> (it renews the row while they stay).</summary>
+public sealed class LiveSubscriber
+{
+    public Guid CustomerId { get; set; }
+    public Guid ReplicaId { get; set; }
+    public DateTimeOffset ExpiresAt { get; set; }
 }

@@ -19,6 +19,9 @@ public static class ApiErrors
     /// <summary>The database cannot be reached now; the same request may be retried (ingest is idempotent).</summary>
     public const string Unavailable = "SERVICE_UNAVAILABLE";
 
+    /// <summary>A live subscription fell too far behind and was ended (back-pressure); subscribe again.</summary>
+    public const string TooSlow = "SUBSCRIBER_TOO_SLOW";
+
     public static ApiErrorException BadInput(string message) => new(BadUserInput, message);
 
     public static ApiErrorException NotAllowed(string message) => new(Forbidden, message);

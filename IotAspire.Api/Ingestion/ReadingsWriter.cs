@@ -46,8 +46,10 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<Ingesti
             SELECT customer_id, device_id, date_bin(INTERVAL '1 minute', now(), TIMESTAMPTZ '1970-01-01 00:00:00+00'), count(*)
             FROM written GROUP BY 1, 2
             ON CONFLICT (customer_id, device_id, minute) DO UPDATE SET reading_count = m.reading_count + EXCLUDED.reading_count
+        ), notified AS (
+            {3}
         )
-        SELECT count(*) FILTER (WHERE inserted)::int, count(*) FILTER (WHERE NOT inserted)::int FROM written
+        SELECT count(*) FILTER (WHERE inserted)::int, count(*) FILTER (WHERE NOT inserted)::int, (SELECT count(*) FROM notified)::int FROM written
         """;
 
     // Declared before the statements built from it: static fields are initialised in this order.
@@ -55,19 +57,19 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<Ingesti
         string.Concat(ReadingRollups.All.Select(grain => string.Format(CultureInfo.InvariantCulture, CompositeFormat.Parse(AddToRollup), grain.Table, grain.Minutes)));
 
     // {0}: the rollups' CTEs (AddToRollup, once per grain); {1}: what a reading already stored does; {2}:
-    // whether a row was inserted. UpsertReadings has no other braces.
+    // whether a row was inserted; {3}: the live-update notifications. UpsertReadings has no other braces.
     private static readonly string UpsertReadingsSql = string.Format(CultureInfo.InvariantCulture, CompositeFormat.Parse(UpsertReadings),
         RollupCtes, """
             ON CONFLICT (customer_id, device_id, recorded_at)
                 DO UPDATE SET reading = EXCLUDED.reading, ingested_at = now()
                 WHERE readings.reading IS DISTINCT FROM EXCLUDED.reading
-            """, "(xmax = 0)");
+            """, "(xmax = 0)", ReadingsNotification.NotifySql);
 
     // The same statement for a batch of readings none of which is stored yet (the usual batch): a plain
     // INSERT, without the speculative insertion of ON CONFLICT, which cost about a fifth of the statement
     // (bench/results/2026-11-28-profiles.md). A reading already stored makes it fail: see WriteAsync.
     private static readonly string InsertReadingsSql = string.Format(CultureInfo.InvariantCulture, CompositeFormat.Parse(UpsertReadings),
-        RollupCtes, "", "true");
+        RollupCtes, "", "true", ReadingsNotification.NotifySql);
 
     // One rollup's share of UpsertReadings ({0}: its table, {1}: its grain in minutes): the inserted
     // readings' five-minute sums added to their buckets. Minimum and maximum can only widen when readings

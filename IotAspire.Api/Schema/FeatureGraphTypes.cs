@@ -2,6 +2,7 @@ using GraphQL.Types;
 using IotAspire.Api.Aggregation;
 using IotAspire.Api.Devices;
 using IotAspire.Api.Ingestion;
+using IotAspire.Api.LiveUpdates;
 
 namespace IotAspire.Api.Schema;
 
@@ -30,4 +31,10 @@ public sealed class DeviceGraphType : AutoRegisteringObjectGraphType<DeviceSumma
 public sealed class DeviceTokenGraphType : AutoRegisteringObjectGraphType<DeviceTokenSummary>
 {
     public DeviceTokenGraphType() => Name = "DeviceToken";
+}
+
+/// <summary><c>type Reading</c>: a <see cref="StoredReading"/>.</summary>
+public sealed class ReadingGraphType : AutoRegisteringObjectGraphType<StoredReading>
+{
+    public ReadingGraphType() => Name = "Reading";
 }

@@ -3,17 +3,18 @@ using GraphQL.DI;
 using IotAspire.Api.Aggregation;
 using IotAspire.Api.Devices;
 using IotAspire.Api.Ingestion;
+using IotAspire.Api.LiveUpdates;
 
 namespace IotAspire.Api.Schema;
 
 public static class ReadingsSchemaExtensions
 {
     /// <summary>
-    /// The readings schema, type-first from <see cref="Query"/> and <see cref="Mutation"/>: its scalars, the
+    /// The readings schema, type-first from <see cref="Query"/>, <see cref="Mutation"/> and <see cref="Subscription"/>: its scalars, the
     /// GraphQL names of the features' records, and how the features' errors reach the caller.
     /// </summary>
     public static IGraphQLBuilder AddReadingsSchema(this IGraphQLBuilder graphQL) => graphQL
-        .AddAutoSchema<Query>(schema => schema.WithMutation<Mutation>())
+        .AddAutoSchema<Query>(schema => schema.WithMutation<Mutation>().WithSubscription<Subscription>())
         .ConfigureSchema(schema =>
         {
             schema.RegisterTypeMapping<Guid, UuidGraphType>();
@@ -22,6 +23,7 @@ public static class ReadingsSchemaExtensions
             schema.RegisterTypeMapping<IngestOutcome.Stored, IngestReadingsPayloadGraphType>();
             schema.RegisterTypeMapping<DeviceSummary, DeviceGraphType>();
             schema.RegisterTypeMapping<DeviceTokenSummary, DeviceTokenGraphType>();
+            schema.RegisterTypeMapping<StoredReading, ReadingGraphType>();
         })
         .AddGraphTypes(typeof(Query).Assembly)
         .AddExecutionStrategy<BucketListExecutionStrategy>(GraphQLParser.AST.OperationType.Query)

@@ -28,4 +28,12 @@ public static class GraphQLDocuments
     public const string RevokeDeviceToken = "mutation($id: UUID!) { revokeDeviceToken(id: $id) { id revokedAt } }";
 
     public const string DeviceTokens = "query($d: UUID, $c: UUID) { deviceTokens(deviceId: $d, customerId: $c) { id deviceId customerId revokedAt } }";
+
+    public const string ReadingsIngested = "subscription($d: [UUID!], $c: UUID) { readingsIngested(deviceIds: $d, customerId: $c) { deviceId customerId timestamp reading } }";
+
+    public const string DeviceAggregateUpdated = """
+        subscription($d: [UUID!], $size: Int, $c: UUID) {
+          deviceAggregateUpdated(deviceIds: $d, aggregationSizeMinutes: $size, customerId: $c) { deviceId customerId aggregationSizeMinutes aggregatedValues { from value } }
+        }
+        """;
 }

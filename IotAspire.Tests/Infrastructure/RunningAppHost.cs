@@ -19,6 +19,10 @@ public sealed class RunningAppHost : IAsyncDisposable
     /// <summary>The AppHost's <c>grafana-db-password</c> parameter in tests: the grafana_reader role's password.</summary>
     public const string GrafanaReaderPassword = "Test-Grafana-Reader-7";
 
+    /// <summary>The API's WebSocket settings in tests (<c>GraphQLWebSocket</c>).</summary>
+    public static readonly TimeSpan WebSocketInitTimeout = TimeSpan.FromSeconds(2);
+    public const int WebSocketMaxQueuedMessages = 16;
+
     /// <summary>The token service's per-address sign-in rate limit in tests.</summary>
     public const int SignInBurst = 300;
     public const int SignInRefillPerSecond = 100;
@@ -48,6 +52,13 @@ public sealed class RunningAppHost : IAsyncDisposable
         builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == ResourceNames.Auth))
             .WithEnvironment("LoginThrottling__ClientBurst", SignInBurst.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .WithEnvironment("LoginThrottling__ClientRequestsPerSecond", SignInRefillPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        // WebSocket limits small enough to meet in a test: an initialisation timeout of seconds, a short
+        // outgoing queue (back-pressure), and time for a client that stopped reading to read its close.
+        builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == ResourceNames.Api))
+            .WithEnvironment("GraphQLWebSocket__ConnectionInitTimeout", WebSocketInitTimeout.ToString())
+            .WithEnvironment("GraphQLWebSocket__MaxQueuedMessages", WebSocketMaxQueuedMessages.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithEnvironment("GraphQLWebSocket__CloseTimeout", "00:01:00");
 
         // Warnings and errors of the AppHost and of every resource (services, PostgreSQL) reach the test
         // output, so a failed start in CI says why.

@@ -1,4 +1,5 @@
 using IotAspire.Api.Devices;
+using IotAspire.Api.GraphQLWebSockets;
 using IotAspire.Api.Ingestion;
 using IotAspire.Auth.Accounts;
 using IotAspire.Auth.Tokens;
@@ -40,6 +41,16 @@ public sealed class OptionsValidationTests
         Assert.Null(await StartWith(b => b.AddValidatedOptions<BootstrapOptions>(BootstrapOptions.Section)));
         Assert.Null(await StartWith(b => b.AddValidatedOptions<SimulatorOptions>(SimulatorOptions.Section), ("Simulator:DeviceTokenSeed", "seed-from-the-apphost-0123456789"), ("Simulator:DeviceIds:0", "00000000-0000-4000-8000-000000000001")));
         Assert.Null(await StartWith(b => b.AddValidatedOptions<DeviceTokenBootstrapOptions>(DeviceTokenBootstrapOptions.Section)));
+    }
+
+    [Theory]
+    [InlineData("GraphQLWebSocket:MaxQueuedMessages", "0", "MaxQueuedMessages")]
+    [InlineData("GraphQLWebSocket:ConnectionInitTimeout", "00:00:00", "ConnectionInitTimeout")]
+    [InlineData("GraphQLWebSocket:MaxOperations", "100000", "MaxOperations")]
+    public async Task WebSocket_limits_out_of_range_stop_the_api(string key, string value, string named)
+    {
+        Assert.Null(await StartWith(b => b.AddValidatedOptions<GraphQLWebSocketOptions>(GraphQLWebSocketOptions.Section)));
+        Assert.Contains(named, await StartWith(b => b.AddValidatedOptions<GraphQLWebSocketOptions>(GraphQLWebSocketOptions.Section), (key, value)));
     }
 
     [Theory]

@@ -225,6 +225,25 @@ namespace IotAspire.Api.Data.Migrations
                     b.ToTable("ingested_per_minute", (string)null);
                 });
 
+            modelBuilder.Entity("IotAspire.Api.Data.LiveSubscriber", b =>
+                {
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("customer_id");
+
+                    b.Property<Guid>("ReplicaId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("replica_id");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.HasKey("CustomerId", "ReplicaId");
+
+                    b.ToTable("live_subscribers", (string)null);
+                });
+
             modelBuilder.Entity("IotAspire.Api.Data.Reading", b =>
                 {
                     b.Property<Guid>("CustomerId")

@@ -1,0 +1,26 @@
+using System.ComponentModel;
+using GraphQL;
+using IotAspire.Api.Aggregation;
+using IotAspire.Api.LiveUpdates;
+using IotAspire.Api.Security;
+
+namespace IotAspire.Api.Schema;
+
+/// <summary>Live updates, over WebSocket (graphql-transport-ws) on the GraphQL endpoint; scoped like queries.</summary>
+public sealed class Subscription
+{
+    [Description("The readings of the caller's devices as each batch commits (stored or changed; a resent identical reading is not sent again), one list per device and batch. Never before commit, never another customer's.")]
+    public static Task<IAsyncEnumerable<IReadOnlyList<StoredReading>>> ReadingsIngested(
+        IResolveFieldContext context, [FromServices] WatchReadings watchReadings,
+        [Description("Only these devices; leave out for all of the customer's devices.")] Guid[]? deviceIds = null,
+        [Description("Administrators: only this customer (leave out for every customer). Customers may name only their own.")] Guid? customerId = null)
+        => watchReadings.ReadingsIngestedAsync(Caller.From(context.User!), deviceIds, customerId, context.CancellationToken);
+
+    [Description("After each committed batch of the caller's devices, the buckets of aggregationSizeMinutes it changed, with their means over everything stored in them (as deviceAggregates gives them). Buckets are aligned as in deviceAggregates.")]
+    public static Task<IAsyncEnumerable<DeviceAggregate>> DeviceAggregateUpdated(
+        IResolveFieldContext context, [FromServices] WatchReadings watchReadings,
+        Guid[]? deviceIds = null,
+        int? aggregationSizeMinutes = AggregateReadings.DefaultAggregationSizeMinutes,
+        [Description("Administrators: only this customer (leave out for every customer). Customers may name only their own.")] Guid? customerId = null)
+        => watchReadings.DeviceAggregateUpdatedAsync(Caller.From(context.User!), deviceIds, aggregationSizeMinutes, customerId, context.CancellationToken);
+}
