@@ -29,7 +29,8 @@ var api = builder.AddProject<Projects.IotAspire_Api>(ResourceNames.Api)
     .WithHttpHealthCheck("/health")
     .WithReference(apiLogin, ResourceNames.ReadingsDatabase).WaitFor(apiLogin)
     .WithReference(auth).WaitFor(auth)
-    .WaitFor(grafanaLogin);   // the API grants Grafana's role the tables it may read
+    .WaitFor(grafanaLogin)    // the API grants Grafana's role the tables it may read
+    .WithApiReplicas(builder.GetApiReplicas());   // Api:Replicas (1); live updates reach every replica through PostgreSQL
 
 builder.AddIotGrafana(ResourceNames.Grafana, postgres, grafanaLogin, builder.GetPort("Grafana"));   // only where containers run
 

@@ -20,7 +20,10 @@ public sealed class GrafanaReadAccess(NpgsqlDataSource dataSource, ILogger<Grafa
             return;
         }
 
+        // Replicas starting together would otherwise run these at once, which PostgreSQL can refuse ("tuple
+        // concurrently updated"): the statements run as one transaction that waits for the others.
         await using var grant = dataSource.CreateCommand($"""
+            SELECT pg_advisory_xact_lock(hashtext('iotaspire grafana grants'));
             REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {DatabaseRoles.GrafanaReader};
             GRANT SELECT ON readings, devices, {ReadingRollups.FiveMinuteTable}, {ReadingRollups.HourlyTable}, {ReadingRollups.DailyTable}, ingested_per_minute TO {DatabaseRoles.GrafanaReader};
             """);

@@ -38,13 +38,18 @@ public sealed class RunningAppHost : IAsyncDisposable
     public string DataDirectory { get; }
 
     /// <summary>Starts the AppHost and waits until <paramref name="waitForHealthy"/> resources are healthy.</summary>
-    public static async Task<RunningAppHost> StartAsync(string dataDirectory, params string[] waitForHealthy)
+    public static Task<RunningAppHost> StartAsync(string dataDirectory, params string[] waitForHealthy) =>
+        StartAsync(dataDirectory, [], waitForHealthy);
+
+    /// <summary>The same, with AppHost <paramref name="settings"/> ("Key=value") on top of the tests' own.</summary>
+    public static async Task<RunningAppHost> StartAsync(string dataDirectory, IReadOnlyList<string> settings, params string[] waitForHealthy)
     {
         using var timeout = new CancellationTokenSource(StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.IotAspire_AppHost>(
             ["Postgres:Mode=local", $"Postgres:DataDirectory={dataDirectory}", $"Auth:KeyRingDirectory={KeyRingDirectoryFor(dataDirectory)}", $"Parameters:admin-password={AdminPassword}",
              $"Parameters:grafana-db-password={GrafanaReaderPassword}",
-             "Simulator:Enabled=false"],   // tests write their own data; the simulator test runs it on its own
+             "Simulator:Enabled=false",   // tests write their own data; the simulator test runs it on its own
+             .. settings],
             timeout.Token);
 
         // The tests sign in far more often from one address than any client would: a larger sign-in rate
