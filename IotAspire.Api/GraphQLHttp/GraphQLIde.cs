@@ -25,6 +25,8 @@ public static class GraphQLIde
             useBrowserUrlAsEndpoint = true,
             disableTelemetry = true,
             includeCookies = false,
+            // Subscriptions over WebSocket at the same URL (GraphQLWebSockets/), the HTTP headers going in connection_init.
+            subscriptionProtocol = "graphql-transport-ws",
         }));
     }
 

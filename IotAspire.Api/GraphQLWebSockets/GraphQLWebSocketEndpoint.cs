@@ -26,7 +26,9 @@ public static class GraphQLWebSocketEndpoint
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = options.KeepAliveInterval });
         app.Use(async (http, next) =>
         {
-            if (!http.WebSockets.IsWebSocketRequest || !http.Request.Path.Equals(path, StringComparison.OrdinalIgnoreCase))
+            // The IDE at /graphql/ connects to its own URL, slash included.
+            if (!http.WebSockets.IsWebSocketRequest
+                || !(http.Request.Path.Equals(path, StringComparison.OrdinalIgnoreCase) || http.Request.Path.Equals(path + "/", StringComparison.OrdinalIgnoreCase)))
             {
                 await next(http);
                 return;
