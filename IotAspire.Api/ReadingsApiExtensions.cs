@@ -8,6 +8,7 @@ using IotAspire.Api.GraphQLWebSockets;
 using IotAspire.Api.Grafana;
 using IotAspire.Api.Ingestion;
 using IotAspire.Api.LiveUpdates;
+using IotAspire.Api.Retention;
 using IotAspire.Api.Schema;
 using IotAspire.Api.Security;
 
@@ -27,6 +28,7 @@ public static class ReadingsApiExtensions
         builder.AddAggregation();
         builder.AddDeviceProvisioning();
         builder.AddLiveUpdates();                                       // subscriptions fed by every replica's commits
+        builder.AddRetention();                                         // per-customer periods; the job that deletes
         builder.AddValidatedOptions<GraphQLHttpOptions>(GraphQLHttpOptions.Section);
         builder.AddValidatedOptions<GraphQLWebSocketOptions>(GraphQLWebSocketOptions.Section);
         builder.Services.AddGraphQL(graphQL => graphQL

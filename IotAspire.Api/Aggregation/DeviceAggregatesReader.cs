@@ -45,6 +45,12 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
         LIMIT @max_rows
         """;
 
+    // Sent with the query (a second statement, same round trip): how far retention deleted each customer's
+    // data, so that an answer can say which of its buckets lack some (RetentionGaps).
+    private const string RetentionQuery = """
+        SELECT customer_id, readings_deleted_before, rollups_deleted_before FROM customer_retention WHERE readings_deleted_before IS NOT NULL
+        """;
+
     // The key's INCLUDEd reading makes this an index-only scan.
     private const string ReadingsPart = """
         SELECT date_bin(make_interval(mins => @aggregation_size_minutes), recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'),
@@ -112,12 +118,14 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
         }
 
         command.CommandText = string.Format(CultureInfo.InvariantCulture, BucketSumsFormat,
-            string.Join("\n  ", filters), string.Join("\nUNION ALL\n", parts));
+            string.Join("\n  ", filters), string.Join("\nUNION ALL\n", parts))
+            + ";\n" + (request.CustomerId is null ? RetentionQuery : RetentionQuery + " AND customer_id = @customer_id");
 
         var devices = new Dictionary<(Guid Customer, Guid Device), BucketSums>();
         BucketSums? current = null;
         (Guid Customer, Guid Device) currentKey = default;
         var rows = 0L;
+        var deleted = new Dictionary<Guid, (DateTimeOffset Readings, DateTimeOffset? Rollups)>();
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
@@ -132,6 +140,12 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
 
                 current.Add(reader.GetFieldValue<DateTimeOffset>(2), reader.GetDouble(3), reader.GetDouble(4));
             }
+
+            await reader.NextResultAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                deleted[reader.GetGuid(0)] = (reader.GetFieldValue<DateTimeOffset>(1), reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2));
+            }
         }
 
         var aggregates = new List<DeviceAggregate>(devices.Count);
@@ -140,7 +154,10 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
         {
             var values = sums.ToMeans();
             buckets += values.Count;
-            aggregates.Add(new DeviceAggregate(device, customer, request.From, request.To, request.AggregationSizeMinutes, values));
+            var incompleteBefore = deleted.TryGetValue(customer, out var gone)
+                ? RetentionGaps.IncompleteBefore(segments, request.To, request.AggregationSizeMinutes, gone.Readings, gone.Rollups)
+                : null;
+            aggregates.Add(new DeviceAggregate(device, customer, request.From, request.To, request.AggregationSizeMinutes, values, incompleteBefore));
         }
 
         if (buckets > request.MaxBuckets || rows >= MaxRows(request))

@@ -27,8 +27,11 @@ public static class DeviceOwners
     // The owners, locked until the transaction ends: transactions that share devices queue here, in one
     // order, so their count updates cannot deadlock, and no owner changes under them. A device another
     // transaction was claiming at the same moment is seen here: the claim above waited for it.
-    private const string LockDevices = """
-        SELECT id, customer_id FROM devices WHERE id = ANY(@device_ids) ORDER BY id FOR NO KEY UPDATE
+    // With each owner, from when its retention keeps readings (RetentionBoundaries), read under the same lock.
+    private const string LockDevices = $"""
+        SELECT d.id, d.customer_id, {RetentionBoundaries.ReadingsKeptFrom}
+        FROM devices d LEFT JOIN customer_retention r ON r.customer_id = d.customer_id
+        WHERE d.id = ANY(@device_ids) ORDER BY d.id FOR NO KEY UPDATE OF d
         """;
 
     /// <summary>
@@ -36,7 +39,7 @@ public static class DeviceOwners
     /// locks every device's row for the transaction and answers its owner; a device absent from the answer is
     /// not registered. The statements are prepared once per connection.
     /// </summary>
-    public static async Task<Dictionary<Guid, Guid>> ClaimAndLockAsync(
+    public static async Task<Dictionary<Guid, DeviceOwner>> ClaimAndLockAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, Guid[] deviceIds, Guid[] customerIds, bool claim, CancellationToken ct)
     {
         await using var batch = new NpgsqlBatch(connection, transaction);
@@ -53,13 +56,16 @@ public static class DeviceOwners
         batch.BatchCommands.Add(lockDevices);
         await batch.PrepareAsync(ct);
 
-        var owners = new Dictionary<Guid, Guid>();
+        var owners = new Dictionary<Guid, DeviceOwner>();
         await using var found = await batch.ExecuteReaderAsync(ct);
         while (await found.ReadAsync(ct))
         {
-            owners.Add(found.GetGuid(0), found.GetGuid(1));
+            owners.Add(found.GetGuid(0), new DeviceOwner(found.GetGuid(1), found.IsDBNull(2) ? null : found.GetFieldValue<DateTimeOffset>(2)));
         }
 
         return owners;
     }
 }
+
+/// <summary>A device's customer, and from when that customer's retention keeps readings (null: any time).</summary>
+public sealed record DeviceOwner(Guid CustomerId, DateTimeOffset? ReadingsKeptFrom);

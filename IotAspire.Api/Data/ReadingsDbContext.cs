@@ -14,6 +14,8 @@ public sealed class ReadingsDbContext(DbContextOptions<ReadingsDbContext> option
     public DbSet<IngestedPerMinute> IngestedPerMinute => Set<IngestedPerMinute>();
     public DbSet<DeviceToken> DeviceTokens => Set<DeviceToken>();
     public DbSet<LiveSubscriber> LiveSubscribers => Set<LiveSubscriber>();
+    public DbSet<CustomerRetention> CustomerRetention => Set<CustomerRetention>();
+    public DbSet<RetentionRun> RetentionRuns => Set<RetentionRun>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -94,6 +96,41 @@ public sealed class ReadingsDbContext(DbContextOptions<ReadingsDbContext> option
             subscriber.Property(s => s.CustomerId).HasColumnName("customer_id");
             subscriber.Property(s => s.ReplicaId).HasColumnName("replica_id");
             subscriber.Property(s => s.ExpiresAt).HasColumnName("expires_at");
+        });
+
+        modelBuilder.Entity<CustomerRetention>(retention =>
+        {
+            // How long a customer's readings and rollups are kept (null: forever), and how far the retention
+            // job has deleted them: ingest refuses readings older than that, and answers say where data is missing.
+            retention.ToTable("customer_retention");
+            retention.HasKey(r => r.CustomerId);
+            retention.Property(r => r.CustomerId).HasColumnName("customer_id").ValueGeneratedNever();
+            retention.Property(r => r.KeepReadingsDays).HasColumnName("keep_readings_days");
+            retention.Property(r => r.KeepRollupsDays).HasColumnName("keep_rollups_days");
+            retention.Property(r => r.ReadingsDeletedBefore).HasColumnName("readings_deleted_before");
+            retention.Property(r => r.RollupsDeletedBefore).HasColumnName("rollups_deleted_before");
+            retention.Property(r => r.UpdatedAt).HasColumnName("updated_at");
+            retention.Property(r => r.UpdatedBy).HasColumnName("updated_by");
+            retention.ToTable(t => t.HasCheckConstraint("ck_customer_retention_periods",
+                "keep_readings_days >= 1 AND (keep_rollups_days IS NULL OR keep_rollups_days >= keep_readings_days)"
+                + " OR keep_readings_days IS NULL AND keep_rollups_days IS NULL"));
+        });
+
+        modelBuilder.Entity<RetentionRun>(run =>
+        {
+            // What each run of the retention job removed, per customer.
+            run.ToTable("retention_runs");
+            run.HasKey(r => r.Id);
+            run.Property(r => r.Id).HasColumnName("id").UseIdentityAlwaysColumn();
+            run.Property(r => r.CustomerId).HasColumnName("customer_id");
+            run.Property(r => r.StartedAt).HasColumnName("started_at");
+            run.Property(r => r.FinishedAt).HasColumnName("finished_at");
+            run.Property(r => r.ReadingsCutoff).HasColumnName("readings_cutoff");
+            run.Property(r => r.RollupsCutoff).HasColumnName("rollups_cutoff");
+            run.Property(r => r.ReadingsDeleted).HasColumnName("readings_deleted");
+            run.Property(r => r.RollupRowsDeleted).HasColumnName("rollup_rows_deleted");
+            run.Property(r => r.Outcome).HasColumnName("outcome");
+            run.HasIndex(r => new { r.CustomerId, r.StartedAt });
         });
     }
 
@@ -176,4 +213,30 @@ public sealed class LiveSubscriber
     public Guid CustomerId { get; set; }
     public Guid ReplicaId { get; set; }
     public DateTimeOffset ExpiresAt { get; set; }
+}
+
+/// <summary>A customer's retention periods (null: keep forever) and how far its data has been deleted.</summary>
+public sealed class CustomerRetention
+{
+    public Guid CustomerId { get; set; }
+    public int? KeepReadingsDays { get; set; }
+    public int? KeepRollupsDays { get; set; }
+    public DateTimeOffset? ReadingsDeletedBefore { get; set; }
+    public DateTimeOffset? RollupsDeletedBefore { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public string UpdatedBy { get; set; } = "";
+}
+
+/// <summary>One customer's share of one run of the retention job.</summary>
+public sealed class RetentionRun
+{
+    public long Id { get; set; }
+    public Guid CustomerId { get; set; }
+    public DateTimeOffset StartedAt { get; set; }
+    public DateTimeOffset? FinishedAt { get; set; }
+    public DateTimeOffset? ReadingsCutoff { get; set; }
+    public DateTimeOffset? RollupsCutoff { get; set; }
+    public long ReadingsDeleted { get; set; }
+    public long RollupRowsDeleted { get; set; }
+    public string Outcome { get; set; } = "";
 }

@@ -109,7 +109,7 @@ public sealed class DeviceTokenStore(NpgsqlDataSource dataSource)
     // creations count its tokens in turn (Data/DeviceOwners.cs, as ingestion claims devices).
     private static async Task<bool> ClaimAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid deviceId, Guid customerId, CancellationToken ct) =>
         (await DeviceOwners.ClaimAndLockAsync(connection, transaction, [deviceId], [customerId], claim: true, ct)).TryGetValue(deviceId, out var owner)
-        && owner == customerId;
+        && owner.CustomerId == customerId;
 
     private static NpgsqlCommand InsertCommand(
         string sql, NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, Guid deviceId, Guid customerId, byte[] secretHash, string createdBy)

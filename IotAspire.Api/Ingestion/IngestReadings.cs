@@ -20,6 +20,9 @@ public sealed class IngestReadings(ReadingsWriter writer, IOptions<IngestionOpti
             IngestOutcome.DeviceNotRegistered(var device) => throw NotRegistered(device),
             IngestOutcome.DeviceOwnedByAnotherCustomer(var device) => throw ApiErrors.NotAllowed(
                 $"Device {device} belongs to another customer; nothing was written."),
+            IngestOutcome.OlderThanRetention(var index, var at, var keptFrom) => throw ApiErrors.BadInput(
+                $"readings[{index}].timestamp ({at:O}) is older than your customer's retention keeps readings (from {keptFrom:O}); "
+                + "older data is kept only as rollups. Nothing was written: leave such readings out."),
             var other => throw new InvalidOperationException($"Unexpected ingest outcome {other}."),
         };
 

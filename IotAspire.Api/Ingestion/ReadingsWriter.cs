@@ -121,18 +121,24 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<Ingesti
         var owners = await DeviceOwners.ClaimAndLockAsync(connection, transaction, deviceIds, customerIds, claim: !options.Value.RequireRegisteredDevices, ct);
 
         // The first reading, in the order sent, whose device the caller may not write: not registered (only
-        // when registration is required) or another customer's. Disposing the transaction rolls back the
-        // devices registered above.
-        foreach (var reading in readings)
+        // when registration is required) or another customer's; or older than its customer's retention keeps.
+        // Disposing the transaction rolls back the devices registered above.
+        for (var i = 0; i < readings.Count; i++)
         {
+            var reading = readings[i];
             if (!owners.TryGetValue(reading.DeviceId, out var owner))
             {
                 return new IngestOutcome.DeviceNotRegistered(reading.DeviceId);
             }
 
-            if (owner != reading.CustomerId)
+            if (owner.CustomerId != reading.CustomerId)
             {
                 return new IngestOutcome.DeviceOwnedByAnotherCustomer(reading.DeviceId);
+            }
+
+            if (reading.RecordedAt < owner.ReadingsKeptFrom)
+            {
+                return new IngestOutcome.OlderThanRetention(i, reading.RecordedAt, owner.ReadingsKeptFrom.Value);
             }
         }
 

@@ -3,6 +3,7 @@ using IotAspire.Api.Aggregation;
 using IotAspire.Api.Devices;
 using IotAspire.Api.Ingestion;
 using IotAspire.Api.LiveUpdates;
+using IotAspire.Api.Retention;
 
 namespace IotAspire.Api.Schema;
 
@@ -37,4 +38,16 @@ public sealed class DeviceTokenGraphType : AutoRegisteringObjectGraphType<Device
 public sealed class ReadingGraphType : AutoRegisteringObjectGraphType<StoredReading>
 {
     public ReadingGraphType() => Name = "Reading";
+}
+
+/// <summary><c>type Retention</c>: a <see cref="RetentionPolicy"/>.</summary>
+public sealed class RetentionGraphType : AutoRegisteringObjectGraphType<RetentionPolicy>
+{
+    public RetentionGraphType() => Name = "Retention";
+}
+
+/// <summary><c>type RetentionRun</c>: a <see cref="RetentionRunSummary"/>.</summary>
+public sealed class RetentionRunGraphType : AutoRegisteringObjectGraphType<RetentionRunSummary>
+{
+    public RetentionRunGraphType() => Name = "RetentionRun";
 }

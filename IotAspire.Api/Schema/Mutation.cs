@@ -3,6 +3,7 @@ using GraphQL;
 using IotAspire.Api.Aggregation;
 using IotAspire.Api.Devices;
 using IotAspire.Api.Ingestion;
+using IotAspire.Api.Retention;
 using IotAspire.Api.Security;
 
 namespace IotAspire.Api.Schema;
@@ -33,4 +34,13 @@ public sealed class Mutation
     [Description("Administrators: removes a device's registration (its readings stay). Returns false when there was no such device.")]
     public static Task<bool> RemoveDevice(IResolveFieldContext context, [FromServices] ManageDevices manageDevices, Guid deviceId)
         => manageDevices.RemoveAsync(Caller.From(context.User!), deviceId, context.CancellationToken);
+
+    [Description("Administrators: sets how many days a customer's raw readings are kept, and its rollups (at least as long); null keeps them forever (the default). The retention job deletes what is older, in bounded batches; ingest then refuses readings older than what is kept, and deviceAggregates answers older ranges from the kept rollups and says so (incompleteBefore).")]
+    public static Task<RetentionPolicy> SetRetention(
+        IResolveFieldContext context, [FromServices] ManageRetention manageRetention, Guid customerId, int? keepReadingsDays = null, int? keepRollupsDays = null)
+        => manageRetention.SetAsync(Caller.From(context.User!), customerId, keepReadingsDays, keepRollupsDays, context.CancellationToken);
+
+    [Description("Administrators: runs the retention job now, for every customer with a period, and returns what it removed.")]
+    public static Task<IReadOnlyList<RetentionRunSummary>> RunRetention(IResolveFieldContext context, [FromServices] ManageRetention manageRetention)
+        => manageRetention.RunNowAsync(Caller.From(context.User!), context.CancellationToken);
 }

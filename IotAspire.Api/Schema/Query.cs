@@ -2,6 +2,7 @@ using System.ComponentModel;
 using GraphQL;
 using IotAspire.Api.Aggregation;
 using IotAspire.Api.Devices;
+using IotAspire.Api.Retention;
 using IotAspire.Api.Security;
 
 namespace IotAspire.Api.Schema;
@@ -30,4 +31,13 @@ public sealed class Query
         IResolveFieldContext context, [FromServices] ManageDeviceTokens manageDeviceTokens, Guid? deviceId = null,
         [Description("Administrators: only this customer. Customers may name only their own.")] Guid? customerId = null)
         => manageDeviceTokens.ListAsync(Caller.From(context.User!), customerId, deviceId, context.CancellationToken);
+
+    [Description("A customer's retention: how long its readings and rollups are kept (null: forever) and how far they have been deleted. Customers see their own; administrators name the customerId.")]
+    public static Task<RetentionPolicy> Retention(IResolveFieldContext context, [FromServices] ManageRetention manageRetention, Guid? customerId = null)
+        => manageRetention.GetAsync(Caller.From(context.User!), customerId, context.CancellationToken);
+
+    [Description("What the retention job removed, newest run first: a customer's own, or (administrators) one customer's or every customer's.")]
+    public static Task<IReadOnlyList<RetentionRunSummary>> RetentionRuns(
+        IResolveFieldContext context, [FromServices] ManageRetention manageRetention, Guid? customerId = null, int last = 20)
+        => manageRetention.RunsAsync(Caller.From(context.User!), customerId, last, context.CancellationToken);
 }

@@ -4,6 +4,7 @@ using IotAspire.Api.Aggregation;
 using IotAspire.Api.Devices;
 using IotAspire.Api.Ingestion;
 using IotAspire.Api.LiveUpdates;
+using IotAspire.Api.Retention;
 
 namespace IotAspire.Api.Schema;
 
@@ -24,6 +25,8 @@ public static class ReadingsSchemaExtensions
             schema.RegisterTypeMapping<DeviceSummary, DeviceGraphType>();
             schema.RegisterTypeMapping<DeviceTokenSummary, DeviceTokenGraphType>();
             schema.RegisterTypeMapping<StoredReading, ReadingGraphType>();
+            schema.RegisterTypeMapping<RetentionPolicy, RetentionGraphType>();
+            schema.RegisterTypeMapping<RetentionRunSummary, RetentionRunGraphType>();
         })
         .AddGraphTypes(typeof(Query).Assembly)
         .AddExecutionStrategy<BucketListExecutionStrategy>(GraphQLParser.AST.OperationType.Query)

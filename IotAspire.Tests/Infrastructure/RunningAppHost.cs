@@ -63,7 +63,9 @@ public sealed class RunningAppHost : IAsyncDisposable
         builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == ResourceNames.Api))
             .WithEnvironment("GraphQLWebSocket__ConnectionInitTimeout", WebSocketInitTimeout.ToString())
             .WithEnvironment("GraphQLWebSocket__MaxQueuedMessages", WebSocketMaxQueuedMessages.ToString(System.Globalization.CultureInfo.InvariantCulture))
-            .WithEnvironment("GraphQLWebSocket__CloseTimeout", "00:01:00");
+            .WithEnvironment("GraphQLWebSocket__CloseTimeout", "00:01:00")
+            // Retention runs when a test asks (runRetention): a scheduled run in between would take its work.
+            .WithEnvironment("Retention__Enabled", "false");
 
         // Warnings and errors of the AppHost and of every resource (services, PostgreSQL) reach the test
         // output, so a failed start in CI says why.

@@ -22,6 +22,45 @@ namespace IotAspire.Api.Data.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("IotAspire.Api.Data.CustomerRetention", b =>
+                {
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("customer_id");
+
+                    b.Property<int?>("KeepReadingsDays")
+                        .HasColumnType("integer")
+                        .HasColumnName("keep_readings_days");
+
+                    b.Property<int?>("KeepRollupsDays")
+                        .HasColumnType("integer")
+                        .HasColumnName("keep_rollups_days");
+
+                    b.Property<DateTimeOffset?>("ReadingsDeletedBefore")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("readings_deleted_before");
+
+                    b.Property<DateTimeOffset?>("RollupsDeletedBefore")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("rollups_deleted_before");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("UpdatedBy")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("updated_by");
+
+                    b.HasKey("CustomerId");
+
+                    b.ToTable("customer_retention", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_customer_retention_periods", "keep_readings_days >= 1 AND (keep_rollups_days IS NULL OR keep_rollups_days >= keep_readings_days) OR keep_readings_days IS NULL AND keep_rollups_days IS NULL");
+                        });
+                });
+
             modelBuilder.Entity("IotAspire.Api.Data.DailyRollup", b =>
                 {
                     b.Property<Guid>("CustomerId")
@@ -275,6 +314,55 @@ namespace IotAspire.Api.Data.Migrations
                     NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("IngestedAt"), "brin");
 
                     b.ToTable("readings", (string)null);
+                });
+
+            modelBuilder.Entity("IotAspire.Api.Data.RetentionRun", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
+
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("customer_id");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("outcome");
+
+                    b.Property<DateTimeOffset?>("ReadingsCutoff")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("readings_cutoff");
+
+                    b.Property<long>("ReadingsDeleted")
+                        .HasColumnType("bigint")
+                        .HasColumnName("readings_deleted");
+
+                    b.Property<long>("RollupRowsDeleted")
+                        .HasColumnType("bigint")
+                        .HasColumnName("rollup_rows_deleted");
+
+                    b.Property<DateTimeOffset?>("RollupsCutoff")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("rollups_cutoff");
+
+                    b.Property<DateTimeOffset>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CustomerId", "StartedAt");
+
+                    b.ToTable("retention_runs", (string)null);
                 });
 #pragma warning restore 612, 618
         }

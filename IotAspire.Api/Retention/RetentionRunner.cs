@@ -1,0 +1,264 @@
+using IotAspire.Api.Data;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace IotAspire.Api.Retention;
+
+/// <summary>
+/// One run of the retention job, for every customer with a retention period: first the cut-offs are
+/// recorded (<c>readings_deleted_before</c>: from then on ingest refuses older readings, see
+/// <see cref="RetentionBoundaries"/>), then the readings before them are deleted device by device in
+/// bounded batches, each its own short transaction under the device's row lock, which keeps the device's
+/// count and span exact, and then the rollup buckets past their own, longer period. One replica runs at a
+/// time (a PostgreSQL advisory lock); each customer's run is recorded in <c>retention_runs</c>.
+/// <para>
+/// Rows are deleted rather than partitions dropped: the readings table is not partitioned by time (no
+/// read needs it), and a partition could go only once it is older than every customer's period anyway.
+/// Both were measured: bench/results/2026-11-28-retention-delete.md.
+/// </para>
+/// </summary>
+public sealed class RetentionRunner(NpgsqlDataSource dataSource, IOptions<RetentionOptions> options, ILogger<RetentionRunner> logger)
+{
+    private const long AdvisoryLockKey = 0x1_07A5_7E7E;   // "IoT Aspire retention": one run across replicas
+
+    private const string Customers = "SELECT customer_id FROM customer_retention WHERE keep_readings_days IS NOT NULL ORDER BY customer_id";
+
+    // Committed before anything is deleted. GREATEST: a period made longer does not bring deleted data back.
+    private const string RecordCutoffs = $"""
+        UPDATE customer_retention r SET
+            readings_deleted_before = GREATEST(r.readings_deleted_before, {RetentionBoundaries.ReadingsCutoff}),
+            rollups_deleted_before = GREATEST(r.rollups_deleted_before, {RetentionBoundaries.RollupsCutoff})
+        WHERE r.customer_id = @customer AND r.keep_readings_days IS NOT NULL
+        RETURNING r.readings_deleted_before, r.rollups_deleted_before
+        """;
+
+    // Every reading has its daily bucket, and the rollups outlive the readings: the devices to visit.
+    private const string DevicesBefore = "SELECT DISTINCT device_id FROM readings_daily WHERE customer_id = @customer AND bucket_start < @cutoff";
+
+    // The device's row first, as ingest takes it: a batch of that device in flight finishes before its
+    // readings are deleted, and the next one sees the new cut-off.
+    private const string LockDevice = "SELECT FROM devices WHERE id = @device FOR NO KEY UPDATE";
+
+    private const string DeleteReadings = """
+        WITH gone AS (
+            DELETE FROM readings WHERE ctid = ANY(ARRAY(
+                SELECT ctid FROM readings WHERE customer_id = @customer AND device_id = @device AND recorded_at < @cutoff LIMIT @batch))
+            RETURNING 1
+        ), counted AS (
+            UPDATE devices SET reading_count = devices.reading_count - (SELECT count(*) FROM gone)
+            WHERE devices.id = @device AND devices.customer_id = @customer
+            RETURNING 1
+        )
+        SELECT count(*) FROM gone
+        """;
+
+    // A later statement, so that it sees the rows deleted above.
+    private const string RecomputeSpan = """
+        UPDATE devices SET first_reading_at = (SELECT min(recorded_at) FROM readings WHERE customer_id = @customer AND device_id = @device),
+                           last_reading_at = CASE WHEN reading_count = 0 THEN NULL ELSE last_reading_at END
+        WHERE id = @device AND customer_id = @customer
+        """;
+
+    // Ingest never writes a bucket this old (it refuses the readings), so no lock is needed. {0}: the rollup.
+    private const string DeleteRollup = """
+        WITH gone AS (
+            DELETE FROM {0} WHERE ctid = ANY(ARRAY(
+                SELECT ctid FROM {0} WHERE customer_id = @customer AND device_id = @device AND bucket_start < @cutoff LIMIT @batch))
+            RETURNING 1
+        )
+        SELECT count(*) FROM gone
+        """;
+
+    private static readonly Dictionary<string, string> DeleteRollupSql = ReadingRollups.All.ToDictionary(
+        grain => grain.Table, grain => DeleteRollup.Replace("{0}", grain.Table, StringComparison.Ordinal));
+
+    private const string StartRun = """
+        INSERT INTO retention_runs (customer_id, started_at, readings_cutoff, rollups_cutoff, readings_deleted, rollup_rows_deleted, outcome)
+        VALUES (@customer, now(), @readings_cutoff, @rollups_cutoff, 0, 0, 'running') RETURNING id
+        """;
+
+    private const string FinishRun = """
+        UPDATE retention_runs SET finished_at = now(), readings_deleted = @readings, rollup_rows_deleted = @rollups, outcome = @outcome
+        WHERE id = @id
+        RETURNING customer_id, started_at, finished_at, readings_cutoff, rollups_cutoff, readings_deleted, rollup_rows_deleted, outcome
+        """;
+
+    /// <summary>
+    /// Runs once for every customer with a period. When a run is going on (here or on another replica), waits
+    /// up to <paramref name="waitForTurn"/> for it to end, then returns null.
+    /// </summary>
+    public async Task<IReadOnlyList<RetentionRunSummary>?> RunOnceAsync(TimeSpan waitForTurn, CancellationToken ct)
+    {
+        // Held by this session for the run: released when the connection closes, whatever happens.
+        await using var lockConnection = await dataSource.OpenConnectionAsync(ct);
+        await using (var tryLock = new NpgsqlCommand("SELECT pg_try_advisory_lock(@key)", lockConnection))
+        {
+            tryLock.Parameters.Add(new("key", NpgsqlDbType.Bigint) { Value = AdvisoryLockKey });
+            var giveUpAt = DateTime.UtcNow + waitForTurn;
+            while (await tryLock.ExecuteScalarAsync(ct) is not true)
+            {
+                if (DateTime.UtcNow >= giveUpAt)
+                {
+                    return null;
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(250), ct);
+            }
+        }
+
+        var customers = new List<Guid>();
+        await using (var list = dataSource.CreateCommand(Customers))
+        await using (var reader = await list.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                customers.Add(reader.GetGuid(0));
+            }
+        }
+
+        var runs = new List<RetentionRunSummary>(customers.Count);
+        foreach (var customer in customers)
+        {
+            runs.Add(await RunForAsync(customer, ct));
+        }
+
+        return runs;
+    }
+
+    private async Task<RetentionRunSummary> RunForAsync(Guid customer, CancellationToken ct)
+    {
+        DateTimeOffset readingsCutoff;
+        DateTimeOffset? rollupsCutoff;
+        await using (var record = dataSource.CreateCommand(RecordCutoffs))
+        {
+            record.Parameters.Add(new("customer", NpgsqlDbType.Uuid) { Value = customer });
+            await using var reader = await record.ExecuteReaderAsync(ct);
+            if (!await reader.ReadAsync(ct))
+            {
+                return new RetentionRunSummary(customer, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, null, null, 0, 0, "skipped: its period was removed meanwhile");
+            }
+
+            readingsCutoff = reader.GetFieldValue<DateTimeOffset>(0);
+            rollupsCutoff = reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1);
+        }
+
+        long runId;
+        await using (var start = dataSource.CreateCommand(StartRun))
+        {
+            start.Parameters.Add(new("customer", NpgsqlDbType.Uuid) { Value = customer });
+            start.Parameters.Add(new("readings_cutoff", NpgsqlDbType.TimestampTz) { Value = readingsCutoff });
+            start.Parameters.Add(new("rollups_cutoff", NpgsqlDbType.TimestampTz) { Value = (object?)rollupsCutoff ?? DBNull.Value });
+            runId = (long)(await start.ExecuteScalarAsync(ct))!;
+        }
+
+        long readings = 0, rollupRows = 0;
+        var outcome = "completed";
+        try
+        {
+            foreach (var device in await DevicesAsync(customer, readingsCutoff, ct))
+            {
+                readings += await DeleteReadingsAsync(customer, device, readingsCutoff, ct);
+            }
+
+            if (rollupsCutoff is { } cutoff)
+            {
+                foreach (var device in await DevicesAsync(customer, cutoff, ct))
+                {
+                    // The daily rollup last: it is what finds the devices.
+                    foreach (var grain in ReadingRollups.All)
+                    {
+                        rollupRows += await DeleteRollupAsync(grain.Table, customer, device, cutoff, ct);
+                    }
+                }
+            }
+        }
+        catch (Exception e) when (e is NpgsqlException or OperationCanceledException)
+        {
+            // What was deleted stays deleted (each batch committed), and the next run goes on from there.
+            outcome = e is OperationCanceledException ? "cancelled" : $"failed: {e.Message}";
+            logger.LogWarning(e, "Retention for customer {Customer} stopped after {Readings} readings and {Rollups} rollup rows", customer, readings, rollupRows);
+        }
+
+        await using var finish = dataSource.CreateCommand(FinishRun);
+        finish.Parameters.Add(new("id", NpgsqlDbType.Bigint) { Value = runId });
+        finish.Parameters.Add(new("readings", NpgsqlDbType.Bigint) { Value = readings });
+        finish.Parameters.Add(new("rollups", NpgsqlDbType.Bigint) { Value = rollupRows });
+        finish.Parameters.Add(new("outcome", NpgsqlDbType.Text) { Value = outcome });
+        await using var finished = await finish.ExecuteReaderAsync(CancellationToken.None);
+        await finished.ReadAsync(CancellationToken.None);
+        logger.LogInformation("Retention for customer {Customer}: {Readings} readings before {ReadingsCutoff} and {Rollups} rollup rows before {RollupsCutoff} deleted ({Outcome})",
+            customer, readings, readingsCutoff, rollupRows, rollupsCutoff, outcome);
+        return RetentionStore.ReadRun(finished);
+    }
+
+    private async Task<List<Guid>> DevicesAsync(Guid customer, DateTimeOffset cutoff, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand(DevicesBefore);
+        command.Parameters.Add(new("customer", NpgsqlDbType.Uuid) { Value = customer });
+        command.Parameters.Add(new("cutoff", NpgsqlDbType.TimestampTz) { Value = cutoff });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var devices = new List<Guid>();
+        while (await reader.ReadAsync(ct))
+        {
+            devices.Add(reader.GetGuid(0));
+        }
+
+        return devices;
+    }
+
+    private async Task<long> DeleteReadingsAsync(Guid customer, Guid device, DateTimeOffset cutoff, CancellationToken ct)
+    {
+        long total = 0;
+        while (true)
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(ct);
+            await using var transaction = await connection.BeginTransactionAsync(ct);
+            await using var batch = new NpgsqlBatch(connection, transaction)
+            {
+                BatchCommands = { new NpgsqlBatchCommand(LockDevice), new NpgsqlBatchCommand(DeleteReadings), new NpgsqlBatchCommand(RecomputeSpan) },
+            };
+            foreach (var command in batch.BatchCommands)
+            {
+                command.Parameters.Add(new NpgsqlParameter("customer", NpgsqlDbType.Uuid) { Value = customer });
+                command.Parameters.Add(new NpgsqlParameter("device", NpgsqlDbType.Uuid) { Value = device });
+                command.Parameters.Add(new NpgsqlParameter("cutoff", NpgsqlDbType.TimestampTz) { Value = cutoff });
+                command.Parameters.Add(new NpgsqlParameter("batch", NpgsqlDbType.Integer) { Value = options.Value.BatchSize });
+            }
+
+            long deleted;
+            await using (var reader = await batch.ExecuteReaderAsync(ct))
+            {
+                await reader.NextResultAsync(ct);   // past the lock
+                await reader.ReadAsync(ct);
+                deleted = reader.GetInt64(0);
+            }
+
+            await transaction.CommitAsync(ct);
+            total += deleted;
+            if (deleted < options.Value.BatchSize)
+            {
+                return total;
+            }
+        }
+    }
+
+    private async Task<long> DeleteRollupAsync(string table, Guid customer, Guid device, DateTimeOffset cutoff, CancellationToken ct)
+    {
+        long total = 0;
+        while (true)
+        {
+            await using var command = dataSource.CreateCommand(DeleteRollupSql[table]);
+            command.Parameters.Add(new("customer", NpgsqlDbType.Uuid) { Value = customer });
+            command.Parameters.Add(new("device", NpgsqlDbType.Uuid) { Value = device });
+            command.Parameters.Add(new("cutoff", NpgsqlDbType.TimestampTz) { Value = cutoff });
+            command.Parameters.Add(new("batch", NpgsqlDbType.Integer) { Value = options.Value.BatchSize });
+            var deleted = (long)(await command.ExecuteScalarAsync(ct))!;
+            total += deleted;
+            if (deleted < options.Value.BatchSize)
+            {
+                return total;
+            }
+        }
+    }
+}
