@@ -7,7 +7,8 @@ namespace IotAspire.Bench;
 /// <summary>What one run measured, and the machine it ran on; written as Markdown and as a chart.</summary>
 public sealed record BenchReport(
     BenchOptions Options, DateTimeOffset StartedAt, TimeSpan Elapsed, string Machine, string PostgresVersion, bool Generated,
-    IReadOnlyList<IngestResult> Ingest, long? ApiPeakMemory, IReadOnlyList<QueryResult> Queries, IReadOnlyList<TokenKindResult> ByTokenKind)
+    IReadOnlyList<IngestResult> Ingest, long? ApiPeakMemory, IReadOnlyList<QueryResult> Queries, IReadOnlyList<TokenKindResult> ByTokenKind,
+    IReadOnlyList<LiveSubscriberResult> ByLiveSubscriber)
 {
     /// <summary>The targets of the performance issue, by shape; a shape not named here has none.</summary>
     public static readonly IReadOnlyDictionary<string, double> TargetsMs = new Dictionary<string, double>
@@ -74,6 +75,25 @@ public sealed record BenchReport(
             {
                 md.AppendLine(CultureInfo.InvariantCulture,
                     $"| {r.BatchSize} | {r.Clients} | {r.Readings:N0} | {r.CustomerToken:N0} | {r.DeviceToken:N0} | {r.DeviceShareOfCustomer:P0} |");
+            }
+
+            md.AppendLine();
+        }
+
+        if (ByLiveSubscriber.Count > 0)
+        {
+            md.AppendLine("## Ingest with a live subscriber: readings per second");
+            md.AppendLine();
+            md.AppendLine("Over HTTP with the customer's token, each client one device: without any subscriber, then with one");
+            md.AppendLine("`readingsIngested` subscriber to all of the customer's readings (ingest then sends a NOTIFY per device and");
+            md.AppendLine("batch, and the API reads each batch back for the subscriber). Lag: from the last acknowledgement to the last delivery.");
+            md.AppendLine();
+            md.AppendLine("| batch | clients | readings | no subscriber | one subscriber | with / without | delivered | lag ms |");
+            md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var r in ByLiveSubscriber)
+            {
+                md.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {r.BatchSize} | {r.Clients} | {r.Readings:N0} | {r.NoSubscriber:N0} | {r.WithSubscriber:N0} | {r.WithShareOfWithout:P0} | {r.Delivered:N0} | {r.LastDeliveryLagMs:N0} |");
             }
 
             md.AppendLine();

@@ -23,7 +23,7 @@ public sealed class BenchRun(BenchTarget target, BenchOptions options)
 
         var generated = await data.EnsureAsync(owner, (done, total) => progress("data set", done, total), ct);
 
-        var ingest = new IngestBench(client, owner, options);
+        var ingest = new IngestBench(client, owner, options, target);
         var ingestResults = options.Sections.Contains("ingest") ? await ingest.RunAsync(phase => progress(phase), ct) : [];
 
         var queries = new QueryBench(target, client, data, options);
@@ -32,7 +32,7 @@ public sealed class BenchRun(BenchTarget target, BenchOptions options)
 
         await using var version = owner.CreateCommand("SHOW server_version");
         return new BenchReport(options, startedAt, clock.Elapsed, machine, (string)(await version.ExecuteScalarAsync(ct))!, generated,
-            ingestResults, ingest.ApiPeakMemory, [.. reads, .. grafana], ingest.ByTokenKind);
+            ingestResults, ingest.ApiPeakMemory, [.. reads, .. grafana], ingest.ByTokenKind, ingest.ByLiveSubscriber);
     }
 
     /// <summary>Writes <c>&lt;date&gt;.md</c> and <c>&lt;date&gt;.png</c> into the results directory; returns the Markdown file's path.</summary>

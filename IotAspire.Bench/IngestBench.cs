@@ -20,13 +20,23 @@ public sealed record TokenKindResult(int BatchSize, int Clients, int Readings, d
 }
 
 /// <summary>
+/// Readings per second over HTTP, as <see cref="TokenKindResult"/>'s customer-token row, with no live subscriber
+/// and with one subscriber to all of the customer's readings (then ingest notifies and the API reads every
+/// batch back for it); how many readings reached the subscriber, and how long after the last acknowledgement.
+/// </summary>
+public sealed record LiveSubscriberResult(int BatchSize, int Clients, int Readings, double NoSubscriber, double WithSubscriber, long Delivered, double LastDeliveryLagMs)
+{
+    public double WithShareOfWithout => WithSubscriber / NoSubscriber;
+}
+
+/// <summary>
 /// The same new readings stored four ways, one after the other, with the same batches and clients:
 /// <c>ingestReadings</c> over HTTP; the API's own <see cref="ReadingsWriter"/> called directly (its SQL
 /// without HTTP, JSON and GraphQL: the difference is what the API spends outside PostgreSQL); raw Npgsql
 /// binary COPY into a table of the readings' shape, key and durability (the physical limit on this
 /// machine); and a raw set-based INSERT from arrays. Every batch is its own transaction in all four.
 /// </summary>
-public sealed class IngestBench(SystemClient client, NpgsqlDataSource owner, BenchOptions options)
+public sealed class IngestBench(SystemClient client, NpgsqlDataSource owner, BenchOptions options, BenchTarget target)
 {
     private const string Ingest = "mutation($r: [ReadingInput!]!) { ingestReadings(readings: $r) { inserted updated unchanged } }";
     private const string CopyTable = "bench_copy_target";
@@ -38,6 +48,9 @@ public sealed class IngestBench(SystemClient client, NpgsqlDataSource owner, Ben
 
     /// <summary>Ingest with device tokens against the customer's token, measured after the four ways.</summary>
     public IReadOnlyList<TokenKindResult> ByTokenKind { get; private set; } = [];
+
+    /// <summary>Ingest with and without a live subscriber, measured last.</summary>
+    public IReadOnlyList<LiveSubscriberResult> ByLiveSubscriber { get; private set; } = [];
 
     private const string CreateDeviceToken = "mutation($d: UUID!) { createDeviceToken(deviceId: $d) { token } }";
     private const int TokenKindClients = 4;
@@ -99,6 +112,7 @@ public sealed class IngestBench(SystemClient client, NpgsqlDataSource owner, Ben
         }
 
         ByTokenKind = await ByTokenKindAsync(origin.AddYears(1), progress, ct);
+        ByLiveSubscriber = await ByLiveSubscriberAsync(origin.AddYears(2), progress, ct);
         await stop.CancelAsync();
         await sampler;
         ApiPeakMemory = memory.Peak;
@@ -137,6 +151,30 @@ public sealed class IngestBench(SystemClient client, NpgsqlDataSource owner, Ben
 
             var device = await RateAsync(readings, deviceWork.Select((c, i) => (Func<Task>)(() => SendAsync(c, deviceTokens[i], ct))));
             results.Add(new TokenKindResult(batchSize, TokenKindClients, readings, customer, device));
+        }
+
+        return results;
+    }
+
+    private async Task<IReadOnlyList<LiveSubscriberResult>> ByLiveSubscriberAsync(DateTimeOffset origin, Action<string> progress, CancellationToken ct)
+    {
+        var results = new List<LiveSubscriberResult>();
+        var token = await client.CustomerTokenAsync("bench-ingest", IngestCustomer, ct);
+        foreach (var batchSize in new[] { 1_000, 10 })
+        {
+            var readings = Math.Max(TokenKindClients * batchSize, batchSize == 10 ? options.IngestReadings / 10 : options.IngestReadings);
+            progress($"ingest: without and with a live subscriber, batches of {batchSize}, {TokenKindClients} clients");
+            var without = await RateAsync(readings, Work(TokenKindClients, batchSize, readings, origin, devicesPerClient: 1)
+                .Select(c => (Func<Task>)(() => SendAsync(c, token, ct))));
+
+            await using var subscriber = await LiveSubscriberProbe.StartAsync(target.Api, token, ct);
+            var work = Work(TokenKindClients, batchSize, readings, origin.AddMonths(6), devicesPerClient: 1);
+            var sent = work.Sum(c => c.Sum(b => b.Length));
+            var with = await RateAsync(readings, work.Select(c => (Func<Task>)(() => SendAsync(c, token, ct))));
+            var acknowledged = DateTimeOffset.UtcNow;
+            await subscriber.WaitForAsync(sent, TimeSpan.FromSeconds(60));
+            var lag = subscriber.Delivered >= sent ? (subscriber.LastDeliveryAt - acknowledged).TotalMilliseconds : double.NaN;
+            results.Add(new LiveSubscriberResult(batchSize, TokenKindClients, readings, without, with, subscriber.Delivered, Math.Max(0, lag)));
         }
 
         return results;

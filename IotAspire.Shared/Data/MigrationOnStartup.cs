@@ -18,20 +18,35 @@ internal sealed class MigrationOnStartup<TContext>(IServiceProvider services, IL
         await using var scope = services.CreateAsyncScope();
         var context = scope.ServiceProvider.GetRequiredService<TContext>();
 
-        var pending = (await context.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
-        if (pending.Count == 0)
-        {
-            logger.LogInformation("{Context}: schema is current", typeof(TContext).Name);
-            return;
-        }
-
-        logger.LogInformation("{Context}: applying {Count} migration(s): {Migrations}",
-            typeof(TContext).Name, pending.Count, string.Join(", ", pending));
-        // A migration may backfill from every stored reading (the rollups do): far longer than a request's
-        // command timeout on a large database, and the service is not taking requests yet anyway.
+        // Replicas of a service start together (Api:Replicas): on a new database each would apply the same
+        // migrations at once, and all but one fail ("relation already exists") and exit. One at a time, on a
+        // session lock held on this context's connection; the others then find the schema current.
         context.Database.SetCommandTimeout(MigrationCommandTimeout);
-        await context.Database.MigrateAsync(cancellationToken);
+        await context.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await context.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({MigrationLockKey})", cancellationToken);
+            var pending = (await context.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+            if (pending.Count == 0)
+            {
+                logger.LogInformation("{Context}: schema is current", typeof(TContext).Name);
+                return;
+            }
+
+            logger.LogInformation("{Context}: applying {Count} migration(s): {Migrations}",
+                typeof(TContext).Name, pending.Count, string.Join(", ", pending));
+            // A migration may backfill from every stored reading (the rollups do): far longer than a request's
+            // command timeout on a large database, and the service is not taking requests yet anyway.
+            await context.Database.MigrateAsync(cancellationToken);
+        }
+        finally
+        {
+            await context.Database.CloseConnectionAsync();   // ends the session, and with it the lock
+        }
     }
+
+    /// <summary>Advisory locks belong to a database, so each service's database has its own lock under this key.</summary>
+    private const long MigrationLockKey = 0x1_07A5_313A;
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

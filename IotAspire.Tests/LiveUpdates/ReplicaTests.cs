@@ -26,59 +26,101 @@ public sealed class ReplicaTests : IAsyncLifetime
     public async Task A_batch_stored_through_one_replica_reaches_subscribers_on_both()
     {
         var auth = new TokenServiceClient(appHost!);
-        var graphQL = new GraphQLClient(appHost!);
         var (customer, customerId) = await auth.NewCustomerAsync();
 
-        // New connections are spread over the replicas by the proxy, once both are up (the wait for a healthy
-        // "api" may return when the first is): connect until both have subscribers.
-        var clients = new Dictionary<string, GraphQLWebSocketClient>();
-        for (var attempt = 0; attempt < 120 && clients.Count < 2; attempt++)
+        // Each replica's own address (Aspire's proxy on the API's port would pick one per connection), once
+        // both run. Both starting on a new database is part of the test: they migrate one at a time.
+        var replicas = new Dictionary<string, (string State, Uri? Url)>();
+        using (var bothUp = new CancellationTokenSource(TimeSpan.FromMinutes(2)))
         {
-            if (attempt > 0)
+            try
             {
-                await Task.Delay(500);
+                await foreach (var e in appHost!.App.ResourceNotifications.WatchAsync(bothUp.Token))
+                {
+                    if (e.Resource.Name == ResourceNames.Api)
+                    {
+                        var url = e.Snapshot.EnvironmentVariables.FirstOrDefault(v => v.Name == "ASPNETCORE_URLS")?.Value;
+                        replicas[e.ResourceId] = ($"{e.Snapshot.State?.Text} {e.Snapshot.HealthStatus}", url is null ? null : new Uri(url.Split(';')[0]));
+                        if (replicas.Count == 2 && replicas.Values.All(r => r.State == "Running Healthy" && r.Url is not null))
+                        {
+                            break;
+                        }
+                    }
+                }
             }
-
-            var (client, ack) = await GraphQLWebSocketClient.SignedInAsync(appHost!, customer);
-            var replica = ack.GetProperty("replica").GetString()!;
-            if (!clients.TryAdd(replica, client))
+            catch (OperationCanceledException)
             {
-                await client.DisposeAsync();
+                Assert.Fail("two healthy API replicas: " + string.Join("; ", replicas.Select(r => $"{r.Key}: {r.Value}")));
             }
         }
 
+        var urls = replicas.Values.Select(r => r.Url!).ToArray();
+        var clients = new List<GraphQLWebSocketClient>();
         try
         {
-            Assert.Equal(2, clients.Count);
-            foreach (var client in clients.Values)
+            var servedBy = new List<string>();
+            foreach (var url in urls)
             {
+                var client = await ConnectWhenListeningAsync(new UriBuilder(url) { Scheme = "ws", Path = "/graphql" }.Uri);
+                clients.Add(client);
+                servedBy.Add((await client.InitAsync(customer)).GetProperty("replica").GetString()!);
                 await client.SubscribeAsync("s", GraphQLDocuments.ReadingsIngested);
             }
 
+            Assert.Equal(2, servedBy.Distinct().Count());
             await Task.Delay(500);
+
+            // One batch stored through each replica: each subscriber receives both, one of them from the other replica.
             var device = Guid.NewGuid();
-            // Stored through whichever replica the proxy picks: at least one subscriber is on the other.
-            for (var i = 0; i < 4; i++)
+            for (var i = 0; i < urls.Length; i++)
             {
-                await graphQL.DataAsync(GraphQLDocuments.Ingest,
-                    new { readings = new[] { new { timestamp = $"2022-01-01T00:0{i}:00Z", reading = (double)i, deviceId = device } } }, customer);
+                using var http = new HttpClient { BaseAddress = urls[i] };
+                using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql")
+                {
+                    Content = System.Net.Http.Json.JsonContent.Create(new
+                    {
+                        query = GraphQLDocuments.Ingest,
+                        variables = new { readings = new[] { new { timestamp = $"2022-01-01T00:0{i}:00Z", reading = (double)i, deviceId = device } } },
+                    }),
+                };
+                var (status, body) = await http.SendAsync(request, customer);
+                Assert.True(status == System.Net.HttpStatusCode.OK && !body.TryGetProperty("errors", out _), body.ToString());
             }
 
-            foreach (var client in clients.Values)
+            foreach (var client in clients)
             {
-                for (var i = 0; i < 4; i++)
+                var received = new List<double>();
+                for (var i = 0; i < urls.Length; i++)
                 {
                     var reading = (await client.ReceiveForAsync("s")).GetProperty("payload").GetProperty("data").GetProperty("readingsIngested")[0];
-                    Assert.Equal(customerId, reading.GetProperty("customerId").GetGuid());
-                    Assert.Equal(device, reading.GetProperty("deviceId").GetGuid());
+                    Assert.Equal((customerId, device), (reading.GetProperty("customerId").GetGuid(), reading.GetProperty("deviceId").GetGuid()));
+                    received.Add(reading.GetProperty("reading").GetDouble());
                 }
+
+                Assert.Equal([0.0, 1.0], received.Order());
             }
         }
         finally
         {
-            foreach (var client in clients.Values)
+            foreach (var client in clients)
             {
                 await client.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>A replica's health is checked through the proxy (any replica answers): it may not listen yet.</summary>
+    private static async Task<GraphQLWebSocketClient> ConnectWhenListeningAsync(Uri endpoint)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await GraphQLWebSocketClient.ConnectAsync(endpoint);
+            }
+            catch (System.Net.WebSockets.WebSocketException) when (attempt < 120)
+            {
+                await Task.Delay(500);
             }
         }
     }
