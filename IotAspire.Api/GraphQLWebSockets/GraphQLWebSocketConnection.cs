@@ -31,6 +31,7 @@ public sealed class GraphQLWebSocketConnection : IDisposable
     private readonly Channel<byte[]> outgoing;
     private readonly ConcurrentDictionary<string, CancellationTokenSource> operations = new();
     private readonly CancellationTokenSource connection = new();   // cancelled when the connection ends
+    private readonly Lock closeGate = new();
     private (WebSocketCloseStatus Status, string Reason)? close;
     private bool initReceived;
     private ClaimsPrincipal? user;
@@ -408,10 +409,10 @@ public sealed class GraphQLWebSocketConnection : IDisposable
     {
         try
         {
-            var left = expires - DateTimeOffset.UtcNow;
-            if (left > TimeSpan.Zero)
+            // In steps: Task.Delay takes at most ~24 days, and a token may live longer.
+            for (var left = expires - DateTimeOffset.UtcNow; left > TimeSpan.Zero; left = expires - DateTimeOffset.UtcNow)
             {
-                await Task.Delay(left, connection.Token);
+                await Task.Delay(left < TimeSpan.FromDays(1) ? left : TimeSpan.FromDays(1), connection.Token);
             }
 
             RequestClose(CloseCodes.Forbidden, "Forbidden: the access token expired. Get a new one and reconnect.");
@@ -480,7 +481,7 @@ public sealed class GraphQLWebSocketConnection : IDisposable
     /// </summary>
     private void RequestClose(WebSocketCloseStatus status, string reason)
     {
-        lock (outgoing)
+        lock (closeGate)
         {
             if (close is not null)
             {

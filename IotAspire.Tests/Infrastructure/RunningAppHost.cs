@@ -42,7 +42,12 @@ public sealed class RunningAppHost : IAsyncDisposable
         StartAsync(dataDirectory, [], waitForHealthy);
 
     /// <summary>The same, with AppHost <paramref name="settings"/> ("Key=value") on top of the tests' own.</summary>
-    public static async Task<RunningAppHost> StartAsync(string dataDirectory, IReadOnlyList<string> settings, params string[] waitForHealthy)
+    public static Task<RunningAppHost> StartAsync(string dataDirectory, IReadOnlyList<string> settings, params string[] waitForHealthy) =>
+        StartAsync(dataDirectory, settings, configure: null, waitForHealthy);
+
+    /// <summary>The same, and <paramref name="configure"/> may change the app model (a service's environment, say) before it is built.</summary>
+    public static async Task<RunningAppHost> StartAsync(
+        string dataDirectory, IReadOnlyList<string> settings, Action<IDistributedApplicationTestingBuilder>? configure, params string[] waitForHealthy)
     {
         using var timeout = new CancellationTokenSource(StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.IotAspire_AppHost>(
@@ -66,6 +71,8 @@ public sealed class RunningAppHost : IAsyncDisposable
             .WithEnvironment("GraphQLWebSocket__CloseTimeout", "00:01:00")
             // Retention runs when a test asks (runRetention): a scheduled run in between would take its work.
             .WithEnvironment("Retention__Enabled", "false");
+
+        configure?.Invoke(builder);
 
         // Warnings and errors of the AppHost and of every resource (services, PostgreSQL) reach the test
         // output, so a failed start in CI says why.

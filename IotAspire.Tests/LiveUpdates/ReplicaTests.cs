@@ -4,14 +4,21 @@ namespace IotAspire.Tests.LiveUpdates;
 
 /// <summary>
 /// The AppHost with two API replicas (<c>Api:Replicas=2</c>) behind Aspire's proxy: both start on one database,
-/// and a batch stored through either reaches subscribers on both, because it travels through PostgreSQL.
+/// and a batch stored through either reaches subscribers on both, because it travels through PostgreSQL. Its
+/// access tokens live 30 s, so a connection's close at its token's expiry is seen here too.
 /// </summary>
 public sealed class ReplicaTests : IAsyncLifetime
 {
     private RunningAppHost? appHost;
 
+    /// <summary>Access tokens that expire within the test, to see a connection closed at its token's expiry.</summary>
+    private static readonly TimeSpan AccessTokenLifetime = TimeSpan.FromSeconds(30);
+
     public async Task InitializeAsync() =>
-        appHost = await RunningAppHost.StartAsync(RunningAppHost.NewDataDirectory(), ["Api:Replicas=2"], ResourceNames.Auth, ResourceNames.Api);
+        appHost = await RunningAppHost.StartAsync(RunningAppHost.NewDataDirectory(), ["Api:Replicas=2"],
+            builder => builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == ResourceNames.Auth))
+                .WithEnvironment("Tokens__AccessTokenLifetime", AccessTokenLifetime.ToString()),
+            ResourceNames.Auth, ResourceNames.Api);
 
     public async Task DisposeAsync()
     {
@@ -123,5 +130,21 @@ public sealed class ReplicaTests : IAsyncLifetime
                 await Task.Delay(500);
             }
         }
+    }
+
+    [Fact]
+    public async Task A_connection_is_closed_when_its_access_token_expires()
+    {
+        var (customer, _) = await new TokenServiceClient(appHost!).NewCustomerAsync();
+        var (client, ack) = await GraphQLWebSocketClient.SignedInAsync(appHost!, customer);
+        await using var _ = client;
+        var expiresAt = ack.GetProperty("expiresAt").GetDateTimeOffset();
+        Assert.InRange(expiresAt - DateTimeOffset.UtcNow, TimeSpan.FromSeconds(1), AccessTokenLifetime + TimeSpan.FromSeconds(1));
+        await client.SubscribeAsync("s", GraphQLDocuments.ReadingsIngested);
+
+        var (status, reason) = await client.ReceiveCloseAsync(AccessTokenLifetime + TimeSpan.FromSeconds(15));
+        Assert.Equal((System.Net.WebSockets.WebSocketCloseStatus)4403, status);
+        Assert.Contains("expired", reason);
+        Assert.True(DateTimeOffset.UtcNow >= expiresAt, "closed before the token expired");
     }
 }
