@@ -21,7 +21,7 @@ public sealed class IngestReadings(ReadingsWriter writer, IOptions<IngestionOpti
             IngestOutcome.DeviceOwnedByAnotherCustomer(var device) => throw ApiErrors.NotAllowed(
                 $"Device {device} belongs to another customer; nothing was written."),
             IngestOutcome.OlderThanRetention(var index, var at, var keptFrom) => throw ApiErrors.BadInput(
-                $"readings[{index}].timestamp ({at:O}) is older than your customer's retention keeps readings (from {keptFrom:O}); "
+                $"readings[{index}].timestamp ({ReadingTime.Text(at)}) is older than the customer's retention keeps readings (from {ReadingTime.Text(keptFrom)}); "
                 + "older data is kept only as rollups. Nothing was written: leave such readings out."),
             var other => throw new InvalidOperationException($"Unexpected ingest outcome {other}."),
         };

@@ -26,4 +26,8 @@ public static class ReadingTime
             throw ApiErrors.BadInput($"{name} ({time:O}) is finer than a microsecond, which is what is stored; send at most 6 fractional digits.");
         }
     }
+
+    /// <summary>A stored time as messages show it: UTC, to the microsecond.</summary>
+    public static string Text(DateTimeOffset time) =>
+        time.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFF'Z'", System.Globalization.CultureInfo.InvariantCulture);
 }

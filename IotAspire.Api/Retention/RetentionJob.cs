@@ -19,9 +19,15 @@ public sealed class RetentionJob(RetentionRunner runner, IOptions<RetentionOptio
         {
             try
             {
-                if (await runner.RunOnceAsync(TimeSpan.Zero, stoppingToken) is null)
+                var runs = await runner.RunOnceAsync(TimeSpan.Zero, stoppingToken);
+                if (runs is null)
                 {
                     logger.LogInformation("Retention is running on another replica; this one skips its turn");
+                }
+                else
+                {
+                    logger.LogInformation("Retention ran for {Customers} customer(s) with a period: {Readings} readings and {Rollups} rollup rows deleted; next run in {Interval}",
+                        runs.Count, runs.Sum(r => r.ReadingsDeleted), runs.Sum(r => r.RollupRowsDeleted), options.Value.Interval);
                 }
             }
             catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
