@@ -8,6 +8,7 @@ using IotAspire.Api.GraphQLWebSockets;
 using IotAspire.Api.Grafana;
 using IotAspire.Api.Ingestion;
 using IotAspire.Api.LiveUpdates;
+using IotAspire.Api.OriginalRest;
 using IotAspire.Api.Retention;
 using IotAspire.Api.Schema;
 using IotAspire.Api.Security;
@@ -45,6 +46,7 @@ public static class ReadingsApiExtensions
         app.UseAuthorization();
 
         app.MapCallerEndpoints();
+        app.MapOriginalRestApi();                                        // OriginalRest/: the Django app's REST API, for devices that cannot change
         app.MapGraphQLWebSocket("/graphql");                             // before the endpoints: upgrades only
         app.MapGraphQLEndpoint("/graphql");
         app.MapGet("/", () => Results.Redirect("/graphql"));
