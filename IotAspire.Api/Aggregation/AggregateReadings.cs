@@ -22,10 +22,35 @@ public sealed class AggregateReadings(DeviceAggregatesReader reader, TimeProvide
     public const int MaxDeviceIds = 1_000;
     public static readonly TimeSpan DefaultRange = TimeSpan.FromDays(30);
 
-    public Task<IReadOnlyList<DeviceAggregate>> RunAsync(
+    public async Task<IReadOnlyList<DeviceAggregate>> RunAsync(
         Caller caller, DateTimeOffset? from, DateTimeOffset? to, int? aggregationSizeMinutes, IReadOnlyList<Guid>? deviceIds,
-        Guid? customerId, CancellationToken ct) =>
-        reader.ReadAsync(Check(caller, from, to, aggregationSizeMinutes, deviceIds, customerId, clock.GetUtcNow()), ct);
+        Guid? customerId, FillMode fill, CancellationToken ct)
+    {
+        var request = Check(caller, from, to, aggregationSizeMinutes, deviceIds, customerId, clock.GetUtcNow());
+        var aggregates = await reader.ReadAsync(request, ct);
+        if (fill == FillMode.None || aggregates.Count == 0)
+        {
+            return aggregates;
+        }
+
+        // Every bucket of the range for every device with readings in it: the answer's limit counts them all.
+        var buckets = GapFill.BucketCount(request.From, request.To, request.AggregationSizeMinutes);
+        if (buckets * aggregates.Count > request.MaxBuckets)
+        {
+            throw ApiErrors.BadInput(
+                $"With fill {fill.ToString().ToUpperInvariant()} the answer would hold {buckets} buckets for each of {aggregates.Count} devices; the limit is {request.MaxBuckets} in all. "
+                + "Use a larger aggregationSizeMinutes, a shorter range, or fewer deviceIds.");
+        }
+
+        var previous = fill == FillMode.Previous
+            ? await reader.PreviousMeansAsync(request, aggregates.Select(a => (a.CustomerId, a.DeviceId)).ToArray(), ct)
+            : [];
+        return [.. aggregates.Select(a => a with
+        {
+            AggregatedValues = GapFill.Apply(a.AggregatedValues, request.From, request.To, request.AggregationSizeMinutes, fill,
+                previous.TryGetValue((a.CustomerId, a.DeviceId), out var before) ? before : null),
+        })];
+    }
 
     /// <summary>The request to run, or the first reason to refuse it (a pure rule; <paramref name="now"/> ends the default range).</summary>
     public static AggregateRequest Check(

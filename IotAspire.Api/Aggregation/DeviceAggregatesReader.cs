@@ -171,6 +171,39 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
         return aggregates;
     }
 
+    // For fill PREVIOUS: per device, the mean of its last non-empty bucket before the range (only the part
+    // of that bucket before @from, as the range's own first bucket counts only what lies inside). Found by
+    // the device's last reading before @from, read backwards on its key; the customer filter is the device's own.
+    private const string PreviousMeansQuery = """
+        SELECT d.customer_id, d.device_id, avg(r.reading)
+        FROM unnest(@customer_ids, @device_ids) AS d(customer_id, device_id)
+        CROSS JOIN LATERAL (SELECT date_bin(make_interval(mins => @aggregation_size_minutes), recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket
+                            FROM readings WHERE customer_id = d.customer_id AND device_id = d.device_id AND recorded_at < @from
+                            ORDER BY recorded_at DESC LIMIT 1) AS last
+        JOIN readings r ON r.customer_id = d.customer_id AND r.device_id = d.device_id
+                       AND r.recorded_at >= last.bucket AND r.recorded_at < LEAST(last.bucket + make_interval(mins => @aggregation_size_minutes), @from)
+        GROUP BY 1, 2
+        """;
+
+    /// <summary>Per device, the mean of its last non-empty bucket before the range, when it has one (fill PREVIOUS).</summary>
+    public async Task<Dictionary<(Guid Customer, Guid Device), double>> PreviousMeansAsync(
+        AggregateRequest request, (Guid Customer, Guid Device)[] devices, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand(PreviousMeansQuery);
+        command.Parameters.Add(new("customer_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = devices.Select(d => d.Customer).ToArray() });
+        command.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = devices.Select(d => d.Device).ToArray() });
+        command.Parameters.Add(new("aggregation_size_minutes", NpgsqlDbType.Integer) { Value = request.AggregationSizeMinutes });
+        command.Parameters.Add(new("from", NpgsqlDbType.TimestampTz) { Value = request.From.ToUniversalTime() });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var means = new Dictionary<(Guid Customer, Guid Device), double>();
+        while (await reader.ReadAsync(ct))
+        {
+            means[(reader.GetGuid(0), reader.GetGuid(1))] = reader.GetDouble(2);
+        }
+
+        return means;
+    }
+
     // Twice the allowed buckets: a device's rows exceed its buckets by at most a few (its first and last
     // bucket may come from several parts), so reaching this many rows means too many buckets.
     private static long MaxRows(AggregateRequest request) => (2L * request.MaxBuckets) + 2;

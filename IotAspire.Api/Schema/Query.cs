@@ -10,7 +10,7 @@ namespace IotAspire.Api.Schema;
 /// <summary>The read side of the API; every field is scoped to the caller's customer.</summary>
 public sealed class Query
 {
-    [Description("Mean reading per device in time buckets of aggregationSizeMinutes over [from, to). Defaults: to = now, from = to - 30 days. Buckets are aligned to the Unix epoch in UTC, labelled by their start; empty buckets are left out.")]
+    [Description("Mean reading per device in time buckets of aggregationSizeMinutes over [from, to). Defaults: to = now, from = to - 30 days. Buckets are aligned to the Unix epoch in UTC, labelled by their start; empty buckets are left out unless fill says otherwise.")]
     public static Task<IReadOnlyList<DeviceAggregate>> DeviceAggregates(
         IResolveFieldContext context,
         [FromServices] AggregateReadings aggregateReadings,
@@ -18,8 +18,9 @@ public sealed class Query
         DateTimeOffset? to = null,
         int? aggregationSizeMinutes = AggregateReadings.DefaultAggregationSizeMinutes,
         Guid[]? deviceIds = null,
-        [Description("Administrators: only this customer. Customers may name only their own.")] Guid? customerId = null)
-        => aggregateReadings.RunAsync(Caller.From(context.User!), from, to, aggregationSizeMinutes, deviceIds, customerId, context.CancellationToken);
+        [Description("Administrators: only this customer. Customers may name only their own.")] Guid? customerId = null,
+        [Description("What to answer for empty buckets: left out (NONE), or every bucket of the range with null (NULL), the previous value (PREVIOUS) or a straight line between neighbours (LINEAR). Devices without readings in the range stay absent.")] FillMode fill = FillMode.None)
+        => aggregateReadings.RunAsync(Caller.From(context.User!), from, to, aggregationSizeMinutes, deviceIds, customerId, fill, context.CancellationToken);
 
     [Description("The devices that have sent readings, with the span and count of their readings.")]
     public static Task<IReadOnlyList<DeviceSummary>> Devices(
