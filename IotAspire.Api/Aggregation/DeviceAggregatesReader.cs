@@ -39,9 +39,9 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
             WHERE bucket_start >= date_bin(INTERVAL '1 day', @from, TIMESTAMPTZ '1970-01-01 00:00:00+00') AND bucket_start < @to
               {0}
         )
-        SELECT devices.customer_id, devices.device_id, parts.bucket_start, parts.total, parts.n
+        SELECT devices.customer_id, devices.device_id, parts.bucket_start, parts.total, parts.n, parts.low, parts.high
         FROM devices
-        CROSS JOIN LATERAL ({1}) AS parts (bucket_start, total, n)
+        CROSS JOIN LATERAL ({1}) AS parts (bucket_start, total, n, low, high)
         LIMIT @max_rows
         """;
 
@@ -54,7 +54,7 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
     // The key's INCLUDEd reading makes this an index-only scan.
     private const string ReadingsPart = """
         SELECT date_bin(make_interval(mins => @aggregation_size_minutes), recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'),
-               sum(reading), count(*)::float8
+               sum(reading), count(*)::float8, min(reading), max(reading)
         FROM readings
         WHERE customer_id = devices.customer_id AND device_id = devices.device_id AND recorded_at >= @from_{0} AND recorded_at < @to_{0}
         GROUP BY 1
@@ -62,7 +62,7 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
 
     private const string RollupPart = """
         SELECT date_bin(make_interval(mins => @aggregation_size_minutes), bucket_start, TIMESTAMPTZ '1970-01-01 00:00:00+00'),
-               sum(reading_sum), sum(reading_count)::float8
+               sum(reading_sum), sum(reading_count)::float8, min(reading_min), max(reading_max)
         FROM {1}
         WHERE customer_id = devices.customer_id AND device_id = devices.device_id AND bucket_start >= @from_{0} AND bucket_start < @to_{0}
         GROUP BY 1
@@ -70,7 +70,7 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
 
     // A rollup bucket of the requested size is an answer bucket already.
     private const string SameSizeRollupPart = """
-        SELECT bucket_start, reading_sum, reading_count::float8
+        SELECT bucket_start, reading_sum, reading_count::float8, reading_min, reading_max
         FROM {1}
         WHERE customer_id = devices.customer_id AND device_id = devices.device_id AND bucket_start >= @from_{0} AND bucket_start < @to_{0}
         """;
@@ -138,7 +138,7 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
                     current = CollectionsMarshal.GetValueRefOrAddDefault(devices, key, out _) ??= new BucketSums();
                 }
 
-                current.Add(reader.GetFieldValue<DateTimeOffset>(2), reader.GetDouble(3), reader.GetDouble(4));
+                current.Add(reader.GetFieldValue<DateTimeOffset>(2), reader.GetDouble(3), reader.GetDouble(4), reader.GetDouble(5), reader.GetDouble(6));
             }
 
             await reader.NextResultAsync(ct);
@@ -208,16 +208,16 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
     // bucket may come from several parts), so reaching this many rows means too many buckets.
     private static long MaxRows(AggregateRequest request) => (2L * request.MaxBuckets) + 2;
 
-    /// <summary>One device's (bucket, sum, count) rows, in whatever order they come.</summary>
+    /// <summary>One device's (bucket, sum, count, min, max) rows, in whatever order they come.</summary>
     private sealed class BucketSums
     {
-        private readonly List<(DateTimeOffset Bucket, double Sum, double Count)> rows = [];
+        private readonly List<(DateTimeOffset Bucket, double Sum, double Count, double Min, double Max)> rows = [];
         private bool ordered = true;
 
-        public void Add(DateTimeOffset bucket, double sum, double count)
+        public void Add(DateTimeOffset bucket, double sum, double count, double min, double max)
         {
             ordered &= rows.Count == 0 || rows[^1].Bucket < bucket;
-            rows.Add((bucket, sum, count));
+            rows.Add((bucket, sum, count, min, max));
         }
 
         /// <summary>The means in bucket order, each bucket once (the parts that share one added together).</summary>
@@ -231,14 +231,16 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
             var means = new List<AggregatedValue>(rows.Count);
             for (var i = 0; i < rows.Count;)
             {
-                var (bucket, sum, count) = rows[i++];
+                var (bucket, sum, count, min, max) = rows[i++];
                 while (i < rows.Count && rows[i].Bucket == bucket)
                 {
                     sum += rows[i].Sum;
-                    count += rows[i++].Count;
+                    count += rows[i].Count;
+                    min = Math.Min(min, rows[i].Min);
+                    max = Math.Max(max, rows[i++].Max);
                 }
 
-                means.Add(new AggregatedValue(bucket, sum / count));
+                means.Add(new AggregatedValue(bucket, sum / count, min, max, sum, (int)count));
             }
 
             return means;

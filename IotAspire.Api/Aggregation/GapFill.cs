@@ -30,7 +30,9 @@ public static class GapFill
         var known = new double?[count];
         foreach (var value in values)
         {
-            known[(int)((value.From.UtcTicks - first) / size)] = value.Value;
+            var index = (int)((value.From.UtcTicks - first) / size);
+            known[index] = value.Value;
+            filled[index] = value;
         }
 
         var carried = previous;
@@ -40,7 +42,6 @@ public static class GapFill
             var at = new DateTimeOffset(first + (i * size), TimeSpan.Zero);
             if (known[i] is { } value)
             {
-                filled[i] = new AggregatedValue(at, value);
                 carried = value;
                 if (mode == FillMode.Linear && before >= 0 && before < i - 1)
                 {

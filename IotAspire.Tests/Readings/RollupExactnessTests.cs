@@ -54,19 +54,22 @@ public sealed class RollupExactnessTests(AppHostFixture fixture)
             var to = from.AddMinutes(random.Next(1, Minutes + 1_440));
             var size = BucketSizes[i % BucketSizes.Length];
 
-            var answered = await AnsweredMeansAsync(token, from, to, size);
+            var answered = await AnsweredBucketsAsync(token, from, to, size);
             var expected = await Sql.ListAsync(dataSource,
                 """
-                SELECT device_id, date_bin(make_interval(mins => $4), recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'), avg(reading)
+                SELECT device_id, date_bin(make_interval(mins => $4), recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'),
+                       avg(reading), min(reading), max(reading), sum(reading), count(*)::int
                 FROM readings WHERE customer_id = $1 AND recorded_at >= $2 AND recorded_at < $3 GROUP BY 1, 2
                 """,
-                r => (Key: (r.GetGuid(0), r.GetFieldValue<DateTimeOffset>(1)), Mean: r.GetDouble(2)),
+                r => (Key: (r.GetGuid(0), r.GetFieldValue<DateTimeOffset>(1)), Bucket: (Mean: r.GetDouble(2), Min: r.GetDouble(3), Max: r.GetDouble(4), Sum: r.GetDouble(5), Count: r.GetInt32(6))),
                 customerId, from, to, size);
 
             Assert.Equal(expected.Select(e => e.Key).Order(), answered.Keys.Order());
-            foreach (var (key, mean) in expected)
+            foreach (var (key, bucket) in expected)
             {
-                Assert.True(Close(mean, answered[key]), $"{size}-minute bucket {key} of [{from:O}, {to:O}): {answered[key]} from the API, {mean} from the readings");
+                var got = answered[key];
+                Assert.True(Close(bucket.Mean, got.Mean) && Close(bucket.Sum, got.Sum) && (bucket.Min, bucket.Max, bucket.Count) == (got.Min, got.Max, got.Count),
+                    $"{size}-minute bucket {key} of [{from:O}, {to:O}): {got} from the API, {bucket} from the readings");
             }
         }
     }
@@ -92,6 +95,25 @@ public sealed class RollupExactnessTests(AppHostFixture fixture)
 
         Assert.Equal(20.0, fromRollup[(device, day)]);
         Assert.All(fromReadings.Values, mean => Assert.Equal(10.0, mean));
+    }
+
+    private const string AllFunctions = """
+        query($from: DateTime, $to: DateTime, $size: Int) {
+          deviceAggregates(from: $from, to: $to, aggregationSizeMinutes: $size) { deviceId aggregatedValues { from mean min max sum count } }
+        }
+        """;
+
+    /// <summary>Every bucket's mean, minimum, maximum, sum and count as the API answers them.</summary>
+    private async Task<Dictionary<(Guid Device, DateTimeOffset From), (double Mean, double Min, double Max, double Sum, int Count)>> AnsweredBucketsAsync(
+        string token, DateTimeOffset from, DateTimeOffset to, int size)
+    {
+        var data = await graphQL.DataAsync(AllFunctions, new { from = from.ToString("O"), to = to.ToString("O"), size }, token);
+        return data.GetProperty("deviceAggregates").EnumerateArray()
+            .SelectMany(a => a.GetProperty("aggregatedValues").EnumerateArray().Select(v => (
+                Key: (a.GetProperty("deviceId").GetGuid(), v.GetProperty("from").GetDateTimeOffset()),
+                Bucket: (v.GetProperty("mean").GetDouble(), v.GetProperty("min").GetDouble(), v.GetProperty("max").GetDouble(),
+                         v.GetProperty("sum").GetDouble(), v.GetProperty("count").GetInt32()))))
+            .ToDictionary(p => p.Key, p => p.Bucket);
     }
 
     private async Task<Dictionary<(Guid Device, DateTimeOffset From), double>> AnsweredMeansAsync(string token, DateTimeOffset from, DateTimeOffset to, int size)

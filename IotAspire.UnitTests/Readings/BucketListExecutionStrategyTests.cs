@@ -22,8 +22,8 @@ public sealed class BucketListExecutionStrategyTests : IDisposable
         new(Guid.Parse("71bf19cb-e7e7-4334-af31-5ebba56a655d"), Guid.Parse("0b6a4a5e-3b41-4a0c-9a11-0c9d2b8f0e01"),
             new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 1, 2, 0, 0, 0, TimeSpan.Zero), 5,
             [
-                new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), 21.5),
-                new(new DateTimeOffset(2026, 1, 1, 0, 5, 0, TimeSpan.Zero), -0.1),
+                new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), 21.5, 20, 23, 43, 2),
+                new(new DateTimeOffset(2026, 1, 1, 0, 5, 0, TimeSpan.Zero), -0.1, -0.1, -0.1, -0.1, 1),
                 new(new DateTimeOffset(2026, 1, 1, 0, 10, 0, TimeSpan.Zero).AddTicks(9_509_010), 1e300),
                 new(new DateTimeOffset(2026, 1, 1, 2, 0, 0, TimeSpan.FromHours(2)), double.Epsilon),
                 new(new DateTimeOffset(2026, 1, 1, 0, 20, 0, TimeSpan.Zero), null),
@@ -51,6 +51,8 @@ public sealed class BucketListExecutionStrategyTests : IDisposable
     [InlineData("query($on: Boolean!) { deviceAggregates { aggregatedValues { ... on AggregatedValue { value } ... @include(if: $on) { from } } } }", """{"on": true}""")]
     [InlineData("query($on: Boolean!) { deviceAggregates { aggregatedValues { ... on AggregatedValue { value } ... @include(if: $on) { from } } } }", """{"on": false}""")]
     [InlineData("{ deviceAggregates { aggregatedValues { __typename } } }", null)]
+    [InlineData("{ deviceAggregates { aggregatedValues { from mean min max sum count value } } }", null)]
+    [InlineData("{ deviceAggregates { aggregatedValues { lo: min hi: max n: count ...S } } } fragment S on AggregatedValue { total: sum avg: mean }", null)]
     public async Task The_bucket_loop_writes_what_the_general_execution_writes(string query, string? variables)
     {
         var (expected, generalUsedLoop) = await RunAsync(general, query, variables);
