@@ -42,6 +42,9 @@ public static class ReadingsApiExtensions
     public static WebApplication MapReadingsApi(this WebApplication app)
     {
         app.UseExceptionHandler();
+        // Routing inside the handler: a fault while matching a request (an ambiguous route, say) gets our
+        // answer too, not the developer exception page with its stack trace that Development would show.
+        app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();
 

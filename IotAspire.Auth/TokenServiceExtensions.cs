@@ -27,6 +27,9 @@ public static class TokenServiceExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // Routing inside the handler, so a fault while matching a request gets our answer too; before the
+        // rate limiter, which reads the endpoint's policy.
+        app.UseRouting();
         app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();

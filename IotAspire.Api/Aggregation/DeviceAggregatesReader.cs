@@ -29,7 +29,8 @@ namespace IotAspire.Api.Aggregation;
 /// </summary>
 public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
 {
-    // {0}: the filters on the devices; {1}: the parts of the range, each read for one device.
+    // {0}: the filters on the devices; {1}: the parts of the range, each read for one device. With each
+    // device, how far retention deleted its customer's data (RetentionGaps), found once per device by key.
     // The LIMIT bounds the work: every bucket but the first and last of a device comes from one part, so
     // more rows than that means more buckets than allowed, which is refused.
     private const string BucketSumsQuery = """
@@ -39,16 +40,12 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
             WHERE bucket_start >= date_bin(INTERVAL '1 day', @from, TIMESTAMPTZ '1970-01-01 00:00:00+00') AND bucket_start < @to
               {0}
         )
-        SELECT devices.customer_id, devices.device_id, parts.bucket_start, parts.total, parts.n, parts.low, parts.high
+        SELECT devices.customer_id, devices.device_id, parts.bucket_start, parts.total, parts.n, parts.low, parts.high,
+               retention.readings_deleted_before, retention.rollups_deleted_before
         FROM devices
+        LEFT JOIN customer_retention AS retention ON retention.customer_id = devices.customer_id
         CROSS JOIN LATERAL ({1}) AS parts (bucket_start, total, n, low, high)
         LIMIT @max_rows
-        """;
-
-    // Sent with the query (a second statement, same round trip): how far retention deleted each customer's
-    // data, so that an answer can say which of its buckets lack some (RetentionGaps).
-    private const string RetentionQuery = """
-        SELECT customer_id, readings_deleted_before, rollups_deleted_before FROM customer_retention WHERE readings_deleted_before IS NOT NULL
         """;
 
     // The key's INCLUDEd reading makes this an index-only scan.
@@ -118,8 +115,7 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
         }
 
         command.CommandText = string.Format(CultureInfo.InvariantCulture, BucketSumsFormat,
-            string.Join("\n  ", filters), string.Join("\nUNION ALL\n", parts))
-            + ";\n" + (request.CustomerId is null ? RetentionQuery : RetentionQuery + " AND customer_id = @customer_id");
+            string.Join("\n  ", filters), string.Join("\nUNION ALL\n", parts));
 
         var devices = new Dictionary<(Guid Customer, Guid Device), BucketSums>();
         BucketSums? current = null;
@@ -136,15 +132,13 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
                 {
                     currentKey = key;
                     current = CollectionsMarshal.GetValueRefOrAddDefault(devices, key, out _) ??= new BucketSums();
+                    if (!reader.IsDBNull(7))
+                    {
+                        deleted[key.Item1] = (reader.GetFieldValue<DateTimeOffset>(7), reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8));
+                    }
                 }
 
                 current.Add(reader.GetFieldValue<DateTimeOffset>(2), reader.GetDouble(3), reader.GetDouble(4), reader.GetDouble(5), reader.GetDouble(6));
-            }
-
-            await reader.NextResultAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                deleted[reader.GetGuid(0)] = (reader.GetFieldValue<DateTimeOffset>(1), reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2));
             }
         }
 
