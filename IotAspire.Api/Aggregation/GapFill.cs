@@ -6,8 +6,8 @@ public static class GapFill
     /// <summary>The buckets of [from, to): from the one that holds <paramref name="from"/> to the one that holds the range's last instant.</summary>
     public static long BucketCount(DateTimeOffset from, DateTimeOffset to, int sizeMinutes)
     {
-        var size = TimeSpan.FromMinutes(sizeMinutes).Ticks;
-        return ((Start(to.UtcTicks - 1, size) - Start(from.UtcTicks, size)) / size) + 1;
+        var size = TimeSpan.FromMinutes(sizeMinutes);
+        return ((Buckets.StartOf(to.AddTicks(-1), size) - Buckets.StartOf(from, size)).Ticks / size.Ticks) + 1;
     }
 
     /// <summary>
@@ -24,7 +24,7 @@ public static class GapFill
         }
 
         var size = TimeSpan.FromMinutes(sizeMinutes).Ticks;
-        var first = Start(from.UtcTicks, size);
+        var first = Buckets.StartOf(from, TimeSpan.FromTicks(size)).UtcTicks;
         var count = (int)BucketCount(from, to, sizeMinutes);
         var filled = new AggregatedValue[count];
         var known = new double?[count];
@@ -60,12 +60,5 @@ public static class GapFill
         }
 
         return filled;
-    }
-
-    private static long Start(long utcTicks, long size)
-    {
-        var sinceEpoch = utcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
-        var bucket = Math.DivRem(sinceEpoch, size, out var rest) * size - (rest < 0 ? size : 0);
-        return DateTimeOffset.UnixEpoch.UtcTicks + bucket;
     }
 }

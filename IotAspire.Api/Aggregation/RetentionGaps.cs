@@ -32,9 +32,9 @@ public static class RetentionGaps
             return null;
         }
 
-        var size = TimeSpan.FromMinutes(aggregationSizeMinutes).Ticks;
-        var last = until.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks - 1;   // the last missing tick
-        var next = DateTimeOffset.UnixEpoch.AddTicks((Math.DivRem(last, size, out var rest) * size) - (rest < 0 ? size : 0) + size);
+        // The bucket after the one that holds the last missing tick.
+        var size = TimeSpan.FromMinutes(aggregationSizeMinutes);
+        var next = Buckets.StartOf(until.AddTicks(-1), size) + size;
         return next < to ? next : to;
     }
 }

@@ -70,18 +70,6 @@ public sealed class LiveSubscribers(NpgsqlDataSource dataSource, IOptions<LiveUp
         return subscription;
     }
 
-    /// <summary>Subscriptions on this replica (for tests and metrics).</summary>
-    public int Count
-    {
-        get
-        {
-            lock (gate)
-            {
-                return byCustomer.Values.Sum(list => list.Count);
-            }
-        }
-    }
-
     /// <summary>Offers a committed batch to the subscriptions that may see it.</summary>
     public void Dispatch(ReadingsNotification notification)
     {

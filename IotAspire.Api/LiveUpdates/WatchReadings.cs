@@ -55,11 +55,11 @@ public sealed class WatchReadings(LiveSubscribers subscribers, NpgsqlDataSource 
     /// <summary>The buckets of <paramref name="sizeMinutes"/> that [first, last] touches, at most <see cref="MaxBucketsPerUpdate"/> of the latest (a pure rule).</summary>
     public static (DateTimeOffset From, DateTimeOffset To) TouchedBuckets(DateTimeOffset first, DateTimeOffset last, int sizeMinutes)
     {
-        var size = TimeSpan.FromMinutes(sizeMinutes).Ticks;
-        long Start(DateTimeOffset t) => Math.DivRem(t.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks, size, out var rest) * size - (rest < 0 ? size : 0);
-        var to = Start(last) + size;
-        var from = Math.Max(Start(first), to - (MaxBucketsPerUpdate * size));
-        return (DateTimeOffset.UnixEpoch.AddTicks(from), DateTimeOffset.UnixEpoch.AddTicks(to));
+        var size = TimeSpan.FromMinutes(sizeMinutes);
+        var to = Buckets.StartOf(last, size) + size;
+        var from = Buckets.StartOf(first, size);
+        var earliest = to - (MaxBucketsPerUpdate * size);
+        return (from > earliest ? from : earliest, to);
     }
 
     private static void CheckDeviceIds(IReadOnlyList<Guid>? deviceIds)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using IotAspire.Api.Aggregation;
 using IotAspire.Api.Errors;
+using IotAspire.Api.Readings;
 
 namespace IotAspire.Api.OriginalRest;
 
@@ -48,10 +49,13 @@ public sealed record OriginalQuery(DateTimeOffset Start, DateTimeOffset End, int
             return null;
         }
 
-        return OriginalReadings.TryTime(text, out var time) && time.UtcTicks % TimeSpan.TicksPerMicrosecond == 0
-            && time >= Readings.ReadingTime.Earliest && time < Readings.ReadingTime.End
-            ? time
-            : throw ApiErrors.BadInput($"{name} must be an ISO 8601 date and time between 1970 and 2100, to the microsecond, such as 2022-01-21T10:00:00, not '{text}'.");
+        if (!OriginalReadings.TryTime(text, out var time))
+        {
+            throw ApiErrors.BadInput($"{name} must be an ISO 8601 date and time, such as 2022-01-21T10:00:00, not '{text}'.");
+        }
+
+        ReadingTime.Check(time, name);   // the API's own range and precision, named as the caller wrote it
+        return time;
     }
 
     private static Guid? Id(IQueryCollection query, string name) =>
