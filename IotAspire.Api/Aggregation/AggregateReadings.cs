@@ -6,7 +6,7 @@ namespace IotAspire.Api.Aggregation;
 
 /// <summary>
 /// The aggregation use case: checks the arguments of <c>deviceAggregates</c>, decides whose devices the
-/// caller may see, and has PostgreSQL compute the bucket means.
+/// caller may see, and has PostgreSQL compute the selected functions of each bucket.
 /// </summary>
 public sealed class AggregateReadings(DeviceAggregatesReader reader, TimeProvider clock)
 {
@@ -24,9 +24,9 @@ public sealed class AggregateReadings(DeviceAggregatesReader reader, TimeProvide
 
     public async Task<IReadOnlyList<DeviceAggregate>> RunAsync(
         Caller caller, DateTimeOffset? from, DateTimeOffset? to, int? aggregationSizeMinutes, IReadOnlyList<Guid>? deviceIds,
-        Guid? customerId, FillMode fill, CancellationToken ct)
+        Guid? customerId, FillMode fill, string? timeZone, BucketFunctions functions, CancellationToken ct)
     {
-        var request = Check(caller, from, to, aggregationSizeMinutes, deviceIds, customerId, clock.GetUtcNow());
+        var request = Check(caller, from, to, aggregationSizeMinutes, deviceIds, customerId, clock.GetUtcNow(), timeZone) with { Functions = functions };
         var aggregates = await reader.ReadAsync(request, ct);
         if (fill == FillMode.None || aggregates.Count == 0)
         {
@@ -34,7 +34,8 @@ public sealed class AggregateReadings(DeviceAggregatesReader reader, TimeProvide
         }
 
         // Every bucket of the range for every device with readings in it: the answer's limit counts them all.
-        var buckets = GapFill.BucketCount(request.From, request.To, request.AggregationSizeMinutes);
+        var starts = request.Layout.Starts(request.From, request.To);
+        var buckets = (long)starts.Count;
         if (buckets * aggregates.Count > request.MaxBuckets)
         {
             throw ApiErrors.BadInput(
@@ -47,15 +48,18 @@ public sealed class AggregateReadings(DeviceAggregatesReader reader, TimeProvide
             : [];
         return [.. aggregates.Select(a => a with
         {
-            AggregatedValues = GapFill.Apply(a.AggregatedValues, request.From, request.To, request.AggregationSizeMinutes, fill,
-                previous.TryGetValue((a.CustomerId, a.DeviceId), out var before) ? before : null),
+            AggregatedValues = GapFill.Apply(a.AggregatedValues, starts, fill,
+                previous.TryGetValue((a.CustomerId, a.DeviceId), out var before) ? before : null, request.Layout.Label),
         })];
     }
 
-    /// <summary>The request to run, or the first reason to refuse it (a pure rule; <paramref name="now"/> ends the default range).</summary>
+    /// <summary>
+    /// The request to run, or the first reason to refuse it (a pure rule; <paramref name="now"/> ends the default
+    /// range; <paramref name="timeZone"/>, an IANA name, lays out the buckets: see <see cref="BucketLayout"/>).
+    /// </summary>
     public static AggregateRequest Check(
         Caller caller, DateTimeOffset? from, DateTimeOffset? to, int? aggregationSizeMinutes, IReadOnlyList<Guid>? deviceIds,
-        Guid? customerId, DateTimeOffset now)
+        Guid? customerId, DateTimeOffset now, string? timeZone = null)
     {
         var size = aggregationSizeMinutes ?? DefaultAggregationSizeMinutes;
         if (size is < MinAggregationSizeMinutes or > MaxAggregationSizeMinutes)
@@ -63,6 +67,7 @@ public sealed class AggregateReadings(DeviceAggregatesReader reader, TimeProvide
             throw ApiErrors.BadInput($"aggregationSizeMinutes must be between {MinAggregationSizeMinutes} and {MaxAggregationSizeMinutes}, not {size}.");
         }
 
+        var layout = BucketLayout.For(size, timeZone);
         if (from is { } f)
         {
             ReadingTime.Check(f, "from");
@@ -94,6 +99,6 @@ public sealed class AggregateReadings(DeviceAggregatesReader reader, TimeProvide
                 + $"Use aggregationSizeMinutes of at least {suggested}, or a shorter range.");
         }
 
-        return new AggregateRequest(CustomerScope.For(caller, customerId), deviceIds, start, end, size);
+        return new AggregateRequest(CustomerScope.For(caller, customerId), deviceIds, start, end, size) { Layout = layout };
     }
 }

@@ -9,15 +9,16 @@ using NpgsqlTypes;
 namespace IotAspire.Api.Aggregation;
 
 /// <summary>
-/// Bucket means computed by PostgreSQL over the half-open range [from, to), buckets of date_bin aligned to
-/// the Unix epoch in UTC and labelled by their start. Only buckets that hold readings come back, so an
-/// empty bucket is simply absent. The customer filter is part of the SQL.
+/// Bucket functions computed by PostgreSQL over the half-open range [from, to), in buckets laid out by
+/// <see cref="BucketLayout"/> (in UTC, date_bin's, aligned to the Unix epoch) and labelled by their start.
+/// Only buckets that hold readings come back, so an empty bucket is simply absent. Only the selected
+/// functions are computed (<see cref="BucketFunctions"/>), in one statement. The customer filter is part of the SQL.
 /// <para>
 /// What makes it cost per bucket read rather than per reading stored:
 /// the devices with readings in the range are found in the daily rollup, and each is then read by its own
 /// (customer, device, time) key range (PostgreSQL 15 has no skip scan: a customer-wide time filter on
 /// that key would walk every reading the customer ever sent); when a rollup's buckets tile the requested
-/// ones, whole rollup buckets stand in for their readings (<see cref="ReadingRollups.Plan"/>), read by
+/// ones, whole rollup buckets stand in for their readings (<see cref="ReadingRollups.Plan(DateTimeOffset, DateTimeOffset, IReadOnlyList{RollupGrain})"/>), read by
 /// index-only scans of keys that carry the figures; and a rollup of exactly the requested size is read
 /// as it is, without grouping again.
 /// </para>
@@ -33,56 +34,94 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
     // device, how far retention deleted its customer's data (RetentionGaps), found once per device by key.
     // The LIMIT bounds the work: every bucket but the first and last of a device comes from one part, so
     // more rows than that means more buckets than allowed, which is refused.
-    private const string BucketSumsQuery = """
+    private const string BucketsQuery = """
         WITH devices AS (
             SELECT DISTINCT customer_id, device_id
             FROM readings_daily
             WHERE bucket_start >= date_bin(INTERVAL '1 day', @from, TIMESTAMPTZ '1970-01-01 00:00:00+00') AND bucket_start < @to
               {0}
         )
-        SELECT devices.customer_id, devices.device_id, parts.bucket_start, parts.total, parts.n, parts.low, parts.high,
-               retention.readings_deleted_before, retention.rollups_deleted_before
+        SELECT devices.customer_id, devices.device_id, retention.readings_deleted_before, retention.rollups_deleted_before, parts.*
         FROM devices
         LEFT JOIN customer_retention AS retention ON retention.customer_id = devices.customer_id
-        CROSS JOIN LATERAL ({1}) AS parts (bucket_start, total, n, low, high)
+        CROSS JOIN LATERAL ({1}) AS parts (bucket_start, total, n, low, high, stddev, first, last, percentiles)
         LIMIT @max_rows
         """;
 
-    // The key's INCLUDEd reading makes this an index-only scan.
+    // {0}: the part's index; {1}: the bucket of recorded_at; {2}: the selected functions. The key's
+    // INCLUDEd reading makes this an index-only scan.
     private const string ReadingsPart = """
-        SELECT date_bin(make_interval(mins => @aggregation_size_minutes), recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'),
-               sum(reading), count(*)::float8, min(reading), max(reading)
+        SELECT {1}, {2}
         FROM readings
         WHERE customer_id = devices.customer_id AND device_id = devices.device_id AND recorded_at >= @from_{0} AND recorded_at < @to_{0}
         GROUP BY 1
         """;
 
+    // {3}: the rollup table.
     private const string RollupPart = """
-        SELECT date_bin(make_interval(mins => @aggregation_size_minutes), bucket_start, TIMESTAMPTZ '1970-01-01 00:00:00+00'),
-               sum(reading_sum), sum(reading_count)::float8, min(reading_min), max(reading_max)
-        FROM {1}
+        SELECT {1}, {2}
+        FROM {3}
         WHERE customer_id = devices.customer_id AND device_id = devices.device_id AND bucket_start >= @from_{0} AND bucket_start < @to_{0}
         GROUP BY 1
         """;
 
     // A rollup bucket of the requested size is an answer bucket already.
     private const string SameSizeRollupPart = """
-        SELECT bucket_start, reading_sum, reading_count::float8, reading_min, reading_max
-        FROM {1}
+        SELECT bucket_start, {2}
+        FROM {3}
         WHERE customer_id = devices.customer_id AND device_id = devices.device_id AND bucket_start >= @from_{0} AND bucket_start < @to_{0}
         """;
 
-    private static readonly CompositeFormat BucketSumsFormat = CompositeFormat.Parse(BucketSumsQuery);
+    // The bucket of {0}: date_bin's in UTC; in a zone, the last of the layout's bucket starts at or before it
+    // (width_bucket is a binary search of the sorted array).
+    private const string UtcBucket = "date_bin(make_interval(mins => @aggregation_size_minutes), {0}, TIMESTAMPTZ '1970-01-01 00:00:00+00')";
+    private const string ZoneBucket = "(@bucket_starts)[width_bucket({0}, @bucket_starts)]";
+
+    private static readonly CompositeFormat BucketsFormat = CompositeFormat.Parse(BucketsQuery);
     private static readonly CompositeFormat ReadingsPartFormat = CompositeFormat.Parse(ReadingsPart);
     private static readonly CompositeFormat RollupPartFormat = CompositeFormat.Parse(RollupPart);
     private static readonly CompositeFormat SameSizeRollupPartFormat = CompositeFormat.Parse(SameSizeRollupPart);
 
+    /// <summary>
+    /// The columns of a part, in the order <c>parts</c> names them: each selected function, or a typed NULL.
+    /// A rollup keeps sum, count, minimum and maximum; the rest come from readings alone.
+    /// </summary>
+    private static string Columns(BucketFunctions functions, bool fromReadings, bool grouped)
+    {
+        string Pick(bool selected, string expression, string type = "float8") => selected ? expression : $"NULL::{type}";
+        var needSum = functions.Has(BucketFunction.Mean) || functions.Has(BucketFunction.Sum);
+        var needCount = functions.Has(BucketFunction.Mean) || functions.Has(BucketFunction.Count);
+        string[] columns = fromReadings
+            ?
+            [
+                Pick(needSum, "sum(reading)"),
+                Pick(needCount, "count(*)::float8"),
+                Pick(functions.Has(BucketFunction.Min), "min(reading)"),
+                Pick(functions.Has(BucketFunction.Max), "max(reading)"),
+                Pick(functions.Has(BucketFunction.Stddev), "stddev_samp(reading)"),
+                Pick(functions.Has(BucketFunction.First), "(array_agg(reading ORDER BY recorded_at))[1]"),
+                Pick(functions.Has(BucketFunction.Last), "(array_agg(reading ORDER BY recorded_at DESC))[1]"),
+                Pick(functions.Has(BucketFunction.Percentiles), "percentile_cont(@percentiles) WITHIN GROUP (ORDER BY reading)", "float8[]"),
+            ]
+            :
+            [
+                Pick(needSum, grouped ? "sum(reading_sum)" : "reading_sum"),
+                Pick(needCount, grouped ? "sum(reading_count)::float8" : "reading_count::float8"),
+                Pick(functions.Has(BucketFunction.Min), grouped ? "min(reading_min)" : "reading_min"),
+                Pick(functions.Has(BucketFunction.Max), grouped ? "max(reading_max)" : "reading_max"),
+                "NULL::float8", "NULL::float8", "NULL::float8", "NULL::float8[]",
+            ];
+        return string.Join(", ", columns);
+    }
+
     public async Task<IReadOnlyList<DeviceAggregate>> ReadAsync(AggregateRequest request, CancellationToken ct)
     {
+        var layout = request.Layout;
+        var functions = request.Functions;
+
         // Filters are added only when asked for, so each query shape gets its own plan.
         var filters = new List<string>();
         await using var command = dataSource.CreateCommand();
-        command.Parameters.Add(new("aggregation_size_minutes", NpgsqlDbType.Integer) { Value = request.AggregationSizeMinutes });
         command.Parameters.Add(new("from", NpgsqlDbType.TimestampTz) { Value = request.From.ToUniversalTime() });
         command.Parameters.Add(new("to", NpgsqlDbType.TimestampTz) { Value = request.To.ToUniversalTime() });
         command.Parameters.Add(new("max_rows", NpgsqlDbType.Bigint) { Value = MaxRows(request) });
@@ -98,27 +137,51 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
             command.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds.ToArray() });
         }
 
-        var segments = ReadingRollups.Plan(request.From, request.To, request.AggregationSizeMinutes);
+        if (functions.Has(BucketFunction.Percentiles))
+        {
+            command.Parameters.Add(new("percentiles", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = functions.PercentileFractions.ToArray() });
+        }
+
+        IReadOnlyList<RollupGrain> grains;
+        string bucketFormat;
+        if (layout.IsUtc)
+        {
+            command.Parameters.Add(new("aggregation_size_minutes", NpgsqlDbType.Integer) { Value = request.AggregationSizeMinutes });
+            grains = ReadingRollups.For(request.AggregationSizeMinutes);
+            bucketFormat = UtcBucket;
+        }
+        else
+        {
+            var starts = layout.Starts(request.From, request.To);
+            command.Parameters.Add(new("bucket_starts", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = starts.Select(s => s.UtcDateTime).ToArray() });
+            grains = layout.RollupsFor(starts);
+            bucketFormat = ZoneBucket;
+        }
+
+        // Functions the rollups do not keep are computed from the readings of the whole range.
+        var segments = ReadingRollups.Plan(request.From, request.To, functions.NeedsReadings ? [] : grains);
         var parts = new List<string>(segments.Count);
         for (var i = 0; i < segments.Count; i++)
         {
             var segment = segments[i];
             command.Parameters.Add(new($"from_{i}", NpgsqlDbType.TimestampTz) { Value = segment.From.ToUniversalTime() });
             command.Parameters.Add(new($"to_{i}", NpgsqlDbType.TimestampTz) { Value = segment.To.ToUniversalTime() });
-            var format = segment.Grain switch
+            parts.Add(segment.Grain switch
             {
-                null => ReadingsPartFormat,
-                { Minutes: var minutes } when minutes == request.AggregationSizeMinutes => SameSizeRollupPartFormat,
-                _ => RollupPartFormat,
-            };
-            parts.Add(string.Format(CultureInfo.InvariantCulture, format, i, segment.Grain?.Table));
+                null => string.Format(CultureInfo.InvariantCulture, ReadingsPartFormat, i,
+                    string.Format(CultureInfo.InvariantCulture, bucketFormat, "recorded_at"), Columns(functions, fromReadings: true, grouped: true)),
+                { Minutes: var minutes } when layout.IsUtc && minutes == request.AggregationSizeMinutes => string.Format(CultureInfo.InvariantCulture,
+                    SameSizeRollupPartFormat, i, null, Columns(functions, fromReadings: false, grouped: false), segment.Grain.Table),
+                _ => string.Format(CultureInfo.InvariantCulture, RollupPartFormat, i,
+                    string.Format(CultureInfo.InvariantCulture, bucketFormat, "bucket_start"), Columns(functions, fromReadings: false, grouped: true), segment.Grain.Table),
+            });
         }
 
-        command.CommandText = string.Format(CultureInfo.InvariantCulture, BucketSumsFormat,
+        command.CommandText = string.Format(CultureInfo.InvariantCulture, BucketsFormat,
             string.Join("\n  ", filters), string.Join("\nUNION ALL\n", parts));
 
-        var devices = new Dictionary<(Guid Customer, Guid Device), BucketSums>();
-        BucketSums? current = null;
+        var devices = new Dictionary<(Guid Customer, Guid Device), DeviceBuckets>();
+        DeviceBuckets? current = null;
         (Guid Customer, Guid Device) currentKey = default;
         var rows = 0L;
         var deleted = new Dictionary<Guid, (DateTimeOffset Readings, DateTimeOffset? Rollups)>();
@@ -131,27 +194,30 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
                 if (current is null || key != currentKey)
                 {
                     currentKey = key;
-                    current = CollectionsMarshal.GetValueRefOrAddDefault(devices, key, out _) ??= new BucketSums();
-                    if (!reader.IsDBNull(7))
+                    current = CollectionsMarshal.GetValueRefOrAddDefault(devices, key, out _) ??= new DeviceBuckets();
+                    if (!reader.IsDBNull(2))
                     {
-                        deleted[key.Item1] = (reader.GetFieldValue<DateTimeOffset>(7), reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8));
+                        deleted[key.Item1] = (reader.GetFieldValue<DateTimeOffset>(2), reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3));
                     }
                 }
 
-                current.Add(reader.GetFieldValue<DateTimeOffset>(2), reader.GetDouble(3), reader.GetDouble(4), reader.GetDouble(5), reader.GetDouble(6));
+                current.Add(new BucketRow(
+                    reader.GetFieldValue<DateTimeOffset>(4), Nullable(reader, 5), Nullable(reader, 6), Nullable(reader, 7), Nullable(reader, 8),
+                    Nullable(reader, 9), Nullable(reader, 10), Nullable(reader, 11), reader.IsDBNull(12) ? null : reader.GetFieldValue<double[]>(12)));
             }
         }
 
         var aggregates = new List<DeviceAggregate>(devices.Count);
         var buckets = 0L;
-        foreach (var ((customer, device), sums) in devices)
+        foreach (var ((customer, device), rowsOfDevice) in devices)
         {
-            var values = sums.ToMeans();
+            var values = rowsOfDevice.ToValues(functions, layout);
             buckets += values.Count;
             var incompleteBefore = deleted.TryGetValue(customer, out var gone)
-                ? RetentionGaps.IncompleteBefore(segments, request.To, request.AggregationSizeMinutes, gone.Readings, gone.Rollups)
+                ? RetentionGaps.IncompleteBefore(segments, request.To, layout, gone.Readings, gone.Rollups)
                 : null;
-            aggregates.Add(new DeviceAggregate(device, customer, request.From, request.To, request.AggregationSizeMinutes, values, incompleteBefore));
+            aggregates.Add(new DeviceAggregate(device, customer, layout.Label(request.From), layout.Label(request.To), request.AggregationSizeMinutes,
+                values, incompleteBefore is { } before ? layout.Label(before) : null));
         }
 
         if (buckets > request.MaxBuckets || rows >= MaxRows(request))
@@ -165,79 +231,131 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
         return aggregates;
     }
 
-    // For fill PREVIOUS: per device, the mean of its last non-empty bucket before the range (only the part
-    // of that bucket before @from, as the range's own first bucket counts only what lies inside). Found by
-    // the device's last reading before @from, read backwards on its key; the customer filter is the device's own.
-    private const string PreviousMeansQuery = """
-        SELECT d.customer_id, d.device_id, avg(r.reading)
+    private static double? Nullable(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetDouble(ordinal);
+
+    // For fill PREVIOUS: per device, the time of its last reading before @from, read backwards on its key; the
+    // customer filter is the device's own. Its bucket comes from the layout (PreviousMeansAsync).
+    private const string LastReadingBeforeQuery = """
+        SELECT d.customer_id, d.device_id, last.recorded_at
         FROM unnest(@customer_ids, @device_ids) AS d(customer_id, device_id)
-        CROSS JOIN LATERAL (SELECT date_bin(make_interval(mins => @aggregation_size_minutes), recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket
-                            FROM readings WHERE customer_id = d.customer_id AND device_id = d.device_id AND recorded_at < @from
+        CROSS JOIN LATERAL (SELECT recorded_at FROM readings
+                            WHERE customer_id = d.customer_id AND device_id = d.device_id AND recorded_at < @from
                             ORDER BY recorded_at DESC LIMIT 1) AS last
-        JOIN readings r ON r.customer_id = d.customer_id AND r.device_id = d.device_id
-                       AND r.recorded_at >= last.bucket AND r.recorded_at < LEAST(last.bucket + make_interval(mins => @aggregation_size_minutes), @from)
+        """;
+
+    // The mean of each device's readings in [bucket start, end).
+    private const string MeansBetweenQuery = """
+        SELECT d.customer_id, d.device_id, avg(r.reading)
+        FROM unnest(@customer_ids, @device_ids, @starts, @ends) AS d(customer_id, device_id, bucket_start, bucket_end)
+        JOIN readings r ON r.customer_id = d.customer_id AND r.device_id = d.device_id AND r.recorded_at >= d.bucket_start AND r.recorded_at < d.bucket_end
         GROUP BY 1, 2
         """;
 
-    /// <summary>Per device, the mean of its last non-empty bucket before the range, when it has one (fill PREVIOUS).</summary>
+    /// <summary>
+    /// Per device, the mean of its last non-empty bucket before the range, when it has one (fill PREVIOUS):
+    /// only the part of that bucket before <c>from</c>, as the range's own first bucket counts only what lies inside.
+    /// </summary>
     public async Task<Dictionary<(Guid Customer, Guid Device), double>> PreviousMeansAsync(
         AggregateRequest request, (Guid Customer, Guid Device)[] devices, CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand(PreviousMeansQuery);
-        command.Parameters.Add(new("customer_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = devices.Select(d => d.Customer).ToArray() });
-        command.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = devices.Select(d => d.Device).ToArray() });
-        command.Parameters.Add(new("aggregation_size_minutes", NpgsqlDbType.Integer) { Value = request.AggregationSizeMinutes });
-        command.Parameters.Add(new("from", NpgsqlDbType.TimestampTz) { Value = request.From.ToUniversalTime() });
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var means = new Dictionary<(Guid Customer, Guid Device), double>();
-        while (await reader.ReadAsync(ct))
+        var lastBefore = new List<(Guid Customer, Guid Device, DateTimeOffset At)>();
+        await using (var command = dataSource.CreateCommand(LastReadingBeforeQuery))
         {
-            means[(reader.GetGuid(0), reader.GetGuid(1))] = reader.GetDouble(2);
+            command.Parameters.Add(new("customer_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = devices.Select(d => d.Customer).ToArray() });
+            command.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = devices.Select(d => d.Device).ToArray() });
+            command.Parameters.Add(new("from", NpgsqlDbType.TimestampTz) { Value = request.From.ToUniversalTime() });
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                lastBefore.Add((reader.GetGuid(0), reader.GetGuid(1), reader.GetFieldValue<DateTimeOffset>(2)));
+            }
+        }
+
+        var means = new Dictionary<(Guid Customer, Guid Device), double>();
+        if (lastBefore.Count == 0)
+        {
+            return means;
+        }
+
+        await using (var command = dataSource.CreateCommand(MeansBetweenQuery))
+        {
+            var starts = lastBefore.Select(l => request.Layout.StartOf(l.At)).ToArray();
+            var ends = starts.Select(start => Min(request.Layout.NextStart(start), request.From)).ToArray();
+            command.Parameters.Add(new("customer_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = lastBefore.Select(l => l.Customer).ToArray() });
+            command.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = lastBefore.Select(l => l.Device).ToArray() });
+            command.Parameters.Add(new("starts", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = starts.Select(s => s.UtcDateTime).ToArray() });
+            command.Parameters.Add(new("ends", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = ends.Select(s => s.UtcDateTime).ToArray() });
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                means[(reader.GetGuid(0), reader.GetGuid(1))] = reader.GetDouble(2);
+            }
         }
 
         return means;
     }
 
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
     // Twice the allowed buckets: a device's rows exceed its buckets by at most a few (its first and last
     // bucket may come from several parts), so reaching this many rows means too many buckets.
     private static long MaxRows(AggregateRequest request) => (2L * request.MaxBuckets) + 2;
 
-    /// <summary>One device's (bucket, sum, count, min, max) rows, in whatever order they come.</summary>
-    private sealed class BucketSums
+    /// <summary>One part's row for a bucket: the selected functions, null where not selected.</summary>
+    private readonly record struct BucketRow(
+        DateTimeOffset Bucket, double? Sum, double? Count, double? Min, double? Max, double? Stddev, double? First, double? Last, double[]? Percentiles);
+
+    /// <summary>One device's rows, in whatever order they come.</summary>
+    private sealed class DeviceBuckets
     {
-        private readonly List<(DateTimeOffset Bucket, double Sum, double Count, double Min, double Max)> rows = [];
+        private readonly List<BucketRow> rows = [];
         private bool ordered = true;
 
-        public void Add(DateTimeOffset bucket, double sum, double count, double min, double max)
+        public void Add(BucketRow row)
         {
-            ordered &= rows.Count == 0 || rows[^1].Bucket < bucket;
-            rows.Add((bucket, sum, count, min, max));
+            ordered &= rows.Count == 0 || rows[^1].Bucket < row.Bucket;
+            rows.Add(row);
         }
 
-        /// <summary>The means in bucket order, each bucket once (the parts that share one added together).</summary>
-        public List<AggregatedValue> ToMeans()
+        /// <summary>
+        /// The buckets in order, each once. Parts share a bucket only at the range's ends and only for what
+        /// the rollups keep (the other functions read one part, the readings): those are combined here.
+        /// </summary>
+        public List<AggregatedValue> ToValues(BucketFunctions functions, BucketLayout layout)
         {
             if (!ordered)
             {
                 rows.Sort(static (a, b) => a.Bucket.CompareTo(b.Bucket));
             }
 
-            var means = new List<AggregatedValue>(rows.Count);
+            var values = new List<AggregatedValue>(rows.Count);
+            var fractions = functions.Has(BucketFunction.Percentiles) ? functions.PercentileFractions : null;
             for (var i = 0; i < rows.Count;)
             {
-                var (bucket, sum, count, min, max) = rows[i++];
-                while (i < rows.Count && rows[i].Bucket == bucket)
+                var row = rows[i++];
+                while (i < rows.Count && rows[i].Bucket == row.Bucket)
                 {
-                    sum += rows[i].Sum;
-                    count += rows[i].Count;
-                    min = Math.Min(min, rows[i].Min);
-                    max = Math.Max(max, rows[i++].Max);
+                    var other = rows[i++];
+                    row = row with
+                    {
+                        Sum = row.Sum + other.Sum,
+                        Count = row.Count + other.Count,
+                        Min = row.Min is { } min && other.Min is { } otherMin ? Math.Min(min, otherMin) : null,
+                        Max = row.Max is { } max && other.Max is { } otherMax ? Math.Max(max, otherMax) : null,
+                    };
                 }
 
-                means.Add(new AggregatedValue(bucket, sum / count, min, max, sum, (int)count));
+                values.Add(new AggregatedValue(
+                    layout.Label(row.Bucket),
+                    functions.Has(BucketFunction.Mean) ? row.Sum / row.Count : null,
+                    row.Min, row.Max, functions.Has(BucketFunction.Sum) ? row.Sum : null, (int)(row.Count ?? 0), row.Stddev, row.First, row.Last)
+                {
+                    PercentileFractions = fractions,
+                    PercentileValues = row.Percentiles,
+                });
             }
 
-            return means;
+            return values;
         }
     }
 }

@@ -13,7 +13,7 @@ public static class RetentionGaps
     /// that starts before the end of the missing data may lack some of it.
     /// </summary>
     public static DateTimeOffset? IncompleteBefore(
-        IReadOnlyList<RollupSegment> segments, DateTimeOffset to, int aggregationSizeMinutes,
+        IReadOnlyList<RollupSegment> segments, DateTimeOffset to, BucketLayout layout,
         DateTimeOffset? readingsDeletedBefore, DateTimeOffset? rollupsDeletedBefore)
     {
         DateTimeOffset? missingUntil = null;
@@ -33,8 +33,7 @@ public static class RetentionGaps
         }
 
         // The bucket after the one that holds the last missing tick.
-        var size = TimeSpan.FromMinutes(aggregationSizeMinutes);
-        var next = Buckets.StartOf(until.AddTicks(-1), size) + size;
+        var next = layout.NextStart(layout.StartOf(until.AddTicks(-1)));
         return next < to ? next : to;
     }
 }

@@ -38,10 +38,14 @@ public static class ReadingRollups
     /// of the coarsest usable rollup, then the edges left over from the next finer one, and the readings
     /// only for what no rollup bucket fits (less than an hour at each end).
     /// </summary>
-    public static IReadOnlyList<RollupSegment> Plan(DateTimeOffset from, DateTimeOffset to, int aggregationSizeMinutes)
+    public static IReadOnlyList<RollupSegment> Plan(DateTimeOffset from, DateTimeOffset to, int aggregationSizeMinutes) =>
+        Plan(from, to, For(aggregationSizeMinutes));
+
+    /// <summary>As above, with the rollups that tile the answer's buckets (coarsest first; none: the readings alone).</summary>
+    public static IReadOnlyList<RollupSegment> Plan(DateTimeOffset from, DateTimeOffset to, IReadOnlyList<RollupGrain> grains)
     {
         var segments = new List<RollupSegment>();
-        Cover(from, to, For(aggregationSizeMinutes), segments);
+        Cover(from, to, grains, segments);
         return segments;
     }
 

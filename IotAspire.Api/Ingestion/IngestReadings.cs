@@ -1,3 +1,4 @@
+using System.Globalization;
 using IotAspire.Api.Errors;
 using IotAspire.Api.Readings;
 using IotAspire.Api.Security;
@@ -29,6 +30,13 @@ public sealed class IngestReadings(ReadingsWriter writer, IOptions<IngestionOpti
     private static ApiErrorException NotRegistered(Guid device) => ApiErrors.NotAllowed(
         $"Device {device} is not registered to your customer; ask an administrator to register it. Nothing was written.");
 
+    /// <summary>
+    /// The largest reading accepted, either sign. Far beyond any sensor, and it keeps every bucket function
+    /// finite: PostgreSQL refuses a float8 sum or variance that overflows (a sum of two readings of 1e308 would
+    /// fail the rollup of their bucket), and 1e100 leaves room for sums of 1e200 readings and their squares.
+    /// </summary>
+    public const double MaxMagnitude = 1e100;
+
     /// <summary>The batch as it will be stored, or the first reason to refuse it (a pure rule).</summary>
     public static IReadOnlyList<ReadingToStore> Check(Caller caller, IReadOnlyList<SentReading> readings, int maxBatchSize)
     {
@@ -41,9 +49,9 @@ public sealed class IngestReadings(ReadingsWriter writer, IOptions<IngestionOpti
         for (var i = 0; i < readings.Count; i++)
         {
             var reading = readings[i];
-            if (double.IsNaN(reading.Reading) || double.IsInfinity(reading.Reading))
+            if (!(Math.Abs(reading.Reading) <= MaxMagnitude))
             {
-                throw ApiErrors.BadInput($"readings[{i}].reading must be a finite number.");
+                throw ApiErrors.BadInput($"readings[{i}].reading must be a finite number between -1e100 and 1e100, not {reading.Reading.ToString(CultureInfo.InvariantCulture)}.");
             }
 
             ReadingTime.Check(reading.Timestamp, $"readings[{i}].timestamp");

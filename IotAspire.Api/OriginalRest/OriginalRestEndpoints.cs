@@ -105,7 +105,7 @@ public static class OriginalRestEndpoints
         try
         {
             aggregates = await aggregate.RunAsync(Caller.From(http.User), query.Start, query.ExclusiveEnd, query.AggregationSize,
-                query.DeviceId is { } device ? [device] : null, query.CustomerId, FillMode.None, http.RequestAborted);
+                query.DeviceId is { } device ? [device] : null, query.CustomerId, FillMode.None, timeZone: null, BucketFunctions.MeanOnly, http.RequestAborted);
         }
         catch (Exception e) when (e is ApiErrorException || ApiErrors.FromDatabaseFailure(e) is not null)
         {

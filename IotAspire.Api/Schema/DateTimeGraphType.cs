@@ -6,7 +6,8 @@ namespace IotAspire.Api.Schema;
 
 /// <summary>
 /// The <c>DateTime</c> scalar: ISO-8601. Input without an offset is UTC (the original system's devices send
-/// "2022-01-21T10:56:18.950901"); output is always UTC with an explicit offset and keeps microseconds.
+/// "2022-01-21T10:56:18.950901"); output keeps microseconds and an explicit offset: UTC's, except where an
+/// answer was asked for in a time zone (<c>deviceAggregates(timeZone:)</c>), whose times carry that zone's offset.
 /// </summary>
 public sealed class IsoDateTimeGraphType : ScalarGraphType
 {
@@ -34,30 +35,31 @@ public sealed class IsoDateTimeGraphType : ScalarGraphType
     public override object? Serialize(object? value) => value switch
     {
         null => null,
-        DateTimeOffset moment => FormatUtc(moment.UtcDateTime),
-        DateTime moment => FormatUtc(DateTime.SpecifyKind(moment, DateTimeKind.Utc)),
+        DateTimeOffset moment => Format(moment),
+        DateTime moment => Format(new DateTimeOffset(DateTime.SpecifyKind(moment, DateTimeKind.Unspecified), TimeSpan.Zero)),
         _ => ThrowSerializationError(value),
     };
 
     /// <summary>
-    /// yyyy-MM-ddTHH:mm:ss, then up to six digits of the second without trailing zeros, then +00:00. Built
-    /// from the sortable standard format (a fast path in .NET) instead of a custom format string: an answer
-    /// of 100 000 buckets writes 100 000 of these.
+    /// yyyy-MM-ddTHH:mm:ss (the clock time at the value's offset), then up to six digits of the second without
+    /// trailing zeros, then the offset (+00:00 in UTC). Built from the sortable standard format (a fast path in
+    /// .NET) instead of a custom format string: an answer of 100 000 buckets writes 100 000 of these.
     /// </summary>
-    private static string FormatUtc(DateTime utc)
+    private static string Format(DateTimeOffset moment)
     {
         Span<char> text = stackalloc char[MaxFormattedLength];
-        return new string(text[..FormatUtc(utc, text)]);
+        return new string(text[..Format(moment, text)]);
     }
 
-    /// <summary>The longest text <see cref="FormatUtc(DateTime, Span{char})"/> writes.</summary>
+    /// <summary>The longest text <see cref="Format(DateTimeOffset, Span{char})"/> writes.</summary>
     public const int MaxFormattedLength = 32;
 
-    /// <summary>Writes <paramref name="utc"/> as this scalar serializes it into <paramref name="text"/>; returns the length.</summary>
-    public static int FormatUtc(DateTime utc, Span<char> text)
+    /// <summary>Writes <paramref name="moment"/> as this scalar serializes it into <paramref name="text"/>; returns the length.</summary>
+    public static int Format(DateTimeOffset moment, Span<char> text)
     {
-        utc.TryFormat(text, out var length, "s", CultureInfo.InvariantCulture);
-        var microseconds = utc.Ticks % TimeSpan.TicksPerSecond / 10;
+        var clock = moment.DateTime;
+        clock.TryFormat(text, out var length, "s", CultureInfo.InvariantCulture);
+        var microseconds = clock.Ticks % TimeSpan.TicksPerSecond / 10;
         if (microseconds > 0)
         {
             var digits = 6;
@@ -74,8 +76,17 @@ public sealed class IsoDateTimeGraphType : ScalarGraphType
             length += digits;
         }
 
-        "+00:00".CopyTo(text[length..]);
-        return length + 6;
+        var offset = moment.Offset;
+        if (offset == TimeSpan.Zero)
+        {
+            "+00:00".CopyTo(text[length..]);
+            return length + 6;
+        }
+
+        text[length++] = offset < TimeSpan.Zero ? '-' : '+';
+        offset = offset.Duration();
+        offset.TryFormat(text[length..], out var written, @"hh\:mm", CultureInfo.InvariantCulture);
+        return length + written;
     }
 
     private static DateTimeOffset Parse(string text) =>

@@ -10,7 +10,7 @@ namespace IotAspire.Api.Schema;
 /// <summary>The read side of the API; every field is scoped to the caller's customer.</summary>
 public sealed class Query
 {
-    [Description("Mean reading per device in time buckets of aggregationSizeMinutes over [from, to). Defaults: to = now, from = to - 30 days. Buckets are aligned to the Unix epoch in UTC, labelled by their start; empty buckets are left out unless fill says otherwise.")]
+    [Description("Per device, the readings of [from, to) in time buckets of aggregationSizeMinutes: mean, min, max, sum, count, stddev, first, last and percentiles, each computed only when selected. Defaults: to = now, from = to - 30 days. Buckets are aligned to the Unix epoch in UTC unless timeZone says otherwise, labelled by their start; empty buckets are left out unless fill says otherwise.")]
     public static Task<IReadOnlyList<DeviceAggregate>> DeviceAggregates(
         IResolveFieldContext context,
         [FromServices] AggregateReadings aggregateReadings,
@@ -19,8 +19,10 @@ public sealed class Query
         int? aggregationSizeMinutes = AggregateReadings.DefaultAggregationSizeMinutes,
         Guid[]? deviceIds = null,
         [Description("Administrators: only this customer. Customers may name only their own.")] Guid? customerId = null,
-        [Description("What to answer for empty buckets: left out (NONE), or every bucket of the range with null (NULL), the previous value (PREVIOUS) or a straight line between neighbours (LINEAR). Devices without readings in the range stay absent.")] FillMode fill = FillMode.None)
-        => aggregateReadings.RunAsync(Caller.From(context.User!), from, to, aggregationSizeMinutes, deviceIds, customerId, fill, context.CancellationToken);
+        [Description("What to answer for empty buckets: left out (NONE), or every bucket of the range with null (NULL), the previous value (PREVIOUS) or a straight line between neighbours (LINEAR). Devices without readings in the range stay absent.")] FillMode fill = FillMode.None,
+        [Description("An IANA time zone name, e.g. \"Europe/Berlin\". Buckets then align to local midnight: a size that divides a day follows the local clock (23 hourly buckets on the day clocks go forward, 25 on the day they go back), and a whole number of days covers calendar days (23 or 25 hours across a daylight-saving change). Times in the answer carry the zone's offset. Other sizes need UTC.")] string? timeZone = "UTC")
+        => aggregateReadings.RunAsync(Caller.From(context.User!), from, to, aggregationSizeMinutes, deviceIds, customerId, fill, timeZone,
+            BucketFunctionSelection.Of(context), context.CancellationToken);
 
     [Description("The devices that have sent readings, with the span and count of their readings.")]
     public static Task<IReadOnlyList<DeviceSummary>> Devices(

@@ -22,12 +22,14 @@ public sealed class BucketListExecutionStrategyTests : IDisposable
         new(Guid.Parse("71bf19cb-e7e7-4334-af31-5ebba56a655d"), Guid.Parse("0b6a4a5e-3b41-4a0c-9a11-0c9d2b8f0e01"),
             new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 1, 2, 0, 0, 0, TimeSpan.Zero), 5,
             [
-                new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), 21.5, 20, 23, 43, 2),
+                new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), 21.5, 20, 23, 43, 2, 2.1213203435596424, 23, 20),
                 new(new DateTimeOffset(2026, 1, 1, 0, 5, 0, TimeSpan.Zero), -0.1, -0.1, -0.1, -0.1, 1),
                 new(new DateTimeOffset(2026, 1, 1, 0, 10, 0, TimeSpan.Zero).AddTicks(9_509_010), 1e300),
                 new(new DateTimeOffset(2026, 1, 1, 2, 0, 0, TimeSpan.FromHours(2)), double.Epsilon),
                 new(new DateTimeOffset(2026, 1, 1, 0, 20, 0, TimeSpan.Zero), null),
                 new(new DateTimeOffset(2026, 1, 1, 0, 25, 0, TimeSpan.Zero), 1.0 / 3),
+                new(new DateTimeOffset(2026, 1, 1, 0, 30, 0, TimeSpan.Zero).ToOffset(TimeSpan.FromMinutes(-210)), 4, First: -1e-7, Last: 1e15),
+                new(new DateTimeOffset(2026, 1, 1, 0, 35, 0, TimeSpan.Zero).ToOffset(TimeSpan.FromMinutes(345)), 4),
             ]),
         new(Guid.Parse("00000000-0000-4000-8000-000000000002"), Guid.Parse("0b6a4a5e-3b41-4a0c-9a11-0c9d2b8f0e01"),
             new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 1, 2, 0, 0, 0, TimeSpan.Zero), 5, []),
@@ -53,6 +55,7 @@ public sealed class BucketListExecutionStrategyTests : IDisposable
     [InlineData("{ deviceAggregates { aggregatedValues { __typename } } }", null)]
     [InlineData("{ deviceAggregates { aggregatedValues { from mean min max sum count value } } }", null)]
     [InlineData("{ deviceAggregates { aggregatedValues { lo: min hi: max n: count ...S } } } fragment S on AggregatedValue { total: sum avg: mean }", null)]
+    [InlineData("{ deviceAggregates { aggregatedValues { from sd: stddev first last stddev } } }", null)]
     public async Task The_bucket_loop_writes_what_the_general_execution_writes(string query, string? variables)
     {
         var (expected, generalUsedLoop) = await RunAsync(general, query, variables);
@@ -84,9 +87,47 @@ public sealed class BucketListExecutionStrategyTests : IDisposable
         var (json, _) = await RunAsync(withLoop, "{ deviceAggregates { aggregatedValues { from value } } }", null);
 
         Assert.Contains("""{"from":"2026-01-01T00:10:00.950901+00:00","value":1E+300}""", json);
-        Assert.Contains("""{"from":"2026-01-01T00:00:00+00:00","value":5E-324}""", json);
+        Assert.Contains("""{"from":"2026-01-01T02:00:00+02:00","value":5E-324}""", json);   // an answer in a time zone
+        Assert.Contains("""{"from":"2025-12-31T21:00:00-03:30","value":4}""", json);
+        Assert.Contains("""{"from":"2026-01-01T06:20:00+05:45","value":4}""", json);
         Assert.Contains("""{"from":"2026-01-01T00:20:00+00:00","value":null}""", json);
         Assert.Contains("\"aggregatedValues\":[]", json);
+    }
+
+    [Fact]
+    public async Task The_selection_names_each_selected_function_and_every_percentile_once()
+    {
+        BucketFunctions? seen = null;
+        using var services = Services(withBucketLoop: true, context => seen = BucketFunctionSelection.Of(context));
+        await RunAsync(services, """
+            query($p: Float!, $skip: Boolean!) {
+              a: deviceAggregates { aggregatedValues { from p50: percentile(p: 0.5) p: percentile(p: $p) ...F max @skip(if: $skip) } }
+            }
+            fragment F on AggregatedValue { count twice: percentile(p: 0.5) }
+            """, """{"p": 0.99, "skip": true}""");
+
+        Assert.Equal(BucketFunction.Count | BucketFunction.Percentiles, seen!.Selected);
+        Assert.Equal([0.5, 0.99], seen.PercentileFractions);
+
+        await RunAsync(services, "{ deviceAggregates { deviceId x: aggregatedValues { mean } y: aggregatedValues { stddev first } } }", null);
+        Assert.Equal(BucketFunction.Mean | BucketFunction.Stddev | BucketFunction.First, seen.Selected);
+        Assert.Empty(seen.PercentileFractions);
+
+        await RunAsync(services, "{ deviceAggregates { deviceId } }", null);
+        Assert.Equal(BucketFunction.None, seen.Selected);
+    }
+
+    [Fact]
+    public async Task A_percentile_outside_0_to_1_is_refused_before_anything_runs()
+    {
+        using var services = Services(withBucketLoop: true, context => BucketFunctionSelection.Of(context));
+        var result = await services.GetRequiredService<IDocumentExecuter<ISchema>>().ExecuteAsync(options =>
+        {
+            options.Query = "{ deviceAggregates { aggregatedValues { percentile(p: 1.5) } } }";
+            options.RequestServices = services;
+        });
+
+        Assert.Contains("p must be between 0 and 1", Assert.Single(result.Errors!).Message);
     }
 
     private static async Task<(string Json, bool UsedLoop)> RunAsync(ServiceProvider services, string query, string? variables)
@@ -110,13 +151,14 @@ public sealed class BucketListExecutionStrategyTests : IDisposable
         _ => node.GetType().Name == "BucketListNode",
     };
 
-    private static ServiceProvider Services(bool withBucketLoop)
+    private static ServiceProvider Services(bool withBucketLoop, Action<IResolveFieldContext>? onResolve = null)
     {
         var services = new ServiceCollection();
         services.AddSingleton(Options.Create(new GraphQLHttpOptions()));
         services.AddGraphQL(graphQL =>
         {
-            graphQL.AddSchema(_ => AnswerSchema()).AddHttpTransport();
+            graphQL.AddSchema(_ => AnswerSchema(onResolve)).AddHttpTransport().AddErrorInfoProvider<ApiErrorInfoProvider>()
+                .ConfigureExecutionOptions(options => options.UnhandledExceptionDelegate = ApiErrorInfoProvider.ExposeApiErrors);
             if (withBucketLoop)
             {
                 graphQL.AddExecutionStrategy<BucketListExecutionStrategy>(OperationType.Query);
@@ -126,7 +168,7 @@ public sealed class BucketListExecutionStrategyTests : IDisposable
     }
 
     // The product's types for DeviceAggregate and AggregatedValue, resolved from memory instead of PostgreSQL.
-    private static Schema AnswerSchema()
+    private static Schema AnswerSchema(Action<IResolveFieldContext>? onResolve)
     {
         var schema = new Schema();
         schema.RegisterTypeMapping<Guid, UuidGraphType>();
@@ -135,7 +177,11 @@ public sealed class BucketListExecutionStrategyTests : IDisposable
         schema.RegisterTypeMapping<DeviceAggregate, AutoRegisteringObjectGraphType<DeviceAggregate>>();
         var query = new ObjectGraphType { Name = "Query" };
         query.Field<NonNullGraphType<ListGraphType<NonNullGraphType<GraphQLClrOutputTypeReference<DeviceAggregate>>>>>("deviceAggregates")
-            .Resolve(_ => Answer);
+            .Resolve(context =>
+            {
+                onResolve?.Invoke(context);
+                return Answer;
+            });
         schema.Query = query;
         return schema;
     }

@@ -11,16 +11,18 @@ public sealed class GapFillTests
     // Readings in buckets 2 (value 10), 3 (20) and 7 (60): a leading gap (0-1), an inner one (4-6), a trailing one (8-11).
     private static readonly AggregatedValue[] Values = [new(From.AddMinutes(10), 10), new(From.AddMinutes(15), 20), new(From.AddMinutes(35), 60)];
 
+    private static readonly BucketLayout FiveMinutes = BucketLayout.Utc(5);
+
     private static double?[] Fill(FillMode mode, double? previous = null) =>
-        [.. GapFill.Apply(Values, From, To, 5, mode, previous).Select(v => v.Value)];
+        [.. GapFill.Apply(Values, FiveMinutes.Starts(From, To), mode, previous).Select(v => v.Value)];
 
     [Fact]
-    public void None_leaves_the_answer_as_it_is() => Assert.Same(Values, GapFill.Apply(Values, From, To, 5, FillMode.None));
+    public void None_leaves_the_answer_as_it_is() => Assert.Same(Values, GapFill.Apply(Values, FiveMinutes.Starts(From, To), FillMode.None));
 
     [Fact]
     public void Null_gives_every_bucket_of_the_range_in_order()
     {
-        var filled = GapFill.Apply(Values, From, To, 5, FillMode.Null);
+        var filled = GapFill.Apply(Values, FiveMinutes.Starts(From, To), FillMode.Null);
         Assert.Equal(Enumerable.Range(0, 12).Select(i => From.AddMinutes(5 * i)), filled.Select(v => v.From));
         Assert.Equal([null, null, 10, 20, null, null, null, 60, null, null, null, null], filled.Select(v => v.Value));
     }
@@ -43,9 +45,19 @@ public sealed class GapFillTests
     {
         var from = From.AddMinutes(2);
         var to = From.AddMinutes(13);   // buckets 00:00, 00:05, 00:10
-        Assert.Equal(3, GapFill.BucketCount(from, to, 5));
-        Assert.Equal([From, From.AddMinutes(5), From.AddMinutes(10)], GapFill.Apply([], from, to, 5, FillMode.Null).Select(v => v.From));
-        Assert.Equal(1, GapFill.BucketCount(From, From.AddMinutes(5), 5));
-        Assert.Equal(2, GapFill.BucketCount(From.AddMinutes(-1), From.AddMinutes(1), 5));   // across the epoch-aligned boundary
+        Assert.Equal(3, FiveMinutes.Count(from, to));
+        Assert.Equal([From, From.AddMinutes(5), From.AddMinutes(10)], GapFill.Apply([], FiveMinutes.Starts(from, to), FillMode.Null).Select(v => v.From));
+        Assert.Equal(1, FiveMinutes.Count(From, From.AddMinutes(5)));
+        Assert.Equal(2, FiveMinutes.Count(From.AddMinutes(-1), From.AddMinutes(1)));   // across the epoch-aligned boundary
+    }
+
+    [Fact]
+    public void Buckets_with_readings_but_no_mean_selected_are_kept_and_not_carried()
+    {
+        AggregatedValue[] counted = [new(From.AddMinutes(10), null, Count: 3)];
+        var filled = GapFill.Apply(counted, FiveMinutes.Starts(From, To), FillMode.Previous, previous: 7);
+        Assert.Equal(12, filled.Count);
+        Assert.Equal(3, filled[2].Count);
+        Assert.Equal([7, 7, null, 7], filled.Take(4).Select(v => v.Value));
     }
 }

@@ -65,13 +65,24 @@ public sealed class IngestReadingsCheckTests
     [InlineData(double.NaN)]
     [InlineData(double.PositiveInfinity)]
     [InlineData(double.NegativeInfinity)]
+    [InlineData(1.000001e100)]
+    [InlineData(-1e300)]
+    [InlineData(double.MaxValue)]
     public void A_reading_must_be_a_finite_number(double value)
     {
         var refused = Refused(Customer, Reading(), Reading(value));
 
         Assert.Equal(ApiErrors.BadUserInput, refused.Code);
-        Assert.Contains("readings[1].reading must be a finite number", refused.Message);
+        Assert.Contains("readings[1].reading must be a finite number between -1e100 and 1e100", refused.Message);
     }
+
+    [Theory]
+    [InlineData(1e100)]
+    [InlineData(-1e100)]
+    [InlineData(double.Epsilon)]
+    [InlineData(-0.0)]
+    public void Readings_up_to_1e100_either_way_are_accepted(double value) =>
+        Assert.Equal(value, IngestReadings.Check(Customer, [Reading(value)], maxBatchSize: 10)[0].Value);
 
     [Fact]
     public void A_batch_over_the_limit_is_refused_with_the_limit_and_its_size()

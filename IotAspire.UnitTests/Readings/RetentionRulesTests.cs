@@ -35,7 +35,7 @@ public sealed class RetentionRulesTests
     private static DateTimeOffset? Flag(string from, string to, int size, DateTimeOffset? readings, DateTimeOffset? rollups)
     {
         var (f, t) = (DateTimeOffset.Parse(from), DateTimeOffset.Parse(to));
-        return RetentionGaps.IncompleteBefore(ReadingRollups.Plan(f, t, size), t, size, readings, rollups);
+        return RetentionGaps.IncompleteBefore(ReadingRollups.Plan(f, t, size), t, BucketLayout.Utc(size), readings, rollups);
     }
 
     [Fact]
