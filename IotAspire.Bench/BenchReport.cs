@@ -107,6 +107,7 @@ public sealed record BenchReport(
             {
                 "deviceAggregates" => "Over HTTP for the first customer's devices, windows ending where the data ends; raw = the best plain GROUP BY over the readings alone (the devices named, so each is one index range), same answer, run by Npgsql beside the API, so without HTTP, GraphQL or JSON.",
                 "devices" => "Over HTTP.",
+                "bucket functions" => "As deviceAggregates above, selecting the functions named (or the mean in a time zone); raw = the plain GROUP BY computing the same functions over the readings alone (in a zone, date_bin over the local time), run beside the API.",
                 _ => $"As `grafana_reader`, Grafana's macros expanded as Grafana does, for the first customer's devices, at the dashboard's default bucket. Target <= {GrafanaTargetMs} ms each for 24 h; 30 days is for information.",
             });
             md.AppendLine();

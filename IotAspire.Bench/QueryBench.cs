@@ -82,6 +82,8 @@ public sealed class QueryBench(BenchTarget target, SystemClient client, DataSet 
             }
         }
 
+        await FunctionsAsync(owner, tokens, devices, results, progress, ct);
+
         progress("devices");
         var customerDevices = SystemClient.Request(Devices, new { });
         var customer = await tokens();
@@ -91,6 +93,56 @@ public sealed class QueryBench(BenchTarget target, SystemClient client, DataSet 
         var adminCount = (await client.GraphQLAsync(customerDevices, admin, ct)).GetProperty("devices").GetArrayLength();
         results.Add(new QueryResult("devices", "as an administrator (every customer)", await Percentiles.MeasureAsync(options.Warmups, options.Iterations, () => client.GraphQLAsync(customerDevices, admin, ct)), null, adminCount));
         return results;
+    }
+
+    /// <summary>
+    /// The bucket functions and time zones (issue 12), each against the plain SQL that computes the same over the
+    /// readings: {0} is that SQL's bucket, {1} its functions. The rollup functions come from the rollups; the
+    /// others, which need the readings, read every reading of the window.
+    /// </summary>
+    private static readonly (string Name, string Selection, string? Zone, string RawBucket, string RawFunctions)[] FunctionVariants =
+    [
+        ("mean min max sum count", "mean min max sum count", null, UtcBucket, "avg(reading), min(reading), max(reading), sum(reading), count(*)"),
+        ("stddev first last", "stddev first last", null, UtcBucket,
+            "stddev_samp(reading), (array_agg(reading ORDER BY recorded_at))[1], (array_agg(reading ORDER BY recorded_at DESC))[1]"),
+        ("p50 p95 p99", "p50: percentile(p: 0.5) p95: percentile(p: 0.95) p99: percentile(p: 0.99)", null, UtcBucket,
+            "percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY reading)"),
+        ("mean in Europe/Berlin", "mean", "Europe/Berlin",
+            "date_bin(make_interval(mins => $4), recorded_at AT TIME ZONE 'Europe/Berlin', TIMESTAMP '1970-01-01')", "avg(reading)"),
+        ("mean in Asia/Kolkata", "mean", "Asia/Kolkata",
+            "date_bin(make_interval(mins => $4), recorded_at AT TIME ZONE 'Asia/Kolkata', TIMESTAMP '1970-01-01')", "avg(reading)"),
+    ];
+
+    private const string UtcBucket = "date_bin(make_interval(mins => $4), recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00')";
+
+    private static readonly (string Name, TimeSpan Length, int Size)[] FunctionWindows =
+        [("1 day", TimeSpan.FromDays(1), 60), ("1 week", TimeSpan.FromDays(7), 60), ("30 days", TimeSpan.FromDays(30), 60), ("1 year", TimeSpan.FromDays(365), 1_440)];
+
+    private async Task FunctionsAsync(
+        NpgsqlDataSource owner, Func<Task<string>> tokens, Guid[] devices, List<QueryResult> results, Action<string> progress, CancellationToken ct)
+    {
+        foreach (var (window, length, size) in FunctionWindows)
+        {
+            foreach (var (name, selection, zone, rawBucket, rawFunctions) in FunctionVariants)
+            {
+                var shape = $"{window} / {size} min: {name}";
+                progress($"bucket functions {shape}");
+                var (from, to) = (BenchOptions.DataEnd - length, BenchOptions.DataEnd);
+                var body = SystemClient.Request(
+                    "query($from: DateTime, $to: DateTime, $size: Int, $zone: String) { deviceAggregates(from: $from, to: $to, aggregationSizeMinutes: $size, timeZone: $zone) { deviceId aggregatedValues { from " + selection + " } } }",
+                    new { from, to, size, zone });
+                var token = await tokens();
+                var buckets = Buckets(await client.GraphQLAsync(body, token, ct));
+                var raw = $"""
+                    SELECT device_id, {rawBucket} AS bucket_start, {rawFunctions}
+                    FROM readings WHERE customer_id = $1 AND device_id = ANY($5) AND recorded_at >= $2 AND recorded_at < $3
+                    GROUP BY device_id, bucket_start ORDER BY device_id, bucket_start
+                    """;
+                var api = await Percentiles.MeasureAsync(options.Warmups, options.Iterations, () => client.GraphQLAsync(body, token, ct));
+                var rawTime = await Percentiles.MeasureAsync(options.Warmups, options.Iterations, () => ReadAllAsync(owner, raw, ct, DataSet.Customer(0), from, to, size, devices));
+                results.Add(new QueryResult("bucket functions", shape, api, rawTime, buckets));
+            }
+        }
     }
 
     /// <summary>Every panel and variable query of every provisioned dashboard, for the last 24 h and 30 days of the data.</summary>
