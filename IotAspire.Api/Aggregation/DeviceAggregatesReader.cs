@@ -185,6 +185,9 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
         (Guid Customer, Guid Device) currentKey = default;
         var rows = 0L;
         var deleted = new Dictionary<Guid, (DateTimeOffset Readings, DateTimeOffset? Rollups)>();
+        var readSum = functions.Has(BucketFunction.Mean) || functions.Has(BucketFunction.Sum);
+        var readCount = functions.Has(BucketFunction.Mean) || functions.Has(BucketFunction.Count);
+        var (readMin, readMax) = (functions.Has(BucketFunction.Min), functions.Has(BucketFunction.Max));
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
@@ -201,9 +204,14 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
                     }
                 }
 
+                // Only the selected columns are read (the others are NULL); a large answer reads 100 000 rows.
                 current.Add(new BucketRow(
-                    reader.GetFieldValue<DateTimeOffset>(4), Nullable(reader, 5), Nullable(reader, 6), Nullable(reader, 7), Nullable(reader, 8),
-                    Nullable(reader, 9), Nullable(reader, 10), Nullable(reader, 11), reader.IsDBNull(12) ? null : reader.GetFieldValue<double[]>(12)));
+                    reader.GetFieldValue<DateTimeOffset>(4),
+                    readSum ? reader.GetDouble(5) : double.NaN, readCount ? reader.GetDouble(6) : double.NaN,
+                    readMin ? reader.GetDouble(7) : double.NaN, readMax ? reader.GetDouble(8) : double.NaN,
+                    functions.NeedsReadings
+                        ? new ReadingsOnly(Nullable(reader, 9), Nullable(reader, 10), Nullable(reader, 11), reader.IsDBNull(12) ? null : reader.GetFieldValue<double[]>(12))
+                        : null));
             }
         }
 
@@ -301,9 +309,13 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
     // bucket may come from several parts), so reaching this many rows means too many buckets.
     private static long MaxRows(AggregateRequest request) => (2L * request.MaxBuckets) + 2;
 
-    /// <summary>One part's row for a bucket: the selected functions, null where not selected.</summary>
-    private readonly record struct BucketRow(
-        DateTimeOffset Bucket, double? Sum, double? Count, double? Min, double? Max, double? Stddev, double? First, double? Last, double[]? Percentiles);
+    /// <summary>
+    /// One part's row for a bucket: what the rollups keep (NaN where not selected: readings are finite, so no
+    /// figure is NaN), and the functions computed from the readings alone, when selected.
+    /// </summary>
+    private readonly record struct BucketRow(DateTimeOffset Bucket, double Sum, double Count, double Min, double Max, ReadingsOnly? FromReadings);
+
+    private sealed record ReadingsOnly(double? Stddev, double? First, double? Last, double[]? Percentiles);
 
     /// <summary>One device's rows, in whatever order they come.</summary>
     private sealed class DeviceBuckets
@@ -330,28 +342,23 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
 
             var values = new List<AggregatedValue>(rows.Count);
             var fractions = functions.Has(BucketFunction.Percentiles) ? functions.PercentileFractions : null;
+            var (mean, sum, count) = (functions.Has(BucketFunction.Mean), functions.Has(BucketFunction.Sum), functions.Has(BucketFunction.Count));
+            var (min, max) = (functions.Has(BucketFunction.Min), functions.Has(BucketFunction.Max));
             for (var i = 0; i < rows.Count;)
             {
                 var row = rows[i++];
                 while (i < rows.Count && rows[i].Bucket == row.Bucket)
                 {
                     var other = rows[i++];
-                    row = row with
-                    {
-                        Sum = row.Sum + other.Sum,
-                        Count = row.Count + other.Count,
-                        Min = row.Min is { } min && other.Min is { } otherMin ? Math.Min(min, otherMin) : null,
-                        Max = row.Max is { } max && other.Max is { } otherMax ? Math.Max(max, otherMax) : null,
-                    };
+                    row = row with { Sum = row.Sum + other.Sum, Count = row.Count + other.Count, Min = Math.Min(row.Min, other.Min), Max = Math.Max(row.Max, other.Max) };
                 }
 
                 values.Add(new AggregatedValue(
-                    layout.Label(row.Bucket),
-                    functions.Has(BucketFunction.Mean) ? row.Sum / row.Count : null,
-                    row.Min, row.Max, functions.Has(BucketFunction.Sum) ? row.Sum : null, (int)(row.Count ?? 0), row.Stddev, row.First, row.Last)
+                    layout.Label(row.Bucket), mean ? row.Sum / row.Count : null, min ? row.Min : null, max ? row.Max : null, sum ? row.Sum : null,
+                    count ? (int)row.Count : 0, row.FromReadings?.Stddev, row.FromReadings?.First, row.FromReadings?.Last)
                 {
                     PercentileFractions = fractions,
-                    PercentileValues = row.Percentiles,
+                    PercentileValues = row.FromReadings?.Percentiles,
                 });
             }
 

@@ -43,13 +43,13 @@ public sealed class WatchReadings(LiveSubscribers subscribers, NpgsqlDataSource 
     /// it changed, with their means over everything stored in them (the same numbers <c>deviceAggregates</c> gives).
     /// </summary>
     public async Task<IAsyncEnumerable<DeviceAggregate>> DeviceAggregateUpdatedAsync(
-        Caller caller, IReadOnlyList<Guid>? deviceIds, int? aggregationSizeMinutes, Guid? customerId, CancellationToken ct)
+        Caller caller, IReadOnlyList<Guid>? deviceIds, int? aggregationSizeMinutes, Guid? customerId, BucketFunctions functions, CancellationToken ct)
     {
         // The query's own rules for the bucket size, the devices and the scope (its range is not used).
         var checkedRequest = AggregateReadings.Check(caller, null, null, aggregationSizeMinutes, deviceIds, customerId, clock.GetUtcNow());
         var subscription = await subscribers.SubscribeAsync(checkedRequest.CustomerId, deviceIds, ct);
         ct.Register(subscription.Dispose);
-        return StreamAggregates(subscription, checkedRequest.CustomerId, checkedRequest.AggregationSizeMinutes, ct);
+        return StreamAggregates(subscription, checkedRequest.CustomerId, checkedRequest.AggregationSizeMinutes, functions, ct);
     }
 
     /// <summary>The buckets of <paramref name="sizeMinutes"/> that [first, last] touches, at most <see cref="MaxBucketsPerUpdate"/> of the latest (a pure rule).</summary>
@@ -86,14 +86,14 @@ public sealed class WatchReadings(LiveSubscribers subscribers, NpgsqlDataSource 
     }
 
     private async IAsyncEnumerable<DeviceAggregate> StreamAggregates(
-        LiveSubscribers.Subscription subscription, Guid? scope, int sizeMinutes, CancellationToken subscribed, [EnumeratorCancellation] CancellationToken ct = default)
+        LiveSubscribers.Subscription subscription, Guid? scope, int sizeMinutes, BucketFunctions functions, CancellationToken subscribed, [EnumeratorCancellation] CancellationToken ct = default)
     {
         using var _ = subscription;
         using var either = CancellationTokenSource.CreateLinkedTokenSource(subscribed, ct);
         await foreach (var batch in subscription.Batches.ReadAllAsync(either.Token))
         {
             var (from, to) = TouchedBuckets(batch.FirstAt, batch.LastAt, sizeMinutes);
-            var request = new AggregateRequest(scope ?? batch.CustomerId, [batch.DeviceId], from, to, sizeMinutes);
+            var request = new AggregateRequest(scope ?? batch.CustomerId, [batch.DeviceId], from, to, sizeMinutes) { Functions = functions };
             foreach (var aggregate in await aggregates.ReadAsync(request, either.Token))
             {
                 yield return aggregate;

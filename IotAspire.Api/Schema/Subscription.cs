@@ -16,11 +16,12 @@ public sealed class Subscription
         [Description("Administrators: only this customer (leave out for every customer). Customers may name only their own.")] Guid? customerId = null)
         => watchReadings.ReadingsIngestedAsync(Caller.From(context.User!), deviceIds, customerId, context.CancellationToken);
 
-    [Description("After each committed batch of the caller's devices, the buckets of aggregationSizeMinutes it changed, with their means over everything stored in them (as deviceAggregates gives them). Buckets are aligned as in deviceAggregates.")]
+    [Description("After each committed batch of the caller's devices, the buckets of aggregationSizeMinutes it changed, with the selected functions over everything stored in them (as deviceAggregates gives them). Buckets are aligned as in deviceAggregates.")]
     public static Task<IAsyncEnumerable<DeviceAggregate>> DeviceAggregateUpdated(
         IResolveFieldContext context, [FromServices] WatchReadings watchReadings,
         Guid[]? deviceIds = null,
         int? aggregationSizeMinutes = AggregateReadings.DefaultAggregationSizeMinutes,
         [Description("Administrators: only this customer (leave out for every customer). Customers may name only their own.")] Guid? customerId = null)
-        => watchReadings.DeviceAggregateUpdatedAsync(Caller.From(context.User!), deviceIds, aggregationSizeMinutes, customerId, context.CancellationToken);
+        => watchReadings.DeviceAggregateUpdatedAsync(Caller.From(context.User!), deviceIds, aggregationSizeMinutes, customerId,
+            BucketFunctionSelection.Of(context), context.CancellationToken);
 }

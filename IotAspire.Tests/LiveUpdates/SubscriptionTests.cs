@@ -140,6 +140,9 @@ public sealed class SubscriptionTests(AppHostFixture fixture)
         var (client, _) = await GraphQLWebSocketClient.SignedInAsync(fixture.AppHost, customer);
         await using var _ = client;
         await client.SubscribeAsync("hourly", GraphQLDocuments.DeviceAggregateUpdated, new { d = new[] { device }, size = 60 });
+        await client.SubscribeAsync("spread", """
+            subscription($d: [UUID!]) { deviceAggregateUpdated(deviceIds: $d, aggregationSizeMinutes: 60) { aggregatedValues { from stddev first last p50: percentile(p: 0.5) } } }
+            """, new { d = new[] { device } });
         await Task.Delay(300);
 
         static List<(DateTimeOffset, double)> Buckets(JsonElement next)
@@ -152,11 +155,18 @@ public sealed class SubscriptionTests(AppHostFixture fixture)
 
         await graphQL.DataAsync(GraphQLDocuments.Ingest, Batch(device, ("2022-06-01T10:10:00Z", 10), ("2022-06-01T10:20:00Z", 20)), customer);
         Assert.Equal([(DateTimeOffset.Parse("2022-06-01T10:00:00Z"), 15.0)], Buckets(await client.ReceiveForAsync("hourly")));
+        await client.ReceiveForAsync("spread");
 
         // A batch over two buckets: both, each with its mean over everything stored in it.
         await graphQL.DataAsync(GraphQLDocuments.Ingest, Batch(device, ("2022-06-01T10:30:00Z", 30), ("2022-06-01T11:05:00Z", 1)), customer);
         var update = Buckets(await client.ReceiveForAsync("hourly"));
         Assert.Equal([(DateTimeOffset.Parse("2022-06-01T10:00:00Z"), 20.0), (DateTimeOffset.Parse("2022-06-01T11:00:00Z"), 1.0)], update);
+
+        // The functions the rollups do not keep are computed for the subscription too, from the readings.
+        var spread = (await client.ReceiveForAsync("spread")).GetProperty("payload").GetProperty("data").GetProperty("deviceAggregateUpdated").GetProperty("aggregatedValues");
+        Assert.Equal(
+            """[{"from":"2022-06-01T10:00:00+00:00","stddev":10,"first":10,"last":30,"p50":20},{"from":"2022-06-01T11:00:00+00:00","stddev":null,"first":1,"last":1,"p50":1}]""",
+            spread.GetRawText());
 
         var query = await graphQL.DataAsync(GraphQLDocuments.Aggregates, new { from = "2022-06-01T10:00:00Z", to = "2022-06-01T12:00:00Z", size = 60 }, customer);
         var queried = query.GetProperty("deviceAggregates")[0].GetProperty("aggregatedValues").EnumerateArray()
