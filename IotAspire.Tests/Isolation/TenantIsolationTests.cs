@@ -95,13 +95,18 @@ public sealed class TenantIsolationTests(AppHostFixture fixture)
         var victimDevice = victim.Devices[random.Next(DevicesEach)];
         var ownDevice = attacker.Devices[random.Next(DevicesEach)];
         var reading = new { timestamp = "2022-04-01T00:00:00Z", reading = 1.0, deviceId = victimDevice };
-        return random.Next(17) switch
+        return random.Next(19) switch
         {
             12 => ("device tokens of the victim's customer", "query($c: UUID) { deviceTokens(customerId: $c) { id deviceId customerId } }", new { c = victim.CustomerId }),
             13 => ("device tokens of the victim's device", "query($d: UUID) { deviceTokens(deviceId: $d) { id deviceId customerId } }", new { d = victimDevice }),
             14 => ("a device token for the victim's device", GraphQLDocuments.CreateDeviceToken, new { d = victimDevice }),
             15 => ("revoke the victim's device token", GraphQLDocuments.RevokeDeviceToken, new { id = victim.DeviceTokenId }),
             16 => ("aliases: own device tokens and the victim's", $"{{ mine: deviceTokens {{ id }} theirs: deviceTokens(customerId: \"{victim.CustomerId}\") {{ id deviceId }} }}", null),
+            17 => ("readings-only functions in a time zone, filled, over own and victim's devices",
+                "query($ids: [UUID!]) { deviceAggregates(from: \"" + From + "\", to: \"" + To + "\", deviceIds: $ids, aggregationSizeMinutes: 60, timeZone: \"Europe/Berlin\", fill: PREVIOUS) { deviceId customerId aggregatedValues { from value stddev first last p: percentile(p: 0.5) } } }",
+                new { ids = new[] { ownDevice, victimDevice } }),
+            18 => ("aliases: own percentiles and the victim's customer's in a half-hour zone",
+                $"{{ mine: deviceAggregates(from: \"{From}\", to: \"{To}\") {{ aggregatedValues {{ p: percentile(p: 1) }} }} theirs: deviceAggregates(from: \"{From}\", to: \"{To}\", customerId: \"{victim.CustomerId}\", timeZone: \"Asia/Kolkata\", aggregationSizeMinutes: 1440) {{ deviceId aggregatedValues {{ first last min: percentile(p: 0) }} }} }}", null),
             0 => ("aggregates of the victim's customerId", $"{{ deviceAggregates(from: \"{From}\", to: \"{To}\", customerId: \"{victim.CustomerId}\") {{ deviceId customerId aggregatedValues {{ value }} }} }}", null),
             1 => ("aggregates of the victim's deviceIds", "query($ids: [UUID!]) { deviceAggregates(from: \"" + From + "\", to: \"" + To + "\", deviceIds: $ids) { deviceId aggregatedValues { value } } }",
                 new { ids = victim.Devices }),
