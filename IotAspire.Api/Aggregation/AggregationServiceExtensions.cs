@@ -2,7 +2,7 @@ namespace IotAspire.Api.Aggregation;
 
 public static class AggregationServiceExtensions
 {
-    /// <summary>The read side: bucket means and device summaries, and the clock that ends a default range.</summary>
+    /// <summary>The read side: bucket functions and device summaries, and the clock that ends a default range.</summary>
     public static IHostApplicationBuilder AddAggregation(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton(TimeProvider.System);

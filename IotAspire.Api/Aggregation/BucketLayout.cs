@@ -8,7 +8,7 @@ namespace IotAspire.Api.Aggregation;
 /// Where an answer's buckets start: a pure rule of the bucket size and the time zone.
 /// <list type="bullet">
 /// <item>UTC (and any zone that never leaves offset 0): buckets of any size aligned to the Unix epoch, as
-/// PostgreSQL's <c>date_bin</c> aligns them (<see cref="Buckets.StartOf"/>).</item>
+/// PostgreSQL's <c>date_bin</c> aligns them.</item>
 /// <item>Another zone, with a size that is a whole number of days: that many calendar days, each from local
 /// midnight (or the day's first instant, where midnight is skipped), counted from 1970-01-01 in that zone.
 /// A day-long bucket on a daylight-saving day covers 23 or 25 hours.</item>
@@ -71,7 +71,7 @@ public sealed class BucketLayout : IEquatable<BucketLayout>
     {
         if (zone is null)
         {
-            return Buckets.StartOf(time, TimeSpan.FromMinutes(SizeMinutes));
+            return EpochFloor(time, TimeSpan.FromMinutes(SizeMinutes));
         }
 
         var instant = Instant.FromDateTimeOffset(time);
@@ -152,11 +152,6 @@ public sealed class BucketLayout : IEquatable<BucketLayout>
         }
     }
 
-    /// <summary>How many buckets <see cref="Starts"/> gives for [from, to).</summary>
-    public long Count(DateTimeOffset from, DateTimeOffset to) => zone is null
-        ? ((Buckets.StartOf(to.AddTicks(-1), TimeSpan.FromMinutes(SizeMinutes)) - StartOf(from)).Ticks / TimeSpan.FromMinutes(SizeMinutes).Ticks) + 1
-        : Starts(from, to).Count;
-
     /// <summary>
     /// The rollups whose buckets lie each within one bucket of this layout over [from, to), coarsest first:
     /// in UTC those whose size divides the bucket size; in a zone, those to whose size every bucket start
@@ -169,7 +164,7 @@ public sealed class BucketLayout : IEquatable<BucketLayout>
             return ReadingRollups.For(SizeMinutes);
         }
 
-        return [.. ReadingRollups.All.Reverse().Where(grain => starts.Skip(1).All(start => Buckets.StartOf(start, TimeSpan.FromMinutes(grain.Minutes)) == start))];
+        return [.. ReadingRollups.All.Reverse().Where(grain => starts.Skip(1).All(start => EpochFloor(start, TimeSpan.FromMinutes(grain.Minutes)) == start))];
     }
 
     /// <summary>
@@ -186,6 +181,14 @@ public sealed class BucketLayout : IEquatable<BucketLayout>
 
         var offset = zone.GetUtcOffset(Instant.FromDateTimeOffset(time)).ToTimeSpan();
         return offset.Ticks % TimeSpan.TicksPerMinute == 0 ? time.ToOffset(offset) : time;
+    }
+
+    /// <summary>The start of the epoch-aligned bucket of <paramref name="size"/> that holds <paramref name="time"/> (also before 1970).</summary>
+    private static DateTimeOffset EpochFloor(DateTimeOffset time, TimeSpan size)
+    {
+        var sinceEpoch = time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
+        var whole = Math.DivRem(sinceEpoch, size.Ticks, out var rest);
+        return DateTimeOffset.UnixEpoch.AddTicks((whole - (rest < 0 ? 1 : 0)) * size.Ticks);
     }
 
     private LocalDate AlignedDate(LocalDate date)

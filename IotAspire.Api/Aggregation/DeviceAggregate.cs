@@ -3,7 +3,7 @@ using System.ComponentModel;
 namespace IotAspire.Api.Aggregation;
 
 /// <summary>
-/// One device's bucket means over the requested range. <see cref="IncompleteBefore"/>: buckets that start
+/// One device's buckets over the requested range, with the selected functions. <see cref="IncompleteBefore"/>: buckets that start
 /// before it lack readings its customer's retention deleted (null: every bucket is complete).
 /// </summary>
 public sealed record DeviceAggregate(

@@ -23,8 +23,8 @@ namespace IotAspire.Api.Aggregation;
 /// as it is, without grouping again.
 /// </para>
 /// <para>
-/// Each part of the range comes back as (bucket, sum, count) rows, and the few buckets that two parts
-/// share (only at the range's ends) are added together here. Sorting here too, instead of an ORDER BY over
+/// Each part of the range comes back as one row per bucket with the selected functions, and the few buckets
+/// that two parts share (only at the range's ends, only for what the rollups keep) are combined here. Sorting here too, instead of an ORDER BY over
 /// every row, took the SQL for a week of five-minute buckets from 15 to 5.5 ms.
 /// </para>
 /// </summary>

@@ -55,10 +55,10 @@ public sealed class WatchReadings(LiveSubscribers subscribers, NpgsqlDataSource 
     /// <summary>The buckets of <paramref name="sizeMinutes"/> that [first, last] touches, at most <see cref="MaxBucketsPerUpdate"/> of the latest (a pure rule).</summary>
     public static (DateTimeOffset From, DateTimeOffset To) TouchedBuckets(DateTimeOffset first, DateTimeOffset last, int sizeMinutes)
     {
-        var size = TimeSpan.FromMinutes(sizeMinutes);
-        var to = Buckets.StartOf(last, size) + size;
-        var from = Buckets.StartOf(first, size);
-        var earliest = to - (MaxBucketsPerUpdate * size);
+        var layout = BucketLayout.Utc(sizeMinutes);
+        var to = layout.NextStart(layout.StartOf(last));
+        var from = layout.StartOf(first);
+        var earliest = to - (MaxBucketsPerUpdate * TimeSpan.FromMinutes(sizeMinutes));
         return (from > earliest ? from : earliest, to);
     }
 

@@ -45,10 +45,10 @@ public sealed class GapFillTests
     {
         var from = From.AddMinutes(2);
         var to = From.AddMinutes(13);   // buckets 00:00, 00:05, 00:10
-        Assert.Equal(3, FiveMinutes.Count(from, to));
+        Assert.Equal(3, FiveMinutes.Starts(from, to).Count);
         Assert.Equal([From, From.AddMinutes(5), From.AddMinutes(10)], GapFill.Apply([], FiveMinutes.Starts(from, to), FillMode.Null).Select(v => v.From));
-        Assert.Equal(1, FiveMinutes.Count(From, From.AddMinutes(5)));
-        Assert.Equal(2, FiveMinutes.Count(From.AddMinutes(-1), From.AddMinutes(1)));   // across the epoch-aligned boundary
+        Assert.Single(FiveMinutes.Starts(From, From.AddMinutes(5)));
+        Assert.Equal(2, FiveMinutes.Starts(From.AddMinutes(-1), From.AddMinutes(1)).Count);   // across the epoch-aligned boundary
     }
 
     [Fact]
