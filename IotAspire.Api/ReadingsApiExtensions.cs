@@ -8,6 +8,7 @@ using IotAspire.Api.GraphQLWebSockets;
 using IotAspire.Api.Grafana;
 using IotAspire.Api.Ingestion;
 using IotAspire.Api.LiveUpdates;
+using IotAspire.Api.Materialization;
 using IotAspire.Api.OriginalRest;
 using IotAspire.Api.Retention;
 using IotAspire.Api.Schema;
@@ -26,6 +27,7 @@ public static class ReadingsApiExtensions
         builder.AddGrafanaReadAccess();                                 // after the migration: it grants on its tables
         builder.AddTokenValidation(ResourceNames.Auth);                 // the token service's public keys, by discovery
         builder.AddIngestion();
+        builder.AddRollupMaterializer();                                // folds what ingest committed into the rollups
         builder.AddAggregation();
         builder.AddDeviceProvisioning();
         builder.AddLiveUpdates();                                       // subscriptions fed by every replica's commits

@@ -49,7 +49,8 @@ public static class Extensions
             .WithMetrics(metrics => metrics
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
-                .AddRuntimeInstrumentation())
+                .AddRuntimeInstrumentation()
+                .AddMeter(OwnActivitySources))   // our own meters ("IotAspire.Rollups", ...) by the same prefix
             .WithTracing(tracing => tracing
                 .AddSource(builder.Environment.ApplicationName, OwnActivitySources)
                 .AddAspNetCoreInstrumentation(aspNetCore =>

@@ -34,11 +34,17 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
     // device, how far retention deleted its customer's data (RetentionGaps), found once per device by key.
     // The LIMIT bounds the work: every bucket but the first and last of a device comes from one part, so
     // more rows than that means more buckets than allowed, which is refused.
+    // A device whose readings in the range are all pending is not in the daily rollup yet: the pending rows name it.
     private const string BucketsQuery = """
         WITH devices AS (
-            SELECT DISTINCT customer_id, device_id
+            SELECT customer_id, device_id
             FROM readings_daily
             WHERE bucket_start >= date_bin(INTERVAL '1 day', @from, TIMESTAMPTZ '1970-01-01 00:00:00+00') AND bucket_start < @to
+              {0}
+            UNION
+            SELECT p.customer_id, d.device_id
+            FROM rollup_pending p CROSS JOIN LATERAL unnest(p.device_ids, p.first_at, p.last_at) AS d(device_id, first_at, last_at)
+            WHERE d.last_at >= @from AND d.first_at < @to
               {0}
         )
         SELECT devices.customer_id, devices.device_id, retention.readings_deleted_before, retention.rollups_deleted_before, parts.*
@@ -114,17 +120,27 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
         return string.Join(", ", columns);
     }
 
+    /// <summary>
+    /// The answer as of one moment: the pending spans and the buckets are read in one repeatable-read
+    /// transaction, so a batch committing or a materializer pass between the two statements cannot make a
+    /// rollup bucket stand in for readings it does not hold yet.
+    /// </summary>
     public async Task<IReadOnlyList<DeviceAggregate>> ReadAsync(AggregateRequest request, CancellationToken ct)
     {
-        var layout = request.Layout;
-        var functions = request.Functions;
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
+        var answer = await ReadAsync(request, connection, transaction, ct);
+        await transaction.CommitAsync(ct);
+        return answer;
+    }
 
-        // Filters are added only when asked for, so each query shape gets its own plan.
+    // Filters are added only when asked for, so each query shape gets its own plan. The same filters scope
+    // the pending spans and the devices.
+    private static List<string> Scope(AggregateRequest request, NpgsqlCommand command)
+    {
         var filters = new List<string>();
-        await using var command = dataSource.CreateCommand();
         command.Parameters.Add(new("from", NpgsqlDbType.TimestampTz) { Value = request.From.ToUniversalTime() });
         command.Parameters.Add(new("to", NpgsqlDbType.TimestampTz) { Value = request.To.ToUniversalTime() });
-        command.Parameters.Add(new("max_rows", NpgsqlDbType.Bigint) { Value = MaxRows(request) });
         if (request.CustomerId is { } customerId)
         {
             filters.Add("AND customer_id = @customer_id");
@@ -136,6 +152,37 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
             filters.Add("AND device_id = ANY(@device_ids)");
             command.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds.ToArray() });
         }
+
+        return filters;
+    }
+
+    private static async Task<List<(DateTimeOffset From, DateTimeOffset To)>> PendingSpansAsync(
+        AggregateRequest request, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(null, connection, transaction);
+        command.CommandText = string.Format(CultureInfo.InvariantCulture, PendingSpansFormat, string.Join("\n  ", Scope(request, command)));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var spans = new List<(DateTimeOffset From, DateTimeOffset To)>();
+        while (await reader.ReadAsync(ct))
+        {
+            spans.Add((reader.GetFieldValue<DateTimeOffset>(0), reader.GetFieldValue<DateTimeOffset>(1)));
+        }
+
+        return spans;
+    }
+
+    private static readonly CompositeFormat PendingSpansFormat = CompositeFormat.Parse(PendingRollups.MergedSpansQuery);
+
+    private static async Task<IReadOnlyList<DeviceAggregate>> ReadAsync(
+        AggregateRequest request, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
+    {
+        var layout = request.Layout;
+        var functions = request.Functions;
+        var pending = functions.NeedsReadings ? [] : await PendingSpansAsync(request, connection, transaction, ct);
+
+        await using var command = new NpgsqlCommand(null, connection, transaction);
+        var filters = Scope(request, command);
+        command.Parameters.Add(new("max_rows", NpgsqlDbType.Bigint) { Value = MaxRows(request) });
 
         if (functions.Has(BucketFunction.Percentiles))
         {
@@ -158,8 +205,9 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
             bucketFormat = ZoneBucket;
         }
 
-        // Functions the rollups do not keep are computed from the readings of the whole range.
-        var segments = ReadingRollups.Plan(request.From, request.To, functions.NeedsReadings ? [] : grains);
+        // Functions the rollups do not keep are computed from the readings of the whole range; otherwise what is
+        // pending is read from the readings too.
+        var segments = ReadingRollups.Plan(request.From, request.To, functions.NeedsReadings ? [] : grains, pending);
         var parts = new List<string>(segments.Count);
         for (var i = 0; i < segments.Count; i++)
         {

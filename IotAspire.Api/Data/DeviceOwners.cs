@@ -24,25 +24,53 @@ public static class DeviceOwners
         ON CONFLICT (id) DO NOTHING
         """;
 
-    // The owners, locked until the transaction ends: transactions that share devices queue here, in one
-    // order, so their count updates cannot deadlock, and no owner changes under them. A device another
-    // transaction was claiming at the same moment is seen here: the claim above waited for it.
-    // With each owner, from when its retention keeps readings (RetentionBoundaries), read under the same lock.
-    private const string LockDevices = $"""
-        SELECT d.id, d.customer_id, {RetentionBoundaries.ReadingsKeptFrom}
+    // The owners, with from when each owner's retention keeps readings (RetentionBoundaries). A device another
+    // transaction was claiming at the same moment is seen here: the claim above waited for it. {0}: the row
+    // lock, or none.
+    private const string ReadOwners = $$"""
+        SELECT d.id, d.customer_id, {{RetentionBoundaries.ReadingsKeptFrom}}
         FROM devices d LEFT JOIN customer_retention r ON r.customer_id = d.customer_id
-        WHERE d.id = ANY(@device_ids) ORDER BY d.id FOR NO KEY UPDATE OF d
+        WHERE d.id = ANY(@device_ids) ORDER BY d.id {0}
         """;
+
+    // Locked until the transaction ends: transactions that share devices queue here, in one order, and no
+    // owner changes under them.
+    private static readonly string LockOwners = ReadOwners.Replace("{0}", "FOR NO KEY UPDATE OF d", StringComparison.Ordinal);
+
+    // Ingest reads its owners without locking them: a lock writes every device row of the batch (in arrival
+    // order, a thousand rows a batch, as many writes as the readings themselves). Without it, a device moved to
+    // another customer while a batch is in flight gets that batch's readings under the customer that owned it
+    // when the batch was checked, as if the batch had committed just before the move. Retention, the other
+    // reason the lock was taken, waits out in-flight batches through the ingest barrier instead (IngestBarrier).
+    private static readonly string PlainOwners = ReadOwners.Replace("{0}", "", StringComparison.Ordinal);
 
     /// <summary>
     /// Claims the devices nobody owns for the customer named beside each (when <paramref name="claim"/>), then
     /// locks every device's row for the transaction and answers its owner; a device absent from the answer is
     /// not registered. The statements are prepared once per connection.
     /// </summary>
-    public static async Task<Dictionary<Guid, DeviceOwner>> ClaimAndLockAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid[] deviceIds, Guid[] customerIds, bool claim, CancellationToken ct)
+    public static Task<Dictionary<Guid, DeviceOwner>> ClaimAndLockAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid[] deviceIds, Guid[] customerIds, bool claim, CancellationToken ct) =>
+        ClaimAndReadAsync(connection, transaction, deviceIds, customerIds, claim, LockOwners, ingest: false, ct);
+
+    /// <summary>
+    /// What ingest does in its first round trip: enters the ingest barrier (<see cref="IngestBarrier"/>), claims
+    /// the devices nobody owns (when <paramref name="claim"/>) and reads every device's owner without locking it.
+    /// </summary>
+    public static Task<Dictionary<Guid, DeviceOwner>> EnterAndReadForIngestAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid[] deviceIds, Guid[] customerIds, bool claim, CancellationToken ct) =>
+        ClaimAndReadAsync(connection, transaction, deviceIds, customerIds, claim, PlainOwners, ingest: true, ct);
+
+    private static async Task<Dictionary<Guid, DeviceOwner>> ClaimAndReadAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid[] deviceIds, Guid[] customerIds, bool claim, string readOwners, bool ingest, CancellationToken ct)
     {
         await using var batch = new NpgsqlBatch(connection, transaction);
+        if (ingest)
+        {
+            // Its own statement, before the owners and cut-offs are read: their snapshot is then taken inside it.
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(IngestBarrier.EnterSql));
+        }
+
         if (claim)
         {
             var register = new NpgsqlBatchCommand(ClaimDevices);
@@ -51,13 +79,18 @@ public static class DeviceOwners
             batch.BatchCommands.Add(register);
         }
 
-        var lockDevices = new NpgsqlBatchCommand(LockDevices);
+        var lockDevices = new NpgsqlBatchCommand(readOwners);
         lockDevices.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds });
         batch.BatchCommands.Add(lockDevices);
         await batch.PrepareAsync(ct);
 
         var owners = new Dictionary<Guid, DeviceOwner>();
         await using var found = await batch.ExecuteReaderAsync(ct);
+        if (ingest)
+        {
+            await found.NextResultAsync(ct);   // past the barrier's row
+        }
+
         while (await found.ReadAsync(ct))
         {
             owners.Add(found.GetGuid(0), new DeviceOwner(found.GetGuid(1), found.IsDBNull(2) ? null : found.GetFieldValue<DateTimeOffset>(2)));

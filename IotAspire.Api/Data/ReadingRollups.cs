@@ -4,10 +4,9 @@ namespace IotAspire.Api.Data;
 /// Exact rollups of the readings: per device, the count, sum, minimum and maximum of its readings in each
 /// five minutes (the API's default bucket), hour and UTC day (buckets aligned to the Unix epoch, as
 /// <c>deviceAggregates</c> aligns its own).
-/// They are kept inside the ingest transaction that changes the readings: inserted readings are added to
-/// their buckets; a batch that changes stored values recomputes its buckets from the readings. So a
-/// committed reading is always in its rollups, and a bucket served from a rollup has the same count as
-/// the readings (its sum differs from a sum over raw rows only in the order the additions were made).
+/// They are kept after commit by the materializer (Materialization/RollupMaterializer.cs): a bucket no
+/// pending span touches (<see cref="PendingRollups"/>) has the same count as the readings (its sum differs from
+/// a sum over raw rows only in the order the additions were made); reads take the readings for the rest.
 /// </summary>
 public static class ReadingRollups
 {
@@ -42,11 +41,47 @@ public static class ReadingRollups
         Plan(from, to, For(aggregationSizeMinutes));
 
     /// <summary>As above, with the rollups that tile the answer's buckets (coarsest first; none: the readings alone).</summary>
-    public static IReadOnlyList<RollupSegment> Plan(DateTimeOffset from, DateTimeOffset to, IReadOnlyList<RollupGrain> grains)
+    public static IReadOnlyList<RollupSegment> Plan(DateTimeOffset from, DateTimeOffset to, IReadOnlyList<RollupGrain> grains) =>
+        Plan(from, to, grains, []);
+
+    /// <summary>
+    /// As above, around the spans whose readings the rollups may not hold yet (<paramref name="pending"/>: in
+    /// time order, disjoint, half-open): those are read from the readings, and no rollup bucket that overlaps
+    /// one is used (a bucket is whole inside the parts between them, or not used).
+    /// </summary>
+    public static IReadOnlyList<RollupSegment> Plan(
+        DateTimeOffset from, DateTimeOffset to, IReadOnlyList<RollupGrain> grains, IReadOnlyList<(DateTimeOffset From, DateTimeOffset To)> pending)
     {
         var segments = new List<RollupSegment>();
-        Cover(from, to, grains, segments);
+        var cursor = from;
+        foreach (var (pendingFrom, pendingTo) in pending)
+        {
+            var start = pendingFrom > cursor ? pendingFrom : cursor;
+            var end = pendingTo < to ? pendingTo : to;
+            if (start >= end)
+            {
+                continue;
+            }
+
+            Cover(cursor, start, grains, segments);
+            Add(segments, new RollupSegment(null, start, end));
+            cursor = end;
+        }
+
+        Cover(cursor, to, grains, segments);
         return segments;
+    }
+
+    // Neighbouring parts read from the readings are one part.
+    private static void Add(List<RollupSegment> segments, RollupSegment segment)
+    {
+        if (segment.Grain is null && segments.Count > 0 && segments[^1] is { Grain: null } last && last.To == segment.From)
+        {
+            segments[^1] = last with { To = segment.To };
+            return;
+        }
+
+        segments.Add(segment);
     }
 
     private static void Cover(DateTimeOffset from, DateTimeOffset to, IReadOnlyList<RollupGrain> grains, List<RollupSegment> segments)
@@ -58,7 +93,7 @@ public static class ReadingRollups
 
         if (grains.Count == 0)
         {
-            segments.Add(new RollupSegment(null, from, to));
+            Add(segments, new RollupSegment(null, from, to));
             return;
         }
 
@@ -69,7 +104,7 @@ public static class ReadingRollups
         }
 
         Cover(from, covered.From, grains.Skip(1).ToArray(), segments);
-        segments.Add(new RollupSegment(grains[0], covered.From, covered.To));
+        Add(segments, new RollupSegment(grains[0], covered.From, covered.To));
         Cover(covered.To, to, grains.Skip(1).ToArray(), segments);
     }
 

@@ -12,6 +12,7 @@ public sealed class ReadingsDbContext(DbContextOptions<ReadingsDbContext> option
     public DbSet<HourlyRollup> HourlyRollups => Set<HourlyRollup>();
     public DbSet<DailyRollup> DailyRollups => Set<DailyRollup>();
     public DbSet<IngestedPerMinute> IngestedPerMinute => Set<IngestedPerMinute>();
+    public DbSet<PendingRollup> PendingRollups => Set<PendingRollup>();
     public DbSet<DeviceToken> DeviceTokens => Set<DeviceToken>();
     public DbSet<LiveSubscriber> LiveSubscribers => Set<LiveSubscriber>();
     public DbSet<CustomerRetention> CustomerRetention => Set<CustomerRetention>();
@@ -27,8 +28,9 @@ public sealed class ReadingsDbContext(DbContextOptions<ReadingsDbContext> option
             device.Property(d => d.CustomerId).HasColumnName("customer_id");
             device.Property(d => d.FirstSeenAt).HasColumnName("first_seen_at");
             device.HasIndex(d => d.CustomerId);
-            // The span and count of the device's readings under its customer, kept exact by the ingest
-            // transaction and by provisioning, so that listing devices costs per device, not per reading.
+            // The span and count of the device's readings under its customer as far as the rollups hold them
+            // (kept by the materializer and by provisioning; DevicesReader adds what is pending), so that
+            // listing devices costs per device, not per reading.
             device.Property(d => d.ReadingCount).HasColumnName("reading_count").HasDefaultValue(0L);
             device.Property(d => d.FirstReadingAt).HasColumnName("first_reading_at");
             device.Property(d => d.LastReadingAt).HasColumnName("last_reading_at");
@@ -69,6 +71,23 @@ public sealed class ReadingsDbContext(DbContextOptions<ReadingsDbContext> option
             minute.Property(m => m.DeviceId).HasColumnName("device_id");
             minute.Property(m => m.Minute).HasColumnName("minute");
             minute.Property(m => m.ReadingCount).HasColumnName("reading_count");
+        });
+
+        // What ingest committed and the rollups do not hold yet: one row per batch and customer, written in the
+        // ingest transaction instead of the rollup rows themselves (Materialization/RollupMaterializer.cs).
+        modelBuilder.Entity<PendingRollup>(pending =>
+        {
+            pending.ToTable("rollup_pending");
+            pending.HasKey(p => p.Id);
+            pending.Property(p => p.Id).HasColumnName("id").UseIdentityAlwaysColumn();
+            pending.Property(p => p.CustomerId).HasColumnName("customer_id");
+            pending.Property(p => p.DeviceIds).HasColumnName("device_ids");
+            pending.Property(p => p.FirstAt).HasColumnName("first_at");
+            pending.Property(p => p.LastAt).HasColumnName("last_at");
+            pending.Property(p => p.ReadingCounts).HasColumnName("reading_counts");
+            pending.Property(p => p.IngestedAt).HasColumnName("ingested_at").HasDefaultValueSql("now()");
+            // Reads look up their customer's pending spans on every answer.
+            pending.HasIndex(p => p.CustomerId);
         });
 
         // Device tokens: only a SHA-256 of each secret (Security/DeviceTokenFormat.cs says why that is enough).
@@ -194,6 +213,21 @@ public sealed class IngestedPerMinute
     public Guid DeviceId { get; set; }
     public DateTimeOffset Minute { get; set; }
     public long ReadingCount { get; set; }
+}
+
+/// <summary>
+/// One ingest transaction's readings of one customer that are not in the rollups yet: per device (the arrays
+/// run in parallel), the span of their times and how many readings it stored or changed; and when.
+/// </summary>
+public sealed class PendingRollup
+{
+    public long Id { get; set; }
+    public Guid CustomerId { get; set; }
+    public Guid[] DeviceIds { get; set; } = [];
+    public DateTime[] FirstAt { get; set; } = [];
+    public DateTime[] LastAt { get; set; } = [];
+    public int[] ReadingCounts { get; set; } = [];
+    public DateTimeOffset IngestedAt { get; set; }
 }
 
 public sealed class DeviceToken

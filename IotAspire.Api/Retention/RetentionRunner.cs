@@ -1,4 +1,5 @@
 using IotAspire.Api.Data;
+using IotAspire.Api.Materialization;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
@@ -8,7 +9,8 @@ namespace IotAspire.Api.Retention;
 /// <summary>
 /// One run of the retention job, for every customer with a retention period: first the cut-offs are
 /// recorded (<c>readings_deleted_before</c>: from then on ingest refuses older readings, see
-/// <see cref="RetentionBoundaries"/>), then the readings before them are deleted device by device in
+/// <see cref="RetentionBoundaries"/>; batches in flight are waited out, <see cref="IngestBarrier"/>), the rollups
+/// brought up to date (<see cref="RollupMaterializer.CatchUpAsync"/>), then the readings before them are deleted device by device in
 /// bounded batches, each its own short transaction under the device's row lock, which keeps the device's
 /// count and span exact, and then the rollup buckets past their own, longer period. One replica runs at a
 /// time (a PostgreSQL advisory lock); each customer's run is recorded in <c>retention_runs</c>.
@@ -18,7 +20,7 @@ namespace IotAspire.Api.Retention;
 /// Both were measured: bench/results/2026-11-28-retention-delete.md.
 /// </para>
 /// </summary>
-public sealed class RetentionRunner(NpgsqlDataSource dataSource, IOptions<RetentionOptions> options, ILogger<RetentionRunner> logger)
+public sealed class RetentionRunner(NpgsqlDataSource dataSource, RollupMaterializer materializer, IOptions<RetentionOptions> options, ILogger<RetentionRunner> logger)
 {
     private const long AdvisoryLockKey = 0x1_07A5_7E7E;   // "IoT Aspire retention": one run across replicas
 
@@ -36,8 +38,7 @@ public sealed class RetentionRunner(NpgsqlDataSource dataSource, IOptions<Retent
     // Every reading has its daily bucket, and the rollups outlive the readings: the devices to visit.
     private const string DevicesBefore = "SELECT DISTINCT device_id FROM readings_daily WHERE customer_id = @customer AND bucket_start < @cutoff";
 
-    // The device's row first, as ingest takes it: a batch of that device in flight finishes before its
-    // readings are deleted, and the next one sees the new cut-off.
+    // The device's row first, as the materializer's count update takes it: the count stays exact.
     private const string LockDevice = "SELECT FROM devices WHERE id = @device FOR NO KEY UPDATE";
 
     private const string DeleteReadings = """
@@ -142,6 +143,12 @@ public sealed class RetentionRunner(NpgsqlDataSource dataSource, IOptions<Retent
             readingsCutoff = reader.GetFieldValue<DateTimeOffset>(0);
             rollupsCutoff = reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1);
         }
+
+        // Batches in flight may have read the old cut-off: wait them out, and every later batch refuses what is
+        // about to go. Then fold what is pending into the rollups, which outlive the readings: a reading deleted
+        // before the materializer counted it would be missing from them for good.
+        await IngestBarrier.WaitOutInFlightAsync(dataSource, ct);
+        await materializer.CatchUpAsync(ct);
 
         long runId;
         await using (var start = dataSource.CreateCommand(StartRun))

@@ -283,6 +283,52 @@ namespace IotAspire.Api.Data.Migrations
                     b.ToTable("live_subscribers", (string)null);
                 });
 
+            modelBuilder.Entity("IotAspire.Api.Data.PendingRollup", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
+
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("customer_id");
+
+                    b.PrimitiveCollection<Guid[]>("DeviceIds")
+                        .IsRequired()
+                        .HasColumnType("uuid[]")
+                        .HasColumnName("device_ids");
+
+                    b.PrimitiveCollection<DateTime[]>("FirstAt")
+                        .IsRequired()
+                        .HasColumnType("timestamp with time zone[]")
+                        .HasColumnName("first_at");
+
+                    b.Property<DateTimeOffset>("IngestedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("ingested_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.PrimitiveCollection<DateTime[]>("LastAt")
+                        .IsRequired()
+                        .HasColumnType("timestamp with time zone[]")
+                        .HasColumnName("last_at");
+
+                    b.PrimitiveCollection<int[]>("ReadingCounts")
+                        .IsRequired()
+                        .HasColumnType("integer[]")
+                        .HasColumnName("reading_counts");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CustomerId");
+
+                    b.ToTable("rollup_pending", (string)null);
+                });
+
             modelBuilder.Entity("IotAspire.Api.Data.Reading", b =>
                 {
                     b.Property<Guid>("CustomerId")

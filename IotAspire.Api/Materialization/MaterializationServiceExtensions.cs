@@ -1,0 +1,14 @@
+namespace IotAspire.Api.Materialization;
+
+public static class MaterializationServiceExtensions
+{
+    /// <summary>The rollup materializer: its settings (validated at start), metrics and background job.</summary>
+    public static IHostApplicationBuilder AddRollupMaterializer(this IHostApplicationBuilder builder)
+    {
+        builder.AddValidatedOptions<MaterializerOptions>(MaterializerOptions.Section);
+        builder.Services.AddSingleton<RollupMetrics>();
+        builder.Services.AddSingleton<RollupMaterializer>();
+        builder.Services.AddHostedService<MaterializerJob>();
+        return builder;
+    }
+}

@@ -1,0 +1,27 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace IotAspire.Api.Materialization;
+
+/// <summary>Configured under <c>Materializer</c>; checked at start.</summary>
+public sealed class MaterializerOptions
+{
+    public const string Section = "Materializer";
+
+    /// <summary>
+    /// False: the rollups are not brought up to date on this replica (another replica's materializer still does;
+    /// answers stay exact either way, reading more readings the longer rows wait). Tests turn it off to see
+    /// answers while everything is pending.
+    /// </summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>
+    /// The pause after a pass that found less than a full pass of work. Short: lag is this plus a pass; a pass
+    /// over few rows costs little.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan Interval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Pending rows (one per batch and customer) one pass takes: bounds its transaction and the locks it holds.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxRowsPerPass { get; set; } = 5_000;
+}

@@ -1,0 +1,221 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using IotAspire.Api.Data;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace IotAspire.Api.Materialization;
+
+/// <summary>
+/// Folds what ingest committed into the rollups, the devices' counts and spans and the per-minute ingest
+/// counts, after commit (the way TimescaleDB keeps continuous aggregates), so that the ingest transaction writes
+/// the readings and one small <see cref="PendingRollups"/> row per customer instead of several rollup rows per
+/// reading. One pass takes pending rows and, in the same transaction, recomputes every five-minute bucket they
+/// touch from the readings, the hours around those from the five-minute rollup and the days from the hourly
+/// one. Recomputing rather than adding makes late, repeated and changed readings one case, and it is exact
+/// whatever the pass sees: a reading committed after a pass took its rows has a pending row of its own.
+/// One replica at a time (a PostgreSQL advisory lock), as retention.
+/// </summary>
+public sealed class RollupMaterializer(NpgsqlDataSource dataSource, IOptions<MaterializerOptions> options, RollupMetrics metrics)
+{
+    private const long AdvisoryLockKey = 0x1_07A5_4011;   // "IoT Aspire rollups": one pass across replicas
+
+    // Every statement sees the same snapshot: the rollup rows read here are those from before this pass, and
+    // the hourly and daily buckets are summed from the new five-minute figures plus the stored ones the pass
+    // did not recompute. A device's count changes by what its recomputed buckets gained (a changed reading
+    // gains nothing); the rows of a device are counted only under the customer that owns it now.
+    private const string Pass = $$"""
+        WITH taken AS (
+            DELETE FROM {{PendingRollups.Table}} WHERE id IN (SELECT id FROM {{PendingRollups.Table}} ORDER BY id LIMIT @max_rows)
+            RETURNING customer_id, device_ids, first_at, last_at, reading_counts, ingested_at
+        ), taken_devices AS (
+            SELECT t.customer_id, d.device_id, d.first_at, d.last_at, d.n, t.ingested_at
+            FROM taken t CROSS JOIN LATERAL unnest(t.device_ids, t.first_at, t.last_at, t.reading_counts) AS d(device_id, first_at, last_at, n)
+        ), touched AS (
+            SELECT DISTINCT customer_id, device_id, b.bucket_start
+            FROM taken_devices
+            CROSS JOIN LATERAL generate_series(date_bin(INTERVAL '5 minutes', first_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'), last_at, INTERVAL '5 minutes') AS b(bucket_start)
+        ), five AS (
+            SELECT t.customer_id, t.device_id, t.bucket_start, s.n, s.total, s.low, s.high, s.first_at, s.last_at, coalesce(old.reading_count, 0) AS old_n
+            FROM touched t
+            CROSS JOIN LATERAL (SELECT count(*) AS n, sum(reading) AS total, min(reading) AS low, max(reading) AS high,
+                                       min(recorded_at) AS first_at, max(recorded_at) AS last_at
+                                FROM readings r
+                                WHERE r.customer_id = t.customer_id AND r.device_id = t.device_id
+                                  AND r.recorded_at >= t.bucket_start AND r.recorded_at < t.bucket_start + INTERVAL '5 minutes') AS s
+            LEFT JOIN {{ReadingRollups.FiveMinuteTable}} old
+                   ON old.customer_id = t.customer_id AND old.device_id = t.device_id AND old.bucket_start = t.bucket_start
+        ), write_five AS (
+            INSERT INTO {{ReadingRollups.FiveMinuteTable}} AS r (customer_id, device_id, bucket_start, reading_count, reading_sum, reading_min, reading_max)
+            SELECT customer_id, device_id, bucket_start, n, total, low, high FROM five WHERE n > 0
+            ON CONFLICT (customer_id, device_id, bucket_start) DO UPDATE SET
+                reading_count = EXCLUDED.reading_count, reading_sum = EXCLUDED.reading_sum,
+                reading_min = EXCLUDED.reading_min, reading_max = EXCLUDED.reading_max
+        ), hours AS (
+            SELECT DISTINCT customer_id, device_id, date_bin(INTERVAL '1 hour', bucket_start, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket_start FROM touched
+        ), hourly AS (
+            SELECT customer_id, device_id, bucket_start, sum(n)::bigint AS n, sum(total) AS total, min(low) AS low, max(high) AS high
+            FROM (SELECT customer_id, device_id, date_bin(INTERVAL '1 hour', bucket_start, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket_start, n, total, low, high
+                  FROM five WHERE n > 0
+                  UNION ALL
+                  SELECT r.customer_id, r.device_id, h.bucket_start, r.reading_count, r.reading_sum, r.reading_min, r.reading_max
+                  FROM hours h
+                  JOIN {{ReadingRollups.FiveMinuteTable}} r ON r.customer_id = h.customer_id AND r.device_id = h.device_id
+                       AND r.bucket_start >= h.bucket_start AND r.bucket_start < h.bucket_start + INTERVAL '1 hour'
+                  WHERE NOT EXISTS (SELECT FROM touched t WHERE t.customer_id = r.customer_id AND t.device_id = r.device_id AND t.bucket_start = r.bucket_start)) AS parts
+            GROUP BY 1, 2, 3
+        ), write_hourly AS (
+            INSERT INTO {{ReadingRollups.HourlyTable}} AS r (customer_id, device_id, bucket_start, reading_count, reading_sum, reading_min, reading_max)
+            SELECT customer_id, device_id, bucket_start, n, total, low, high FROM hourly
+            ON CONFLICT (customer_id, device_id, bucket_start) DO UPDATE SET
+                reading_count = EXCLUDED.reading_count, reading_sum = EXCLUDED.reading_sum,
+                reading_min = EXCLUDED.reading_min, reading_max = EXCLUDED.reading_max
+        ), days AS (
+            SELECT DISTINCT customer_id, device_id, date_bin(INTERVAL '1 day', bucket_start, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket_start FROM hours
+        ), daily AS (
+            SELECT customer_id, device_id, bucket_start, sum(n)::bigint AS n, sum(total) AS total, min(low) AS low, max(high) AS high
+            FROM (SELECT customer_id, device_id, date_bin(INTERVAL '1 day', bucket_start, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket_start, n, total, low, high
+                  FROM hourly
+                  UNION ALL
+                  SELECT r.customer_id, r.device_id, d.bucket_start, r.reading_count, r.reading_sum, r.reading_min, r.reading_max
+                  FROM days d
+                  JOIN {{ReadingRollups.HourlyTable}} r ON r.customer_id = d.customer_id AND r.device_id = d.device_id
+                       AND r.bucket_start >= d.bucket_start AND r.bucket_start < d.bucket_start + INTERVAL '1 day'
+                  WHERE NOT EXISTS (SELECT FROM hours h WHERE h.customer_id = r.customer_id AND h.device_id = r.device_id AND h.bucket_start = r.bucket_start)) AS parts
+            GROUP BY 1, 2, 3
+        ), write_daily AS (
+            INSERT INTO {{ReadingRollups.DailyTable}} AS r (customer_id, device_id, bucket_start, reading_count, reading_sum, reading_min, reading_max)
+            SELECT customer_id, device_id, bucket_start, n, total, low, high FROM daily
+            ON CONFLICT (customer_id, device_id, bucket_start) DO UPDATE SET
+                reading_count = EXCLUDED.reading_count, reading_sum = EXCLUDED.reading_sum,
+                reading_min = EXCLUDED.reading_min, reading_max = EXCLUDED.reading_max
+        ), counted AS (
+            UPDATE devices d SET reading_count = d.reading_count + c.added,
+                                 first_reading_at = LEAST(d.first_reading_at, c.first_at),
+                                 last_reading_at = GREATEST(d.last_reading_at, c.last_at)
+            FROM (SELECT customer_id, device_id, sum(n - old_n)::bigint AS added, min(first_at) AS first_at, max(last_at) AS last_at
+                  FROM five GROUP BY 1, 2) AS c
+            WHERE d.id = c.device_id AND d.customer_id = c.customer_id
+        ), ingested AS (
+            INSERT INTO ingested_per_minute AS m (customer_id, device_id, minute, reading_count)
+            SELECT customer_id, device_id, date_bin(INTERVAL '1 minute', ingested_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'), sum(n)::bigint
+            FROM taken_devices GROUP BY 1, 2, 3
+            ON CONFLICT (customer_id, device_id, minute) DO UPDATE SET reading_count = m.reading_count + EXCLUDED.reading_count
+        )
+        SELECT (SELECT count(*) FROM taken)::int, (SELECT count(*) FROM touched)::int, (SELECT min(ingested_at) FROM taken)
+        """;
+
+    private const string Status = $"SELECT count(*)::int, min(ingested_at), now() FROM {PendingRollups.Table}";
+
+    /// <summary>
+    /// One pass, when no other replica is running one: takes up to <see cref="MaterializerOptions.MaxRowsPerPass"/>
+    /// pending rows. Null when another replica holds the turn.
+    /// </summary>
+    public async Task<MaterializerPass?> RunPassAsync(bool waitForTurn, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await using (var turn = new NpgsqlCommand(waitForTurn ? "SELECT pg_advisory_xact_lock(@key), true" : "SELECT true, pg_try_advisory_xact_lock(@key)", connection, transaction))
+        {
+            turn.Parameters.Add(new("key", NpgsqlDbType.Bigint) { Value = AdvisoryLockKey });
+            await using var reader = await turn.ExecuteReaderAsync(ct);
+            await reader.ReadAsync(ct);
+            if (!reader.GetBoolean(1))
+            {
+                return null;
+            }
+        }
+
+        MaterializerPass pass;
+        await using (var fold = new NpgsqlCommand(Pass, connection, transaction))
+        {
+            fold.Parameters.Add(new("max_rows", NpgsqlDbType.Integer) { Value = options.Value.MaxRowsPerPass });
+            await using var reader = await fold.ExecuteReaderAsync(ct);
+            await reader.ReadAsync(ct);
+            pass = new MaterializerPass(reader.GetInt32(0), reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2), TimeSpan.Zero);
+        }
+
+        await transaction.CommitAsync(ct);
+        pass = pass with { Duration = clock.Elapsed };
+        metrics.Record(pass);
+        return pass;
+    }
+
+    /// <summary>
+    /// Returns once every row pending when it was called is folded, running passes (waiting for the turn if
+    /// another replica holds it). Retention calls it before deleting, so that no reading is deleted unfolded.
+    /// Rows that arrive meanwhile are not waited for: under steady ingest there always are some.
+    /// </summary>
+    public async Task CatchUpAsync(CancellationToken ct)
+    {
+        await using var last = dataSource.CreateCommand(LastPendingId);
+        if (await last.ExecuteScalarAsync(ct) is not long lastId)
+        {
+            return;
+        }
+
+        await using var remaining = dataSource.CreateCommand(PendingUpTo);
+        remaining.Parameters.Add(new("last_id", NpgsqlDbType.Bigint) { Value = lastId });
+        while (await remaining.ExecuteScalarAsync(ct) is true)
+        {
+            await RunPassAsync(waitForTurn: true, ct);
+        }
+    }
+
+    private const string LastPendingId = $"SELECT max(id) FROM {PendingRollups.Table}";
+    private const string PendingUpTo = $"SELECT EXISTS (SELECT FROM {PendingRollups.Table} WHERE id <= @last_id)";
+
+    /// <summary>How far behind the rollups are: pending rows and the age of the oldest (its batch's start).</summary>
+    public async Task<RollupStatus> StatusAsync(CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand(Status);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        var oldest = reader.IsDBNull(1) ? (DateTimeOffset?)null : reader.GetFieldValue<DateTimeOffset>(1);
+        var now = reader.GetFieldValue<DateTimeOffset>(2);
+        var status = new RollupStatus(reader.GetInt32(0), oldest, oldest is { } at ? Math.Max(0, (now - at).TotalSeconds) : 0);
+        metrics.Observe(status);
+        return status;
+    }
+}
+
+/// <summary>One materializer pass: pending rows taken, five-minute buckets recomputed, the oldest row's batch start, how long it took.</summary>
+public sealed record MaterializerPass(int Rows, int Buckets, DateTimeOffset? OldestIngestedAt, TimeSpan Duration);
+
+/// <summary>
+/// How far the rollups are behind what was acknowledged: rows waiting for the materializer, the start of the
+/// oldest one's batch, and its age in seconds (0 when nothing waits). Answers are exact whatever it says.
+/// </summary>
+public sealed record RollupStatus(int PendingRows, DateTimeOffset? OldestPendingAt, double LagSeconds);
+
+/// <summary>The materializer's figures on the Aspire dashboard (meter <c>IotAspire.Rollups</c>).</summary>
+public sealed class RollupMetrics : IDisposable
+{
+    public const string MeterName = "IotAspire.Rollups";
+
+    private readonly Meter meter = new(MeterName);
+    private readonly Histogram<double> passSeconds;
+    private readonly Counter<long> rows;
+    private RollupStatus last = new(0, null, 0);
+
+    public RollupMetrics()
+    {
+        passSeconds = meter.CreateHistogram<double>("iotaspire.rollups.pass.duration", "s", "How long one materializer pass took.");
+        rows = meter.CreateCounter<long>("iotaspire.rollups.pending_rows.folded", "{row}", "Pending rows folded into the rollups.");
+        meter.CreateObservableGauge("iotaspire.rollups.lag", () => Volatile.Read(ref last).LagSeconds, "s",
+            "Age of the oldest batch the rollups do not hold yet (0: caught up). Answers are exact either way; lag costs read time.");
+        meter.CreateObservableGauge("iotaspire.rollups.pending_rows", () => Volatile.Read(ref last).PendingRows, "{row}", "Pending rows waiting for the materializer.");
+    }
+
+    public void Record(MaterializerPass pass)
+    {
+        passSeconds.Record(pass.Duration.TotalSeconds);
+        rows.Add(pass.Rows);
+    }
+
+    public void Observe(RollupStatus status) => Volatile.Write(ref last, status);
+
+    public void Dispose() => meter.Dispose();
+}
