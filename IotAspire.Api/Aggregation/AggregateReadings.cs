@@ -28,7 +28,23 @@ public sealed class AggregateReadings(DeviceAggregatesReader reader, TimeProvide
     {
         var request = Check(caller, from, to, aggregationSizeMinutes, deviceIds, customerId, clock.GetUtcNow(), timeZone) with { Functions = functions };
         var aggregates = await reader.ReadAsync(request, ct);
-        if (fill == FillMode.None || aggregates.Count == 0)
+        if (fill == FillMode.None)
+        {
+            return aggregates;
+        }
+
+        // A named device with no reading in the range but one before it (a device that reports only on change)
+        // gets its buckets too, carrying that reading with PREVIOUS. A device with no reading before the range
+        // either stays absent, as do unnamed devices without readings in the range: nothing is known of them there.
+        if (request.DeviceIds is { } named && named.Except(aggregates.Select(a => a.DeviceId)).ToArray() is { Length: > 0 } quiet)
+        {
+            var layout = request.Layout;
+            aggregates = [.. aggregates.Concat((await reader.DevicesWithReadingBeforeAsync(request, quiet, ct)).Select(d =>
+                    new DeviceAggregate(d.Device, d.Customer, layout.Label(request.From), layout.Label(request.To), request.AggregationSizeMinutes, [], null)))
+                .OrderBy(a => a.CustomerId).ThenBy(a => a.DeviceId)];
+        }
+
+        if (aggregates.Count == 0)
         {
             return aggregates;
         }

@@ -299,6 +299,32 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
                             ORDER BY recorded_at DESC LIMIT 1) AS last
         """;
 
+    // Of the named devices (of the customer in scope, if any), those with a reading before @from: its existence
+    // is one backwards step on the device's key.
+    private const string DevicesWithReadingBeforeQuery = """
+        SELECT d.customer_id, d.id
+        FROM devices d
+        WHERE d.id = ANY(@device_ids) AND (@customer_id::uuid IS NULL OR d.customer_id = @customer_id)
+          AND EXISTS (SELECT FROM readings r WHERE r.customer_id = d.customer_id AND r.device_id = d.id AND r.recorded_at < @from)
+        """;
+
+    /// <summary>Which of <paramref name="deviceIds"/> have a reading before the range, under the customer in scope.</summary>
+    public async Task<IReadOnlyList<(Guid Customer, Guid Device)>> DevicesWithReadingBeforeAsync(AggregateRequest request, Guid[] deviceIds, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand(DevicesWithReadingBeforeQuery);
+        command.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds });
+        command.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = request.CustomerId is { } customer ? customer : DBNull.Value });
+        command.Parameters.Add(new("from", NpgsqlDbType.TimestampTz) { Value = request.From.ToUniversalTime() });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var devices = new List<(Guid Customer, Guid Device)>();
+        while (await reader.ReadAsync(ct))
+        {
+            devices.Add((reader.GetGuid(0), reader.GetGuid(1)));
+        }
+
+        return devices;
+    }
+
     // The mean of each device's readings in [bucket start, end).
     private const string MeansBetweenQuery = """
         SELECT d.customer_id, d.device_id, avg(r.reading)

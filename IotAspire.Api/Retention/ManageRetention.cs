@@ -16,7 +16,7 @@ public sealed class ManageRetention(RetentionStore store, RetentionRunner runner
 
     public async Task<RetentionPolicy> SetAsync(Caller caller, Guid customerId, int? keepReadingsDays, int? keepRollupsDays, CancellationToken ct)
     {
-        RequireAdmin(caller, "set retention periods");
+        CustomerScope.RequireAdmin(caller, "set retention periods");
         Check(keepReadingsDays, keepRollupsDays);
         return await store.SetAsync(customerId, keepReadingsDays, keepRollupsDays, caller.UserName, ct);
     }
@@ -37,7 +37,7 @@ public sealed class ManageRetention(RetentionStore store, RetentionRunner runner
 
     public async Task<IReadOnlyList<RetentionRunSummary>> RunNowAsync(Caller caller, CancellationToken ct)
     {
-        RequireAdmin(caller, "run the retention job");
+        CustomerScope.RequireAdmin(caller, "run the retention job");
         // Not the request's token: a run cut short would only leave work for the next; better to finish it.
         return await runner.RunOnceAsync(WaitForRunningJob, CancellationToken.None)
             ?? throw ApiErrors.BadInput($"The retention job has been running (on this or another replica) for more than {WaitForRunningJob.TotalSeconds:0} s; its records appear in retentionRuns when it ends. Try again later.");
@@ -64,15 +64,6 @@ public sealed class ManageRetention(RetentionStore store, RetentionRunner runner
         if (keepRollupsDays is { } rollups && (rollups < keepReadingsDays || rollups > MaxDays))
         {
             throw ApiErrors.BadInput($"keepRollupsDays must be between keepReadingsDays ({keepReadingsDays}) and {MaxDays}, or null to keep rollups forever; not {rollups}.");
-        }
-    }
-
-    private static void RequireAdmin(Caller caller, string what)
-    {
-        CustomerScope.RefuseDevice(caller);
-        if (!caller.IsAdmin)
-        {
-            throw ApiErrors.NotAllowed($"Only an administrator may {what}.");
         }
     }
 }

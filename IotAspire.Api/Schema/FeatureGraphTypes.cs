@@ -51,3 +51,9 @@ public sealed class RetentionRunGraphType : AutoRegisteringObjectGraphType<Reten
 {
     public RetentionRunGraphType() => Name = "RetentionRun";
 }
+
+/// <summary><c>type RollupStatus</c>: a <see cref="Materialization.RollupStatus"/>.</summary>
+public sealed class RollupStatusGraphType : AutoRegisteringObjectGraphType<Materialization.RollupStatus>
+{
+    public RollupStatusGraphType() => Name = "RollupStatus";
+}

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using GraphQL;
 using IotAspire.Api.Aggregation;
 using IotAspire.Api.Devices;
+using IotAspire.Api.Materialization;
 using IotAspire.Api.Retention;
 using IotAspire.Api.Security;
 
@@ -38,6 +39,13 @@ public sealed class Query
     [Description("A customer's retention: how long its readings and rollups are kept (null: forever) and how far they have been deleted. Customers see their own; administrators name the customerId.")]
     public static Task<RetentionPolicy> Retention(IResolveFieldContext context, [FromServices] ManageRetention manageRetention, Guid? customerId = null)
         => manageRetention.GetAsync(Caller.From(context.User!), customerId, context.CancellationToken);
+
+    [Description("Administrators: how far the rollups are behind what was acknowledged (batches waiting for the materializer and the age of the oldest). Answers are exact whatever it says; a long lag only makes them read more readings.")]
+    public static Task<RollupStatus> RollupStatus(IResolveFieldContext context, [FromServices] RollupMaterializer materializer)
+    {
+        CustomerScope.RequireAdmin(Caller.From(context.User!), "read the rollups' status");
+        return materializer.StatusAsync(context.CancellationToken);
+    }
 
     [Description("What the retention job removed, newest run first: a customer's own, or (administrators) one customer's or every customer's.")]
     public static Task<IReadOnlyList<RetentionRunSummary>> RetentionRuns(

@@ -27,6 +27,7 @@ public static class ReadingsSchemaExtensions
             schema.RegisterTypeMapping<StoredReading, ReadingGraphType>();
             schema.RegisterTypeMapping<RetentionPolicy, RetentionGraphType>();
             schema.RegisterTypeMapping<RetentionRunSummary, RetentionRunGraphType>();
+            schema.RegisterTypeMapping<Materialization.RollupStatus, RollupStatusGraphType>();
         })
         .AddGraphTypes(typeof(Query).Assembly)
         .AddExecutionStrategy<BucketListExecutionStrategy>(GraphQLParser.AST.OperationType.Query)

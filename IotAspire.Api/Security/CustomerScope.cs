@@ -35,6 +35,16 @@ public static class CustomerScope
         }
     }
 
+    /// <summary>Only administrators get past this; <paramref name="what"/> ends "Only an administrator may ...".</summary>
+    public static void RequireAdmin(Caller caller, string what)
+    {
+        RefuseDevice(caller);
+        if (!caller.IsAdmin)
+        {
+            throw ApiErrors.NotAllowed($"Only an administrator may {what}.");
+        }
+    }
+
     /// <summary>A customer's own customer id; an account without one may neither read nor write.</summary>
     public static Guid Own(Caller caller) =>
         caller.CustomerId ?? throw ApiErrors.NotAllowed("Your account has no customer id; ask an administrator to set one.");
