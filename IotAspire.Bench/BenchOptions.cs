@@ -23,6 +23,11 @@ public sealed record BenchOptions
 
     public int[] IngestClients { get; init; } = [1, 4, 16];
 
+    /// <summary>Readings sent per arrival-order configuration (batches of one reading of each of 1 000 devices): long enough to see the rollups' lag.</summary>
+    public int ArrivalReadings { get; init; } = 1_000_000;
+
+    public int[] ArrivalClients { get; init; } = [1, 2];
+
     /// <summary>Timed runs of each query, after <see cref="Warmups"/> untimed ones.</summary>
     public int Iterations { get; init; } = 20;
     public int Warmups { get; init; } = 3;
@@ -50,7 +55,7 @@ public sealed record BenchOptions
         DataDirectory = Path.Combine(Path.GetTempPath(), "iotaspire-bench", "postgres-quick"),
         ResultsDirectory = Path.Combine("bench", "results", "quick"),
         Quick = true, Customers = 2, DevicesPerCustomer = 3, Minutes = 180, FirstCustomerDays = 3,
-        IngestReadings = 2_000, IngestClients = [1, 4], Iterations = 2, Warmups = 1,
+        IngestReadings = 2_000, IngestClients = [1, 4], ArrivalReadings = 4_000, ArrivalClients = [2], Iterations = 2, Warmups = 1,
     };
 
     public long GeneratedReadings =>
@@ -72,12 +77,14 @@ public sealed record BenchOptions
                 "--year-days" => options with { FirstCustomerDays = Positive(name, value) },
                 "--ingest-readings" => options with { IngestReadings = Positive(name, value, minimum: 1_000) },
                 "--clients" => options with { IngestClients = [.. value.Split(',').Select(v => Positive(name, v))] },
+                "--arrival-readings" => options with { ArrivalReadings = Positive(name, value, minimum: 2_000) },
+                "--arrival-clients" => options with { ArrivalClients = [.. value.Split(',').Select(v => Positive(name, v))] },
                 "--iterations" => options with { Iterations = Positive(name, value) },
                 "--data-directory" => options with { DataDirectory = Path.GetFullPath(value) },
                 "--results" => options with { ResultsDirectory = value },
                 "--sections" => options with { Sections = ParseSections(value) },
                 _ => throw new ArgumentException(
-                    $"Unknown option {name}; use --quick, --customers, --devices, --minutes, --year-days, --ingest-readings, --clients, --iterations, --data-directory, --results, --sections."),
+                    $"Unknown option {name}; use --quick, --customers, --devices, --minutes, --year-days, --ingest-readings, --clients, --arrival-readings, --arrival-clients, --iterations, --data-directory, --results, --sections."),
             };
         }
 

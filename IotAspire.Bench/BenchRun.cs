@@ -32,7 +32,7 @@ public sealed class BenchRun(BenchTarget target, BenchOptions options)
 
         await using var version = owner.CreateCommand("SHOW server_version");
         return new BenchReport(options, startedAt, clock.Elapsed, machine, (string)(await version.ExecuteScalarAsync(ct))!, generated,
-            ingestResults, ingest.ApiPeakMemory, [.. reads, .. grafana], ingest.ByTokenKind, ingest.ByLiveSubscriber);
+            ingestResults, ingest.ApiPeakMemory, [.. reads, .. grafana], ingest.ByTokenKind, ingest.ByLiveSubscriber, ingest.ArrivalOrder);
     }
 
     /// <summary>Writes <c>&lt;date&gt;.md</c> and <c>&lt;date&gt;.png</c> into the results directory; returns the Markdown file's path.</summary>

@@ -30,6 +30,7 @@ public sealed class DataSet(BenchOptions options)
     public async Task<bool> EnsureAsync(NpgsqlDataSource owner, Action<long, long> progress, CancellationToken ct)
     {
         var customers = Customers.ToArray();
+        await WaitUntilFoldedAsync(owner, ct);
         await using (var existing = owner.CreateCommand("SELECT count(*), coalesce(sum(reading_count), 0)::bigint FROM devices WHERE customer_id = ANY($1)"))
         {
             existing.Parameters.Add(new NpgsqlParameter { Value = customers });
@@ -61,9 +62,21 @@ public sealed class DataSet(BenchOptions options)
             progress(written, options.GeneratedReadings);
         }
 
+        // The devices' counts (checked above on the next run) and the rollups are the materializer's.
+        await WaitUntilFoldedAsync(owner, ct);
         await using var analyze = owner.CreateCommand("ANALYZE");
         await analyze.ExecuteNonQueryAsync(ct);
         return true;
+    }
+
+    /// <summary>Returns once the materializer has folded every pending batch (a measurement starts from caught-up rollups).</summary>
+    public static async Task WaitUntilFoldedAsync(NpgsqlDataSource owner, CancellationToken ct)
+    {
+        await using var pending = owner.CreateCommand($"SELECT EXISTS (SELECT FROM {PendingRollups.Table})");
+        while (await pending.ExecuteScalarAsync(ct) is true)
+        {
+            await Task.Delay(100, ct);
+        }
     }
 
     private IEnumerable<List<ReadingToStore>> Batches()
@@ -111,7 +124,7 @@ public sealed class DataSet(BenchOptions options)
 
     /// <summary>Every table that holds rows per customer.</summary>
     public static readonly IReadOnlyList<string> ReadingsTables =
-        ["readings", "ingested_per_minute", "devices", "device_tokens", .. ReadingRollups.All.Select(grain => grain.Table)];
+        ["readings", "ingested_per_minute", "devices", "device_tokens", PendingRollups.Table, .. ReadingRollups.All.Select(grain => grain.Table)];
 
     /// <summary>Every row of these customers, in every readings table.</summary>
     public static async Task RemoveAsync(NpgsqlDataSource owner, Guid[] customers, CancellationToken ct)

@@ -13,6 +13,18 @@ public sealed record IngestResult(int BatchSize, int Clients, int Readings, doub
     public double HttpShareOfCopy => Http / BinaryCopy;
 }
 
+/// <summary>
+/// Arrival order, as fleets send: every batch holds one reading of each of 1 000 devices of 100 customers (sent by an
+/// administrator, who names each reading's customer); readings per second four ways, as <see cref="IngestResult"/>;
+/// and how far the rollups fell behind while the HTTP run went on at full speed (<c>rollupStatus.lagSeconds</c>,
+/// sampled every 200 ms), and how long they took to catch up after it.
+/// </summary>
+public sealed record ArrivalOrderResult(int Clients, int Readings, double Http, double Writer, double BinaryCopy, double UnnestInsert,
+    double LagP50, double LagP95, double LagMax, double CatchUpSeconds)
+{
+    public double HttpShareOfCopy => Http / BinaryCopy;
+}
+
 /// <summary>Readings per second over HTTP, each client one device, with the customer's token and with the device's own.</summary>
 public sealed record TokenKindResult(int BatchSize, int Clients, int Readings, double CustomerToken, double DeviceToken)
 {
@@ -46,6 +58,13 @@ public sealed class IngestBench(SystemClient client, NpgsqlDataSource owner, Ben
 
     public long? ApiPeakMemory { get; private set; }
 
+    /// <summary>Arrival-order ingest, measured first: the main ingest figure.</summary>
+    public IReadOnlyList<ArrivalOrderResult> ArrivalOrder { get; private set; } = [];
+
+    private const int ArrivalCustomers = 100;
+    private const int ArrivalDevicesPerCustomer = 10;
+    private const string RollupStatus = "{ rollupStatus { pendingRows lagSeconds } }";
+
     /// <summary>Ingest with device tokens against the customer's token, measured after the four ways.</summary>
     public IReadOnlyList<TokenKindResult> ByTokenKind { get; private set; } = [];
 
@@ -58,7 +77,7 @@ public sealed class IngestBench(SystemClient client, NpgsqlDataSource owner, Ben
     public async Task<IReadOnlyList<IngestResult>> RunAsync(Action<string> progress, CancellationToken ct)
     {
         await ExecuteAsync($"DROP TABLE IF EXISTS {CopyTable}; CREATE TABLE {CopyTable} (LIKE readings INCLUDING ALL)", ct);
-        await DataSet.RemoveAsync(owner, [IngestCustomer], ct);   // left by an interrupted run
+        await DataSet.RemoveAsync(owner, [IngestCustomer, .. ArrivalCustomerIds], ct);   // left by an interrupted run
         var memory = new ApiMemory();
         using var stop = new CancellationTokenSource();
         var sampler = Task.Run(async () =>
@@ -84,6 +103,7 @@ public sealed class IngestBench(SystemClient client, NpgsqlDataSource owner, Ben
         }
 
         await WriteAsync(Work(1, 100, 100 * WarmUpBatches, origin.AddYears(-2)).Single(), ct);
+        ArrivalOrder = await ArrivalOrderAsync(origin.AddYears(-3), progress, ct);
         foreach (var batchSize in new[] { 1_000, 10 })
         {
             foreach (var clients in options.IngestClients)
@@ -118,12 +138,82 @@ public sealed class IngestBench(SystemClient client, NpgsqlDataSource owner, Ben
         ApiPeakMemory = memory.Peak;
         await ExecuteAsync($"DROP TABLE {CopyTable}", ct);
         // What was ingested here is not part of the data set the reads are measured on.
-        await DataSet.RemoveAsync(owner, [IngestCustomer], ct);
+        await DataSet.WaitUntilFoldedAsync(owner, ct);
+        await DataSet.RemoveAsync(owner, [IngestCustomer, .. ArrivalCustomerIds], ct);
         // Otherwise autovacuum would clear those rows while the reads are timed (it did: 1 week / 60 min
         // took 44 ms in that run, 5.5 ms in the runs before and after).
         await ExecuteAsync("VACUUM (ANALYZE) " + string.Join(", ", DataSet.ReadingsTables), ct);
         return results;
     }
+
+    private static readonly Guid[] ArrivalCustomerIds =
+        [.. Enumerable.Range(0, ArrivalCustomers).Select(c => Guid.Parse($"b3000000-0000-4000-8000-{c:D12}", System.Globalization.CultureInfo.InvariantCulture))];
+
+    /// <summary>
+    /// Every client sends its own ticks of the same 1 000 devices (client c of n sends ticks c, c + n, ...), ten
+    /// seconds apart, so each batch is every device's newest reading and every reading is new. New devices for
+    /// every configuration; the rollups are caught up before each way is timed.
+    /// </summary>
+    private async Task<IReadOnlyList<ArrivalOrderResult>> ArrivalOrderAsync(DateTimeOffset origin, Action<string> progress, CancellationToken ct)
+    {
+        var results = new List<ArrivalOrderResult>();
+        var admin = await client.AdminTokenAsync(ct);
+        foreach (var clients in options.ArrivalClients)
+        {
+            var readings = options.ArrivalReadings / (clients * 1_000) * clients * 1_000;
+            progress($"ingest: arrival order, batches of 1000 devices, {clients} client(s), {readings} readings");
+            var devices = ArrivalCustomerIds.SelectMany(c => Enumerable.Range(0, ArrivalDevicesPerCustomer).Select(_ => (Customer: c, Device: Guid.NewGuid()))).ToArray();
+            List<List<Row[]>> Ticks(DateTimeOffset start) => [.. Enumerable.Range(0, clients).Select(c => Enumerable.Range(0, readings / 1_000 / clients)
+                .Select(b => devices.Select((d, i) => new Row(d.Customer, d.Device, start.AddSeconds(10 * ((b * clients) + c)), Math.Round(20 + ((b + i) % 97 / 10.0), 2))).ToArray())
+                .ToList())];
+
+            await DataSet.WaitUntilFoldedAsync(owner, ct);
+            var work = Ticks(origin);
+            var bodies = work.Select(batches => batches.Select(AdminBody).ToList()).ToList();
+            var lags = new List<double>();
+            using var sampling = new CancellationTokenSource();
+            var sampler = Task.Run(async () =>
+            {
+                var statusToken = await client.AdminTokenAsync(ct);
+                while (!sampling.IsCancellationRequested)
+                {
+                    var status = await client.GraphQLAsync(SystemClient.Request(RollupStatus, new { }), statusToken, ct);
+                    lags.Add(status.GetProperty("rollupStatus").GetProperty("lagSeconds").GetDouble());
+                    await Task.Delay(200, CancellationToken.None);
+                }
+            }, CancellationToken.None);
+            var http = await RateAsync(readings, bodies.Select(c => (Func<Task>)(async () =>
+            {
+                foreach (var body in c)
+                {
+                    await client.GraphQLAsync(body, admin, ct);
+                }
+            })));
+            await sampling.CancelAsync();
+            await sampler;
+            var caughtUp = Stopwatch.StartNew();
+            await DataSet.WaitUntilFoldedAsync(owner, ct);
+            var catchUp = caughtUp.Elapsed.TotalSeconds;
+
+            var writer = await RateAsync(readings, Ticks(origin.AddYears(-1)).Select(c => (Func<Task>)(() => WriteAsync(c, ct))));
+            await DataSet.WaitUntilFoldedAsync(owner, ct);
+            await ExecuteAsync($"TRUNCATE {CopyTable}", ct);
+            var copy = await RateAsync(readings, work.Select(c => (Func<Task>)(() => CopyAsync(c, ct))));
+            await ExecuteAsync($"TRUNCATE {CopyTable}", ct);
+            var insert = await RateAsync(readings, work.Select(c => (Func<Task>)(() => InsertAsync(c, ct))));
+            await ExecuteAsync($"TRUNCATE {CopyTable}", ct);
+            lags.Sort();
+            results.Add(new ArrivalOrderResult(clients, readings, http, writer, copy, insert,
+                Percentile(lags, 0.50), Percentile(lags, 0.95), lags.Count > 0 ? lags[^1] : double.NaN, catchUp));
+        }
+
+        return results;
+    }
+
+    private static double Percentile(List<double> sorted, double p) => sorted.Count == 0 ? double.NaN : sorted[(int)Math.Min(sorted.Count - 1, Math.Ceiling(p * sorted.Count) - 1)];
+
+    private static byte[] AdminBody(Row[] batch) =>
+        SystemClient.Request(Ingest, new { r = batch.Select(r => new { timestamp = r.At, reading = r.Value, deviceId = r.Device, customerId = r.Customer }) });
 
     /// <summary>
     /// A device token may send only its own device's readings, so here each client is one device: the same

@@ -133,10 +133,5 @@ public sealed class GrafanaDashboardTests(AppHostFixture fixture)
     private static IEnumerable<JsonElement> QueryVariables(JsonElement dashboard) =>
         dashboard.GetProperty("templating").GetProperty("list").EnumerateArray().Where(v => v.GetProperty("type").GetString() == "query");
 
-    private static string AsGrafanaReader(string connectionString) => new NpgsqlConnectionStringBuilder(connectionString)
-    {
-        Username = "grafana_reader",
-        Password = RunningAppHost.GrafanaReaderPassword,
-        Pooling = false,
-    }.ConnectionString;
+    private static string AsGrafanaReader(string connectionString) => Rollups.AsGrafanaReader(connectionString);
 }

@@ -42,6 +42,7 @@ public sealed class RollupExactnessTests(AppHostFixture fixture)
         await graphQL.IngestConcurrentlyAsync(batches, token, senders: 4);
 
         await using var dataSource = NpgsqlDataSource.Create(await fixture.AppHost.ConnectionStringAsync(ResourceNames.ReadingsDatabase));
+        await Rollups.WaitUntilFoldedAsync(dataSource, customerId);
         await AssertRollupEqualsReadingsAsync(dataSource, customerId, "readings_five_minute", "5 minutes");
         await AssertRollupEqualsReadingsAsync(dataSource, customerId, "readings_hourly", "1 hour");
         await AssertRollupEqualsReadingsAsync(dataSource, customerId, "readings_daily", "1 day");
@@ -88,6 +89,7 @@ public sealed class RollupExactnessTests(AppHostFixture fixture)
         var readings = Enumerable.Range(0, 1_440).Select(m => new { timestamp = day.AddMinutes(m).ToString("O"), reading = 10.0, deviceId = device }).ToArray();
         await graphQL.DataAsync(GraphQLDocuments.Ingest, new { readings }, token);
         await using var dataSource = NpgsqlDataSource.Create(await fixture.AppHost.ConnectionStringAsync(ResourceNames.ReadingsDatabase));
+        await Rollups.WaitUntilFoldedAsync(dataSource, customerId);
         await Sql.ExecuteAsync(dataSource, $"UPDATE {rollup} SET reading_sum = reading_sum * 2 WHERE customer_id = $1 AND bucket_start = $2", customerId, day);
 
         var fromRollup = await AnsweredMeansAsync(token, day, day.AddDays(1), size);

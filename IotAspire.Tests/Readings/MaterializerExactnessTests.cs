@@ -1,0 +1,160 @@
+using System.Globalization;
+using System.Text.Json;
+using IotAspire.Bench.Grafana;
+using IotAspire.Tests.Infrastructure;
+using Npgsql;
+
+namespace IotAspire.Tests.Readings;
+
+/// <summary>
+/// The rollups are folded after commit (Materialization/), yet every answer must equal the readings at every
+/// moment: while batches are pending (the materializer held off), while it is catching up, and after it. Batches
+/// arrive as fleets send them, one reading per device after another in arrival order, from several senders at
+/// once, with late readings, repeated batches and changed values among them.
+/// </summary>
+[Collection(AppHostCollection.Name)]
+public sealed class MaterializerExactnessTests(AppHostFixture fixture)
+{
+    private const double Tolerance = 1e-9;
+    private const int Devices = 8;
+    private static readonly int[] Sizes = [5, 60, 1_440, 15, 7, 120];
+
+    private readonly TokenServiceClient auth = new(fixture.AppHost);
+    private readonly GraphQLClient graphQL = new(fixture.AppHost);
+
+    [Fact]
+    public async Task Aggregates_devices_and_Grafana_panels_equal_the_readings_while_pending_while_catching_up_and_after()
+    {
+        var (token, customerId) = await auth.NewCustomerAsync();
+        var devices = Enumerable.Range(0, Devices).Select(_ => Guid.NewGuid()).ToArray();
+        var random = new Random(20261204);
+        var origin = new DateTimeOffset(2025, 6, 30, 22, 0, 0, TimeSpan.Zero);   // the run crosses midnight
+        var connection = await fixture.AppHost.ConnectionStringAsync(ResourceNames.ReadingsDatabase);
+        await using var dataSource = NpgsqlDataSource.Create(connection);
+        await using var grafana = NpgsqlDataSource.Create(Rollups.AsGrafanaReader(connection));
+        var sent = new List<object[]>();
+        var tick = 0;
+
+        for (var round = 0; round < 6; round++)
+        {
+            // Arrival order: each batch is every device's next reading (20 s apart); a few late readings of an
+            // earlier time ride along; some batches come twice, some again with other values.
+            var batches = new List<object[]>();
+            for (var b = 0; b < 24; b++, tick++)
+            {
+                var at = origin.AddSeconds(20 * tick);
+                var batch = devices.Select(d => (object)Reading(at, Math.Round(random.NextDouble() * 100, 3), d)).ToList();
+                batch.Add(Reading(origin.AddSeconds(20 * random.Next(tick + 1)).AddMilliseconds(random.Next(1, 999)), -random.Next(50), devices[random.Next(Devices)]));
+                batches.Add([.. batch]);
+                if (random.Next(5) == 0 && sent.Count > 0)
+                {
+                    batches.Add(sent[random.Next(sent.Count)]);   // repeated as sent
+                }
+
+                if (random.Next(5) == 0 && sent.Count > 0)
+                {
+                    var again = sent[random.Next(sent.Count)];
+                    batches.Add([.. again.Select(r => (object)Changed(r, random))]);   // the same times, other values
+                }
+            }
+
+            sent.AddRange(batches);
+            // Even rounds: the materializer is held off, so every comparison sees pending batches. Odd rounds: it
+            // runs, and the comparisons race it.
+            await using (round % 2 == 0 ? await Rollups.HoldMaterializerAsync(dataSource) : null)
+            {
+                await graphQL.IngestConcurrentlyAsync(batches, token, senders: 3);
+                if (round % 2 == 0)
+                {
+                    Assert.True(await Rollups.PendingRowsAsync(dataSource, customerId) > 0, "The held-off round left nothing pending: it proves nothing.");
+                }
+
+                await AssertExactAsync(dataSource, grafana, token, customerId, devices, origin, origin.AddSeconds(20 * tick), random);
+            }
+        }
+
+        await Rollups.WaitUntilFoldedAsync(dataSource, customerId);
+        await AssertExactAsync(dataSource, grafana, token, customerId, devices, origin, origin.AddSeconds(20 * tick), random);
+        foreach (var (table, grain) in new[] { ("readings_five_minute", "5 minutes"), ("readings_hourly", "1 hour"), ("readings_daily", "1 day") })
+        {
+            var expected = await Sql.ListAsync(dataSource, $"""
+                SELECT device_id, date_bin(INTERVAL '{grain}', recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'), count(*), min(reading), max(reading)
+                FROM readings WHERE customer_id = $1 GROUP BY 1, 2 ORDER BY 1, 2
+                """, Sql.Values, customerId);
+            var rollup = await Sql.ListAsync(dataSource, $"SELECT device_id, bucket_start, reading_count, reading_min, reading_max FROM {table} WHERE customer_id = $1 ORDER BY 1, 2",
+                Sql.Values, customerId);
+            Assert.Equal(expected.Select(string.Concat), rollup.Select(string.Concat));
+        }
+    }
+
+    private static object Reading(DateTimeOffset at, double value, Guid device) =>
+        new Dictionary<string, object> { ["timestamp"] = at.ToString("O"), ["reading"] = value, ["deviceId"] = device };
+
+    private static object Changed(object reading, Random random) =>
+        new Dictionary<string, object>((Dictionary<string, object>)reading) { ["reading"] = Math.Round(random.NextDouble() * 1_000, 2) };
+
+    private async Task AssertExactAsync(NpgsqlDataSource dataSource, NpgsqlDataSource grafana, string token, Guid customerId, Guid[] devices,
+        DateTimeOffset first, DateTimeOffset end, Random random)
+    {
+        // deviceAggregates over a random range with unaligned ends, at sizes served by each rollup and by none.
+        foreach (var size in Sizes)
+        {
+            var from = first.AddSeconds(-random.Next(3_600));
+            var to = end.AddSeconds(random.Next(1, 3_600));
+            var data = await graphQL.DataAsync(
+                "query($f: DateTime, $t: DateTime, $s: Int) { deviceAggregates(from: $f, to: $t, aggregationSizeMinutes: $s) { deviceId aggregatedValues { from sum count min max } } }",
+                new { f = from.ToString("O"), t = to.ToString("O"), s = size }, token);
+            var answered = data.GetProperty("deviceAggregates").EnumerateArray()
+                .SelectMany(a => a.GetProperty("aggregatedValues").EnumerateArray().Select(v => (
+                    Key: $"{a.GetProperty("deviceId").GetGuid()} {v.GetProperty("from").GetDateTimeOffset():O}",
+                    Value: (v.GetProperty("sum").GetDouble(), v.GetProperty("count").GetInt32(), v.GetProperty("min").GetDouble(), v.GetProperty("max").GetDouble()))))
+                .ToDictionary(p => p.Key, p => p.Value);
+            var expected = await Sql.ListAsync(dataSource, """
+                SELECT device_id, date_bin(make_interval(mins => $4), recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'), sum(reading), count(*)::int, min(reading), max(reading)
+                FROM readings WHERE customer_id = $1 AND recorded_at >= $2 AND recorded_at < $3 GROUP BY 1, 2
+                """, r => (Key: $"{r.GetGuid(0)} {r.GetFieldValue<DateTimeOffset>(1):O}", Value: (r.GetDouble(2), r.GetInt32(3), r.GetDouble(4), r.GetDouble(5))),
+                customerId, from, to, size);
+            Assert.Equal(expected.Select(e => e.Key).Order(), answered.Keys.Order());
+            foreach (var (key, (sum, count, min, max)) in expected)
+            {
+                var got = answered[key];
+                Assert.True(Close(sum, got.Item1) && (count, min, max) == (got.Item2, got.Item3, got.Item4),
+                    string.Create(CultureInfo.InvariantCulture, $"{size}-minute bucket {key}: API {got}, readings ({sum}, {count}, {min}, {max})"));
+            }
+        }
+
+        // devices: each device's count and span.
+        var listed = (await graphQL.DataAsync("{ devices { id readingCount firstReadingAt lastReadingAt } }", null, token)).GetProperty("devices").EnumerateArray()
+            .ToDictionary(d => d.GetProperty("id").GetGuid(), d => (d.GetProperty("readingCount").GetInt32(), d.GetProperty("firstReadingAt").GetDateTimeOffset(), d.GetProperty("lastReadingAt").GetDateTimeOffset()));
+        var stored = await Sql.ListAsync(dataSource, "SELECT device_id, count(*)::int, min(recorded_at), max(recorded_at) FROM readings WHERE customer_id = $1 GROUP BY 1",
+            r => (r.GetGuid(0), (r.GetInt32(1), r.GetFieldValue<DateTimeOffset>(2), r.GetFieldValue<DateTimeOffset>(3))), customerId);
+        Assert.Equal(stored.ToDictionary(s => s.Item1, s => s.Item2).OrderBy(p => p.Key), listed.OrderBy(p => p.Key));
+
+        // Grafana: the mean panel at each rollup's size and the devices-and-readings panel, as its read-only role.
+        var dashboard = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "grafana", "dashboards", "iot-readings.json"))).RootElement;
+        string Panel(string title) => dashboard.GetProperty("panels").EnumerateArray().First(p => p.GetProperty("title").GetString() == title)
+            .GetProperty("targets")[0].GetProperty("rawSql").GetString()!;
+        var multi = new Dictionary<string, IReadOnlyList<string>> { ["customer"] = [customerId.ToString()], ["device"] = [.. devices.Select(d => d.ToString())] };
+        var (panelFrom, panelTo) = (first.AddSeconds(-random.Next(3_600)), end.AddSeconds(random.Next(3_600)));   // inclusive end
+        foreach (var (bucket, grain) in new[] { ("5m", "5 minutes"), ("1h", "1 hour"), ("1d", "1 day") })
+        {
+            var rows = await Sql.ListAsync(grafana, GrafanaMacros.Expand(Panel("Mean reading per device"), panelFrom, panelTo, multi, new Dictionary<string, string> { ["bucket"] = bucket }),
+                r => (Key: $"{Guid.Parse(r.GetString(1))} {DateTimeOffset.FromUnixTimeSeconds((long)Convert.ToDouble(r.GetValue(0), CultureInfo.InvariantCulture)):O}", Mean: r.GetDouble(2)));
+            var expected = await Sql.ListAsync(dataSource, $"""
+                SELECT device_id, date_bin(INTERVAL '{grain}', recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'), avg(reading)
+                FROM readings WHERE customer_id = $1 AND recorded_at >= $2 AND recorded_at <= $3 GROUP BY 1, 2
+                """, r => (Key: $"{r.GetGuid(0)} {r.GetFieldValue<DateTimeOffset>(1):O}", Mean: r.GetDouble(2)), customerId, panelFrom, panelTo);
+            Assert.Equal(expected.Select(e => e.Key).Order(), rows.Select(r => r.Key).Order());
+            var means = rows.ToDictionary(r => r.Key, r => r.Mean);
+            Assert.All(expected, e => Assert.True(Close(e.Mean, means[e.Key]), $"Grafana {bucket} {e.Key}: {means[e.Key]}, readings {e.Mean}"));
+        }
+
+        var counted = await Sql.ListAsync(grafana, GrafanaMacros.Expand(Panel("Devices and readings in range"), panelFrom, panelTo, multi, new Dictionary<string, string> { ["bucket"] = "5m" }),
+            r => Convert.ToInt64(r.GetValue(1), CultureInfo.InvariantCulture));
+        var readingsInRange = await Sql.ListAsync(dataSource, "SELECT count(*) FROM readings WHERE customer_id = $1 AND recorded_at >= $2 AND recorded_at <= $3",
+            r => r.GetInt64(0), customerId, panelFrom, panelTo);
+        Assert.Equal(readingsInRange, counted);
+    }
+
+    private static bool Close(double expected, double actual) => Math.Abs(expected - actual) <= Tolerance * Math.Max(1, Math.Abs(expected));
+}
