@@ -12,31 +12,11 @@ public sealed record DeviceSummary(Guid Id, Guid CustomerId, DateTimeOffset? Fir
 public sealed class DevicesReader(NpgsqlDataSource dataSource)
 {
     // Counts and spans are kept on the device row by the materializer and by provisioning: this reads one row
-    // per device, however many readings it has. For what is still pending, each device's pending spans, widened
-    // to the five-minute buckets the materializer will recompute and merged, are counted from the readings in
-    // place of those buckets' rollup rows (the device row holds exactly what the rollup rows hold).
+    // per device, however many readings it has, plus what its pending readings add (PendingRollups.CountsView).
     private const string Devices = $$"""
-        WITH buckets AS (
-            SELECT customer_id, device_id,
-                   unnest(range_agg(tstzrange(date_bin(INTERVAL '5 minutes', lower(span), TIMESTAMPTZ '1970-01-01 00:00:00+00'),
-                                              date_bin(INTERVAL '5 minutes', upper(span) - INTERVAL '1 microsecond', TIMESTAMPTZ '1970-01-01 00:00:00+00') + INTERVAL '5 minutes'))) AS span
-            FROM {{PendingRollups.SpansView}}
-            WHERE (@customer_id::uuid IS NULL OR customer_id = @customer_id) AND (@device_id::uuid IS NULL OR device_id = @device_id)
-            GROUP BY 1, 2
-        ), pending AS (
-            SELECT b.customer_id, b.device_id, sum(raw.n - rolled.n) AS added, min(raw.first_at) AS first_at, max(raw.last_at) AS last_at
-            FROM buckets b
-            CROSS JOIN LATERAL (SELECT count(*) AS n, min(recorded_at) AS first_at, max(recorded_at) AS last_at FROM readings r
-                                WHERE r.customer_id = b.customer_id AND r.device_id = b.device_id
-                                  AND r.recorded_at >= lower(b.span) AND r.recorded_at < upper(b.span)) AS raw
-            CROSS JOIN LATERAL (SELECT coalesce(sum(reading_count), 0) AS n FROM {{ReadingRollups.FiveMinuteTable}} f
-                                WHERE f.customer_id = b.customer_id AND f.device_id = b.device_id
-                                  AND f.bucket_start >= lower(b.span) AND f.bucket_start < upper(b.span)) AS rolled
-            GROUP BY 1, 2
-        )
         SELECT d.id, d.customer_id, LEAST(d.first_reading_at, p.first_at), GREATEST(d.last_reading_at, p.last_at), (d.reading_count + coalesce(p.added, 0))::int
         FROM devices d
-        LEFT JOIN pending p ON p.customer_id = d.customer_id AND p.device_id = d.id
+        LEFT JOIN {{PendingRollups.CountsView}} p ON p.customer_id = d.customer_id AND p.device_id = d.id
         WHERE (@customer_id::uuid IS NULL OR d.customer_id = @customer_id)
           AND (@device_id::uuid IS NULL OR d.id = @device_id)
         ORDER BY d.customer_id, d.id

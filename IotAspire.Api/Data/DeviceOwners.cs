@@ -12,14 +12,21 @@ public static class DeviceOwners
 {
     // A device new to the table may have readings already (it was removed, then sent again): its count and
     // span start from them. Only devices not yet in the table pay for that lookup.
-    private const string ClaimDevices = """
+    // Its count is what the rollups hold (PendingRollups.FoldedCount): the materializer adds what is pending.
+    // Before the claim, in a statement of its own, only when the batch holds a device new to the table.
+    private static readonly string HoldOffMaterializerForNewDevices = $"""
+        {PendingRollups.HoldOffMaterializerSql}
+        WHERE EXISTS (SELECT FROM unnest(@device_ids) AS batch(id) WHERE NOT EXISTS (SELECT FROM devices WHERE devices.id = batch.id))
+        """;
+
+    private static readonly string ClaimDevices = $$"""
         INSERT INTO devices (id, customer_id, first_seen_at, reading_count, first_reading_at, last_reading_at)
-        SELECT new.device_id, new.customer_id, now(), stats.reading_count, stats.first_reading_at, stats.last_reading_at
+        SELECT new.device_id, new.customer_id, now(), {{PendingRollups.FoldedCount("new.customer_id", "new.device_id")}}, stats.first_reading_at, stats.last_reading_at
         FROM (SELECT DISTINCT ON (device_id) device_id, customer_id
               FROM unnest(@device_ids, @customer_ids) AS batch(device_id, customer_id)
               WHERE NOT EXISTS (SELECT FROM devices WHERE devices.id = batch.device_id)
               ORDER BY device_id) AS new
-        CROSS JOIN LATERAL (SELECT count(*) AS reading_count, min(recorded_at) AS first_reading_at, max(recorded_at) AS last_reading_at
+        CROSS JOIN LATERAL (SELECT min(recorded_at) AS first_reading_at, max(recorded_at) AS last_reading_at
                             FROM readings WHERE readings.customer_id = new.customer_id AND readings.device_id = new.device_id) AS stats
         ON CONFLICT (id) DO NOTHING
         """;
@@ -73,6 +80,9 @@ public static class DeviceOwners
 
         if (claim)
         {
+            var holdOff = new NpgsqlBatchCommand(HoldOffMaterializerForNewDevices);
+            holdOff.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds });
+            batch.BatchCommands.Add(holdOff);
             var register = new NpgsqlBatchCommand(ClaimDevices);
             register.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds });
             register.Parameters.Add(new("customer_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = customerIds });
@@ -86,9 +96,10 @@ public static class DeviceOwners
 
         var owners = new Dictionary<Guid, DeviceOwner>();
         await using var found = await batch.ExecuteReaderAsync(ct);
-        if (ingest)
+        // Past the barrier's row and the hold-off's: the owners are the last result.
+        for (var skip = (ingest ? 1 : 0) + (claim ? 1 : 0); skip > 0; skip--)
         {
-            await found.NextResultAsync(ct);   // past the barrier's row
+            await found.NextResultAsync(ct);
         }
 
         while (await found.ReadAsync(ct))

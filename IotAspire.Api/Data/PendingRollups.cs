@@ -11,6 +11,17 @@ public static class PendingRollups
 {
     public const string Table = "rollup_pending";
 
+    /// <summary>Held exclusively by the materializer for a pass ("IoT Aspire rollups"), one pass across replicas.</summary>
+    public const long MaterializerLockKey = 0x1_07A5_4011;
+
+    /// <summary>
+    /// Held (shared) by a transaction that sets a device's row from the readings (a claim, a move) from a statement
+    /// before it reads them to its end: no pass runs meanwhile. Otherwise a pass could fold a pending batch of that
+    /// device while the row is not committed yet (so the pass adds nothing to it), and the row, computed from a
+    /// snapshot in which the batch was still pending, would leave it to the pass: counted by neither.
+    /// </summary>
+    public static readonly string HoldOffMaterializerSql = $"SELECT pg_advisory_xact_lock_shared({MaterializerLockKey})";
+
     /// <summary>
     /// A view of the pending spans, merged per device: <c>customer_id</c>, <c>device_id</c>, <c>span</c> (a
     /// half-open <c>tstzrange</c>). Grafana's panels read the readings for the rollup buckets it touches.
@@ -24,6 +35,45 @@ public static class PendingRollups
         FROM {Table} p CROSS JOIN LATERAL unnest(p.device_ids, p.first_at, p.last_at) AS d(device_id, first_at, last_at)
         GROUP BY p.customer_id, d.device_id
         """;
+
+    /// <summary>
+    /// A view of what each device's pending readings add to what its row and the rollups hold: <c>customer_id</c>,
+    /// <c>device_id</c>, <c>added</c> (readings to add to <c>devices.reading_count</c>), <c>first_at</c>, <c>last_at</c>
+    /// (to widen its span with). The device row holds exactly what the five-minute rollup rows hold (the
+    /// materializer adds what their recomputation gained), so the pending spans, widened to the five-minute
+    /// buckets the materializer will recompute and merged, are counted from the readings in place of those
+    /// buckets' rollup rows.
+    /// </summary>
+    public const string CountsView = "rollup_pending_counts";
+
+    public const string CountsViewSql = $$"""
+        CREATE VIEW {{CountsView}} AS
+        WITH buckets AS (
+            SELECT customer_id, device_id,
+                   unnest(range_agg(tstzrange(date_bin(INTERVAL '5 minutes', lower(span), TIMESTAMPTZ '1970-01-01 00:00:00+00'),
+                                              date_bin(INTERVAL '5 minutes', upper(span) - INTERVAL '1 microsecond', TIMESTAMPTZ '1970-01-01 00:00:00+00') + INTERVAL '5 minutes'))) AS span
+            FROM {{SpansView}}
+            GROUP BY 1, 2
+        )
+        SELECT b.customer_id, b.device_id, sum(raw.n - rolled.n)::bigint AS added, min(raw.first_at) AS first_at, max(raw.last_at) AS last_at
+        FROM buckets b
+        CROSS JOIN LATERAL (SELECT count(*) AS n, min(recorded_at) AS first_at, max(recorded_at) AS last_at FROM readings r
+                            WHERE r.customer_id = b.customer_id AND r.device_id = b.device_id
+                              AND r.recorded_at >= lower(b.span) AND r.recorded_at < upper(b.span)) AS raw
+        CROSS JOIN LATERAL (SELECT coalesce(sum(reading_count), 0) AS n FROM {{ReadingRollups.FiveMinuteTable}} f
+                            WHERE f.customer_id = b.customer_id AND f.device_id = b.device_id
+                              AND f.bucket_start >= lower(b.span) AND f.bucket_start < upper(b.span)) AS rolled
+        GROUP BY 1, 2
+        """;
+
+    /// <summary>
+    /// A device's count as its row must hold it (what the rollups hold), for provisioning that sets the row from
+    /// the readings: every stored reading of (<paramref name="customer"/>, <paramref name="device"/>) but what is
+    /// still pending, which the materializer will add. Only under <see cref="HoldOffMaterializerSql"/>.
+    /// </summary>
+    public static string FoldedCount(string customer, string device) =>
+        $"(SELECT count(*) FROM readings r WHERE r.customer_id = {customer} AND r.device_id = {device}) "
+        + $"- coalesce((SELECT added FROM {CountsView} p WHERE p.customer_id = {customer} AND p.device_id = {device}), 0)";
 
     /// <summary>
     /// The pending spans over a request's devices, merged across them, as half-open (<c>from</c>, <c>to</c>) rows in

@@ -1,3 +1,4 @@
+using IotAspire.Api.Data;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -11,9 +12,10 @@ public sealed class DeviceRegistry(NpgsqlDataSource dataSource)
 {
     // The device's count and span are those of its readings under the customer it now belongs to: on a
     // move they start again from what that customer has stored for it (usually nothing).
-    private const string Register = """
+    // Its count is what the rollups hold (PendingRollups.FoldedCount): the materializer adds what is pending.
+    private static readonly string Register = $$"""
         INSERT INTO devices (id, customer_id, first_seen_at, reading_count, first_reading_at, last_reading_at)
-        SELECT @device_id, @customer_id, now(), count(*), min(recorded_at), max(recorded_at)
+        SELECT @device_id, @customer_id, now(), {{PendingRollups.FoldedCount("@customer_id", "@device_id")}}, min(recorded_at), max(recorded_at)
         FROM readings WHERE customer_id = @customer_id AND device_id = @device_id
         ON CONFLICT (id) DO UPDATE SET customer_id = EXCLUDED.customer_id,
                                        reading_count = EXCLUDED.reading_count,
@@ -37,7 +39,7 @@ public sealed class DeviceRegistry(NpgsqlDataSource dataSource)
     public async Task RegisterAsync(Guid deviceId, Guid customerId, CancellationToken ct)
     {
         await using var batch = dataSource.CreateBatch();
-        foreach (var sql in new[] { Register, RevokeTokensOfOthers })
+        foreach (var sql in new[] { PendingRollups.HoldOffMaterializerSql, Register, RevokeTokensOfOthers })
         {
             var command = new NpgsqlBatchCommand(sql);
             command.Parameters.Add(new("device_id", NpgsqlDbType.Uuid) { Value = deviceId });

@@ -19,8 +19,8 @@ namespace IotAspire.Api.Materialization;
 /// </summary>
 public sealed class RollupMaterializer(NpgsqlDataSource dataSource, IOptions<MaterializerOptions> options, RollupMetrics metrics)
 {
-    /// <summary>Held by the replica running a pass ("IoT Aspire rollups"); tests hold it to keep rows pending.</summary>
-    public const long AdvisoryLockKey = 0x1_07A5_4011;
+    /// <summary>Held by the replica running a pass; provisioning holds it shared, tests hold it to keep rows pending.</summary>
+    public const long AdvisoryLockKey = PendingRollups.MaterializerLockKey;
 
     // Every statement sees the same snapshot: the rollup rows read here are those from before this pass, and
     // the hourly and daily buckets are summed from the new five-minute figures plus the stored ones the pass

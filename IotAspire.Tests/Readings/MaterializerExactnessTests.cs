@@ -32,18 +32,18 @@ public sealed class MaterializerExactnessTests(AppHostFixture fixture)
         var connection = await fixture.AppHost.ConnectionStringAsync(ResourceNames.ReadingsDatabase);
         await using var dataSource = NpgsqlDataSource.Create(connection);
         await using var grafana = NpgsqlDataSource.Create(Rollups.AsGrafanaReader(connection));
-        var sent = new List<object[]>();
+        var sent = new List<Dictionary<string, object>[]>();
         var tick = 0;
 
         for (var round = 0; round < 6; round++)
         {
             // Arrival order: each batch is every device's next reading (20 s apart); a few late readings of an
             // earlier time ride along; some batches come twice, some again with other values.
-            var batches = new List<object[]>();
+            var batches = new List<Dictionary<string, object>[]>();
             for (var b = 0; b < 24; b++, tick++)
             {
                 var at = origin.AddSeconds(20 * tick);
-                var batch = devices.Select(d => (object)Reading(at, Math.Round(random.NextDouble() * 100, 3), d)).ToList();
+                var batch = devices.Select(d => Reading(at, Math.Round(random.NextDouble() * 100, 3), d)).ToList();
                 batch.Add(Reading(origin.AddSeconds(20 * random.Next(tick + 1)).AddMilliseconds(random.Next(1, 999)), -random.Next(50), devices[random.Next(Devices)]));
                 batches.Add([.. batch]);
                 if (random.Next(5) == 0 && sent.Count > 0)
@@ -54,7 +54,7 @@ public sealed class MaterializerExactnessTests(AppHostFixture fixture)
                 if (random.Next(5) == 0 && sent.Count > 0)
                 {
                     var again = sent[random.Next(sent.Count)];
-                    batches.Add([.. again.Select(r => (object)Changed(r, random))]);   // the same times, other values
+                    batches.Add([.. again.Select(r => Changed(r, random))]);   // the same times, other values
                 }
             }
 
@@ -83,15 +83,15 @@ public sealed class MaterializerExactnessTests(AppHostFixture fixture)
                 """, Sql.Values, customerId);
             var rollup = await Sql.ListAsync(dataSource, $"SELECT device_id, bucket_start, reading_count, reading_min, reading_max FROM {table} WHERE customer_id = $1 ORDER BY 1, 2",
                 Sql.Values, customerId);
-            Assert.Equal(expected.Select(string.Concat), rollup.Select(string.Concat));
+            Assert.Equal(expected.Select(r => string.Join(' ', r)), rollup.Select(r => string.Join(' ', r)));
         }
     }
 
-    private static object Reading(DateTimeOffset at, double value, Guid device) =>
-        new Dictionary<string, object> { ["timestamp"] = at.ToString("O"), ["reading"] = value, ["deviceId"] = device };
+    private static Dictionary<string, object> Reading(DateTimeOffset at, double value, Guid device) =>
+        new() { ["timestamp"] = at.ToString("O"), ["reading"] = value, ["deviceId"] = device };
 
-    private static object Changed(object reading, Random random) =>
-        new Dictionary<string, object>((Dictionary<string, object>)reading) { ["reading"] = Math.Round(random.NextDouble() * 1_000, 2) };
+    private static Dictionary<string, object> Changed(Dictionary<string, object> reading, Random random) =>
+        new(reading) { ["reading"] = Math.Round(random.NextDouble() * 1_000, 2) };
 
     private async Task AssertExactAsync(NpgsqlDataSource dataSource, NpgsqlDataSource grafana, string token, Guid customerId, Guid[] devices,
         DateTimeOffset first, DateTimeOffset end, Random random)

@@ -183,6 +183,7 @@ public sealed class RetentionTests(AppHostFixture fixture)
 
         Assert.Equal(24_000, run.GetProperty("readingsDeleted").GetInt64());
         await using var dataSource = NpgsqlDataSource.Create(await fixture.AppHost.ConnectionStringAsync(ResourceNames.ReadingsDatabase));
+        await Rollups.WaitUntilFoldedAsync(dataSource, customerId);
 
         // Each device's count and span equal its stored readings'; the five-minute rollup equals them bucket by bucket.
         var mismatched = await Sql.ListAsync(dataSource, """

@@ -38,11 +38,13 @@ namespace IotAspire.Api.Data.Migrations
 
             // Rollups written before this migration were kept inside the ingest transaction: exact, nothing pending.
             migrationBuilder.Sql(Data.PendingRollups.SpansViewSql);
+            migrationBuilder.Sql(Data.PendingRollups.CountsViewSql);
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.Sql($"DROP VIEW {Data.PendingRollups.CountsView}");
             migrationBuilder.Sql($"DROP VIEW {Data.PendingRollups.SpansView}");
 
             migrationBuilder.DropTable(
