@@ -59,4 +59,46 @@ public sealed class GapFillTests(AppHostFixture fixture)
         var (_, unknown) = await graphQL.PostAsync(Filled, new { fill = "SIDEWAYS" }, customer);
         Assert.Contains("SIDEWAYS", GraphQLClient.SingleError(unknown).Message);
     }
+
+    [Fact]
+    public async Task A_named_device_with_a_reading_only_before_the_range_gets_its_buckets()
+    {
+        // A thermostat that reports only on change: 21.5 at 09:42 (and 20.5 at 09:31, another bucket), nothing in
+        // 10:00-11:00. A second named device has no reading at all before the range; a third, not named, has one.
+        var (customer, _) = await auth.NewCustomerAsync();
+        var (thermostat, silent, unnamed) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        await graphQL.DataAsync(GraphQLDocuments.Ingest, new
+        {
+            readings = new[]
+            {
+                new { timestamp = "2022-05-01T09:31:00Z", reading = 20.5, deviceId = thermostat },
+                new { timestamp = "2022-05-01T09:42:00Z", reading = 21.5, deviceId = thermostat },
+                new { timestamp = "2022-05-01T11:30:00Z", reading = 1.0, deviceId = silent },   // after the range only
+                new { timestamp = "2022-05-01T09:45:00Z", reading = 3.0, deviceId = unnamed },
+            },
+        }, customer);
+        const string Named = """
+            query($fill: FillMode!, $d: [UUID!]) {
+              deviceAggregates(from: "2022-05-01T10:00:00Z", to: "2022-05-01T11:00:00Z", aggregationSizeMinutes: 10, fill: $fill, deviceIds: $d) { deviceId aggregatedValues { from value } }
+            }
+            """;
+
+        async Task<Dictionary<Guid, double?[]>> AnsweredAsync(string fill, Guid[]? devices) =>
+            (await graphQL.DataAsync(Named, new { fill, d = devices }, customer)).GetProperty("deviceAggregates").EnumerateArray().ToDictionary(
+                a => a.GetProperty("deviceId").GetGuid(),
+                a => a.GetProperty("aggregatedValues").EnumerateArray().Select(v => v.GetProperty("value").ValueKind == JsonValueKind.Null ? (double?)null : v.GetProperty("value").GetDouble()).ToArray());
+
+        var previous = await AnsweredAsync("PREVIOUS", [thermostat, silent]);
+        Assert.Equal([thermostat], previous.Keys);
+        Assert.Equal(Enumerable.Repeat<double?>(21.5, 6), previous[thermostat]);
+        Assert.Equal(Enumerable.Repeat<double?>(null, 6), (await AnsweredAsync("NULL", [thermostat, silent]))[thermostat]);
+        Assert.Equal(Enumerable.Repeat<double?>(null, 6), (await AnsweredAsync("LINEAR", [thermostat]))[thermostat]);
+        Assert.Empty(await AnsweredAsync("NONE", [thermostat, silent]));
+        Assert.Empty(await AnsweredAsync("PREVIOUS", null));   // not named: absent, as before
+
+        // Another customer naming the thermostat learns nothing of it.
+        var (intruder, _) = await auth.NewCustomerAsync();
+        var (_, body) = await graphQL.PostAsync(Named, new { fill = "PREVIOUS", d = new[] { thermostat } }, intruder);
+        Assert.Equal(0, body.GetProperty("data").GetProperty("deviceAggregates").GetArrayLength());
+    }
 }

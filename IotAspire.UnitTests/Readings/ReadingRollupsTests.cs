@@ -77,5 +77,43 @@ public sealed class ReadingRollupsTests
         Assert.Equal(0, (covered!.Value.From - DateTimeOffset.UnixEpoch).Ticks % TimeSpan.TicksPerDay);
     }
 
+    [Fact]
+    public void Pending_spans_are_read_from_the_readings_and_no_rollup_bucket_overlapping_one_is_used()
+    {
+        // A day-sized answer over three days with two pending spans: one inside the second day, one across
+        // the last midnight (merged spans, as the reader gets them).
+        var pending = new[]
+        {
+            (Time("2024-01-02T10:03:00Z"), Time("2024-01-02T10:07:00.000001Z")),
+            (Time("2024-01-03T23:59:00Z"), Time("2024-01-04T00:01:00Z")),
+        };
+
+        var plan = ReadingRollups.Plan(Time("2024-01-01T00:00:00Z"), Time("2024-01-04T06:00:00Z"), ReadingRollups.For(1_440), pending);
+
+        Assert.Equal(
+            [
+                (1_440, Time("2024-01-01T00:00:00Z"), Time("2024-01-02T00:00:00Z")),
+                (60, Time("2024-01-02T00:00:00Z"), Time("2024-01-02T10:00:00Z")),
+                (null, Time("2024-01-02T10:00:00Z"), Time("2024-01-02T10:10:00Z")),   // the pending span and the partial five minutes around it
+                (5, Time("2024-01-02T10:10:00Z"), Time("2024-01-02T11:00:00Z")),
+                (60, Time("2024-01-02T11:00:00Z"), Time("2024-01-03T23:00:00Z")),
+                (5, Time("2024-01-03T23:00:00Z"), Time("2024-01-03T23:55:00Z")),
+                (null, Time("2024-01-03T23:55:00Z"), Time("2024-01-04T00:05:00Z")),
+                (5, Time("2024-01-04T00:05:00Z"), Time("2024-01-04T01:00:00Z")),
+                (60, Time("2024-01-04T01:00:00Z"), Time("2024-01-04T06:00:00Z")),
+            ],
+            plan.Select(s => (s.Grain?.Minutes, s.From, s.To)));
+        Assert.All(plan.Where(s => s.Grain is not null), s => Assert.DoesNotContain(pending, p => p.Item1 < s.To && s.From < p.Item2));
+    }
+
+    [Fact]
+    public void Pending_spans_outside_the_range_change_nothing_and_one_covering_it_reads_only_readings()
+    {
+        var (from, to) = (Time("2024-01-01T00:00:00Z"), Time("2024-01-02T00:00:00Z"));
+
+        Assert.Equal(ReadingRollups.Plan(from, to, 60), ReadingRollups.Plan(from, to, ReadingRollups.For(60), [(Time("2023-12-31T10:00:00Z"), Time("2023-12-31T11:00:00Z"))]));
+        Assert.Equal([new RollupSegment(null, from, to)], ReadingRollups.Plan(from, to, ReadingRollups.For(60), [(from.AddDays(-1), to.AddDays(1))]));
+    }
+
     private static DateTimeOffset Time(string value) => DateTimeOffset.Parse(value, CultureInfo.InvariantCulture);
 }
