@@ -18,16 +18,19 @@ public sealed record ReadingsNotification(Guid CustomerId, Guid DeviceId, DateTi
     public static readonly Guid EveryCustomer = Guid.Empty;
 
     /// <summary>
-    /// The ingest statement's last CTE (<c>written</c>: the rows it inserted or changed). Only for customers that
-    /// some replica has live subscribers for (<c>live_subscribers</c>): a NOTIFY takes a database-wide lock
-    /// at commit, which ingest without any subscriber should not pay.
+    /// The ingest statement's last CTE (<c>per_device</c>: per customer and device, the first and last time of the
+    /// rows it inserted or changed). Only for customers that some replica has live subscribers for
+    /// (<c>live_subscribers</c>): a NOTIFY takes a database-wide lock at commit, which ingest without any
+    /// subscriber should not pay. The uncorrelated EXISTS is a one-time filter: with no live subscriber at all,
+    /// no device of the batch is looked at.
     /// </summary>
     public const string NotifySql = $"""
         SELECT pg_notify('{Channel}', concat_ws(' ', batch.customer_id, batch.device_id,
                    (extract(epoch FROM batch.first_at) * 1000000)::bigint, (extract(epoch FROM batch.last_at) * 1000000)::bigint,
                    (extract(epoch FROM now()) * 1000000)::bigint))
-            FROM (SELECT customer_id, device_id, min(recorded_at) AS first_at, max(recorded_at) AS last_at FROM written GROUP BY 1, 2) AS batch
-            WHERE EXISTS (SELECT FROM live_subscribers s
+            FROM per_device AS batch
+            WHERE EXISTS (SELECT FROM live_subscribers WHERE expires_at > now())
+              AND EXISTS (SELECT FROM live_subscribers s
                           WHERE s.customer_id IN (batch.customer_id, '00000000-0000-0000-0000-000000000000') AND s.expires_at > now())
         """;
 
