@@ -22,10 +22,14 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, IOptions<Mat
     /// <summary>Held by the replica running a pass; provisioning holds it shared, tests hold it to keep rows pending.</summary>
     public const long AdvisoryLockKey = PendingRollups.MaterializerLockKey;
 
-    // Every statement sees the same snapshot: the rollup rows read here are those from before this pass, and
-    // the hourly and daily buckets are summed from the new five-minute figures plus the stored ones the pass
-    // did not recompute. A device's count changes by what its recomputed buckets gained (a changed reading
-    // gains nothing); the rows of a device are counted only under the customer that owns it now.
+    // Every part sees the same snapshot: the rollup rows read here are those from before this pass. Per device,
+    // the pending spans are widened to whole five-minute buckets and merged (a multirange), and each merged span
+    // is one index range of the readings (or of a rollup), read through LATERAL so that it stays a range scan
+    // whatever the planner guesses of these CTEs: a pass costs an index descent per device and span, not per
+    // bucket (bench/results/2026-12-04-materializer-profile.md). The hours around the recomputed buckets are
+    // summed from the new five-minute figures plus the stored ones the pass did not recompute, and the days
+    // from the hours likewise. A device's count changes by what its recomputed buckets gained over what they
+    // held (a changed reading gains nothing), and only under the customer that owns it now.
     private const string Pass = $$"""
         WITH taken AS (
             DELETE FROM {{PendingRollups.Table}} WHERE id IN (SELECT id FROM {{PendingRollups.Table}} ORDER BY id LIMIT @max_rows)
@@ -33,38 +37,51 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, IOptions<Mat
         ), taken_devices AS (
             SELECT t.customer_id, d.device_id, d.first_at, d.last_at, d.n, t.ingested_at
             FROM taken t CROSS JOIN LATERAL unnest(t.device_ids, t.first_at, t.last_at, t.reading_counts) AS d(device_id, first_at, last_at, n)
-        ), touched AS (
-            SELECT DISTINCT customer_id, device_id, b.bucket_start
-            FROM taken_devices
-            CROSS JOIN LATERAL generate_series(date_bin(INTERVAL '5 minutes', first_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'), last_at, INTERVAL '5 minutes') AS b(bucket_start)
+        ), ranges AS (
+            SELECT customer_id, device_id,
+                   range_agg(tstzrange(date_bin(INTERVAL '5 minutes', first_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'),
+                                       date_bin(INTERVAL '5 minutes', last_at, TIMESTAMPTZ '1970-01-01 00:00:00+00') + INTERVAL '5 minutes')) AS buckets
+            FROM taken_devices GROUP BY 1, 2
         ), five AS (
-            SELECT t.customer_id, t.device_id, t.bucket_start, s.n, s.total, s.low, s.high, s.first_at, s.last_at, coalesce(old.reading_count, 0) AS old_n
-            FROM touched t
-            CROSS JOIN LATERAL (SELECT count(*) AS n, sum(reading) AS total, min(reading) AS low, max(reading) AS high,
+            SELECT rg.customer_id, rg.device_id, s.bucket_start, s.n, s.total, s.low, s.high, s.first_at, s.last_at
+            FROM ranges rg CROSS JOIN LATERAL unnest(rg.buckets) AS span
+            CROSS JOIN LATERAL (SELECT date_bin(INTERVAL '5 minutes', recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket_start,
+                                       count(*) AS n, sum(reading) AS total, min(reading) AS low, max(reading) AS high,
                                        min(recorded_at) AS first_at, max(recorded_at) AS last_at
                                 FROM readings r
-                                WHERE r.customer_id = t.customer_id AND r.device_id = t.device_id
-                                  AND r.recorded_at >= t.bucket_start AND r.recorded_at < t.bucket_start + INTERVAL '5 minutes') AS s
-            LEFT JOIN {{ReadingRollups.FiveMinuteTable}} old
-                   ON old.customer_id = t.customer_id AND old.device_id = t.device_id AND old.bucket_start = t.bucket_start
+                                WHERE r.customer_id = rg.customer_id AND r.device_id = rg.device_id
+                                  AND r.recorded_at >= lower(span) AND r.recorded_at < upper(span)
+                                GROUP BY 1) AS s
+        ), replaced AS (
+            SELECT rg.customer_id, rg.device_id, sum(o.n) AS n
+            FROM ranges rg CROSS JOIN LATERAL unnest(rg.buckets) AS span
+            CROSS JOIN LATERAL (SELECT sum(f.reading_count) AS n FROM {{ReadingRollups.FiveMinuteTable}} f
+                                WHERE f.customer_id = rg.customer_id AND f.device_id = rg.device_id
+                                  AND f.bucket_start >= lower(span) AND f.bucket_start < upper(span)) AS o
+            GROUP BY 1, 2
         ), write_five AS (
             INSERT INTO {{ReadingRollups.FiveMinuteTable}} AS r (customer_id, device_id, bucket_start, reading_count, reading_sum, reading_min, reading_max)
-            SELECT customer_id, device_id, bucket_start, n, total, low, high FROM five WHERE n > 0
+            SELECT customer_id, device_id, bucket_start, n, total, low, high FROM five
             ON CONFLICT (customer_id, device_id, bucket_start) DO UPDATE SET
                 reading_count = EXCLUDED.reading_count, reading_sum = EXCLUDED.reading_sum,
                 reading_min = EXCLUDED.reading_min, reading_max = EXCLUDED.reading_max
-        ), hours AS (
-            SELECT DISTINCT customer_id, device_id, date_bin(INTERVAL '1 hour', bucket_start, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket_start FROM touched
+        ), hour_ranges AS (
+            SELECT rg.customer_id, rg.device_id, rg.buckets,
+                   (SELECT range_agg(tstzrange(date_bin(INTERVAL '1 hour', lower(span), TIMESTAMPTZ '1970-01-01 00:00:00+00'),
+                                               date_bin(INTERVAL '1 hour', upper(span) - INTERVAL '1 microsecond', TIMESTAMPTZ '1970-01-01 00:00:00+00') + INTERVAL '1 hour'))
+                    FROM unnest(rg.buckets) AS span) AS hours
+            FROM ranges rg
         ), hourly AS (
-            SELECT customer_id, device_id, bucket_start, sum(n)::bigint AS n, sum(total) AS total, min(low) AS low, max(high) AS high
-            FROM (SELECT customer_id, device_id, date_bin(INTERVAL '1 hour', bucket_start, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket_start, n, total, low, high
-                  FROM five WHERE n > 0
+            SELECT customer_id, device_id, date_bin(INTERVAL '1 hour', bucket_start, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket_start,
+                   sum(n)::bigint AS n, sum(total) AS total, min(low) AS low, max(high) AS high
+            FROM (SELECT customer_id, device_id, bucket_start, n, total, low, high FROM five
                   UNION ALL
-                  SELECT r.customer_id, r.device_id, h.bucket_start, r.reading_count, r.reading_sum, r.reading_min, r.reading_max
-                  FROM hours h
-                  JOIN {{ReadingRollups.FiveMinuteTable}} r ON r.customer_id = h.customer_id AND r.device_id = h.device_id
-                       AND r.bucket_start >= h.bucket_start AND r.bucket_start < h.bucket_start + INTERVAL '1 hour'
-                  WHERE NOT EXISTS (SELECT FROM touched t WHERE t.customer_id = r.customer_id AND t.device_id = r.device_id AND t.bucket_start = r.bucket_start)) AS parts
+                  SELECT hr.customer_id, hr.device_id, f.bucket_start, f.reading_count, f.reading_sum, f.reading_min, f.reading_max
+                  FROM hour_ranges hr CROSS JOIN LATERAL unnest(hr.hours) AS span
+                  CROSS JOIN LATERAL (SELECT * FROM {{ReadingRollups.FiveMinuteTable}} f
+                                      WHERE f.customer_id = hr.customer_id AND f.device_id = hr.device_id
+                                        AND f.bucket_start >= lower(span) AND f.bucket_start < upper(span)
+                                        AND NOT hr.buckets @> f.bucket_start) AS f) AS parts
             GROUP BY 1, 2, 3
         ), write_hourly AS (
             INSERT INTO {{ReadingRollups.HourlyTable}} AS r (customer_id, device_id, bucket_start, reading_count, reading_sum, reading_min, reading_max)
@@ -72,18 +89,23 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, IOptions<Mat
             ON CONFLICT (customer_id, device_id, bucket_start) DO UPDATE SET
                 reading_count = EXCLUDED.reading_count, reading_sum = EXCLUDED.reading_sum,
                 reading_min = EXCLUDED.reading_min, reading_max = EXCLUDED.reading_max
-        ), days AS (
-            SELECT DISTINCT customer_id, device_id, date_bin(INTERVAL '1 day', bucket_start, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket_start FROM hours
+        ), day_ranges AS (
+            SELECT hr.customer_id, hr.device_id, hr.hours,
+                   (SELECT range_agg(tstzrange(date_bin(INTERVAL '1 day', lower(span), TIMESTAMPTZ '1970-01-01 00:00:00+00'),
+                                               date_bin(INTERVAL '1 day', upper(span) - INTERVAL '1 microsecond', TIMESTAMPTZ '1970-01-01 00:00:00+00') + INTERVAL '1 day'))
+                    FROM unnest(hr.hours) AS span) AS days
+            FROM hour_ranges hr
         ), daily AS (
-            SELECT customer_id, device_id, bucket_start, sum(n)::bigint AS n, sum(total) AS total, min(low) AS low, max(high) AS high
-            FROM (SELECT customer_id, device_id, date_bin(INTERVAL '1 day', bucket_start, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket_start, n, total, low, high
-                  FROM hourly
+            SELECT customer_id, device_id, date_bin(INTERVAL '1 day', bucket_start, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket_start,
+                   sum(n)::bigint AS n, sum(total) AS total, min(low) AS low, max(high) AS high
+            FROM (SELECT customer_id, device_id, bucket_start, n, total, low, high FROM hourly
                   UNION ALL
-                  SELECT r.customer_id, r.device_id, d.bucket_start, r.reading_count, r.reading_sum, r.reading_min, r.reading_max
-                  FROM days d
-                  JOIN {{ReadingRollups.HourlyTable}} r ON r.customer_id = d.customer_id AND r.device_id = d.device_id
-                       AND r.bucket_start >= d.bucket_start AND r.bucket_start < d.bucket_start + INTERVAL '1 day'
-                  WHERE NOT EXISTS (SELECT FROM hours h WHERE h.customer_id = r.customer_id AND h.device_id = r.device_id AND h.bucket_start = r.bucket_start)) AS parts
+                  SELECT dr.customer_id, dr.device_id, h.bucket_start, h.reading_count, h.reading_sum, h.reading_min, h.reading_max
+                  FROM day_ranges dr CROSS JOIN LATERAL unnest(dr.days) AS span
+                  CROSS JOIN LATERAL (SELECT * FROM {{ReadingRollups.HourlyTable}} h
+                                      WHERE h.customer_id = dr.customer_id AND h.device_id = dr.device_id
+                                        AND h.bucket_start >= lower(span) AND h.bucket_start < upper(span)
+                                        AND NOT dr.hours @> h.bucket_start) AS h) AS parts
             GROUP BY 1, 2, 3
         ), write_daily AS (
             INSERT INTO {{ReadingRollups.DailyTable}} AS r (customer_id, device_id, bucket_start, reading_count, reading_sum, reading_min, reading_max)
@@ -95,8 +117,11 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, IOptions<Mat
             UPDATE devices d SET reading_count = d.reading_count + c.added,
                                  first_reading_at = LEAST(d.first_reading_at, c.first_at),
                                  last_reading_at = GREATEST(d.last_reading_at, c.last_at)
-            FROM (SELECT customer_id, device_id, sum(n - old_n)::bigint AS added, min(first_at) AS first_at, max(last_at) AS last_at
-                  FROM five GROUP BY 1, 2) AS c
+            FROM (SELECT rg.customer_id, rg.device_id, (coalesce(now_held.n, 0) - coalesce(replaced.n, 0))::bigint AS added, now_held.first_at, now_held.last_at
+                  FROM ranges rg
+                  LEFT JOIN (SELECT customer_id, device_id, sum(n) AS n, min(first_at) AS first_at, max(last_at) AS last_at FROM five GROUP BY 1, 2) AS now_held
+                         ON now_held.customer_id = rg.customer_id AND now_held.device_id = rg.device_id
+                  LEFT JOIN replaced ON replaced.customer_id = rg.customer_id AND replaced.device_id = rg.device_id) AS c
             WHERE d.id = c.device_id AND d.customer_id = c.customer_id
         ), ingested AS (
             INSERT INTO ingested_per_minute AS m (customer_id, device_id, minute, reading_count)
@@ -104,7 +129,7 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, IOptions<Mat
             FROM taken_devices GROUP BY 1, 2, 3
             ON CONFLICT (customer_id, device_id, minute) DO UPDATE SET reading_count = m.reading_count + EXCLUDED.reading_count
         )
-        SELECT (SELECT count(*) FROM taken)::int, (SELECT count(*) FROM touched)::int, (SELECT min(ingested_at) FROM taken)
+        SELECT (SELECT count(*) FROM taken)::int, (SELECT count(*) FROM five)::int, (SELECT min(ingested_at) FROM taken)
         """;
 
     private const string Status = $"SELECT count(*)::int, min(ingested_at), now() FROM {PendingRollups.Table}";
