@@ -20,9 +20,12 @@ public sealed record IngestResult(int BatchSize, int Clients, int Readings, doub
 /// sampled every 200 ms), and how long they took to catch up after it.
 /// </summary>
 public sealed record ArrivalOrderResult(int Clients, int Readings, double Http, double Writer, double BinaryCopy, double UnnestInsert,
-    double LagP50, double LagP95, double LagMax, double CatchUpSeconds)
+    double CopyIntoReadings, double LagP50, double LagP95, double LagMax, double CatchUpSeconds)
 {
     public double HttpShareOfCopy => Http / BinaryCopy;
+
+    /// <summary>Against binary COPY into <c>readings</c> itself: the same key over millions of rows, a leaf page per device per batch.</summary>
+    public double HttpShareOfCopyIntoReadings => Http / CopyIntoReadings;
 }
 
 /// <summary>Readings per second over HTTP, each client one device, with the customer's token and with the device's own.</summary>
@@ -202,8 +205,11 @@ public sealed class IngestBench(SystemClient client, NpgsqlDataSource owner, Ben
             await ExecuteAsync($"TRUNCATE {CopyTable}", ct);
             var insert = await RateAsync(readings, work.Select(c => (Func<Task>)(() => InsertAsync(c, ct))));
             await ExecuteAsync($"TRUNCATE {CopyTable}", ct);
+            // The same rows, two years earlier, by binary COPY into the readings table itself (removed with the
+            // arrival customers at the end): what the table's size and key cost whatever writes to it.
+            var copyIntoReadings = await RateAsync(readings, Ticks(origin.AddYears(-2)).Select(c => (Func<Task>)(() => CopyAsync(c, ct, "readings"))));
             lags.Sort();
-            results.Add(new ArrivalOrderResult(clients, readings, http, writer, copy, insert,
+            results.Add(new ArrivalOrderResult(clients, readings, http, writer, copy, insert, copyIntoReadings,
                 Percentile(lags, 0.50), Percentile(lags, 0.95), lags.Count > 0 ? lags[^1] : double.NaN, catchUp));
         }
 
@@ -315,13 +321,13 @@ public sealed class IngestBench(SystemClient client, NpgsqlDataSource owner, Ben
         }
     }
 
-    private async Task CopyAsync(List<Row[]> batches, CancellationToken ct)
+    private async Task CopyAsync(List<Row[]> batches, CancellationToken ct, string table = CopyTable)
     {
         await using var connection = await owner.OpenConnectionAsync(ct);
         foreach (var batch in batches)
         {
             await using var importer = await connection.BeginBinaryImportAsync(
-                $"COPY {CopyTable} (customer_id, device_id, recorded_at, reading) FROM STDIN (FORMAT BINARY)", ct);
+                $"COPY {table} (customer_id, device_id, recorded_at, reading) FROM STDIN (FORMAT BINARY)", ct);
             foreach (var row in batch)
             {
                 await importer.StartRowAsync(ct);

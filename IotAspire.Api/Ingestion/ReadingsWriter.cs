@@ -93,17 +93,16 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<Ingesti
         var recordedAt = rows.Select(r => r.RecordedAt.ToUniversalTime()).ToArray();
         var values = rows.Select(r => r.Value).ToArray();
         int inserted, updated;
-        // New readings first, as a plain INSERT under a savepoint; if one is stored already, that attempt is
-        // undone (with its pending rows) and the batch is upserted.
-        await transaction.SaveAsync(FreshReadings, ct);
+        // New readings first, as a plain INSERT under a savepoint (sent with it, one round trip); if one is stored
+        // already, that attempt is undone (with its pending rows) and the batch is upserted.
         try
         {
-            (inserted, updated) = await WriteReadingsAsync(InsertReadingsSql, connection, transaction, customerIds, deviceIds, recordedAt, values, ct);
+            (inserted, updated) = await WriteReadingsAsync(InsertReadingsSql, connection, transaction, customerIds, deviceIds, recordedAt, values, savepoint: true, ct);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             await transaction.RollbackAsync(FreshReadings, ct);
-            (inserted, updated) = await WriteReadingsAsync(UpsertReadingsSql, connection, transaction, customerIds, deviceIds, recordedAt, values, ct);
+            (inserted, updated) = await WriteReadingsAsync(UpsertReadingsSql, connection, transaction, customerIds, deviceIds, recordedAt, values, savepoint: false, ct);
         }
 
         await transaction.CommitAsync(ct);
@@ -113,15 +112,22 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<Ingesti
     private const string FreshReadings = "fresh_readings";
 
     private static async Task<(int Inserted, int Updated)> WriteReadingsAsync(string sql, NpgsqlConnection connection, NpgsqlTransaction transaction,
-        Guid[] customerIds, Guid[] deviceIds, DateTimeOffset[] recordedAt, double[] values, CancellationToken ct)
+        Guid[] customerIds, Guid[] deviceIds, DateTimeOffset[] recordedAt, double[] values, bool savepoint, CancellationToken ct)
     {
-        await using var write = new NpgsqlCommand(sql, connection, transaction);
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        if (savepoint)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand($"SAVEPOINT {FreshReadings}"));
+        }
+
+        var write = new NpgsqlBatchCommand(sql);
         write.Parameters.Add(new("customer_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = customerIds });
         write.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds });
         write.Parameters.Add(new("recorded_at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = recordedAt });
         write.Parameters.Add(new("readings", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = values });
-        await write.PrepareAsync(ct);
-        await using var reader = await write.ExecuteReaderAsync(ct);
+        batch.BatchCommands.Add(write);
+        await batch.PrepareAsync(ct);
+        await using var reader = await batch.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
         return (reader.GetInt32(0), reader.GetInt32(1));
     }
