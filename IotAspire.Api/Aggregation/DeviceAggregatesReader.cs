@@ -123,45 +123,50 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
     /// <summary>
     /// The answer as of one moment: the pending spans and the buckets are read in one repeatable-read
     /// transaction, so a batch committing or a materializer pass between the two statements cannot make a
-    /// rollup bucket stand in for readings it does not hold yet.
+    /// rollup bucket stand in for readings it does not hold yet. Two round trips: BEGIN goes with the first
+    /// statement and COMMIT with the second (a connection returned to the pool mid-way is rolled back).
     /// </summary>
     public async Task<IReadOnlyList<DeviceAggregate>> ReadAsync(AggregateRequest request, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
-        var answer = await ReadAsync(request, connection, transaction, ct);
-        await transaction.CommitAsync(ct);
-        return answer;
+        // Functions the rollups do not keep read the readings alone: nothing pending matters, one statement.
+        var snapshot = !request.Functions.NeedsReadings;
+        var pending = snapshot ? await PendingSpansAsync(request, connection, ct) : [];
+        return await ReadAsync(request, pending, connection, commit: snapshot, ct);
     }
 
     // Filters are added only when asked for, so each query shape gets its own plan. The same filters scope
     // the pending spans and the devices.
-    private static List<string> Scope(AggregateRequest request, NpgsqlCommand command)
+    private static List<string> Scope(AggregateRequest request, NpgsqlParameterCollection parameters)
     {
         var filters = new List<string>();
-        command.Parameters.Add(new("from", NpgsqlDbType.TimestampTz) { Value = request.From.ToUniversalTime() });
-        command.Parameters.Add(new("to", NpgsqlDbType.TimestampTz) { Value = request.To.ToUniversalTime() });
+        parameters.Add(new("from", NpgsqlDbType.TimestampTz) { Value = request.From.ToUniversalTime() });
+        parameters.Add(new("to", NpgsqlDbType.TimestampTz) { Value = request.To.ToUniversalTime() });
         if (request.CustomerId is { } customerId)
         {
             filters.Add("AND customer_id = @customer_id");
-            command.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId });
+            parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId });
         }
 
         if (request.DeviceIds is { } deviceIds)
         {
             filters.Add("AND device_id = ANY(@device_ids)");
-            command.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds.ToArray() });
+            parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds.ToArray() });
         }
 
         return filters;
     }
 
+    private const string BeginSnapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+
     private static async Task<List<(DateTimeOffset From, DateTimeOffset To)>> PendingSpansAsync(
-        AggregateRequest request, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
+        AggregateRequest request, NpgsqlConnection connection, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand(null, connection, transaction);
-        command.CommandText = string.Format(CultureInfo.InvariantCulture, PendingSpansFormat, string.Join("\n  ", Scope(request, command)));
-        await using var reader = await command.ExecuteReaderAsync(ct);
+        await using var batch = new NpgsqlBatch(connection) { BatchCommands = { new NpgsqlBatchCommand(BeginSnapshot) } };
+        var spansQuery = new NpgsqlBatchCommand();
+        spansQuery.CommandText = string.Format(CultureInfo.InvariantCulture, PendingSpansFormat, string.Join("\n  ", Scope(request, spansQuery.Parameters)));
+        batch.BatchCommands.Add(spansQuery);
+        await using var reader = await batch.ExecuteReaderAsync(ct);
         var spans = new List<(DateTimeOffset From, DateTimeOffset To)>();
         while (await reader.ReadAsync(ct))
         {
@@ -174,14 +179,20 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
     private static readonly CompositeFormat PendingSpansFormat = CompositeFormat.Parse(PendingRollups.MergedSpansQuery);
 
     private static async Task<IReadOnlyList<DeviceAggregate>> ReadAsync(
-        AggregateRequest request, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
+        AggregateRequest request, List<(DateTimeOffset From, DateTimeOffset To)> pending, NpgsqlConnection connection, bool commit, CancellationToken ct)
     {
         var layout = request.Layout;
         var functions = request.Functions;
-        var pending = functions.NeedsReadings ? [] : await PendingSpansAsync(request, connection, transaction, ct);
 
-        await using var command = new NpgsqlCommand(null, connection, transaction);
-        var filters = Scope(request, command);
+        await using var batch = new NpgsqlBatch(connection);
+        var command = new NpgsqlBatchCommand();
+        batch.BatchCommands.Add(command);
+        if (commit)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        }
+
+        var filters = Scope(request, command.Parameters);
         command.Parameters.Add(new("max_rows", NpgsqlDbType.Bigint) { Value = MaxRows(request) });
 
         if (functions.Has(BucketFunction.Percentiles))
@@ -236,7 +247,7 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
         var readSum = functions.Has(BucketFunction.Mean) || functions.Has(BucketFunction.Sum);
         var readCount = functions.Has(BucketFunction.Mean) || functions.Has(BucketFunction.Count);
         var (readMin, readMax) = (functions.Has(BucketFunction.Min), functions.Has(BucketFunction.Max));
-        await using (var reader = await command.ExecuteReaderAsync(ct))
+        await using (var reader = await batch.ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
             {

@@ -4,7 +4,8 @@ namespace IotAspire.Api.Materialization;
 
 /// <summary>
 /// Runs <see cref="RollupMaterializer"/> passes back to back while there is a full pass of work, then every
-/// <see cref="MaterializerOptions.Interval"/>; reads the lag after each pass for the dashboard's gauge.
+/// <see cref="MaterializerOptions.Interval"/>; reads the lag after each pass for the dashboard's gauge, and
+/// vacuums the pending table every <see cref="MaterializerOptions.VacuumInterval"/> on the replica that runs passes.
 /// </summary>
 public sealed class MaterializerJob(RollupMaterializer materializer, IOptions<MaterializerOptions> options, ILogger<MaterializerJob> logger) : BackgroundService
 {
@@ -17,6 +18,7 @@ public sealed class MaterializerJob(RollupMaterializer materializer, IOptions<Ma
         }
 
         var failures = 0;
+        var vacuumedAt = DateTime.UtcNow;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -24,6 +26,12 @@ public sealed class MaterializerJob(RollupMaterializer materializer, IOptions<Ma
                 var pass = await materializer.RunPassAsync(waitForTurn: false, stoppingToken);
                 await materializer.StatusAsync(stoppingToken);
                 failures = 0;
+                if (pass is not null && DateTime.UtcNow - vacuumedAt >= options.Value.VacuumInterval)
+                {
+                    vacuumedAt = DateTime.UtcNow;
+                    await materializer.VacuumAsync(stoppingToken);
+                }
+
                 if (pass is { Rows: var rows } && rows >= options.Value.MaxRowsPerPass)
                 {
                     continue;   // more is waiting

@@ -21,6 +21,10 @@ public sealed class MaterializerOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
     public TimeSpan Interval { get; set; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>How often the replica running passes vacuums the pending table (a queue whose rows live seconds).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan VacuumInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Pending rows (one per batch and customer) one pass takes: bounds its transaction and the locks it holds.</summary>
     [Range(1, 1_000_000)]
     public int MaxRowsPerPass { get; set; } = 5_000;

@@ -132,6 +132,19 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, IOptions<Mat
         SELECT (SELECT count(*) FROM taken)::int, (SELECT count(*) FROM five)::int, (SELECT min(ingested_at) FROM taken)
         """;
 
+    // The pending table is a queue: every row is deleted within seconds, so dead rows pile up faster than
+    // autovacuum (a minute apart by default) clears them, and every read that scans it (an administrator's, or
+    // Grafana's view) reads the dead pages too: 22 ms for an empty table after a backlog, in one bench run.
+    // A VACUUM every few seconds keeps it a few pages long; it truncates the empty pages at its end.
+    private const string Vacuum = $"VACUUM {PendingRollups.Table}";
+
+    /// <summary>Clears the pending table's dead rows (outside any transaction; the API's role owns the table).</summary>
+    public async Task VacuumAsync(CancellationToken ct)
+    {
+        await using var vacuum = dataSource.CreateCommand(Vacuum);
+        await vacuum.ExecuteNonQueryAsync(ct);
+    }
+
     private const string Status = $"SELECT count(*)::int, min(ingested_at), now() FROM {PendingRollups.Table}";
 
     /// <summary>
