@@ -91,6 +91,33 @@ public sealed class MaterializerExactnessTests(AppHostFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task RollupStatus_shows_what_waits_to_administrators_only()
+    {
+        var (token, customerId) = await auth.NewCustomerAsync();
+        var admin = await auth.AdminAccessTokenAsync();
+        var device = Guid.NewGuid();
+        var minute = DateTimeOffset.UnixEpoch.AddMinutes(Math.Floor((DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).TotalMinutes));
+        await using var dataSource = NpgsqlDataSource.Create(await fixture.AppHost.ConnectionStringAsync(ResourceNames.ReadingsDatabase));
+        await graphQL.DataAsync(GraphQLDocuments.Ingest, new { readings = new[] { Reading(minute.AddMinutes(-2), 1, device) } }, token);
+        const string Status = "{ rollupStatus { pendingRows oldestPendingAt lagSeconds } }";
+
+        await using (await Rollups.HoldMaterializerAsync(dataSource))
+        {
+            await graphQL.DataAsync(GraphQLDocuments.Ingest, new { readings = new[] { Reading(minute.AddMinutes(-1), 2, device) } }, token);
+            await Task.Delay(300);
+            var held = (await graphQL.DataAsync(Status, null, admin)).GetProperty("rollupStatus");
+            Assert.True(held.GetProperty("pendingRows").GetInt32() >= 1);
+            Assert.True(held.GetProperty("lagSeconds").GetDouble() >= 0.3, $"lag {held.GetProperty("lagSeconds").GetDouble()} s while held");
+            Assert.NotEqual(JsonValueKind.Null, held.GetProperty("oldestPendingAt").ValueKind);
+
+            var (_, refused) = await graphQL.PostAsync(Status, null, token);
+            Assert.Equal("FORBIDDEN", GraphQLClient.SingleError(refused).Code);
+        }
+
+        await Rollups.WaitUntilFoldedAsync(dataSource, customerId);
+    }
+
     private static Dictionary<string, object> Reading(DateTimeOffset at, double value, Guid device) =>
         new() { ["timestamp"] = at.ToString("O"), ["reading"] = value, ["deviceId"] = device };
 
