@@ -18,8 +18,8 @@ public sealed class RetentionOptions
     public TimeSpan FirstRunDelay { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
-    /// Rows one delete statement removes. Each statement holds its device's row (which that device's ingest
-    /// also takes) for its duration: 10 000 readings took at most 36 ms here
+    /// Rows one delete statement removes. Each statement holds its device's row (which the materializer's count
+    /// update also takes) for its duration: 10 000 readings took at most 36 ms here
     /// (bench/results/2026-11-28-retention-delete.md).
     /// </summary>
     [Range(100, 1_000_000)]
