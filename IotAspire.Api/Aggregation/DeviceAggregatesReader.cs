@@ -35,16 +35,16 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
     // The LIMIT bounds the work: every bucket but the first and last of a device comes from one part, so
     // more rows than that means more buckets than allowed, which is refused.
     // A device whose readings in the range are all pending is not in the daily rollup yet: the pending rows name it.
-    private const string BucketsQuery = """
+    private const string BucketsQuery = $$"""
         WITH devices AS (
             SELECT customer_id, device_id
             FROM readings_daily
             WHERE bucket_start >= date_bin(INTERVAL '1 day', @from, TIMESTAMPTZ '1970-01-01 00:00:00+00') AND bucket_start < @to
               {0}
             UNION
-            SELECT p.customer_id, d.device_id
-            FROM rollup_pending p CROSS JOIN LATERAL unnest(p.device_ids, p.first_at, p.last_at) AS d(device_id, first_at, last_at)
-            WHERE d.last_at >= @from AND d.first_at < @to
+            SELECT customer_id, device_id
+            FROM {{PendingRollups.SpansView}}
+            WHERE span && tstzrange(@from, @to)
               {0}
         )
         SELECT devices.customer_id, devices.device_id, retention.readings_deleted_before, retention.rollups_deleted_before, parts.*

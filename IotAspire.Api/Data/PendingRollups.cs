@@ -81,9 +81,9 @@ public static class PendingRollups
     /// </summary>
     public const string MergedSpansQuery = $$"""
         SELECT lower(span), upper(span)
-        FROM (SELECT unnest(range_agg(tstzrange(d.first_at, d.last_at + INTERVAL '1 microsecond'))) AS span
-              FROM {{Table}} p CROSS JOIN LATERAL unnest(p.device_ids, p.first_at, p.last_at) AS d(device_id, first_at, last_at)
-              WHERE d.last_at >= @from AND d.first_at < @to
+        FROM (SELECT unnest(range_agg(span)) AS span
+              FROM {{SpansView}}
+              WHERE span && tstzrange(@from, @to)
                 {0}) AS merged
         ORDER BY 1
         """;

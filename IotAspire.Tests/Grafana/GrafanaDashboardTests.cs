@@ -45,7 +45,7 @@ public sealed class GrafanaDashboardTests(AppHostFixture fixture)
             Assert.IsType<IngestOutcome.Stored>(await new ReadingsWriter(owner, Microsoft.Extensions.Options.Options.Create(new IngestionOptions())).WriteAsync(readings, default));
         }
 
-        await using var reader = NpgsqlDataSource.Create(AsGrafanaReader(readingsConnection));
+        await using var reader = NpgsqlDataSource.Create(RunningAppHost.AsGrafanaReader(readingsConnection));
         var dashboard = JsonDocument.Parse(File.ReadAllText(Path.Combine(DashboardFolder, "iot-readings.json"))).RootElement;
         var (from, to) = (start, start.AddHours(2).AddSeconds(-1));   // Grafana's range is inclusive; the API's is not
         var multi = new Dictionary<string, IReadOnlyList<string>>
@@ -95,7 +95,7 @@ public sealed class GrafanaDashboardTests(AppHostFixture fixture)
     public async Task Sessions_on_the_readings_database_run_without_jit()
     {
         var readingsConnection = await fixture.AppHost.ConnectionStringAsync(ResourceNames.ReadingsDatabase);
-        await using var reader = NpgsqlDataSource.Create(AsGrafanaReader(readingsConnection));
+        await using var reader = NpgsqlDataSource.Create(RunningAppHost.AsGrafanaReader(readingsConnection));
 
         var rows = await Sql.ListAsync(reader, "SHOW jit", Sql.Values);
 
@@ -112,7 +112,7 @@ public sealed class GrafanaDashboardTests(AppHostFixture fixture)
     public async Task The_read_only_role_cannot_write_or_read_beyond_the_readings_tables(string sql)
     {
         var readingsConnection = await fixture.AppHost.ConnectionStringAsync(ResourceNames.ReadingsDatabase);
-        await using var reader = NpgsqlDataSource.Create(AsGrafanaReader(readingsConnection));
+        await using var reader = NpgsqlDataSource.Create(RunningAppHost.AsGrafanaReader(readingsConnection));
 
         var error = await Assert.ThrowsAsync<PostgresException>(() => Sql.ListAsync(reader, sql, Sql.Values));
 
@@ -123,7 +123,7 @@ public sealed class GrafanaDashboardTests(AppHostFixture fixture)
     public async Task The_read_only_role_cannot_reach_the_accounts_database()
     {
         var accounts = await fixture.AppHost.ConnectionStringAsync(ResourceNames.AccountsDatabase);
-        await using var reader = NpgsqlDataSource.Create(AsGrafanaReader(accounts));
+        await using var reader = NpgsqlDataSource.Create(RunningAppHost.AsGrafanaReader(accounts));
 
         var error = await Assert.ThrowsAsync<PostgresException>(() => Sql.ListAsync(reader, "SELECT 1", Sql.Values));
 
@@ -132,6 +132,4 @@ public sealed class GrafanaDashboardTests(AppHostFixture fixture)
 
     private static IEnumerable<JsonElement> QueryVariables(JsonElement dashboard) =>
         dashboard.GetProperty("templating").GetProperty("list").EnumerateArray().Where(v => v.GetProperty("type").GetString() == "query");
-
-    private static string AsGrafanaReader(string connectionString) => Rollups.AsGrafanaReader(connectionString);
 }

@@ -35,12 +35,4 @@ public static class Rollups
 
         return connection;   // closing the session releases the lock
     }
-
-    /// <summary>The readings database as Grafana's read-only role (RunningAppHost sets its password).</summary>
-    public static string AsGrafanaReader(string connectionString) => new NpgsqlConnectionStringBuilder(connectionString)
-    {
-        Username = "grafana_reader",
-        Password = RunningAppHost.GrafanaReaderPassword,
-        Pooling = false,
-    }.ConnectionString;
 }

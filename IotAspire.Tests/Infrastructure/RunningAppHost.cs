@@ -1,3 +1,4 @@
+using Npgsql;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -18,6 +19,10 @@ public sealed class RunningAppHost : IAsyncDisposable
 
     /// <summary>The AppHost's <c>grafana-db-password</c> parameter in tests: the grafana_reader role's password.</summary>
     public const string GrafanaReaderPassword = "Test-Grafana-Reader-7";
+
+    /// <summary>The readings database as Grafana's read-only role (the bench's rule, with this AppHost's password; no pool kept).</summary>
+    public static string AsGrafanaReader(string readingsConnectionString) =>
+        new NpgsqlConnectionStringBuilder(IotAspire.Bench.BenchAppHost.AsGrafanaReader(readingsConnectionString, GrafanaReaderPassword)) { Pooling = false }.ConnectionString;
 
     /// <summary>The API's WebSocket settings in tests (<c>GraphQLWebSocket</c>).</summary>
     public static readonly TimeSpan WebSocketInitTimeout = TimeSpan.FromSeconds(2);

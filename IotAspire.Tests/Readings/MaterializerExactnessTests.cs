@@ -31,7 +31,7 @@ public sealed class MaterializerExactnessTests(AppHostFixture fixture)
         var origin = new DateTimeOffset(2025, 6, 30, 22, 0, 0, TimeSpan.Zero);   // the run crosses midnight
         var connection = await fixture.AppHost.ConnectionStringAsync(ResourceNames.ReadingsDatabase);
         await using var dataSource = NpgsqlDataSource.Create(connection);
-        await using var grafana = NpgsqlDataSource.Create(Rollups.AsGrafanaReader(connection));
+        await using var grafana = NpgsqlDataSource.Create(RunningAppHost.AsGrafanaReader(connection));
         // The devices are claimed first: claiming a device waits for the materializer's turn (the device's row is
         // set from the readings), which the held rounds below keep.
         Dictionary<string, object>[] claim = [.. devices.Select(d => Reading(origin.AddSeconds(-30), 1, d))];
