@@ -5,7 +5,7 @@ using IotAspire.AppHost.Grafana;
 var builder = DistributedApplication.CreateBuilder(args);
 
 var postgres = builder.AddPostgresWithLocalFallback(ResourceNames.Postgres);   // container, or local binaries
-var readingsDb = postgres.AddDatabase(ResourceNames.ReadingsDatabase);
+var readingsDb = postgres.AddDistributedDatabase(ResourceNames.ReadingsDatabase);   // on Citus, on every worker too
 var accountsDb = postgres.AddDatabase(ResourceNames.AccountsDatabase);
 // Each service connects as the role that owns its database; the superuser only creates roles and databases.
 var apiLogin = readingsDb.AddOwnerLogin(ResourceNames.ApiDatabaseLogin, DatabaseRoles.Api);

@@ -15,13 +15,21 @@ public static class LocalPostgresBuilderExtensions
     /// picks; the superuser's password is a generated parameter <c>{name}-password</c> kept in user secrets.
     /// </summary>
     public static IResourceBuilder<LocalPostgresServerResource> AddLocalPostgres(
-        this IDistributedApplicationBuilder builder, string name, LocalPostgresBinaries binaries, string dataDirectory)
+        this IDistributedApplicationBuilder builder, string name, LocalPostgresBinaries binaries, string dataDirectory) =>
+        builder.AddLocalPostgres(name, binaries, dataDirectory,
+            ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, $"{name}-password"), settings: []);
+
+    /// <summary>The same, with the superuser's <paramref name="password"/> given (a Citus cluster's servers share
+    /// one) and server <paramref name="settings"/> (<c>name=value</c>, passed as <c>-c</c> options).</summary>
+    internal static IResourceBuilder<LocalPostgresServerResource> AddLocalPostgres(
+        this IDistributedApplicationBuilder builder, string name, LocalPostgresBinaries binaries, string dataDirectory,
+        ParameterResource password, IReadOnlyList<string> settings)
     {
-        var password = ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, $"{name}-password");
         var server = new LocalPostgresServerResource(name, builder.AppHostDirectory, password);
 
         // Databases are created once the server is healthy; nothing else runs them, so they are declared
-        // Running here, which is when Aspire starts their health checks (and so releases their WaitFor).
+        // Running here, which is when Aspire starts their health checks (and so releases their WaitFor). A
+        // distributed database of a Citus coordinator is made ready on every worker first (CitusRegistration).
         builder.Eventing.Subscribe<ResourceReadyEvent>(server, async (@event, ct) =>
         {
             await using var connection = new NpgsqlConnection(await server.ConnectionStringExpression.GetValueAsync(ct));
@@ -30,6 +38,11 @@ public static class LocalPostgresBuilderExtensions
             foreach (var database in builder.Resources.OfType<LocalPostgresDatabaseResource>().Where(db => db.Parent == server))
             {
                 await CreateDatabaseIfMissingAsync(connection, database.DatabaseName, ct);
+                if (database.TryGetLastAnnotation<CitusDatabaseAnnotation>(out var citus))
+                {
+                    await citus.RegisterAsync(database, ct);
+                }
+
                 await notifications.PublishRunningAsync(database);
             }
         });
@@ -40,6 +53,7 @@ public static class LocalPostgresBuilderExtensions
             .WithEndpoint(name: LocalPostgresServerResource.EndpointName, scheme: "tcp", env: "PGPORT")
             .WithEnvironment("PG_BIN", binaries.BinDirectory)
             .WithEnvironment("PGDATA", dataDirectory)
+            .WithEnvironment("PG_SETTINGS", string.Join(' ', settings))
             .WithEnvironment(context => context.EnvironmentVariables["POSTGRES_PASSWORD"] = server.PasswordParameter)
             .WithNpgsqlHealthCheck();
     }
@@ -60,7 +74,7 @@ public static class LocalPostgresBuilderExtensions
             .WithNpgsqlHealthCheck();
     }
 
-    private static async Task CreateDatabaseIfMissingAsync(NpgsqlConnection connection, string databaseName, CancellationToken ct)
+    internal static async Task CreateDatabaseIfMissingAsync(NpgsqlConnection connection, string databaseName, CancellationToken ct)
     {
         await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection)
         {

@@ -20,6 +20,15 @@ public static class LocalPostgresDataDirectory
     }
 
     /// <summary>
+    /// Where a local Citus cluster keeps its nodes' data (<c>coordinator</c>, <c>worker-N</c> below it):
+    /// <c>Postgres:DataDirectory</c> when set, otherwise beside the single server's, so switching modes loses neither.
+    /// </summary>
+    public static string ResolveCitus(IConfiguration configuration, int majorVersion) =>
+        string.IsNullOrWhiteSpace(configuration["Postgres:DataDirectory"])
+            ? Resolve(configuration, majorVersion) + "-citus"
+            : Resolve(configuration, majorVersion);
+
+    /// <summary>
     /// Where an app keeps data of its own between runs: the user's local application data, or
     /// <c>/var/lib/{app}</c> as root (the server runs as the postgres user, which cannot enter root's home).
     /// </summary>

@@ -4,9 +4,14 @@ namespace IotAspire.Hosting.LocalPostgres;
 
 /// <summary>
 /// The decision, made before the app model is built, of where PostgreSQL runs: in a container, or from
-/// this machine's server binaries. <see cref="Reason"/> is logged at start so nobody has to guess.
+/// this machine's server binaries; one server, or a Citus cluster (<see cref="Citus"/>). <see cref="Reason"/> is
+/// logged at start so nobody has to guess.
 /// </summary>
-public sealed record PostgresHostingPlan(PostgresMode Mode, string Reason, LocalPostgresBinaries? Binaries)
+/// <param name="Mode"><see cref="PostgresMode.Container"/> or <see cref="PostgresMode.Local"/>: where the servers run.</param>
+/// <param name="Reason">Why, in words, for the start-up log.</param>
+/// <param name="Binaries">The local server binaries, when <paramref name="Mode"/> is local.</param>
+/// <param name="Citus">The Citus cluster's shape, or null for a single server.</param>
+public sealed record PostgresHostingPlan(PostgresMode Mode, string Reason, LocalPostgresBinaries? Binaries, CitusTopology? Citus = null)
 {
     public bool UsesContainers => Mode == PostgresMode.Container;
 
@@ -16,11 +21,36 @@ public sealed record PostgresHostingPlan(PostgresMode Mode, string Reason, Local
         var binDirectory = configuration["Postgres:BinDirectory"];
         var runtime = configuration["ASPIRE_CONTAINER_RUNTIME"] ?? configuration["DOTNET_ASPIRE_CONTAINER_RUNTIME"] ?? "docker";
 
-        return Choose(
-            requested,
+        var plan = Choose(
+            requested is PostgresMode.Citus ? PostgresMode.Auto : requested,
             probeContainerRuntime: () => ContainerRuntimeProbe.Probe(runtime),
             findBinaries: () => LocalPostgresBinaries.Find(binDirectory, Environment.GetEnvironmentVariable("PATH")),
             searchedPlaces: LocalPostgresBinaries.SearchedPlaces(binDirectory));
+        return requested is PostgresMode.Citus
+            ? plan.WithCitus(CitusTopology.ParseWorkers(configuration["Postgres:CitusWorkers"]), binaries => CitusTopology.IsInstalledFor(binaries))
+            : plan;
+    }
+
+    /// <summary>
+    /// This plan as a Citus cluster of <paramref name="workers"/> workers: in containers, the Citus image; from
+    /// local binaries, only if Citus is installed beside them (<paramref name="citusInstalled"/>), else a clear
+    /// error naming the way to install it.
+    /// </summary>
+    public PostgresHostingPlan WithCitus(int workers, Func<LocalPostgresBinaries, bool> citusInstalled)
+    {
+        if (!UsesContainers && !citusInstalled(Binaries!))
+        {
+            throw new InvalidOperationException(
+                $"Postgres:Mode is 'citus', but Citus is not installed for the PostgreSQL {Binaries!.MajorVersion} binaries in {Binaries.BinDirectory} "
+                + "(no citus.so in its library folder). Run 'sudo scripts/install-citus.sh' (builds it from the source release), "
+                + $"or install the package postgresql-{Binaries.MajorVersion}-citus-13.2 from Citus's repository, or start Docker to use the Citus image.");
+        }
+
+        return this with
+        {
+            Citus = new CitusTopology(workers),
+            Reason = $"Postgres:Mode is 'citus', a coordinator and {workers} worker{(workers == 1 ? "" : "s")}; {Reason}",
+        };
     }
 
     /// <summary>The rule itself, with the machine's answers passed in so that tests can play every machine.</summary>
@@ -61,5 +91,5 @@ public sealed record PostgresHostingPlan(PostgresMode Mode, string Reason, Local
     private static PostgresMode ParseMode(string? value) =>
         string.IsNullOrWhiteSpace(value) ? PostgresMode.Auto
         : Enum.TryParse<PostgresMode>(value, ignoreCase: true, out var mode) && Enum.IsDefined(mode) ? mode
-        : throw new InvalidOperationException($"Postgres:Mode is '{value}'; use 'auto', 'container' or 'local'.");
+        : throw new InvalidOperationException($"Postgres:Mode is '{value}'; use 'auto', 'container', 'local' or 'citus'.");
 }

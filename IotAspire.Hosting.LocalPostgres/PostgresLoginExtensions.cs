@@ -48,6 +48,12 @@ public static class PostgresLoginExtensions
                 var rolePassword = await login.Password.GetValueAsync(ct)
                     ?? throw new InvalidOperationException($"The parameter '{login.Password.Name}' has no value.");
                 var sql = PostgresLoginSql.Provision(login.RoleName, login.DatabaseName, login.Access, login.StatementTimeout, PostgresPassword.ScramVerifier(rolePassword));
+                if (database.Resource.TryGetLastAnnotation<CitusDatabaseAnnotation>(out _))
+                {
+                    // On Citus the coordinator runs the role's statements on the workers as the role: it needs its password there.
+                    sql += "\n" + CitusSql.AuthInfo(login.RoleName, rolePassword);
+                }
+
                 await using var command = new NpgsqlCommand(sql, connection);
                 await command.ExecuteNonQueryAsync(ct);
             }

@@ -9,4 +9,10 @@ public enum PostgresMode
     Container,
     /// <summary>The PostgreSQL server binaries installed on this machine.</summary>
     Local,
+    /// <summary>
+    /// A Citus cluster (distributed PostgreSQL): a coordinator and <c>Postgres:CitusWorkers</c> workers, from
+    /// the Citus image where a container runtime answers, otherwise from local binaries with Citus installed.
+    /// The plan's <see cref="PostgresHostingPlan.Mode"/> then says which of those two it is.
+    /// </summary>
+    Citus,
 }

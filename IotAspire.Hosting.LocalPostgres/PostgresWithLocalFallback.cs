@@ -9,11 +9,11 @@ namespace Aspire.Hosting;
 /// </summary>
 public sealed class PostgresWithLocalFallback
 {
-    private readonly Func<string, IResourceBuilder<IResourceWithConnectionString>> addDatabase;
+    private readonly Func<string, bool, IResourceBuilder<IResourceWithConnectionString>> addDatabase;
 
     internal PostgresWithLocalFallback(
         IResourceBuilder<IResourceWithConnectionString> server, PostgresHostingPlan plan,
-        Func<string, IResourceBuilder<IResourceWithConnectionString>> addDatabase)
+        Func<string, bool, IResourceBuilder<IResourceWithConnectionString>> addDatabase)
     {
         Server = server;
         Plan = plan;
@@ -25,5 +25,12 @@ public sealed class PostgresWithLocalFallback
     public PostgresHostingPlan Plan { get; }
 
     /// <summary>A database on this server, created at start if missing; healthy once it accepts connections.</summary>
-    public IResourceBuilder<IResourceWithConnectionString> AddDatabase(string name) => addDatabase(name);
+    public IResourceBuilder<IResourceWithConnectionString> AddDatabase(string name) => addDatabase(name, false);
+
+    /// <summary>
+    /// A database whose tables may be distributed: on a Citus cluster (<see cref="PostgresHostingPlan.Citus"/>) it
+    /// has the <c>citus</c> extension on the coordinator and every worker, with the workers registered, before it
+    /// is ready; on a single server it is an ordinary database.
+    /// </summary>
+    public IResourceBuilder<IResourceWithConnectionString> AddDistributedDatabase(string name) => addDatabase(name, true);
 }

@@ -15,16 +15,20 @@ public static class PostgresWithLocalFallbackExtensions
     {
         var plan = PostgresHostingPlan.FromConfiguration(builder.Configuration);
         builder.LogOnStart(LogLevel.Information, $"PostgreSQL runs {(plan.UsesContainers ? "in a container" : "from local binaries")}: {plan.Reason}.");
+        if (plan.Citus is { } citus)
+        {
+            return builder.AddCitusCluster(name, plan, citus);
+        }
 
         if (plan.UsesContainers)
         {
             var container = builder.AddPostgres(name).WithDataVolume();
-            return new(container, plan, database => container.AddDatabase(database));
+            return new(container, plan, (database, _) => container.AddDatabase(database));
         }
 
         var dataDirectory = LocalPostgresDataDirectory.Resolve(builder.Configuration, plan.Binaries!.MajorVersion);
         builder.LogOnStart(LogLevel.Information, $"PostgreSQL {plan.Binaries.MajorVersion} keeps its data in {dataDirectory}.");
         var local = builder.AddLocalPostgres(name, plan.Binaries, dataDirectory);
-        return new(local, plan, database => local.AddDatabase(database));
+        return new(local, plan, (database, _) => local.AddDatabase(database));
     }
 }

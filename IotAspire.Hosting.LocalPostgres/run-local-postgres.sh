@@ -21,7 +21,9 @@ fail() { echo "run-local-postgres: $*" >&2; exit 1; }
 as_server_user=()
 if [ "$(id -u)" = 0 ]; then
   id postgres >/dev/null 2>&1 || fail "running as root, and there is no 'postgres' user to run PostgreSQL as (PostgreSQL refuses root)."
-  as_server_user=(setpriv --reuid=postgres --regid=postgres --init-groups)
+  # setpriv keeps root's HOME, and libpq in the server (a Citus coordinator's connections to its workers)
+  # then fails on /root/.postgresql: give the server the postgres user's own home.
+  as_server_user=(setpriv --reuid=postgres --regid=postgres --init-groups env "HOME=$(getent passwd postgres | cut -d: -f6)")
   mkdir -p "$PGDATA" && chown postgres: "$PGDATA" && chmod 700 "$PGDATA" || fail "cannot prepare $PGDATA"
   "${as_server_user[@]}" test -w "$PGDATA" \
     || fail "the postgres user cannot reach $PGDATA; set Postgres:DataDirectory to a folder it can reach (for example under /var/lib)."
@@ -48,9 +50,12 @@ else
     || fail "could not set the superuser password in single-user mode: $output"
 fi
 
+settings=()
+for setting in ${PG_SETTINGS:-}; do settings+=(-c "$setting"); done
+
 # PostgreSQL logs to stderr, which the Aspire dashboard shows as errors: send it to stdout.
 "${as_server_user[@]}" "$PG_BIN/postgres" -D "$PGDATA" -p "$PGPORT" \
-    -c listen_addresses=localhost -c unix_socket_directories= 2>&1 &
+    -c listen_addresses=localhost -c unix_socket_directories= "${settings[@]}" 2>&1 &
 server=$!
 
 trap 'kill -INT "$server" 2>/dev/null' TERM INT

@@ -1,0 +1,32 @@
+namespace IotAspire.Hosting.LocalPostgres;
+
+/// <summary>A Citus cluster's shape: one coordinator (the server services connect to) and <see cref="Workers"/> workers.</summary>
+public sealed record CitusTopology(int Workers)
+{
+    public const int DefaultWorkers = 2;
+    public const int MaxWorkers = 16;
+
+    /// <summary>The Citus image used where containers run; its major version matches the source release used locally.</summary>
+    public const string Image = "citusdata/citus";
+    public const string ImageTag = "13.2";
+
+    /// <summary>The worker resources' names: <c>{server}-worker-1</c> and on.</summary>
+    public static string WorkerName(string serverName, int index) => $"{serverName}-worker-{index}";
+
+    /// <summary><c>Postgres:CitusWorkers</c>: 1 to 16, <see cref="DefaultWorkers"/> unless set.</summary>
+    public static int ParseWorkers(string? configured) =>
+        string.IsNullOrWhiteSpace(configured) ? DefaultWorkers
+        : int.TryParse(configured, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var workers) && workers is >= 1 and <= MaxWorkers ? workers
+        : throw new InvalidOperationException($"Postgres:CitusWorkers must be a whole number from 1 to {MaxWorkers}, not '{configured}'.");
+
+    /// <summary>
+    /// Whether Citus is installed for these server binaries: <c>citus.so</c> in the library folder beside the real
+    /// <c>postgres</c> program (Debian's layout and a source build's; PATH often holds only links to it).
+    /// </summary>
+    public static bool IsInstalledFor(LocalPostgresBinaries binaries)
+    {
+        var server = new FileInfo(Path.Combine(binaries.BinDirectory, "postgres"));
+        var realServer = server.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? server.FullName;
+        return File.Exists(Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(realServer)!)!, "lib", "citus.so"));
+    }
+}
