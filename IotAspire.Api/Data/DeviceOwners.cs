@@ -10,34 +10,43 @@ namespace IotAspire.Api.Data;
 /// </summary>
 public static class DeviceOwners
 {
-    // A device new to the table may have readings already (it was removed, then sent again): its count and
-    // span start from them. Only devices not yet in the table pay for that lookup.
-    // Its count is what the rollups hold (PendingRollups.FoldedCount): the materializer adds what is pending.
-    // Before the claim, in a statement of its own, only when the batch holds a device new to the table.
+    // Before the claim, in a statement of its own, only when the batch holds a device nobody has claimed. The
+    // claims are read in a MATERIALIZED CTE so that, on Citus, the lock is taken on the coordinator (where the
+    // materializer takes it), not on whichever node the reference table was read.
     private static readonly string HoldOffMaterializerForNewDevices = $"""
-        {PendingRollups.HoldOffMaterializerSql}
-        WHERE EXISTS (SELECT FROM unnest(@device_ids) AS batch(id) WHERE NOT EXISTS (SELECT FROM devices WHERE devices.id = batch.id))
+        WITH new AS MATERIALIZED (
+            SELECT FROM unnest(@device_ids) AS batch(id) WHERE NOT EXISTS (SELECT FROM device_claims c WHERE c.device_id = batch.id) LIMIT 1
+        )
+        {PendingRollups.HoldOffMaterializerSql} WHERE EXISTS (SELECT FROM new)
         """;
 
-    private static readonly string ClaimDevices = $$"""
+    // The devices of one customer that nobody has claimed become theirs: a claim (device_claims, which keeps one owner
+    // per device), then the device's row (devices, keyed by customer). A device new to the table may have readings
+    // already (it was removed, then sent again): its count and span start from them. Only devices not yet claimed
+    // pay for that lookup. Its count is what the rollups hold (PendingRollups.FoldedCount): the materializer adds
+    // what is pending. One customer per statement: on Citus the second is then routed whole to that customer's worker.
+    private const string ClaimDevices = """
+        INSERT INTO device_claims (device_id, customer_id, claimed_at)
+        SELECT DISTINCT batch.device_id, @customer_id::uuid, now() FROM unnest(@device_ids) AS batch(device_id)
+        ON CONFLICT (device_id) DO NOTHING
+        """;
+
+    private static readonly string AddDeviceRows = $"""
         INSERT INTO devices (id, customer_id, first_seen_at, reading_count, first_reading_at, last_reading_at)
-        SELECT new.device_id, new.customer_id, now(), {{PendingRollups.FoldedCount("new.customer_id", "new.device_id")}}, stats.first_reading_at, stats.last_reading_at
-        FROM (SELECT DISTINCT ON (device_id) device_id, customer_id
-              FROM unnest(@device_ids, @customer_ids) AS batch(device_id, customer_id)
-              WHERE NOT EXISTS (SELECT FROM devices WHERE devices.id = batch.device_id)
-              ORDER BY device_id) AS new
-        CROSS JOIN LATERAL (SELECT min(recorded_at) AS first_reading_at, max(recorded_at) AS last_reading_at
-                            FROM readings WHERE readings.customer_id = new.customer_id AND readings.device_id = new.device_id) AS stats
-        ON CONFLICT (id) DO NOTHING
+        SELECT c.device_id, c.customer_id, now(), {PendingRollups.FoldedCount}, stored.first_at, stored.last_at
+        FROM device_claims c
+        {PendingRollups.FoldedStatsJoins("@customer_id", "@device_ids", "c.device_id")}
+        WHERE c.customer_id = @customer_id AND c.device_id = ANY(@device_ids)
+        ON CONFLICT (customer_id, id) DO NOTHING
         """;
 
-    // The owners, with from when each owner's retention keeps readings (RetentionBoundaries). A device another
-    // transaction was claiming at the same moment is seen here: the claim above waited for it. {0}: the row
-    // lock, or none.
+    // The owners, with from when each owner's retention keeps readings (RetentionBoundaries): two reference tables on
+    // Citus, read where the statement runs. A device another transaction was claiming at the same moment is seen
+    // here: the claim above waited for it. {0}: the row lock, or none.
     private const string ReadOwners = $$"""
-        SELECT d.id, d.customer_id, {{RetentionBoundaries.ReadingsKeptFrom}}
-        FROM devices d LEFT JOIN customer_retention r ON r.customer_id = d.customer_id
-        WHERE d.id = ANY(@device_ids) ORDER BY d.id {0}
+        SELECT d.device_id, d.customer_id, {{RetentionBoundaries.ReadingsKeptFrom}}
+        FROM device_claims d LEFT JOIN customer_retention r ON r.customer_id = d.customer_id
+        WHERE d.device_id = ANY(@device_ids) ORDER BY d.device_id {0}
         """;
 
     // Locked until the transaction ends: transactions that share devices queue here, in one order, and no
@@ -70,9 +79,15 @@ public static class DeviceOwners
         NpgsqlConnection connection, NpgsqlTransaction transaction, Guid[] deviceIds, Guid[] customerIds, bool claim, CancellationToken ct)
     {
         var owners = await ReadAsync(connection, transaction, deviceIds, customerIds, enter: true, claim: false, PlainOwners, ct);
-        return !claim || owners.Count == deviceIds.Distinct().Count()
-            ? owners
-            : await ReadAsync(connection, transaction, deviceIds, customerIds, enter: false, claim: true, PlainOwners, ct);
+        if (!claim || owners.Count == deviceIds.Distinct().Count())
+        {
+            return owners;
+        }
+
+        // Only the devices nobody owned a moment ago are claimed (and looked up in the readings).
+        var unknown = deviceIds.Index().Where(device => !owners.ContainsKey(device.Item)).Select(device => device.Index).ToArray();
+        return await ReadAsync(connection, transaction, deviceIds, customerIds, enter: false, claim: true, PlainOwners, ct,
+            claimDeviceIds: [.. unknown.Select(i => deviceIds[i])], claimCustomerIds: [.. unknown.Select(i => customerIds[i])]);
     }
 
     private static Task<Dictionary<Guid, DeviceOwner>> ClaimAndReadAsync(
@@ -80,8 +95,10 @@ public static class DeviceOwners
         ReadAsync(connection, transaction, deviceIds, customerIds, enter: ingest, claim, readOwners, ct);
 
     private static async Task<Dictionary<Guid, DeviceOwner>> ReadAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid[] deviceIds, Guid[] customerIds, bool enter, bool claim, string readOwners, CancellationToken ct)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid[] deviceIds, Guid[] customerIds, bool enter, bool claim, string readOwners, CancellationToken ct,
+        Guid[]? claimDeviceIds = null, Guid[]? claimCustomerIds = null)
     {
+        (claimDeviceIds, claimCustomerIds) = (claimDeviceIds ?? deviceIds, claimCustomerIds ?? customerIds);
         await using var batch = new NpgsqlBatch(connection, transaction);
         if (enter)
         {
@@ -89,15 +106,24 @@ public static class DeviceOwners
             batch.BatchCommands.Add(new NpgsqlBatchCommand(IngestBarrier.EnterSql));
         }
 
+        var skip = enter ? 1 : 0;
         if (claim)
         {
             var holdOff = new NpgsqlBatchCommand(HoldOffMaterializerForNewDevices);
-            holdOff.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds });
+            holdOff.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = claimDeviceIds });
             batch.BatchCommands.Add(holdOff);
-            var register = new NpgsqlBatchCommand(ClaimDevices);
-            register.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds });
-            register.Parameters.Add(new("customer_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = customerIds });
-            batch.BatchCommands.Add(register);
+            skip++;
+            // The first customer to name a device in the batch claims it, one statement per customer.
+            foreach (var customer in claimDeviceIds.Zip(claimCustomerIds).DistinctBy(pair => pair.First).GroupBy(pair => pair.Second))
+            {
+                foreach (var sql in new[] { ClaimDevices, AddDeviceRows })
+                {
+                    var register = new NpgsqlBatchCommand(sql);
+                    register.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = customer.Select(pair => pair.First).ToArray() });
+                    register.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customer.Key });
+                    batch.BatchCommands.Add(register);   // returns no rows, so no result to skip
+                }
+            }
         }
 
         var readDevices = new NpgsqlBatchCommand(readOwners);
@@ -108,7 +134,7 @@ public static class DeviceOwners
         var owners = new Dictionary<Guid, DeviceOwner>();
         await using var found = await batch.ExecuteReaderAsync(ct);
         // Past the barrier's row and the hold-off's: the owners are the last result.
-        for (var skip = (enter ? 1 : 0) + (claim ? 1 : 0); skip > 0; skip--)
+        for (; skip > 0; skip--)
         {
             await found.NextResultAsync(ct);
         }

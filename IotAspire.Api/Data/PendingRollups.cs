@@ -67,13 +67,22 @@ public static class PendingRollups
         """;
 
     /// <summary>
-    /// A device's count as its row must hold it (what the rollups hold), for provisioning that sets the row from
-    /// the readings: every stored reading of (<paramref name="customer"/>, <paramref name="device"/>) but what is
-    /// still pending, which the materializer will add. Only under <see cref="HoldOffMaterializerSql"/>.
+    /// A device's count and span as its row must hold them (what the rollups hold), for provisioning that sets the row
+    /// from the readings: joins that add <c>stored</c> (every stored reading of the device under
+    /// <paramref name="customer"/>: <c>n</c>, <c>first_at</c>, <c>last_at</c>) and <c>pending</c> (what of it the
+    /// materializer will add, <c>added</c>) to a row source naming the device as <paramref name="device"/>; one of
+    /// <paramref name="deviceIds"/> (an array). <see cref="FoldedCount"/> is the count. Uncorrelated joins filtered by
+    /// the customer, so that on Citus the statement is routed whole to the customer's worker. Only under
+    /// <see cref="HoldOffMaterializerSql"/>.
     /// </summary>
-    public static string FoldedCount(string customer, string device) =>
-        $"(SELECT count(*) FROM readings r WHERE r.customer_id = {customer} AND r.device_id = {device}) "
-        + $"- coalesce((SELECT added FROM {CountsView} p WHERE p.customer_id = {customer} AND p.device_id = {device}), 0)";
+    public static string FoldedStatsJoins(string customer, string deviceIds, string device) => $"""
+        LEFT JOIN (SELECT device_id, count(*) AS n, min(recorded_at) AS first_at, max(recorded_at) AS last_at FROM readings
+                   WHERE customer_id = {customer} AND device_id = ANY({deviceIds}) GROUP BY device_id) AS stored ON stored.device_id = {device}
+        LEFT JOIN (SELECT device_id, added FROM {CountsView} WHERE customer_id = {customer} AND device_id = ANY({deviceIds})) AS pending ON pending.device_id = {device}
+        """;
+
+    /// <summary>The count <see cref="FoldedStatsJoins"/> gives.</summary>
+    public const string FoldedCount = "coalesce(stored.n, 0) - coalesce(pending.added, 0)";
 
     /// <summary>
     /// The pending spans over a request's devices, merged across them, as half-open (<c>from</c>, <c>to</c>) rows in

@@ -7,6 +7,7 @@ namespace IotAspire.Api.Data;
 public sealed class ReadingsDbContext(DbContextOptions<ReadingsDbContext> options) : DbContext(options)
 {
     public DbSet<Device> Devices => Set<Device>();
+    public DbSet<DeviceClaim> DeviceClaims => Set<DeviceClaim>();
     public DbSet<Reading> Readings => Set<Reading>();
     public DbSet<FiveMinuteRollup> FiveMinuteRollups => Set<FiveMinuteRollup>();
     public DbSet<HourlyRollup> HourlyRollups => Set<HourlyRollup>();
@@ -23,17 +24,31 @@ public sealed class ReadingsDbContext(DbContextOptions<ReadingsDbContext> option
         modelBuilder.Entity<Device>(device =>
         {
             device.ToTable("devices");
-            device.HasKey(d => d.Id);
+            // Customer first, like every key of tenant data, so that the table can be distributed by customer
+            // (docs/scaling.md). That a device has one owner is kept by device_claims.
+            device.HasKey(d => new { d.CustomerId, d.Id });
             device.Property(d => d.Id).HasColumnName("id").ValueGeneratedNever();
             device.Property(d => d.CustomerId).HasColumnName("customer_id");
             device.Property(d => d.FirstSeenAt).HasColumnName("first_seen_at");
-            device.HasIndex(d => d.CustomerId);
             // The span and count of the device's readings under its customer as far as the rollups hold them
             // (kept by the materializer and by provisioning; DevicesReader adds what is pending), so that
             // listing devices costs per device, not per reading.
             device.Property(d => d.ReadingCount).HasColumnName("reading_count").HasDefaultValue(0L);
             device.Property(d => d.FirstReadingAt).HasColumnName("first_reading_at");
             device.Property(d => d.LastReadingAt).HasColumnName("last_reading_at");
+        });
+
+        // Who owns a device, keyed by the device alone: the one table that must answer "whose is this device?" for
+        // any customer, on every ingest batch, and refuse a second owner. Small and rarely written (a row per
+        // device, written when a device is claimed, moved or removed), so on Citus it is a reference table,
+        // copied to every node and read locally; tenant data keyed by customer goes to the workers.
+        modelBuilder.Entity<DeviceClaim>(claim =>
+        {
+            claim.ToTable("device_claims");
+            claim.HasKey(c => c.DeviceId);
+            claim.Property(c => c.DeviceId).HasColumnName("device_id").ValueGeneratedNever();
+            claim.Property(c => c.CustomerId).HasColumnName("customer_id");
+            claim.Property(c => c.ClaimedAt).HasColumnName("claimed_at");
         });
 
         modelBuilder.Entity<Reading>(reading =>
@@ -78,7 +93,7 @@ public sealed class ReadingsDbContext(DbContextOptions<ReadingsDbContext> option
         modelBuilder.Entity<PendingRollup>(pending =>
         {
             pending.ToTable("rollup_pending");
-            pending.HasKey(p => p.Id);
+            pending.HasKey(p => new { p.CustomerId, p.Id });
             pending.Property(p => p.Id).HasColumnName("id").UseIdentityAlwaysColumn();
             pending.Property(p => p.CustomerId).HasColumnName("customer_id");
             pending.Property(p => p.DeviceIds).HasColumnName("device_ids");
@@ -86,8 +101,7 @@ public sealed class ReadingsDbContext(DbContextOptions<ReadingsDbContext> option
             pending.Property(p => p.LastAt).HasColumnName("last_at");
             pending.Property(p => p.ReadingCounts).HasColumnName("reading_counts");
             pending.Property(p => p.IngestedAt).HasColumnName("ingested_at").HasDefaultValueSql("now()");
-            // Reads look up their customer's pending spans on every answer.
-            pending.HasIndex(p => p.CustomerId);
+            // Reads look up their customer's pending spans on every answer: the key leads with the customer.
         });
 
         // Device tokens: only a SHA-256 of each secret (Security/DeviceTokenFormat.cs says why that is enough).
@@ -139,7 +153,7 @@ public sealed class ReadingsDbContext(DbContextOptions<ReadingsDbContext> option
         {
             // What each run of the retention job removed, per customer.
             run.ToTable("retention_runs");
-            run.HasKey(r => r.Id);
+            run.HasKey(r => new { r.CustomerId, r.Id });
             run.Property(r => r.Id).HasColumnName("id").UseIdentityAlwaysColumn();
             run.Property(r => r.CustomerId).HasColumnName("customer_id");
             run.Property(r => r.StartedAt).HasColumnName("started_at");
@@ -178,6 +192,14 @@ public sealed class Device
     public long ReadingCount { get; set; }
     public DateTimeOffset? FirstReadingAt { get; set; }
     public DateTimeOffset? LastReadingAt { get; set; }
+}
+
+/// <summary>The one customer a device belongs to (<c>device_claims</c>).</summary>
+public sealed class DeviceClaim
+{
+    public Guid DeviceId { get; set; }
+    public Guid CustomerId { get; set; }
+    public DateTimeOffset ClaimedAt { get; set; }
 }
 
 public sealed class Reading

@@ -10,17 +10,30 @@ namespace IotAspire.Api.Devices;
 /// </summary>
 public sealed class DeviceRegistry(NpgsqlDataSource dataSource)
 {
+    // The claim moves to the customer; the device's row under its old customer goes (its readings stay there).
+    private const string MoveClaim = """
+        WITH old AS MATERIALIZED (
+            SELECT customer_id FROM device_claims WHERE device_id = @device_id AND customer_id <> @customer_id
+        ), claim AS (
+            INSERT INTO device_claims (device_id, customer_id, claimed_at) VALUES (@device_id, @customer_id, now())
+            ON CONFLICT (device_id) DO UPDATE SET customer_id = EXCLUDED.customer_id, claimed_at = EXCLUDED.claimed_at
+        )
+        SELECT customer_id FROM old
+        """;
+
+    private const string RemoveOldRow = "DELETE FROM devices WHERE customer_id = @old_customer_id AND id = @device_id";
+
     // The device's count and span are those of its readings under the customer it now belongs to: on a
     // move they start again from what that customer has stored for it (usually nothing).
     // Its count is what the rollups hold (PendingRollups.FoldedCount): the materializer adds what is pending.
-    private static readonly string Register = $$"""
+    private static readonly string Register = $"""
         INSERT INTO devices (id, customer_id, first_seen_at, reading_count, first_reading_at, last_reading_at)
-        SELECT @device_id, @customer_id, now(), {{PendingRollups.FoldedCount("@customer_id", "@device_id")}}, min(recorded_at), max(recorded_at)
-        FROM readings WHERE customer_id = @customer_id AND device_id = @device_id
-        ON CONFLICT (id) DO UPDATE SET customer_id = EXCLUDED.customer_id,
-                                       reading_count = EXCLUDED.reading_count,
-                                       first_reading_at = EXCLUDED.first_reading_at,
-                                       last_reading_at = EXCLUDED.last_reading_at
+        SELECT d.device_id, @customer_id, now(), {PendingRollups.FoldedCount}, stored.first_at, stored.last_at
+        FROM (SELECT @device_id::uuid AS device_id) AS d
+        {PendingRollups.FoldedStatsJoins("@customer_id", "ARRAY[@device_id::uuid]", "d.device_id")}
+        ON CONFLICT (customer_id, id) DO UPDATE SET reading_count = EXCLUDED.reading_count,
+                                                    first_reading_at = EXCLUDED.first_reading_at,
+                                                    last_reading_at = EXCLUDED.last_reading_at
         """;
 
     // A device's tokens belong to the customer it belonged to when they were made: moving the device away
@@ -30,32 +43,65 @@ public sealed class DeviceRegistry(NpgsqlDataSource dataSource)
         WHERE device_id = @device_id AND customer_id <> @customer_id AND revoked_at IS NULL
         """;
 
-    private const string Remove = """
-        WITH revoked AS (UPDATE device_tokens SET revoked_at = now() WHERE device_id = @device_id AND revoked_at IS NULL)
-        DELETE FROM devices WHERE id = @device_id
-        """;
+    private const string RevokeTokens = "UPDATE device_tokens SET revoked_at = now() WHERE device_id = @device_id AND revoked_at IS NULL";
+
+    private const string RemoveClaim = "DELETE FROM device_claims WHERE device_id = @device_id RETURNING customer_id";
 
     /// <summary>Registers the device to the customer, or moves it there from another.</summary>
     public async Task RegisterAsync(Guid deviceId, Guid customerId, CancellationToken ct)
     {
-        await using var batch = dataSource.CreateBatch();
-        foreach (var sql in new[] { PendingRollups.HoldOffMaterializerSql, Register, RevokeTokensOfOthers })
+        // One transaction: the claim, the rows and the revocation change together.
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await ExecuteAsync(connection, transaction, PendingRollups.HoldOffMaterializerSql, deviceId, customerId, ct);
+        Guid? oldCustomer;
+        await using (var move = Command(connection, transaction, MoveClaim, deviceId, customerId))
         {
-            var command = new NpgsqlBatchCommand(sql);
-            command.Parameters.Add(new("device_id", NpgsqlDbType.Uuid) { Value = deviceId });
-            command.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId });
-            batch.BatchCommands.Add(command);
+            oldCustomer = await move.ExecuteScalarAsync(ct) as Guid?;
         }
 
-        // One round trip, one implicit transaction: the move and the revocation happen together.
-        await batch.ExecuteNonQueryAsync(ct);
+        if (oldCustomer is { } old)
+        {
+            await using var remove = Command(connection, transaction, RemoveOldRow, deviceId, customerId);
+            remove.Parameters.Add(new("old_customer_id", NpgsqlDbType.Uuid) { Value = old });
+            await remove.ExecuteNonQueryAsync(ct);
+        }
+
+        await ExecuteAsync(connection, transaction, Register, deviceId, customerId, ct);
+        await ExecuteAsync(connection, transaction, RevokeTokensOfOthers, deviceId, customerId, ct);
+        await transaction.CommitAsync(ct);
     }
 
     /// <returns>Whether there was such a device.</returns>
     public async Task<bool> RemoveAsync(Guid deviceId, CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand(Remove);
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await ExecuteAsync(connection, transaction, RevokeTokens, deviceId, Guid.Empty, ct);
+        await using var removeClaim = Command(connection, transaction, RemoveClaim, deviceId, Guid.Empty);
+        if (await removeClaim.ExecuteScalarAsync(ct) is not Guid owner)
+        {
+            return false;
+        }
+
+        await using var remove = Command(connection, transaction, RemoveOldRow, deviceId, Guid.Empty);
+        remove.Parameters.Add(new("old_customer_id", NpgsqlDbType.Uuid) { Value = owner });
+        await remove.ExecuteNonQueryAsync(ct);
+        await transaction.CommitAsync(ct);
+        return true;
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, Guid deviceId, Guid customerId, CancellationToken ct)
+    {
+        await using var command = Command(connection, transaction, sql, deviceId, customerId);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private static NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, Guid deviceId, Guid customerId)
+    {
+        var command = new NpgsqlCommand(sql, connection, transaction);
         command.Parameters.Add(new("device_id", NpgsqlDbType.Uuid) { Value = deviceId });
-        return await command.ExecuteNonQueryAsync(ct) > 0;
+        command.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId });
+        return command;
     }
 }

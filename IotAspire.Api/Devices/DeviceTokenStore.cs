@@ -40,10 +40,19 @@ public sealed class DeviceTokenStore(NpgsqlDataSource dataSource)
         """;
 
     // Revoking twice is harmless: the first time stays the revocation time.
+    // A token revoked already is answered as it is (the second part reads the snapshot from before the update, so
+    // it never answers the row the first part revoked). Not coalesce(revoked_at, now()): Citus refuses now() beside
+    // a column reference in an UPDATE's SET.
     private const string Revoke = """
-        UPDATE device_tokens SET revoked_at = coalesce(revoked_at, now())
-        WHERE id = @id AND (@customer_id::uuid IS NULL OR customer_id = @customer_id)
-        RETURNING id, device_id, customer_id, created_at, created_by, revoked_at
+        WITH revoked AS (
+            UPDATE device_tokens SET revoked_at = now()
+            WHERE id = @id AND (@customer_id::uuid IS NULL OR customer_id = @customer_id) AND revoked_at IS NULL
+            RETURNING id, device_id, customer_id, created_at, created_by, revoked_at
+        )
+        SELECT * FROM revoked
+        UNION ALL
+        SELECT id, device_id, customer_id, created_at, created_by, revoked_at FROM device_tokens
+        WHERE id = @id AND (@customer_id::uuid IS NULL OR customer_id = @customer_id) AND revoked_at IS NOT NULL
         """;
 
     private const string Find = "SELECT device_id, customer_id, secret_hash, revoked_at IS NOT NULL FROM device_tokens WHERE id = @id";

@@ -36,17 +36,17 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<Ingesti
             INSERT INTO rollup_pending (customer_id, device_ids, first_at, last_at, reading_counts)
             SELECT customer_id, array_agg(device_id), array_agg(first_at), array_agg(last_at), array_agg(n)
             FROM per_device GROUP BY customer_id
-        ), notified AS (
-            {2}
+        ), {2}
         )
         SELECT count(*) FILTER (WHERE inserted)::int, count(*) FILTER (WHERE NOT inserted)::int, (SELECT count(*) FROM notified)::int FROM written
         """;
 
-    // {0}: what a reading already stored does; {1}: whether a row was inserted; {2}: the live-update
-    // notifications. UpsertReadings has no other braces.
+    // {0}: what a reading already stored does (EXCLUDED.ingested_at is its default, now(): Citus allows no
+    // function in DO UPDATE SET); {1}: whether a row was inserted; {2}: the live-update notifications' CTEs.
+    // UpsertReadings has no other braces.
     private static readonly string UpsertReadingsSql = string.Format(CultureInfo.InvariantCulture, CompositeFormat.Parse(UpsertReadings), """
             ON CONFLICT (customer_id, device_id, recorded_at)
-                DO UPDATE SET reading = EXCLUDED.reading, ingested_at = now()
+                DO UPDATE SET reading = EXCLUDED.reading, ingested_at = EXCLUDED.ingested_at
                 WHERE readings.reading IS DISTINCT FROM EXCLUDED.reading
             """, "(xmax = 0)", ReadingsNotification.NotifySql);
 

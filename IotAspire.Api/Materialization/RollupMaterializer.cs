@@ -30,9 +30,12 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, IOptions<Mat
     // summed from the new five-minute figures plus the stored ones the pass did not recompute, and the days
     // from the hours likewise. A device's count changes by what its recomputed buckets gained over what they
     // held (a changed reading gains nothing), and only under the customer that owns it now.
+    // One customer per statement, every table named with customer_id = @customer_id: on Citus the statement is
+    // routed whole to the worker holding that customer's shards, and runs there as on one server.
     private const string Pass = $$"""
         WITH taken AS (
-            DELETE FROM {{PendingRollups.Table}} WHERE id IN (SELECT id FROM {{PendingRollups.Table}} ORDER BY id LIMIT @max_rows)
+            DELETE FROM {{PendingRollups.Table}} WHERE customer_id = @customer_id
+                AND id IN (SELECT id FROM {{PendingRollups.Table}} WHERE customer_id = @customer_id ORDER BY id LIMIT @max_rows)
             RETURNING customer_id, device_ids, first_at, last_at, reading_counts, ingested_at
         ), taken_devices AS (
             SELECT t.customer_id, d.device_id, d.first_at, d.last_at, d.n, t.ingested_at
@@ -49,14 +52,14 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, IOptions<Mat
                                        count(*) AS n, sum(reading) AS total, min(reading) AS low, max(reading) AS high,
                                        min(recorded_at) AS first_at, max(recorded_at) AS last_at
                                 FROM readings r
-                                WHERE r.customer_id = rg.customer_id AND r.device_id = rg.device_id
+                                WHERE r.customer_id = @customer_id AND r.device_id = rg.device_id
                                   AND r.recorded_at >= lower(span) AND r.recorded_at < upper(span)
                                 GROUP BY 1) AS s
-        ), replaced AS (
+        ), replaced AS MATERIALIZED (
             SELECT rg.customer_id, rg.device_id, sum(o.n) AS n
             FROM ranges rg CROSS JOIN LATERAL unnest(rg.buckets) AS span
             CROSS JOIN LATERAL (SELECT sum(f.reading_count) AS n FROM {{ReadingRollups.FiveMinuteTable}} f
-                                WHERE f.customer_id = rg.customer_id AND f.device_id = rg.device_id
+                                WHERE f.customer_id = @customer_id AND f.device_id = rg.device_id
                                   AND f.bucket_start >= lower(span) AND f.bucket_start < upper(span)) AS o
             GROUP BY 1, 2
         ), write_five AS (
@@ -79,7 +82,7 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, IOptions<Mat
                   SELECT hr.customer_id, hr.device_id, f.bucket_start, f.reading_count, f.reading_sum, f.reading_min, f.reading_max
                   FROM hour_ranges hr CROSS JOIN LATERAL unnest(hr.hours) AS span
                   CROSS JOIN LATERAL (SELECT * FROM {{ReadingRollups.FiveMinuteTable}} f
-                                      WHERE f.customer_id = hr.customer_id AND f.device_id = hr.device_id
+                                      WHERE f.customer_id = @customer_id AND f.device_id = hr.device_id
                                         AND f.bucket_start >= lower(span) AND f.bucket_start < upper(span)
                                         AND NOT hr.buckets @> f.bucket_start) AS f) AS parts
             GROUP BY 1, 2, 3
@@ -103,7 +106,7 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, IOptions<Mat
                   SELECT dr.customer_id, dr.device_id, h.bucket_start, h.reading_count, h.reading_sum, h.reading_min, h.reading_max
                   FROM day_ranges dr CROSS JOIN LATERAL unnest(dr.days) AS span
                   CROSS JOIN LATERAL (SELECT * FROM {{ReadingRollups.HourlyTable}} h
-                                      WHERE h.customer_id = dr.customer_id AND h.device_id = dr.device_id
+                                      WHERE h.customer_id = @customer_id AND h.device_id = dr.device_id
                                         AND h.bucket_start >= lower(span) AND h.bucket_start < upper(span)
                                         AND NOT dr.hours @> h.bucket_start) AS h) AS parts
             GROUP BY 1, 2, 3
@@ -122,7 +125,7 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, IOptions<Mat
                   LEFT JOIN (SELECT customer_id, device_id, sum(n) AS n, min(first_at) AS first_at, max(last_at) AS last_at FROM five GROUP BY 1, 2) AS now_held
                          ON now_held.customer_id = rg.customer_id AND now_held.device_id = rg.device_id
                   LEFT JOIN replaced ON replaced.customer_id = rg.customer_id AND replaced.device_id = rg.device_id) AS c
-            WHERE d.id = c.device_id AND d.customer_id = c.customer_id
+            WHERE d.customer_id = @customer_id AND d.id = c.device_id AND c.customer_id = @customer_id
         ), ingested AS (
             INSERT INTO ingested_per_minute AS m (customer_id, device_id, minute, reading_count)
             SELECT customer_id, device_id, date_bin(INTERVAL '1 minute', ingested_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'), sum(n)::bigint
@@ -144,6 +147,8 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, IOptions<Mat
         await using var vacuum = dataSource.CreateCommand(Vacuum);
         await vacuum.ExecuteNonQueryAsync(ct);
     }
+
+    private const string PendingCustomers = $"SELECT customer_id FROM {PendingRollups.Table} GROUP BY customer_id ORDER BY min(id) LIMIT @max_customers";
 
     private const string Status = $"SELECT count(*)::int, min(ingested_at), now() FROM {PendingRollups.Table}";
 
@@ -167,13 +172,34 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, IOptions<Mat
             }
         }
 
-        MaterializerPass pass;
+        // The customers with pending rows, the longest waiting first: the one read of the pass across customers
+        // (on Citus a query of every worker, once a pass), then a statement per customer.
+        var customers = new List<Guid>();
+        await using (var pending = new NpgsqlCommand(PendingCustomers, connection, transaction))
+        {
+            pending.Parameters.Add(new("max_customers", NpgsqlDbType.Integer) { Value = options.Value.MaxRowsPerPass });
+            await using var reader = await pending.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                customers.Add(reader.GetGuid(0));
+            }
+        }
+
+        var pass = new MaterializerPass(0, 0, null, TimeSpan.Zero);
         await using (var fold = new NpgsqlCommand(Pass, connection, transaction))
         {
             fold.Parameters.Add(new("max_rows", NpgsqlDbType.Integer) { Value = options.Value.MaxRowsPerPass });
-            await using var reader = await fold.ExecuteReaderAsync(ct);
-            await reader.ReadAsync(ct);
-            pass = new MaterializerPass(reader.GetInt32(0), reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2), TimeSpan.Zero);
+            var customer = fold.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid));
+            // Up to MaxRowsPerPass rows in all: the customers left wait for the next pass, at the head of its list.
+            foreach (var customerId in customers.TakeWhile(_ => pass.Rows < options.Value.MaxRowsPerPass))
+            {
+                customer.Value = customerId;
+                await using var reader = await fold.ExecuteReaderAsync(ct);
+                await reader.ReadAsync(ct);
+                var oldest = reader.IsDBNull(2) ? (DateTimeOffset?)null : reader.GetFieldValue<DateTimeOffset>(2);
+                pass = new MaterializerPass(pass.Rows + reader.GetInt32(0), pass.Buckets + reader.GetInt32(1),
+                    pass.OldestIngestedAt is { } before && (oldest is null || before < oldest) ? before : oldest, TimeSpan.Zero);
+            }
         }
 
         await transaction.CommitAsync(ct);

@@ -26,11 +26,17 @@ public sealed class RetentionRunner(NpgsqlDataSource dataSource, RollupMateriali
 
     private const string Customers = "SELECT customer_id FROM customer_retention WHERE keep_readings_days IS NOT NULL ORDER BY customer_id";
 
-    // Committed before anything is deleted. GREATEST: a period made longer does not bring deleted data back.
+    // Committed before anything is deleted. GREATEST: a period made longer does not bring deleted data back. The
+    // cut-offs are computed in a CTE: Citus refuses now() beside column references in an UPDATE's SET.
     private const string RecordCutoffs = $"""
+        WITH cut AS MATERIALIZED (
+            SELECT {RetentionBoundaries.ReadingsCutoff} AS readings, {RetentionBoundaries.RollupsCutoff} AS rollups
+            FROM customer_retention r WHERE r.customer_id = @customer AND r.keep_readings_days IS NOT NULL
+        )
         UPDATE customer_retention r SET
-            readings_deleted_before = GREATEST(r.readings_deleted_before, {RetentionBoundaries.ReadingsCutoff}),
-            rollups_deleted_before = GREATEST(r.rollups_deleted_before, {RetentionBoundaries.RollupsCutoff})
+            readings_deleted_before = GREATEST(r.readings_deleted_before, cut.readings),
+            rollups_deleted_before = GREATEST(r.rollups_deleted_before, cut.rollups)
+        FROM cut
         WHERE r.customer_id = @customer AND r.keep_readings_days IS NOT NULL
         RETURNING r.readings_deleted_before, r.rollups_deleted_before
         """;
@@ -39,12 +45,15 @@ public sealed class RetentionRunner(NpgsqlDataSource dataSource, RollupMateriali
     private const string DevicesBefore = "SELECT DISTINCT device_id FROM readings_daily WHERE customer_id = @customer AND bucket_start < @cutoff";
 
     // The device's row first, as the materializer's count update takes it: the count stays exact.
-    private const string LockDevice = "SELECT FROM devices WHERE id = @device FOR NO KEY UPDATE";
+    private const string LockDevice = "SELECT FROM devices WHERE customer_id = @customer AND id = @device FOR NO KEY UPDATE";
 
+    // The oldest @batch rows of the device, by key range rather than by ctid (Citus plans no ctid subquery), so that
+    // one statement stays an index range scan on one shard.
     private const string DeleteReadings = """
         WITH gone AS (
-            DELETE FROM readings WHERE ctid = ANY(ARRAY(
-                SELECT ctid FROM readings WHERE customer_id = @customer AND device_id = @device AND recorded_at < @cutoff LIMIT @batch))
+            DELETE FROM readings WHERE customer_id = @customer AND device_id = @device
+                AND recorded_at < coalesce((SELECT recorded_at FROM readings WHERE customer_id = @customer AND device_id = @device AND recorded_at < @cutoff
+                                            ORDER BY recorded_at OFFSET @batch LIMIT 1), @cutoff)
             RETURNING 1
         ), counted AS (
             UPDATE devices SET reading_count = devices.reading_count - (SELECT count(*) FROM gone)
@@ -64,8 +73,9 @@ public sealed class RetentionRunner(NpgsqlDataSource dataSource, RollupMateriali
     // Ingest never writes a bucket this old (it refuses the readings), so no lock is needed. {0}: the rollup.
     private const string DeleteRollup = """
         WITH gone AS (
-            DELETE FROM {0} WHERE ctid = ANY(ARRAY(
-                SELECT ctid FROM {0} WHERE customer_id = @customer AND device_id = @device AND bucket_start < @cutoff LIMIT @batch))
+            DELETE FROM {0} WHERE customer_id = @customer AND device_id = @device
+                AND bucket_start < coalesce((SELECT bucket_start FROM {0} WHERE customer_id = @customer AND device_id = @device AND bucket_start < @cutoff
+                                             ORDER BY bucket_start OFFSET @batch LIMIT 1), @cutoff)
             RETURNING 1
         )
         SELECT count(*) FROM gone
@@ -81,7 +91,7 @@ public sealed class RetentionRunner(NpgsqlDataSource dataSource, RollupMateriali
 
     private const string FinishRun = """
         UPDATE retention_runs SET finished_at = now(), readings_deleted = @readings, rollup_rows_deleted = @rollups, outcome = @outcome
-        WHERE id = @id
+        WHERE customer_id = @customer AND id = @id
         RETURNING customer_id, started_at, finished_at, readings_cutoff, rollups_cutoff, readings_deleted, rollup_rows_deleted, outcome
         """;
 
@@ -188,6 +198,7 @@ public sealed class RetentionRunner(NpgsqlDataSource dataSource, RollupMateriali
         }
 
         await using var finish = dataSource.CreateCommand(FinishRun);
+        finish.Parameters.Add(new("customer", NpgsqlDbType.Uuid) { Value = customer });
         finish.Parameters.Add(new("id", NpgsqlDbType.Bigint) { Value = runId });
         finish.Parameters.Add(new("readings", NpgsqlDbType.Bigint) { Value = readings });
         finish.Parameters.Add(new("rollups", NpgsqlDbType.Bigint) { Value = rollupRows });

@@ -24,7 +24,7 @@ public sealed class RetentionStore(NpgsqlDataSource dataSource)
             INSERT INTO customer_retention (customer_id, keep_readings_days, keep_rollups_days, updated_at, updated_by)
             VALUES (@customer, @readings, @rollups, now(), @by)
             ON CONFLICT (customer_id) DO UPDATE SET keep_readings_days = EXCLUDED.keep_readings_days,
-                keep_rollups_days = EXCLUDED.keep_rollups_days, updated_at = now(), updated_by = EXCLUDED.updated_by
+                keep_rollups_days = EXCLUDED.keep_rollups_days, updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by
             RETURNING {Columns}
             """);
         command.Parameters.Add(new("customer", NpgsqlDbType.Uuid) { Value = customerId });

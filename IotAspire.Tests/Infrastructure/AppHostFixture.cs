@@ -1,14 +1,17 @@
 namespace IotAspire.Tests.Infrastructure;
 
 /// <summary>One AppHost for the whole test run: start-up and teardown each take seconds.</summary>
-public sealed class AppHostFixture : IAsyncLifetime
+public class AppHostFixture : IAsyncLifetime
 {
+    /// <summary>AppHost settings on top of the tests' own (<see cref="CitusAppHostFixture"/> asks for a Citus cluster).</summary>
+    protected virtual IReadOnlyList<string> Settings => [];
+
     private RunningAppHost? running;
 
     public RunningAppHost AppHost => running ?? throw new InvalidOperationException("The AppHost has not started.");
 
     public async Task InitializeAsync() =>
-        running = await RunningAppHost.StartAsync(RunningAppHost.NewDataDirectory(), ResourceNames.Auth, ResourceNames.Api);
+        running = await RunningAppHost.StartAsync(RunningAppHost.NewDataDirectory(), Settings, ResourceNames.Auth, ResourceNames.Api);
 
     public async Task DisposeAsync()
     {
@@ -18,4 +21,12 @@ public sealed class AppHostFixture : IAsyncLifetime
             await RunningAppHost.DeleteDataAsync(running.DataDirectory);
         }
     }
+}
+
+/// <summary>The same AppHost on a local Citus cluster: a coordinator and two workers (Scaling/).</summary>
+public sealed class CitusAppHostFixture : AppHostFixture
+{
+    public const int Workers = 2;
+
+    protected override IReadOnlyList<string> Settings => ["Postgres:Mode=citus", $"Postgres:CitusWorkers={Workers}"];
 }

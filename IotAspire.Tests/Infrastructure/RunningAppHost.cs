@@ -13,6 +13,12 @@ public sealed class RunningAppHost : IAsyncDisposable
 {
     public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
 
+    /// <summary>
+    /// Where the tests' PostgreSQL runs: local binaries, or a local Citus cluster when <c>IOTASPIRE_TESTS_POSTGRES_MODE</c>
+    /// is <c>citus</c> (the whole suite against Citus; CI runs the Citus collection, Scaling/, besides).
+    /// </summary>
+    public static string PostgresMode => Environment.GetEnvironmentVariable("IOTASPIRE_TESTS_POSTGRES_MODE") is { Length: > 0 } mode ? mode : "local";
+
     /// <summary>The AppHost's <c>admin-password</c> parameter in tests: the first administrator's password.</summary>
     public const string AdminUserName = "admin";
     public const string AdminPassword = "Test-Root-Pw-42";
@@ -56,7 +62,7 @@ public sealed class RunningAppHost : IAsyncDisposable
     {
         using var timeout = new CancellationTokenSource(StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.IotAspire_AppHost>(
-            ["Postgres:Mode=local", $"Postgres:DataDirectory={dataDirectory}", $"Auth:KeyRingDirectory={KeyRingDirectoryFor(dataDirectory)}", $"Parameters:admin-password={AdminPassword}",
+            [$"Postgres:Mode={PostgresMode}", $"Postgres:DataDirectory={dataDirectory}", $"Auth:KeyRingDirectory={KeyRingDirectoryFor(dataDirectory)}", $"Parameters:admin-password={AdminPassword}",
              $"Parameters:grafana-db-password={GrafanaReaderPassword}",
              "Simulator:Enabled=false",   // tests write their own data; the simulator test runs it on its own
              .. settings],

@@ -9,7 +9,7 @@ namespace IotAspire.Tests.Isolation;
 /// return, count, change or reveal the victim's data; the victim's view is the same before and after.
 /// </summary>
 [Collection(AppHostCollection.Name)]
-public sealed class TenantIsolationTests(AppHostFixture fixture)
+public class TenantIsolationTests(AppHostFixture fixture)
 {
     private const int Customers = 4;
     private const int DevicesEach = 3;

@@ -9,7 +9,7 @@ namespace IotAspire.Tests.LiveUpdates;
 /// caller's, aggregates follow each batch, and a slow reader is cut off with a clear close code.
 /// </summary>
 [Collection(AppHostCollection.Name)]
-public sealed class SubscriptionTests(AppHostFixture fixture)
+public class SubscriptionTests(AppHostFixture fixture)
 {
     private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(2);
     private readonly TokenServiceClient auth = new(fixture.AppHost);

@@ -4,7 +4,7 @@ namespace IotAspire.Tests.Readings;
 
 /// <summary>Administrators register, move and remove devices through GraphQL; a registered device cannot be claimed.</summary>
 [Collection(AppHostCollection.Name)]
-public sealed class DeviceProvisioningTests(AppHostFixture fixture)
+public class DeviceProvisioningTests(AppHostFixture fixture)
 {
     private readonly TokenServiceClient auth = new(fixture.AppHost);
     private readonly GraphQLClient graphQL = new(fixture.AppHost);

@@ -10,7 +10,7 @@ namespace IotAspire.Tests.Readings;
 /// concurrent batches for the same devices, a device moved, removed and claimed again.
 /// </summary>
 [Collection(AppHostCollection.Name)]
-public sealed class DeviceStatsTests(AppHostFixture fixture)
+public class DeviceStatsTests(AppHostFixture fixture)
 {
     private const string DevicesWithSpans = "query($c: UUID) { devices(customerId: $c) { id customerId firstReadingAt lastReadingAt readingCount } }";
 

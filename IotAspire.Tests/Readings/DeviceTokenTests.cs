@@ -11,7 +11,7 @@ namespace IotAspire.Tests.Readings;
 /// and can do nothing else, revocation takes effect within seconds, and only a hash is stored.
 /// </summary>
 [Collection(AppHostCollection.Name)]
-public sealed class DeviceTokenTests(AppHostFixture fixture)
+public class DeviceTokenTests(AppHostFixture fixture)
 {
     private readonly TokenServiceClient auth = new(fixture.AppHost);
     private readonly GraphQLClient graphQL = new(fixture.AppHost);

@@ -5,7 +5,7 @@ namespace IotAspire.Tests.Readings;
 
 /// <summary>The original system's workflow with its sample data, through GraphQL over HTTP.</summary>
 [Collection(AppHostCollection.Name)]
-public sealed class GraphQLWorkflowTests(AppHostFixture fixture)
+public class GraphQLWorkflowTests(AppHostFixture fixture)
 {
     private readonly TokenServiceClient auth = new(fixture.AppHost);
     private readonly GraphQLClient graphQL = new(fixture.AppHost);

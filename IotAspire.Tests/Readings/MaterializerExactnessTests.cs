@@ -13,7 +13,7 @@ namespace IotAspire.Tests.Readings;
 /// once, with late readings, repeated batches and changed values among them.
 /// </summary>
 [Collection(AppHostCollection.Name)]
-public sealed class MaterializerExactnessTests(AppHostFixture fixture)
+public class MaterializerExactnessTests(AppHostFixture fixture)
 {
     private const double Tolerance = 1e-9;
     private const int Devices = 8;

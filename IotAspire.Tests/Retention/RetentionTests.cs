@@ -11,7 +11,7 @@ namespace IotAspire.Tests.Retention;
 /// readings older than what is kept.
 /// </summary>
 [Collection(AppHostCollection.Name)]
-public sealed class RetentionTests(AppHostFixture fixture)
+public class RetentionTests(AppHostFixture fixture)
 {
     private const string SetRetention = """
         mutation($c: UUID!, $r: Int, $u: Int) { setRetention(customerId: $c, keepReadingsDays: $r, keepRollupsDays: $u) {

@@ -98,13 +98,13 @@ namespace IotAspire.Api.Data.Migrations
 
             modelBuilder.Entity("IotAspire.Api.Data.Device", b =>
                 {
-                    b.Property<Guid>("Id")
-                        .HasColumnType("uuid")
-                        .HasColumnName("id");
-
                     b.Property<Guid>("CustomerId")
                         .HasColumnType("uuid")
                         .HasColumnName("customer_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
 
                     b.Property<DateTimeOffset?>("FirstReadingAt")
                         .HasColumnType("timestamp with time zone")
@@ -124,11 +124,28 @@ namespace IotAspire.Api.Data.Migrations
                         .HasDefaultValue(0L)
                         .HasColumnName("reading_count");
 
-                    b.HasKey("Id");
-
-                    b.HasIndex("CustomerId");
+                    b.HasKey("CustomerId", "Id");
 
                     b.ToTable("devices", (string)null);
+                });
+
+            modelBuilder.Entity("IotAspire.Api.Data.DeviceClaim", b =>
+                {
+                    b.Property<Guid>("DeviceId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("device_id");
+
+                    b.Property<DateTimeOffset>("ClaimedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("claimed_at");
+
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("customer_id");
+
+                    b.HasKey("DeviceId");
+
+                    b.ToTable("device_claims", (string)null);
                 });
 
             modelBuilder.Entity("IotAspire.Api.Data.DeviceToken", b =>
@@ -285,16 +302,16 @@ namespace IotAspire.Api.Data.Migrations
 
             modelBuilder.Entity("IotAspire.Api.Data.PendingRollup", b =>
                 {
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("customer_id");
+
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("bigint")
                         .HasColumnName("id");
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
-
-                    b.Property<Guid>("CustomerId")
-                        .HasColumnType("uuid")
-                        .HasColumnName("customer_id");
 
                     b.PrimitiveCollection<Guid[]>("DeviceIds")
                         .IsRequired()
@@ -322,9 +339,7 @@ namespace IotAspire.Api.Data.Migrations
                         .HasColumnType("integer[]")
                         .HasColumnName("reading_counts");
 
-                    b.HasKey("Id");
-
-                    b.HasIndex("CustomerId");
+                    b.HasKey("CustomerId", "Id");
 
                     b.ToTable("rollup_pending", (string)null);
                 });
@@ -364,16 +379,16 @@ namespace IotAspire.Api.Data.Migrations
 
             modelBuilder.Entity("IotAspire.Api.Data.RetentionRun", b =>
                 {
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("customer_id");
+
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("bigint")
                         .HasColumnName("id");
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
-
-                    b.Property<Guid>("CustomerId")
-                        .HasColumnType("uuid")
-                        .HasColumnName("customer_id");
 
                     b.Property<DateTimeOffset?>("FinishedAt")
                         .HasColumnType("timestamp with time zone")
@@ -404,7 +419,7 @@ namespace IotAspire.Api.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("started_at");
 
-                    b.HasKey("Id");
+                    b.HasKey("CustomerId", "Id");
 
                     b.HasIndex("CustomerId", "StartedAt");
 

@@ -1,0 +1,91 @@
+using IotAspire.Tests.Infrastructure;
+using Npgsql;
+
+namespace IotAspire.Tests.Scaling;
+
+/// <summary>The system on a Citus cluster: the data really is distributed, and a customer's queries go to one worker.</summary>
+[Collection(CitusAppHostCollection.Name)]
+public sealed class CitusClusterTests(CitusAppHostFixture fixture)
+{
+    private readonly TokenServiceClient auth = new(fixture.AppHost);
+    private readonly GraphQLClient graphQL = new(fixture.AppHost);
+
+    [Fact]
+    public async Task Customers_readings_live_on_their_workers_shards_and_a_customers_queries_are_router_queries()
+    {
+        await using var coordinator = NpgsqlDataSource.Create(await fixture.AppHost.ConnectionStringAsync(ResourceNames.ReadingsDatabase));
+        Assert.Equal(CitusAppHostFixture.Workers, (await Sql.ListAsync(coordinator, "SELECT count(*) FROM pg_dist_node WHERE groupid <> 0", r => r.GetInt64(0)))[0]);
+
+        // A customer per worker, picked through Citus's own hash of the distribution column.
+        var customerByWorker = new Dictionary<int, (Guid Customer, long Shard)>();
+        while (customerByWorker.Count < CitusAppHostFixture.Workers)
+        {
+            var candidate = Guid.NewGuid();
+            var placement = (await Sql.ListAsync(coordinator,
+                "SELECT shardid, nodeport FROM citus_shards WHERE shardid = get_shard_id_for_distribution_column('readings', $1)",
+                r => (Shard: r.GetInt64(0), Port: r.GetInt32(1)), candidate))[0];
+            customerByWorker.TryAdd(placement.Port, (candidate, placement.Shard));
+        }
+
+        foreach (var (_, (customer, _)) in customerByWorker)
+        {
+            var device = Guid.NewGuid();
+            var token = (await auth.TokensAsync(await auth.CreateCustomerAsync(customer, TokenServiceClient.CustomerPassword), TokenServiceClient.CustomerPassword)).Access;
+            var readings = Enumerable.Range(0, 20).Select(i => new { timestamp = $"2025-03-01T10:{i:00}:00", reading = i * 0.5, deviceId = device });
+            var stored = await graphQL.DataAsync(GraphQLDocuments.Ingest, new { readings }, token);
+            Assert.Equal(20, stored.GetProperty("ingestReadings").GetProperty("inserted").GetInt32());
+        }
+
+        // Each worker's shard of readings holds its customer's 20 readings: read on the worker itself, not through the coordinator.
+        var workers = new Dictionary<int, string>();
+        for (var i = 1; i <= CitusAppHostFixture.Workers; i++)
+        {
+            var server = new NpgsqlConnectionStringBuilder(await fixture.AppHost.ConnectionStringAsync($"{ResourceNames.Postgres}-worker-{i}")) { Database = ResourceNames.ReadingsDatabase, Pooling = false };
+            workers[server.Port] = server.ConnectionString;
+        }
+
+        Assert.Equal(workers.Keys.Order(), customerByWorker.Keys.Order());
+        foreach (var (port, (customer, shard)) in customerByWorker)
+        {
+            await using var worker = NpgsqlDataSource.Create(workers[port]);
+            Assert.Equal(20, (await Sql.ListAsync(worker, $"SELECT count(*) FROM readings_{shard} WHERE customer_id = $1", r => r.GetInt64(0), customer))[0]);
+            var otherCustomer = customerByWorker.Values.Single(other => other.Customer != customer).Customer;
+            Assert.Equal(0, (await Sql.ListAsync(worker, "SELECT count(*) FROM pg_class WHERE relname = 'readings_' || $1::text", r => r.GetInt64(0),
+                customerByWorker.Values.Single(other => other.Customer == otherCustomer).Shard))[0]);
+        }
+
+        // The shapes of the API's per-customer statements are router queries: one task, on the customer's worker.
+        var (firstPort, (firstCustomer, _)) = customerByWorker.First();
+        foreach (var query in new[]
+        {
+            "SELECT date_bin(INTERVAL '5 minutes', recorded_at, TIMESTAMPTZ '1970-01-01'), avg(reading) FROM readings WHERE customer_id = $1 AND recorded_at >= '2025-03-01' GROUP BY 1",
+            "SELECT d.id, d.reading_count + coalesce(p.added, 0) FROM devices d LEFT JOIN rollup_pending_counts p ON p.customer_id = d.customer_id AND p.device_id = d.id WHERE d.customer_id = $1",
+            "SELECT lower(span), upper(span) FROM rollup_pending_spans WHERE customer_id = $1",
+            "SELECT sum(reading_count) FROM readings_hourly WHERE customer_id = $1 AND bucket_start >= '2025-03-01'",
+        })
+        {
+            var plan = string.Join('\n', await Sql.ListAsync(coordinator, "EXPLAIN (COSTS OFF) " + query, r => r.GetString(0), firstCustomer));
+            Assert.True(plan.Contains("Task Count: 1", StringComparison.Ordinal) && plan.Contains($"port={firstPort}", StringComparison.Ordinal),
+                $"Not a router query to the customer's worker (port {firstPort}): {query}\n{plan}");
+        }
+    }
+}
+
+// The end-to-end classes that touch readings, devices, aggregates, subscriptions and retention, run again on Citus.
+[Collection(CitusAppHostCollection.Name)]
+public sealed class CitusSubscriptionTests(CitusAppHostFixture fixture) : LiveUpdates.SubscriptionTests(fixture);
+
+[Collection(CitusAppHostCollection.Name)]
+public sealed class CitusMaterializerExactnessTests(CitusAppHostFixture fixture) : Readings.MaterializerExactnessTests(fixture);
+
+[Collection(CitusAppHostCollection.Name)]
+public sealed class CitusDeviceStatsTests(CitusAppHostFixture fixture) : Readings.DeviceStatsTests(fixture);
+
+[Collection(CitusAppHostCollection.Name)]
+public sealed class CitusDeviceProvisioningTests(CitusAppHostFixture fixture) : Readings.DeviceProvisioningTests(fixture);
+
+[Collection(CitusAppHostCollection.Name)]
+public sealed class CitusDeviceTokenTests(CitusAppHostFixture fixture) : Readings.DeviceTokenTests(fixture);
+
+[Collection(CitusAppHostCollection.Name)]
+public sealed class CitusTenantIsolationTests(CitusAppHostFixture fixture) : Isolation.TenantIsolationTests(fixture);
