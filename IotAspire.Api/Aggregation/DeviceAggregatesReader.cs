@@ -128,11 +128,78 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
     /// </summary>
     public async Task<IReadOnlyList<DeviceAggregate>> ReadAsync(AggregateRequest request, CancellationToken ct)
     {
+        if (request.CustomerId is null)
+        {
+            return await ReadEveryCustomerAsync(request, ct);
+        }
+
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         // Functions the rollups do not keep read the readings alone: nothing pending matters, one statement.
         var snapshot = !request.Functions.NeedsReadings;
         var pending = snapshot ? await PendingSpansAsync(request, connection, ct) : [];
         return await ReadAsync(request, pending, connection, commit: snapshot, ct);
+    }
+
+    // The customers with data in the range (of the named devices, if any): an administrator's read across customers.
+    // The pending rows first: a pass moves a batch from them to the rollups, and on Citus the two halves are read one
+    // after the other (no snapshot spans the workers), so in this order a batch a pass folds in between is seen in one.
+    private const string CustomersQuery = $$"""
+        SELECT customer_id FROM {{PendingRollups.SpansView}}
+        WHERE span && tstzrange(@from, @to)
+          {0}
+        UNION
+        SELECT customer_id FROM readings_daily
+        WHERE bucket_start >= date_bin(INTERVAL '1 day', @from, TIMESTAMPTZ '1970-01-01 00:00:00+00') AND bucket_start < @to
+          {0}
+        ORDER BY 1
+        """;
+
+    private static readonly CompositeFormat CustomersFormat = CompositeFormat.Parse(CustomersQuery);
+
+    /// <summary>
+    /// Every customer's aggregates (administrators): the customers with data in the range, then each customer's as
+    /// a customer's own read, so that every statement that reads readings and rollups names one customer (on Citus,
+    /// a query routed to that customer's worker; the one statement across customers is this list). Each customer's
+    /// answer is exact in its own snapshot; the bucket limit holds over all of them.
+    /// </summary>
+    private async Task<IReadOnlyList<DeviceAggregate>> ReadEveryCustomerAsync(AggregateRequest request, CancellationToken ct)
+    {
+        var customers = new List<Guid>();
+        await using (var command = dataSource.CreateCommand())
+        {
+            command.CommandText = string.Format(CultureInfo.InvariantCulture, CustomersFormat, string.Join("\n  ", Scope(request, command.Parameters)));
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                customers.Add(reader.GetGuid(0));
+            }
+        }
+
+        var aggregates = new List<DeviceAggregate>();
+        var buckets = 0L;
+        foreach (var customer in customers)
+        {
+            var remaining = (int)(request.MaxBuckets - buckets);
+            if (remaining <= 0)
+            {
+                throw TooManyBuckets(request.MaxBuckets);
+            }
+
+            IReadOnlyList<DeviceAggregate> own;
+            try
+            {
+                own = await ReadAsync(request with { CustomerId = customer, MaxBuckets = remaining }, ct);
+            }
+            catch (ApiErrorException) when (remaining < request.MaxBuckets)
+            {
+                throw TooManyBuckets(request.MaxBuckets);   // the limit is over all customers, not what was left of it
+            }
+
+            buckets += own.Sum(a => (long)a.AggregatedValues.Count);
+            aggregates.AddRange(own);
+        }
+
+        return aggregates;   // in customer order, each sorted by device
     }
 
     // Filters are added only when asked for, so each query shape gets its own plan. The same filters scope
@@ -289,9 +356,7 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
 
         if (buckets > request.MaxBuckets || rows >= MaxRows(request))
         {
-            throw ApiErrors.BadInput(
-                $"The answer would hold more than {request.MaxBuckets} buckets over all devices. "
-                + "Use a larger aggregationSizeMinutes, a shorter range, or fewer deviceIds.");
+            throw TooManyBuckets(request.MaxBuckets);
         }
 
         aggregates.Sort(static (a, b) => a.CustomerId != b.CustomerId ? a.CustomerId.CompareTo(b.CustomerId) : a.DeviceId.CompareTo(b.DeviceId));
@@ -300,14 +365,12 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
 
     private static double? Nullable(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetDouble(ordinal);
 
-    // For fill PREVIOUS: per device, the time of its last reading before @from, read backwards on its key; the
-    // customer filter is the device's own. Its bucket comes from the layout (PreviousMeansAsync).
+    // For fill PREVIOUS: the time of a device's last reading before @from, read backwards on its key. One statement
+    // per device, sent together: each names its customer, so that on Citus it is routed to that customer's worker.
     private const string LastReadingBeforeQuery = """
-        SELECT d.customer_id, d.device_id, last.recorded_at
-        FROM unnest(@customer_ids, @device_ids) AS d(customer_id, device_id)
-        CROSS JOIN LATERAL (SELECT recorded_at FROM readings
-                            WHERE customer_id = d.customer_id AND device_id = d.device_id AND recorded_at < @from
-                            ORDER BY recorded_at DESC LIMIT 1) AS last
+        SELECT recorded_at FROM readings
+        WHERE customer_id = @customer_id AND device_id = @device_id AND recorded_at < @from
+        ORDER BY recorded_at DESC LIMIT 1
         """;
 
     // Of the named devices (of the customer in scope, if any), those with a reading before @from: its existence
@@ -316,7 +379,7 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
         SELECT d.customer_id, d.id
         FROM devices d
         WHERE d.id = ANY(@device_ids) AND (@customer_id::uuid IS NULL OR d.customer_id = @customer_id)
-          AND EXISTS (SELECT FROM readings r WHERE r.customer_id = d.customer_id AND r.device_id = d.id AND r.recorded_at < @from)
+          AND EXISTS (SELECT 1 FROM readings r WHERE r.customer_id = d.customer_id AND r.device_id = d.id AND r.recorded_at < @from)
         """;
 
     /// <summary>Which of <paramref name="deviceIds"/> have a reading before the range, under the customer in scope.</summary>
@@ -336,12 +399,10 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
         return devices;
     }
 
-    // The mean of each device's readings in [bucket start, end).
-    private const string MeansBetweenQuery = """
-        SELECT d.customer_id, d.device_id, avg(r.reading)
-        FROM unnest(@customer_ids, @device_ids, @starts, @ends) AS d(customer_id, device_id, bucket_start, bucket_end)
-        JOIN readings r ON r.customer_id = d.customer_id AND r.device_id = d.device_id AND r.recorded_at >= d.bucket_start AND r.recorded_at < d.bucket_end
-        GROUP BY 1, 2
+    // The mean of a device's readings in [bucket start, end); one statement per device, as above.
+    private const string MeanBetweenQuery = """
+        SELECT avg(reading) FROM readings
+        WHERE customer_id = @customer_id AND device_id = @device_id AND recorded_at >= @start AND recorded_at < @end
         """;
 
     /// <summary>
@@ -352,15 +413,26 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
         AggregateRequest request, (Guid Customer, Guid Device)[] devices, CancellationToken ct)
     {
         var lastBefore = new List<(Guid Customer, Guid Device, DateTimeOffset At)>();
-        await using (var command = dataSource.CreateCommand(LastReadingBeforeQuery))
+        await using (var batch = dataSource.CreateBatch())
         {
-            command.Parameters.Add(new("customer_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = devices.Select(d => d.Customer).ToArray() });
-            command.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = devices.Select(d => d.Device).ToArray() });
-            command.Parameters.Add(new("from", NpgsqlDbType.TimestampTz) { Value = request.From.ToUniversalTime() });
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
+            foreach (var (customer, device) in devices)
             {
-                lastBefore.Add((reader.GetGuid(0), reader.GetGuid(1), reader.GetFieldValue<DateTimeOffset>(2)));
+                var command = new NpgsqlBatchCommand(LastReadingBeforeQuery);
+                command.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customer });
+                command.Parameters.Add(new("device_id", NpgsqlDbType.Uuid) { Value = device });
+                command.Parameters.Add(new("from", NpgsqlDbType.TimestampTz) { Value = request.From.ToUniversalTime() });
+                batch.BatchCommands.Add(command);
+            }
+
+            await using var reader = await batch.ExecuteReaderAsync(ct);
+            foreach (var (customer, device) in devices)
+            {
+                if (await reader.ReadAsync(ct))
+                {
+                    lastBefore.Add((customer, device, reader.GetFieldValue<DateTimeOffset>(0)));
+                }
+
+                await reader.NextResultAsync(ct);
             }
         }
 
@@ -370,18 +442,28 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
             return means;
         }
 
-        await using (var command = dataSource.CreateCommand(MeansBetweenQuery))
+        await using (var batch = dataSource.CreateBatch())
         {
-            var starts = lastBefore.Select(l => request.Layout.StartOf(l.At)).ToArray();
-            var ends = starts.Select(start => Min(request.Layout.NextStart(start), request.From)).ToArray();
-            command.Parameters.Add(new("customer_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = lastBefore.Select(l => l.Customer).ToArray() });
-            command.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = lastBefore.Select(l => l.Device).ToArray() });
-            command.Parameters.Add(new("starts", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = starts.Select(s => s.UtcDateTime).ToArray() });
-            command.Parameters.Add(new("ends", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = ends.Select(s => s.UtcDateTime).ToArray() });
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
+            foreach (var (customer, device, at) in lastBefore)
             {
-                means[(reader.GetGuid(0), reader.GetGuid(1))] = reader.GetDouble(2);
+                var start = request.Layout.StartOf(at);
+                var command = new NpgsqlBatchCommand(MeanBetweenQuery);
+                command.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customer });
+                command.Parameters.Add(new("device_id", NpgsqlDbType.Uuid) { Value = device });
+                command.Parameters.Add(new("start", NpgsqlDbType.TimestampTz) { Value = start.UtcDateTime });
+                command.Parameters.Add(new("end", NpgsqlDbType.TimestampTz) { Value = Min(request.Layout.NextStart(start), request.From).UtcDateTime });
+                batch.BatchCommands.Add(command);
+            }
+
+            await using var reader = await batch.ExecuteReaderAsync(ct);
+            foreach (var (customer, device, _) in lastBefore)
+            {
+                if (await reader.ReadAsync(ct) && !reader.IsDBNull(0))
+                {
+                    means[(customer, device)] = reader.GetDouble(0);
+                }
+
+                await reader.NextResultAsync(ct);
             }
         }
 
@@ -392,6 +474,10 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
 
     // Twice the allowed buckets: a device's rows exceed its buckets by at most a few (its first and last
     // bucket may come from several parts), so reaching this many rows means too many buckets.
+    private static ApiErrorException TooManyBuckets(int maxBuckets) => ApiErrors.BadInput(
+        $"The answer would hold more than {maxBuckets} buckets over all devices. "
+        + "Use a larger aggregationSizeMinutes, a shorter range, or fewer deviceIds.");
+
     private static long MaxRows(AggregateRequest request) => (2L * request.MaxBuckets) + 2;
 
     /// <summary>

@@ -13,12 +13,24 @@ public sealed class DevicesReader(NpgsqlDataSource dataSource)
 {
     // Counts and spans are kept on the device row by the materializer and by provisioning: this reads one row
     // per device, however many readings it has, plus what its pending readings add (PendingRollups.CountsView).
-    private const string Devices = $$"""
-        SELECT d.id, d.customer_id, LEAST(d.first_reading_at, p.first_at), GREATEST(d.last_reading_at, p.last_at), (d.reading_count + coalesce(p.added, 0))::int
+    private const string DevicesColumns = "d.id, d.customer_id, LEAST(d.first_reading_at, p.first_at), GREATEST(d.last_reading_at, p.last_at), (d.reading_count + coalesce(p.added, 0))::int";
+
+    // A customer's devices: every table filtered by the customer (on Citus, routed to its worker).
+    private static readonly string CustomerDevices = $"""
+        SELECT {DevicesColumns}
         FROM devices d
-        LEFT JOIN {{PendingRollups.CountsView}} p ON p.customer_id = d.customer_id AND p.device_id = d.id
-        WHERE (@customer_id::uuid IS NULL OR d.customer_id = @customer_id)
-          AND (@device_id::uuid IS NULL OR d.id = @device_id)
+        LEFT JOIN ({PendingRollups.CountsQuery("@customer_id")}) p ON p.device_id = d.id
+        WHERE d.customer_id = @customer_id AND (@device_id::uuid IS NULL OR d.id = @device_id)
+        ORDER BY d.customer_id, d.id
+        LIMIT @max_devices + 1
+        """;
+
+    // Every customer's (administrators): on Citus a query of every worker.
+    private const string EveryDevice = $"""
+        SELECT {DevicesColumns}
+        FROM devices d
+        LEFT JOIN {PendingRollups.CountsView} p ON p.customer_id = d.customer_id AND p.device_id = d.id
+        WHERE (@device_id::uuid IS NULL OR d.id = @device_id)
         ORDER BY d.customer_id, d.id
         LIMIT @max_devices + 1
         """;
@@ -31,7 +43,7 @@ public sealed class DevicesReader(NpgsqlDataSource dataSource)
     /// <param name="ct">Cancels the query.</param>
     public async Task<IReadOnlyList<DeviceSummary>> ReadAsync(Guid? customerId, CancellationToken ct, Guid? deviceId = null)
     {
-        await using var command = dataSource.CreateCommand(Devices);
+        await using var command = dataSource.CreateCommand(customerId is null ? EveryDevice : CustomerDevices);
         command.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId is { } id ? id : DBNull.Value });
         command.Parameters.Add(new("device_id", NpgsqlDbType.Uuid) { Value = deviceId is { } device ? device : DBNull.Value });
         command.Parameters.Add(new("max_devices", NpgsqlDbType.Integer) { Value = MaxDevicesPerAnswer });

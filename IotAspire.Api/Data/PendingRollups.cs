@@ -46,25 +46,34 @@ public static class PendingRollups
     /// </summary>
     public const string CountsView = "rollup_pending_counts";
 
-    public const string CountsViewSql = $$"""
-        CREATE VIEW {{CountsView}} AS
-        WITH buckets AS (
-            SELECT customer_id, device_id,
-                   unnest(range_agg(tstzrange(date_bin(INTERVAL '5 minutes', lower(span), TIMESTAMPTZ '1970-01-01 00:00:00+00'),
-                                              date_bin(INTERVAL '5 minutes', upper(span) - INTERVAL '1 microsecond', TIMESTAMPTZ '1970-01-01 00:00:00+00') + INTERVAL '5 minutes'))) AS span
-            FROM {{SpansView}}
+    public static readonly string CountsViewSql = $"CREATE VIEW {CountsView} AS\n{CountsQuery(null)}";
+
+    /// <summary>
+    /// The view's query, for one customer when <paramref name="customer"/> (an expression) is given: then every
+    /// table it reads is filtered by it, so that on Citus the query is routed to that customer's worker (the view
+    /// filtered from outside prunes the pending rows, but not the readings and rollups it reaches through LATERAL).
+    /// No CTE: Citus plans a CTE on its own, before any outer filter.
+    /// </summary>
+    public static string CountsQuery(string? customer)
+    {
+        var scope = customer is null ? "" : $"WHERE customer_id = {customer}";
+        var owner = customer ?? "b.customer_id";
+        return $$"""
+            SELECT b.customer_id, b.device_id, sum(raw.n - rolled.n)::bigint AS added, min(raw.first_at) AS first_at, max(raw.last_at) AS last_at
+            FROM (SELECT customer_id, device_id,
+                         unnest(range_agg(tstzrange(date_bin(INTERVAL '5 minutes', lower(span), TIMESTAMPTZ '1970-01-01 00:00:00+00'),
+                                                    date_bin(INTERVAL '5 minutes', upper(span) - INTERVAL '1 microsecond', TIMESTAMPTZ '1970-01-01 00:00:00+00') + INTERVAL '5 minutes'))) AS span
+                  FROM {{SpansView}} {{scope}}
+                  GROUP BY 1, 2) AS b
+            CROSS JOIN LATERAL (SELECT count(*) AS n, min(recorded_at) AS first_at, max(recorded_at) AS last_at FROM readings r
+                                WHERE r.customer_id = {{owner}} AND r.device_id = b.device_id
+                                  AND r.recorded_at >= lower(b.span) AND r.recorded_at < upper(b.span)) AS raw
+            CROSS JOIN LATERAL (SELECT coalesce(sum(reading_count), 0) AS n FROM {{ReadingRollups.FiveMinuteTable}} f
+                                WHERE f.customer_id = {{owner}} AND f.device_id = b.device_id
+                                  AND f.bucket_start >= lower(b.span) AND f.bucket_start < upper(b.span)) AS rolled
             GROUP BY 1, 2
-        )
-        SELECT b.customer_id, b.device_id, sum(raw.n - rolled.n)::bigint AS added, min(raw.first_at) AS first_at, max(raw.last_at) AS last_at
-        FROM buckets b
-        CROSS JOIN LATERAL (SELECT count(*) AS n, min(recorded_at) AS first_at, max(recorded_at) AS last_at FROM readings r
-                            WHERE r.customer_id = b.customer_id AND r.device_id = b.device_id
-                              AND r.recorded_at >= lower(b.span) AND r.recorded_at < upper(b.span)) AS raw
-        CROSS JOIN LATERAL (SELECT coalesce(sum(reading_count), 0) AS n FROM {{ReadingRollups.FiveMinuteTable}} f
-                            WHERE f.customer_id = b.customer_id AND f.device_id = b.device_id
-                              AND f.bucket_start >= lower(b.span) AND f.bucket_start < upper(b.span)) AS rolled
-        GROUP BY 1, 2
-        """;
+            """;
+    }
 
     /// <summary>
     /// A device's count and span as its row must hold them (what the rollups hold), for provisioning that sets the row
@@ -78,7 +87,7 @@ public static class PendingRollups
     public static string FoldedStatsJoins(string customer, string deviceIds, string device) => $"""
         LEFT JOIN (SELECT device_id, count(*) AS n, min(recorded_at) AS first_at, max(recorded_at) AS last_at FROM readings
                    WHERE customer_id = {customer} AND device_id = ANY({deviceIds}) GROUP BY device_id) AS stored ON stored.device_id = {device}
-        LEFT JOIN (SELECT device_id, added FROM {CountsView} WHERE customer_id = {customer} AND device_id = ANY({deviceIds})) AS pending ON pending.device_id = {device}
+        LEFT JOIN ({CountsQuery(customer)}) AS pending ON pending.device_id = {device}
         """;
 
     /// <summary>The count <see cref="FoldedStatsJoins"/> gives.</summary>

@@ -12,7 +12,7 @@ namespace IotAspire.Tests.Readings;
 /// daylight-saving changes. Only the selected functions come back.
 /// </summary>
 [Collection(AppHostCollection.Name)]
-public sealed class BucketFunctionsTests(AppHostFixture fixture)
+public class BucketFunctionsTests(AppHostFixture fixture)
 {
     private const string AllFunctions = """
         query($from: DateTime, $to: DateTime, $size: Int, $zone: String, $p: Float!) {

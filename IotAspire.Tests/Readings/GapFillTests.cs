@@ -5,7 +5,7 @@ namespace IotAspire.Tests.Readings;
 
 /// <summary><c>deviceAggregates(fill: ...)</c> through the running API: every mode, gaps at both ends and inside, and the bucket limit.</summary>
 [Collection(AppHostCollection.Name)]
-public sealed class GapFillTests(AppHostFixture fixture)
+public class GapFillTests(AppHostFixture fixture)
 {
     private const string Filled = """
         query($from: DateTime, $to: DateTime, $size: Int, $fill: FillMode!) {

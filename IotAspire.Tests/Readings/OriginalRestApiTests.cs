@@ -11,7 +11,7 @@ namespace IotAspire.Tests.Readings;
 /// administrator's query over two customers, bad parameters or another customer's reading).
 /// </summary>
 [Collection(AppHostCollection.Name)]
-public sealed class OriginalRestApiTests(AppHostFixture fixture)
+public class OriginalRestApiTests(AppHostFixture fixture)
 {
     private readonly TokenServiceClient auth = new(fixture.AppHost);
     private readonly GraphQLClient graphQL = new(fixture.AppHost);

@@ -8,7 +8,7 @@ namespace IotAspire.Tests.Readings;
 /// <summary>The ingest and aggregate SQL against the real readings database. Every test writes under
 /// customers and devices of its own, so tests sharing the database cannot see each other's rows.</summary>
 [Collection(AppHostCollection.Name)]
-public sealed class ReadingsStorageTests(AppHostFixture fixture) : IAsyncLifetime
+public class ReadingsStorageTests(AppHostFixture fixture) : IAsyncLifetime
 {
     private static readonly DateTimeOffset Start = new(2022, 1, 21, 10, 0, 0, TimeSpan.Zero);
     private NpgsqlDataSource dataSource = null!;

@@ -11,7 +11,7 @@ namespace IotAspire.Tests.Readings;
 /// whatever arrives: late readings, duplicates, changed values, concurrent batches.
 /// </summary>
 [Collection(AppHostCollection.Name)]
-public sealed class RollupExactnessTests(AppHostFixture fixture)
+public class RollupExactnessTests(AppHostFixture fixture)
 {
     // Sums added in another order differ in the last bits; nothing else may differ.
     private const double Tolerance = 1e-9;

@@ -34,7 +34,8 @@ public sealed class LiveUpdatesRulesTests
     public void The_notification_sql_is_scoped_to_customers_with_live_subscribers()
     {
         Assert.Contains("FROM live_subscribers", ReadingsNotification.NotifySql);
-        Assert.Contains("s.expires_at > now()", ReadingsNotification.NotifySql);
+        Assert.Contains("FROM live_subscribers WHERE expires_at > now()", ReadingsNotification.NotifySql);
+        Assert.Contains("s.customer_id IN (batch.customer_id", ReadingsNotification.NotifySql);
         Assert.Contains($"pg_notify('{ReadingsNotification.Channel}'", ReadingsNotification.NotifySql);
     }
 

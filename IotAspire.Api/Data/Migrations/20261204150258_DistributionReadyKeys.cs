@@ -62,6 +62,9 @@ namespace IotAspire.Api.Data.Migrations
             // Every device has its claim: the owner its devices row names.
             migrationBuilder.Sql("INSERT INTO device_claims (device_id, customer_id, claimed_at) SELECT id, customer_id, first_seen_at FROM devices");
 
+            // The pending counts without a CTE, which Citus would plan before any filter (PendingRollups.CountsQuery).
+            migrationBuilder.Sql(PendingRollups.CountsViewSql.Replace("CREATE VIEW", "CREATE OR REPLACE VIEW", StringComparison.Ordinal));
+
             // On a Citus cluster, distribute the tables now that their keys allow it (nothing on one server).
             migrationBuilder.Sql(CitusDistribution.DistributeSql());
         }
