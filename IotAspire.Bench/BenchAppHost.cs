@@ -8,7 +8,7 @@ namespace IotAspire.Bench;
 
 /// <summary>
 /// The real AppHost, started through Aspire.Hosting.Testing as the tests start it: PostgreSQL from local
-/// binaries, but in a data directory that outlives the run, so a generated data set is measured again
+/// binaries (one server, or a Citus cluster), but in a data directory that outlives the run, so a generated data set is measured again
 /// without generating it again. Passwords are fixed for the same reason (they are local to this directory).
 /// </summary>
 public sealed class BenchAppHost(DistributedApplication app) : IAsyncDisposable
@@ -18,13 +18,13 @@ public sealed class BenchAppHost(DistributedApplication app) : IAsyncDisposable
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
 
-    public static async Task<(BenchAppHost AppHost, BenchTarget Target)> StartAsync(string dataDirectory, CancellationToken cancel)
+    public static async Task<(BenchAppHost AppHost, BenchTarget Target)> StartAsync(string dataDirectory, string postgresMode, CancellationToken cancel)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         timeout.CancelAfter(StartTimeout);
         try
         {
-            return await StartWithinAsync(dataDirectory, timeout.Token);
+            return await StartWithinAsync(dataDirectory, postgresMode, timeout.Token);
         }
         catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
         {
@@ -32,11 +32,11 @@ public sealed class BenchAppHost(DistributedApplication app) : IAsyncDisposable
         }
     }
 
-    private static async Task<(BenchAppHost AppHost, BenchTarget Target)> StartWithinAsync(string dataDirectory, CancellationToken ct)
+    private static async Task<(BenchAppHost AppHost, BenchTarget Target)> StartWithinAsync(string dataDirectory, string postgresMode, CancellationToken ct)
     {
         Directory.CreateDirectory(dataDirectory);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.IotAspire_AppHost>(
-            ["Postgres:Mode=local", $"Postgres:DataDirectory={dataDirectory}", $"Auth:KeyRingDirectory={dataDirectory.TrimEnd('/')}-auth-keys",
+            [$"Postgres:Mode={postgresMode}", $"Postgres:DataDirectory={dataDirectory}", $"Auth:KeyRingDirectory={dataDirectory.TrimEnd('/')}-auth-keys",
              "Parameters:postgres-password=Bench-Postgres-Pw-42", "Parameters:api-db-login-password=Bench-Api-Pw-42",
              "Parameters:auth-db-login-password=Bench-Auth-Pw-42", $"Parameters:grafana-db-password={GrafanaReaderPassword}",
              $"Parameters:admin-password={AdminPassword}", "Simulator:Enabled=false"],

@@ -40,6 +40,18 @@ public sealed record BenchOptions
 
     public bool Quick { get; init; }
 
+    /// <summary>
+    /// Where PostgreSQL runs, one full run per mode on the same data set, in this order: <c>local</c> (one server)
+    /// and/or <c>citus</c> (a coordinator and two workers from local binaries, data in <see cref="DataDirectory"/>-citus).
+    /// Several modes write one results file with their figures side by side.
+    /// </summary>
+    public IReadOnlyList<string> PostgresModes { get; init; } = ["local"];
+
+    public static readonly IReadOnlyList<string> AllPostgresModes = ["local", "citus"];
+
+    /// <summary>The data directory of a mode: the one given for <c>local</c>, beside it for the others.</summary>
+    public string DataDirectoryFor(string mode) => mode == "local" ? DataDirectory : DataDirectory.TrimEnd('/') + "-" + mode;
+
     /// <summary>What to measure: any of ingest, reads (deviceAggregates and devices), grafana.</summary>
     public IReadOnlySet<string> Sections { get; init; } = AllSections;
 
@@ -57,6 +69,14 @@ public sealed record BenchOptions
         Quick = true, Customers = 2, DevicesPerCustomer = 3, Minutes = 180, FirstCustomerDays = 3,
         IngestReadings = 2_000, IngestClients = [1, 4], ArrivalReadings = 4_000, ArrivalClients = [2], Iterations = 2, Warmups = 1,
     };
+
+    private static string[] ParsePostgresModes(string value)
+    {
+        var modes = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return modes.Length > 0 && modes.All(AllPostgresModes.Contains) && modes.Distinct().Count() == modes.Length
+            ? modes
+            : throw new ArgumentException($"--postgres takes a comma-separated list of {string.Join(", ", AllPostgresModes)} (each once), not '{value}'.");
+    }
 
     public long GeneratedReadings =>
         ((long)(Customers - 1) * DevicesPerCustomer * Minutes) + ((long)DevicesPerCustomer * FirstCustomerDays * 1_440);
@@ -83,6 +103,7 @@ public sealed record BenchOptions
                 "--data-directory" => options with { DataDirectory = Path.GetFullPath(value) },
                 "--results" => options with { ResultsDirectory = value },
                 "--sections" => options with { Sections = ParseSections(value) },
+                "--postgres" => options with { PostgresModes = ParsePostgresModes(value) },
                 _ => throw new ArgumentException(
                     $"Unknown option {name}; use --quick, --customers, --devices, --minutes, --year-days, --ingest-readings, --clients, --arrival-readings, --arrival-clients, --iterations, --data-directory, --results, --sections."),
             };

@@ -29,6 +29,58 @@ public sealed record BenchReport(
         return $"{Environment.ProcessorCount} cores, load average {string.Join(" ", load)} (1, 5, 15 min) at the start, {Environment.OSVersion}, .NET {Environment.Version}";
     }
 
+    /// <summary>
+    /// Several runs of one data set in one command, one per PostgreSQL mode (one server, a Citus cluster): ingest
+    /// rates and read latencies side by side, with each mode's rate as a share of the first mode's.
+    /// </summary>
+    public static string SideBySide(IReadOnlyList<(string Mode, BenchReport Report)> runs)
+    {
+        var md = new StringBuilder();
+        var first = runs[0].Report;
+        var modes = runs.Select(r => r.Mode).ToList();
+        md.AppendLine(CultureInfo.InvariantCulture, $"# Benchmark {first.StartedAt:yyyy-MM-dd HH:mm} UTC: {string.Join(" and ", modes)} side by side{(first.Options.Quick ? " (quick mode: small data, figures mean nothing)" : "")}");
+        md.AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"Written by `dotnet run -c Release --project IotAspire.Bench -- --postgres {string.Join(",", modes)}`: the same data set and");
+        md.AppendLine("measurements in each mode, one after the other on this machine (every node of a Citus cluster shares its cores).");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Machine: {first.Machine}. Data: {first.Options.GeneratedReadings:N0} readings per mode. Each mode's full report follows.");
+        md.AppendLine();
+        md.AppendLine("## Ingest, readings per second over HTTP");
+        md.AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"| shape | {string.Join(" | ", modes)} | {string.Join(" | ", modes.Skip(1).Select(m => $"{m} / {modes[0]}"))} |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"|---|{string.Concat(modes.Select(_ => "---:|"))}{string.Concat(modes.Skip(1).Select(_ => "---:|"))}");
+        foreach (var ingest in first.Ingest)
+        {
+            var rates = runs.Select(r => r.Report.Ingest.FirstOrDefault(i => i.BatchSize == ingest.BatchSize && i.Clients == ingest.Clients)?.Http).ToList();
+            Row($"batches of {ingest.BatchSize}, {ingest.Clients} client(s)", rates, "N0");
+        }
+
+        foreach (var arrival in first.ArrivalOrder)
+        {
+            var rates = runs.Select(r => r.Report.ArrivalOrder.FirstOrDefault(a => a.Clients == arrival.Clients)?.Http).ToList();
+            Row($"arrival order, {arrival.Clients} client(s)", rates, "N0");
+        }
+
+        md.AppendLine();
+        md.AppendLine("## Reads, p50 ms through the API");
+        md.AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"| query | {string.Join(" | ", modes)} | {string.Join(" | ", modes.Skip(1).Select(m => $"{m} / {modes[0]}"))} |");
+        md.AppendLine(CultureInfo.InvariantCulture, $"|---|{string.Concat(modes.Select(_ => "---:|"))}{string.Concat(modes.Skip(1).Select(_ => "---:|"))}");
+        foreach (var query in first.Queries)
+        {
+            var p50 = runs.Select(r => r.Report.Queries.FirstOrDefault(q => q.Section == query.Section && q.Shape == query.Shape)?.Api?.P50).ToList();
+            Row($"{query.Section}: {query.Shape}", p50, "0.0");
+        }
+
+        return md.ToString();
+
+        void Row(string label, List<double?> values, string format)
+        {
+            var cells = values.Select(v => v is { } x ? x.ToString(format, CultureInfo.InvariantCulture) : "n/a");
+            var ratios = values.Skip(1).Select(v => v is { } x && values[0] is { } baseline && baseline > 0 ? (x / baseline).ToString("0.00", CultureInfo.InvariantCulture) : "n/a");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {label} | {string.Join(" | ", cells)} | {string.Join(" | ", ratios)} |");
+        }
+    }
+
     public string ToMarkdown(string chartFile)
     {
         var md = new StringBuilder();

@@ -35,14 +35,34 @@ public sealed class BenchRun(BenchTarget target, BenchOptions options)
             ingestResults, ingest.ApiPeakMemory, [.. reads, .. grafana], ingest.ByTokenKind, ingest.ByLiveSubscriber, ingest.ArrivalOrder);
     }
 
-    /// <summary>Writes <c>&lt;date&gt;.md</c> and <c>&lt;date&gt;.png</c> into the results directory; returns the Markdown file's path.</summary>
-    public static string Write(BenchReport report, string directory)
+    /// <summary>
+    /// Writes <c>&lt;date&gt;.md</c> and <c>&lt;date&gt;.png</c> into the results directory; returns the Markdown file's
+    /// path. Runs of several PostgreSQL modes go into one file, <c>&lt;date&gt;-&lt;modes&gt;.md</c>: their figures side
+    /// by side first, then each run's own report (and chart).
+    /// </summary>
+    public static string Write(IReadOnlyList<(string Mode, BenchReport Report)> reports, string directory)
     {
         Directory.CreateDirectory(directory);
-        var name = report.StartedAt.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
-        report.SaveChart(Path.Combine(directory, name + ".png"));
-        var markdown = Path.Combine(directory, name + ".md");
-        File.WriteAllText(markdown, report.ToMarkdown(name + ".png"));
-        return markdown;
+        var date = reports[0].Report.StartedAt.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        if (reports.Count == 1)
+        {
+            var report = reports[0].Report;
+            report.SaveChart(Path.Combine(directory, date + ".png"));
+            var single = Path.Combine(directory, date + ".md");
+            File.WriteAllText(single, report.ToMarkdown(date + ".png"));
+            return single;
+        }
+
+        var name = $"{date}-{string.Join("-", reports.Select(r => r.Mode))}";
+        var markdown = new System.Text.StringBuilder(BenchReport.SideBySide(reports));
+        foreach (var (mode, report) in reports)
+        {
+            report.SaveChart(Path.Combine(directory, $"{name}-{mode}.png"));
+            markdown.AppendLine().AppendLine("# PostgreSQL mode: " + mode).AppendLine().Append(report.ToMarkdown($"{name}-{mode}.png"));
+        }
+
+        var path = Path.Combine(directory, name + ".md");
+        File.WriteAllText(path, markdown.ToString());
+        return path;
     }
 }

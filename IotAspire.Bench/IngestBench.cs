@@ -80,6 +80,14 @@ public sealed class IngestBench(SystemClient client, NpgsqlDataSource owner, Ben
     public async Task<IReadOnlyList<IngestResult>> RunAsync(Action<string> progress, CancellationToken ct)
     {
         await ExecuteAsync($"DROP TABLE IF EXISTS {CopyTable}; CREATE TABLE {CopyTable} (LIKE readings INCLUDING ALL)", ct);
+        // On a Citus cluster the baseline is a distributed table too (its own co-location: it is dropped after).
+        await ExecuteAsync($"""
+            DO $$ BEGIN
+                IF EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') THEN
+                    PERFORM create_distributed_table('{CopyTable}', 'customer_id', colocate_with => 'none');
+                END IF;
+            END $$
+            """, ct);
         await DataSet.RemoveAsync(owner, [IngestCustomer, .. ArrivalCustomerIds], ct);   // left by an interrupted run
         var memory = new ApiMemory();
         using var stop = new CancellationTokenSource();

@@ -19,35 +19,41 @@ AnsiConsole.MarkupLine($"Machine: {Markup.Escape(BenchReport.DescribeMachine())}
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
 
-BenchReport? report = null;
-await AnsiConsole.Progress()
-    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
-    .StartAsync(async context =>
-    {
-        var start = context.AddTask("starting the system (about a minute)").IsIndeterminate();
-        var (appHost, target) = await BenchAppHost.StartAsync(options.DataDirectory, cancel.Token);
-        await using (appHost)
+var reports = new List<(string Mode, BenchReport Report)>();
+foreach (var mode in options.PostgresModes)
+{
+    BenchReport? report = null;
+    AnsiConsole.MarkupLine($"[bold]PostgreSQL: {mode}[/], data in {Markup.Escape(options.DataDirectoryFor(mode))}");
+    await AnsiConsole.Progress()
+        .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
+        .StartAsync(async context =>
         {
-            start.Value(100).StopTask();
-            ProgressTask? current = null;
-            report = await new BenchRun(target, options).RunAsync((phase, done, total) =>
+            var start = context.AddTask("starting the system (about a minute)").IsIndeterminate();
+            var (appHost, target) = await BenchAppHost.StartAsync(options.DataDirectoryFor(mode), mode, cancel.Token);
+            await using (appHost)
             {
-                if (current?.Description != phase)
+                start.Value(100).StopTask();
+                ProgressTask? current = null;
+                report = await new BenchRun(target, options).RunAsync((phase, done, total) =>
                 {
-                    current?.Value(current.MaxValue).StopTask();
-                    current = context.AddTask(Markup.Escape(phase), maxValue: total ?? 1);
-                    current.IsIndeterminate = total is null;
-                }
+                    if (current?.Description != phase)
+                    {
+                        current?.Value(current.MaxValue).StopTask();
+                        current = context.AddTask(Markup.Escape(phase), maxValue: total ?? 1);
+                        current.IsIndeterminate = total is null;
+                    }
 
-                if (done is { } value)
-                {
-                    current.Value(value);
-                }
-            }, cancel.Token);
-            current?.Value(current.MaxValue).StopTask();
-        }
-    });
+                    if (done is { } value)
+                    {
+                        current.Value(value);
+                    }
+                }, cancel.Token);
+                current?.Value(current.MaxValue).StopTask();
+            }
+        });
+    reports.Add((mode, report!));
+}
 
-var file = BenchRun.Write(report!, options.ResultsDirectory);
+var file = BenchRun.Write(reports, options.ResultsDirectory);
 AnsiConsole.MarkupLine($"Results: [bold]{Markup.Escape(file)}[/] and its chart beside it.");
 return 0;

@@ -8,9 +8,11 @@ public static class CitusClusterExtensions
 {
     /// <summary>
     /// Server settings of every Citus node: the extension must be preloaded; logical WAL lets
-    /// <c>citus_rebalance_start</c> move shards without blocking writes.
+    /// <c>citus_rebalance_start</c> move shards without blocking writes; a node that does not answer within 5 s is
+    /// down (Citus waits 30 s by default, longer than a client waits for its answer), so that a statement for a
+    /// stopped worker's customer fails in seconds with an error the API names as retryable.
     /// </summary>
-    private static readonly string[] CitusSettings = ["shared_preload_libraries=citus", "wal_level=logical"];
+    private static readonly string[] CitusSettings = ["shared_preload_libraries=citus", "wal_level=logical", "citus.node_connection_timeout=5000"];
 
     /// <summary>
     /// A Citus cluster: the coordinator <paramref name="name"/>, which services connect to, and the workers

@@ -43,6 +43,9 @@ public sealed class CitusDatabaseAnnotation(CitusNode coordinator, IReadOnlyList
             await ExecuteAsync(workerDatabase, CitusSql.CreateExtension, ct);
         }
 
+        // The workers reach each other and the coordinator too (their maintenance daemons, 2PC recovery).
+        await WriteAuthInfoOnWorkersAsync(databaseName, LocalPostgresServerResource.SuperUser, password, ct);
+
         await using var coordinatorDatabase = new NpgsqlConnection(await database.ConnectionStringExpression.GetValueAsync(ct));
         await coordinatorDatabase.OpenAsync(ct);
         await ExecuteAsync(coordinatorDatabase, CitusSql.CreateExtension, ct);
@@ -70,6 +73,21 @@ public sealed class CitusDatabaseAnnotation(CitusNode coordinator, IReadOnlyList
             {
                 await ExecuteAsync(coordinatorDatabase, sql, ct);
             }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="CitusSql.AuthInfo"/> in every worker's copy of the database: Citus does not copy rows written
+    /// to <c>pg_dist_authinfo</c> after a node was added, and a worker connects to the other nodes as well.
+    /// </summary>
+    public async Task WriteAuthInfoOnWorkersAsync(string databaseName, string role, string password, CancellationToken ct)
+    {
+        foreach (var worker in Workers)
+        {
+            var server = await worker.Server.ConnectionStringExpression.GetValueAsync(ct);
+            await using var workerDatabase = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(server) { Database = databaseName }.ConnectionString);
+            await workerDatabase.OpenAsync(ct);
+            await ExecuteAsync(workerDatabase, CitusSql.AuthInfo(role, password), ct);
         }
     }
 

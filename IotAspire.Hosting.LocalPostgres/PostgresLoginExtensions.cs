@@ -48,7 +48,8 @@ public static class PostgresLoginExtensions
                 var rolePassword = await login.Password.GetValueAsync(ct)
                     ?? throw new InvalidOperationException($"The parameter '{login.Password.Name}' has no value.");
                 var sql = PostgresLoginSql.Provision(login.RoleName, login.DatabaseName, login.Access, login.StatementTimeout, PostgresPassword.ScramVerifier(rolePassword));
-                if (database.Resource.TryGetLastAnnotation<CitusDatabaseAnnotation>(out _))
+                var citus = database.Resource.TryGetLastAnnotation<CitusDatabaseAnnotation>(out var annotation) ? annotation : null;
+                if (citus is not null)
                 {
                     // On Citus the coordinator runs the role's statements on the workers as the role: it needs its password there.
                     sql += "\n" + CitusSql.AuthInfo(login.RoleName, rolePassword);
@@ -56,6 +57,10 @@ public static class PostgresLoginExtensions
 
                 await using var command = new NpgsqlCommand(sql, connection);
                 await command.ExecuteNonQueryAsync(ct);
+                if (citus is not null)
+                {
+                    await citus.WriteAuthInfoOnWorkersAsync(login.DatabaseName, login.RoleName, rolePassword, ct);
+                }
             }
 
             await @event.Services.GetRequiredService<ResourceNotificationService>().PublishRunningAsync(login);

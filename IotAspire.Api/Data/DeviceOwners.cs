@@ -70,15 +70,16 @@ public static class DeviceOwners
         ClaimAndReadAsync(connection, transaction, deviceIds, customerIds, claim, LockOwners, ingest: false, ct);
 
     /// <summary>
-    /// What ingest does first: enters the ingest barrier (<see cref="IngestBarrier"/>) and reads every device's owner
-    /// without locking it, in one round trip. Only when a device is new to the table (and <paramref name="claim"/>)
+    /// What ingest does first: enters the ingest barrier (<see cref="IngestBarrier"/>), reads every device's owner
+    /// without locking it and which customers have live subscribers (into <paramref name="listened"/>,
+    /// <see cref="ReadingsNotification.ListenedSql"/>), in one round trip. Only when a device is new to the table (and <paramref name="claim"/>)
     /// a second round trip claims the new ones and reads the owners again: a fleet's known devices cost one
     /// index probe each per batch, not three.
     /// </summary>
     public static async Task<Dictionary<Guid, DeviceOwner>> EnterAndReadForIngestAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid[] deviceIds, Guid[] customerIds, bool claim, CancellationToken ct)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid[] deviceIds, Guid[] customerIds, bool claim, List<Guid> listened, CancellationToken ct)
     {
-        var owners = await ReadAsync(connection, transaction, deviceIds, customerIds, enter: true, claim: false, PlainOwners, ct);
+        var owners = await ReadAsync(connection, transaction, deviceIds, customerIds, enter: true, claim: false, PlainOwners, ct, listened: listened);
         if (!claim || owners.Count == deviceIds.Distinct().Count())
         {
             return owners;
@@ -96,7 +97,7 @@ public static class DeviceOwners
 
     private static async Task<Dictionary<Guid, DeviceOwner>> ReadAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, Guid[] deviceIds, Guid[] customerIds, bool enter, bool claim, string readOwners, CancellationToken ct,
-        Guid[]? claimDeviceIds = null, Guid[]? claimCustomerIds = null)
+        Guid[]? claimDeviceIds = null, Guid[]? claimCustomerIds = null, List<Guid>? listened = null)
     {
         (claimDeviceIds, claimCustomerIds) = (claimDeviceIds ?? deviceIds, claimCustomerIds ?? customerIds);
         await using var batch = new NpgsqlBatch(connection, transaction);
@@ -129,6 +130,11 @@ public static class DeviceOwners
         var readDevices = new NpgsqlBatchCommand(readOwners);
         readDevices.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds });
         batch.BatchCommands.Add(readDevices);
+        if (listened is not null)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(ReadingsNotification.ListenedSql));   // the last result
+        }
+
         await batch.PrepareAsync(ct);
 
         var owners = new Dictionary<Guid, DeviceOwner>();
@@ -142,6 +148,11 @@ public static class DeviceOwners
         while (await found.ReadAsync(ct))
         {
             owners.Add(found.GetGuid(0), new DeviceOwner(found.GetGuid(1), found.IsDBNull(2) ? null : found.GetFieldValue<DateTimeOffset>(2)));
+        }
+
+        if (listened is not null && await found.NextResultAsync(ct) && await found.ReadAsync(ct))
+        {
+            listened.AddRange(found.GetFieldValue<Guid[]>(0));
         }
 
         return owners;

@@ -18,28 +18,32 @@ public sealed record ReadingsNotification(Guid CustomerId, Guid DeviceId, DateTi
     public static readonly Guid EveryCustomer = Guid.Empty;
 
     /// <summary>
-    /// The ingest statement's last CTEs, <c>subscribed</c> and <c>notified</c> (over <c>per_device</c>: per customer
-    /// and device, the first and last time of the rows it inserted or changed). Only for customers that some replica
-    /// has live subscribers for (<c>live_subscribers</c>): a NOTIFY takes a database-wide lock at commit, which ingest
-    /// without any subscriber should not pay. The uncorrelated EXISTS is a one-time filter: with no live subscriber
-    /// at all, no device of the batch is looked at.
+    /// Which customers some API replica has live subscribers for (<c>live_subscribers</c>; <see cref="EveryCustomer"/>
+    /// for an administrator's): ingest reads it at the start of its transaction and notifies only for those. A NOTIFY
+    /// takes a database-wide lock at commit, which ingest without any subscriber should not pay.
     /// <para>
-    /// The subscribers are read in a CTE of their own, and <c>pg_notify</c> reads only CTE results: on Citus, a
-    /// part of a statement that reads no table runs on the coordinator, where the API's replicas listen (one that
-    /// read <c>live_subscribers</c>, a reference table, could run on a worker, and notify nobody). Its void result
-    /// is cast to text because Citus keeps CTE results as rows.
+    /// Read before the readings are written, in its own statement: on Citus a transaction that has written to a worker
+    /// reads a reference table such as this one on any worker, even one that is down and holds none of its customer's
+    /// data; before that, it reads the coordinator's copy.
     /// </para>
     /// </summary>
+    public const string ListenedSql = "SELECT coalesce(array_agg(customer_id), '{}') FROM live_subscribers WHERE expires_at > now()";
+
+    /// <summary>
+    /// The ingest statement's last CTE, <c>notified</c> (over <c>per_device</c>: per customer and device, the first and
+    /// last time of the rows it inserted or changed), for the customers in <c>@listened</c> (<see cref="ListenedSql"/>).
+    /// The cardinality test is a one-time filter: with no live subscriber at all, no device of the batch is looked at.
+    /// <c>pg_notify</c> reads only CTE results and parameters, so on Citus it runs on the coordinator, where the API's
+    /// replicas listen; its void result is cast to text because Citus keeps CTE results as rows.
+    /// </summary>
     public const string NotifySql = $"""
-        subscribed AS (
-            SELECT customer_id FROM live_subscribers WHERE expires_at > now()
-        ), notified AS (
+        notified AS (
             SELECT pg_notify('{Channel}', concat_ws(' ', batch.customer_id, batch.device_id,
                        (extract(epoch FROM batch.first_at) * 1000000)::bigint, (extract(epoch FROM batch.last_at) * 1000000)::bigint,
                        (extract(epoch FROM now()) * 1000000)::bigint))::text AS sent
             FROM per_device AS batch
-            WHERE EXISTS (SELECT FROM subscribed)
-              AND EXISTS (SELECT FROM subscribed s WHERE s.customer_id IN (batch.customer_id, '00000000-0000-0000-0000-000000000000'))
+            WHERE cardinality(@listened::uuid[]) > 0
+              AND (batch.customer_id = ANY(@listened) OR '00000000-0000-0000-0000-000000000000' = ANY(@listened))
         """;
 
     /// <summary>The notification in a payload written by <see cref="NotifySql"/>, or null for anything else.</summary>

@@ -36,6 +36,13 @@ public static class ApiErrors
             "The database stopped this query at its time limit; nothing of it was stored. Narrow the range, raise aggregationSizeMinutes or send a smaller batch."),
         NpgsqlException { IsTransient: true } or PostgresException { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CannotConnectNow } => new(Unavailable,
             "The database is not reachable right now; nothing of this request was stored. Retry it shortly (sending the same readings again is harmless)."),
+        // Class 08 from PostgreSQL: on a Citus cluster, the worker holding this customer's shards cannot be reached
+        // from the coordinator (the statement, and so its transaction, did nothing). Citus reports a node lost inside
+        // a transaction without a code of its own (XX000): matched by its text.
+        PostgresException { SqlState: var state } e when state.StartsWith("08", StringComparison.Ordinal)
+            || state == PostgresErrorCodes.InternalError && e.MessageText.StartsWith("failure on connection marked as essential", StringComparison.Ordinal) => new(Unavailable,
+            "The part of the database holding this data is not reachable right now; nothing of this request was stored. "
+            + "Retry it shortly (sending the same readings again is harmless)."),
         _ => null,
     };
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using IotAspire.Api.Data;
@@ -34,27 +35,38 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<Ingesti
             FROM written GROUP BY 1, 2
         ), pending AS (
             INSERT INTO rollup_pending (customer_id, device_ids, first_at, last_at, reading_counts)
-            SELECT customer_id, array_agg(device_id), array_agg(first_at), array_agg(last_at), array_agg(n)
-            FROM per_device GROUP BY customer_id
+            {3}
         ), {2}
         )
         SELECT count(*) FILTER (WHERE inserted)::int, count(*) FILTER (WHERE NOT inserted)::int, (SELECT count(*) FROM notified)::int FROM written
         """;
 
     // {0}: what a reading already stored does (EXCLUDED.ingested_at is its default, now(): Citus allows no
-    // function in DO UPDATE SET); {1}: whether a row was inserted; {2}: the live-update notifications' CTEs.
-    // UpsertReadings has no other braces.
-    private static readonly string UpsertReadingsSql = string.Format(CultureInfo.InvariantCulture, CompositeFormat.Parse(UpsertReadings), """
+    // function in DO UPDATE SET); {1}: whether a row was inserted; {2}: the live-update notifications' CTE;
+    // {3}: the pending rows. UpsertReadings has no other braces.
+    private static readonly CompositeFormat UpsertReadingsFormat = CompositeFormat.Parse(UpsertReadings);
+
+    // The pending rows from what the upsert wrote (a changed reading counts, an unchanged one does not).
+    private static readonly string UpsertReadingsSql = string.Format(CultureInfo.InvariantCulture, UpsertReadingsFormat, """
             ON CONFLICT (customer_id, device_id, recorded_at)
                 DO UPDATE SET reading = EXCLUDED.reading, ingested_at = EXCLUDED.ingested_at
                 WHERE readings.reading IS DISTINCT FROM EXCLUDED.reading
-            """, "(xmax = 0)", ReadingsNotification.NotifySql);
+            """, "(xmax = 0)", ReadingsNotification.NotifySql, """
+            SELECT customer_id, array_agg(device_id), array_agg(first_at), array_agg(last_at), array_agg(n)
+            FROM per_device GROUP BY customer_id
+            """);
 
     // The same statement for a batch of readings none of which is stored yet (the usual batch): a plain
     // INSERT, without the speculative insertion of ON CONFLICT, which cost about a fifth of the statement
-    // (bench/results/2026-11-28-profiles.md). A reading already stored makes it fail: see WriteAsync.
-    private static readonly string InsertReadingsSql = string.Format(CultureInfo.InvariantCulture, CompositeFormat.Parse(UpsertReadings),
-        "", "true", ReadingsNotification.NotifySql);
+    // (bench/results/2026-11-28-profiles.md). A reading already stored makes it fail: see WriteAsync. Every row is
+    // then written, so the pending rows are known before it runs (PendingOfBatch): one VALUES row per customer.
+    // On Citus that is routed to each customer's shard; an INSERT ... SELECT from a CTE goes through the coordinator
+    // and opens a connection to every worker, so a worker that is down would fail every customer's ingest.
+    private static readonly ConcurrentDictionary<int, string> InsertReadingsSql = new();
+
+    private static string InsertReadingsSqlFor(int customers) => InsertReadingsSql.GetOrAdd(customers, static n =>
+        string.Format(CultureInfo.InvariantCulture, UpsertReadingsFormat, "", "true", ReadingsNotification.NotifySql,
+            "VALUES " + string.Join(", ", Enumerable.Range(0, n).Select(i => $"(@pending_customer_{i}, @pending_devices_{i}, @pending_first_{i}, @pending_last_{i}, @pending_counts_{i})"))));
 
     public async Task<IngestOutcome> WriteAsync(IReadOnlyList<ReadingToStore> readings, CancellationToken ct)
     {
@@ -66,7 +78,8 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<Ingesti
         await using var transaction = await connection.BeginTransactionAsync(ct);
 
         // Entering the ingest barrier, claiming new devices and reading the owners: one round trip (Data/DeviceOwners.cs).
-        var owners = await DeviceOwners.EnterAndReadForIngestAsync(connection, transaction, deviceIds, customerIds, claim: !options.Value.RequireRegisteredDevices, ct);
+        var listened = new List<Guid>();
+        var owners = await DeviceOwners.EnterAndReadForIngestAsync(connection, transaction, deviceIds, customerIds, claim: !options.Value.RequireRegisteredDevices, listened, ct);
 
         // The first reading, in the order sent, whose device the caller may not write: not registered (only
         // when registration is required) or another customer's; or older than its customer's retention keeps.
@@ -97,12 +110,13 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<Ingesti
         // already, that attempt is undone (with its pending rows) and the batch is upserted.
         try
         {
-            (inserted, updated) = await WriteReadingsAsync(InsertReadingsSql, connection, transaction, customerIds, deviceIds, recordedAt, values, savepoint: true, ct);
+            var pending = PendingOfBatch(rows);
+            (inserted, updated) = await WriteReadingsAsync(InsertReadingsSqlFor(pending.Count), connection, transaction, customerIds, deviceIds, recordedAt, values, listened, savepoint: true, ct, pending);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             await transaction.RollbackAsync(FreshReadings, ct);
-            (inserted, updated) = await WriteReadingsAsync(UpsertReadingsSql, connection, transaction, customerIds, deviceIds, recordedAt, values, savepoint: false, ct);
+            (inserted, updated) = await WriteReadingsAsync(UpsertReadingsSql, connection, transaction, customerIds, deviceIds, recordedAt, values, listened, savepoint: false, ct);
         }
 
         await transaction.CommitAsync(ct);
@@ -112,7 +126,8 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<Ingesti
     private const string FreshReadings = "fresh_readings";
 
     private static async Task<(int Inserted, int Updated)> WriteReadingsAsync(string sql, NpgsqlConnection connection, NpgsqlTransaction transaction,
-        Guid[] customerIds, Guid[] deviceIds, DateTimeOffset[] recordedAt, double[] values, bool savepoint, CancellationToken ct)
+        Guid[] customerIds, Guid[] deviceIds, DateTimeOffset[] recordedAt, double[] values, List<Guid> listened, bool savepoint, CancellationToken ct,
+        IReadOnlyList<PendingRow>? pending = null)
     {
         await using var batch = new NpgsqlBatch(connection, transaction);
         if (savepoint)
@@ -125,11 +140,52 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<Ingesti
         write.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds });
         write.Parameters.Add(new("recorded_at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = recordedAt });
         write.Parameters.Add(new("readings", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = values });
+        write.Parameters.Add(new("listened", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = listened.ToArray() });
+        for (var i = 0; i < (pending?.Count ?? 0); i++)
+        {
+            var row = pending![i];
+            write.Parameters.Add(new($"pending_customer_{i}", NpgsqlDbType.Uuid) { Value = row.CustomerId });
+            write.Parameters.Add(new($"pending_devices_{i}", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = row.DeviceIds });
+            write.Parameters.Add(new($"pending_first_{i}", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = row.FirstAt });
+            write.Parameters.Add(new($"pending_last_{i}", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = row.LastAt });
+            write.Parameters.Add(new($"pending_counts_{i}", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = row.Counts });
+        }
+
         batch.BatchCommands.Add(write);
         await batch.PrepareAsync(ct);
         await using var reader = await batch.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
         return (reader.GetInt32(0), reader.GetInt32(1));
+    }
+
+    /// <summary>A customer's pending row for a batch all of whose rows are new: per device, its first and last time and count.</summary>
+    public sealed record PendingRow(Guid CustomerId, Guid[] DeviceIds, DateTime[] FirstAt, DateTime[] LastAt, int[] Counts);
+
+    /// <summary>The pending rows of <paramref name="rows"/> (in key order, from <see cref="LastPerKey"/>), one per customer.</summary>
+    public static IReadOnlyList<PendingRow> PendingOfBatch(ReadingToStore[] rows)
+    {
+        var perCustomer = new Dictionary<Guid, (List<Guid> Devices, List<DateTime> First, List<DateTime> Last, List<int> Counts)>();
+        for (var i = 0; i < rows.Length;)
+        {
+            var (customer, device) = (rows[i].CustomerId, rows[i].DeviceId);
+            var first = i;
+            while (i < rows.Length && rows[i].DeviceId == device)
+            {
+                i++;
+            }
+
+            if (!perCustomer.TryGetValue(customer, out var lists))
+            {
+                perCustomer[customer] = lists = ([], [], [], []);
+            }
+
+            lists.Devices.Add(device);
+            lists.First.Add(rows[first].RecordedAt.UtcDateTime);   // rows of a device are in time order
+            lists.Last.Add(rows[i - 1].RecordedAt.UtcDateTime);
+            lists.Counts.Add(i - first);
+        }
+
+        return [.. perCustomer.Select(p => new PendingRow(p.Key, [.. p.Value.Devices], [.. p.Value.First], [.. p.Value.Last], [.. p.Value.Counts]))];
     }
 
     /// <summary>

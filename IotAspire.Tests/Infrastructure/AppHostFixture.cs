@@ -23,10 +23,14 @@ public class AppHostFixture : IAsyncLifetime
     }
 }
 
-/// <summary>The same AppHost on a local Citus cluster: a coordinator and two workers (Scaling/).</summary>
+/// <summary>
+/// The same AppHost on a local Citus cluster: a coordinator and two workers (Scaling/), and two API replicas behind
+/// the API's port, as a scaled-out installation runs (live updates reach both through the coordinator).
+/// </summary>
 public sealed class CitusAppHostFixture : AppHostFixture
 {
     public const int Workers = 2;
+    public const int ApiReplicas = 2;
 
-    protected override IReadOnlyList<string> Settings => ["Postgres:Mode=citus", $"Postgres:CitusWorkers={Workers}"];
+    protected override IReadOnlyList<string> Settings => ["Postgres:Mode=citus", $"Postgres:CitusWorkers={Workers}", $"Api:Replicas={ApiReplicas}"];
 }

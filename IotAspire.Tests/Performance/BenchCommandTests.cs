@@ -40,7 +40,7 @@ public sealed class BenchCommandTests(AppHostFixture fixture)
         var directory = Path.Combine(Path.GetTempPath(), "iotaspire-bench-test-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var markdown = File.ReadAllText(BenchRun.Write(report, directory));
+            var markdown = File.ReadAllText(BenchRun.Write([("local", report)], directory));
             Assert.Contains("cores, load average", markdown);
             Assert.Contains("| 1000 | 4 |", markdown);
             Assert.Contains("panel \"Readings ingested per minute\", 24 h", markdown);
@@ -51,6 +51,12 @@ public sealed class BenchCommandTests(AppHostFixture fixture)
         {
             Directory.Delete(directory, recursive: true);
         }
+
+        // Two modes' runs side by side (here the same report twice: the layout, not the figures).
+        var sideBySide = BenchReport.SideBySide([("local", report), ("citus", report)]);
+        Assert.Contains("| shape | local | citus | citus / local |", sideBySide);
+        Assert.Contains($"| batches of 1000, {options.IngestClients[0]} client(s) |", sideBySide);
+        Assert.Contains("| 1.00 |", sideBySide);
 
         // A second run finds the data set it made and keeps it.
         await using var owner = NpgsqlDataSource.Create(readings);

@@ -17,45 +17,29 @@ public sealed class CitusClusterTests(CitusAppHostFixture fixture)
         Assert.Equal(CitusAppHostFixture.Workers, (await Sql.ListAsync(coordinator, "SELECT count(*) FROM pg_dist_node WHERE groupid <> 0", r => r.GetInt64(0)))[0]);
 
         // A customer per worker, picked through Citus's own hash of the distribution column.
-        var customerByWorker = new Dictionary<int, (Guid Customer, long Shard)>();
-        while (customerByWorker.Count < CitusAppHostFixture.Workers)
-        {
-            var candidate = Guid.NewGuid();
-            var placement = (await Sql.ListAsync(coordinator,
-                "SELECT shardid, nodeport FROM citus_shards WHERE shardid = get_shard_id_for_distribution_column('readings', $1)",
-                r => (Shard: r.GetInt64(0), Port: r.GetInt32(1)), candidate))[0];
-            customerByWorker.TryAdd(placement.Port, (candidate, placement.Shard));
-        }
-
-        foreach (var (_, (customer, _)) in customerByWorker)
+        var perWorker = await CitusCluster.CustomerPerWorkerAsync(fixture.AppHost, coordinator);
+        foreach (var placement in perWorker)
         {
             var device = Guid.NewGuid();
-            var token = (await auth.TokensAsync(await auth.CreateCustomerAsync(customer, TokenServiceClient.CustomerPassword), TokenServiceClient.CustomerPassword)).Access;
+            var token = (await auth.TokensAsync(await auth.CreateCustomerAsync(placement.Customer, TokenServiceClient.CustomerPassword), TokenServiceClient.CustomerPassword)).Access;
             var readings = Enumerable.Range(0, 20).Select(i => new { timestamp = $"2025-03-01T10:{i:00}:00", reading = i * 0.5, deviceId = device });
             var stored = await graphQL.DataAsync(GraphQLDocuments.Ingest, new { readings }, token);
             Assert.Equal(20, stored.GetProperty("ingestReadings").GetProperty("inserted").GetInt32());
         }
 
-        // Each worker's shard of readings holds its customer's 20 readings: read on the worker itself, not through the coordinator.
-        var workers = new Dictionary<int, string>();
-        for (var i = 1; i <= CitusAppHostFixture.Workers; i++)
+        // Each worker's shard of readings holds its customer's 20 readings (read on the worker itself, not through the
+        // coordinator), and the other customer's shard is not on it.
+        foreach (var placement in perWorker)
         {
-            var server = new NpgsqlConnectionStringBuilder(await fixture.AppHost.ConnectionStringAsync($"{ResourceNames.Postgres}-worker-{i}")) { Database = ResourceNames.ReadingsDatabase, Pooling = false };
-            workers[server.Port] = server.ConnectionString;
-        }
-
-        Assert.Equal(workers.Keys.Order(), customerByWorker.Keys.Order());
-        foreach (var (port, (customer, shard)) in customerByWorker)
-        {
-            await using var worker = NpgsqlDataSource.Create(workers[port]);
-            Assert.Equal(20, (await Sql.ListAsync(worker, $"SELECT count(*) FROM readings_{shard} WHERE customer_id = $1", r => r.GetInt64(0), customer))[0]);
-            var otherCustomer = customerByWorker.Values.Single(other => other.Customer != customer).Customer;
-            Assert.Equal(0, (await Sql.ListAsync(worker, "SELECT count(*) FROM pg_class WHERE relname = 'readings_' || $1::text", r => r.GetInt64(0),
-                customerByWorker.Values.Single(other => other.Customer == otherCustomer).Shard))[0]);
+            var server = new NpgsqlConnectionStringBuilder(await fixture.AppHost.ConnectionStringAsync(placement.WorkerResource)) { Database = ResourceNames.ReadingsDatabase, Pooling = false };
+            await using var worker = NpgsqlDataSource.Create(server.ConnectionString);
+            Assert.Equal(20, (await Sql.ListAsync(worker, $"SELECT count(*) FROM readings_{placement.ReadingsShard} WHERE customer_id = $1", r => r.GetInt64(0), placement.Customer))[0]);
+            var otherShard = perWorker.Single(other => other != placement).ReadingsShard;
+            Assert.Equal(0, (await Sql.ListAsync(worker, "SELECT count(*) FROM pg_class WHERE relname = $1", r => r.GetInt64(0), $"readings_{otherShard}"))[0]);
         }
 
         // The shapes of the API's per-customer statements are router queries: one task, on the customer's worker.
-        var (firstPort, (firstCustomer, _)) = customerByWorker.First();
+        var (firstPort, firstCustomer) = (perWorker[0].Port, perWorker[0].Customer);
         foreach (var query in new[]
         {
             "SELECT date_bin(INTERVAL '5 minutes', recorded_at, TIMESTAMPTZ '1970-01-01'), avg(reading) FROM readings WHERE customer_id = $1 AND recorded_at >= '2025-03-01' GROUP BY 1",

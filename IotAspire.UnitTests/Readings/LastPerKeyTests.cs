@@ -38,4 +38,26 @@ public sealed class LastPerKeyTests
         Assert.True(rows.Zip(rows.Skip(1)).All(p => p.First.DeviceId.CompareTo(p.Second.DeviceId) < 0
             || (p.First.DeviceId == p.Second.DeviceId && p.First.RecordedAt < p.Second.RecordedAt)));
     }
+
+    [Fact]
+    public void A_fresh_batch_pending_rows_are_one_per_customer_with_each_devices_span_and_count()
+    {
+        var other = Guid.Parse("0b6a4a5e-3b41-4a0c-9a11-0c9d2b8f0e02");
+        var deviceC = Guid.Parse("00000000-0000-4000-8000-00000000000c");
+        var rows = ReadingsWriter.LastPerKey(
+        [
+            new(Customer, DeviceB, At.AddMinutes(2), 1), new(other, deviceC, At, 2), new(Customer, DeviceA, At.AddMinutes(1), 3),
+            new(Customer, DeviceB, At, 4), new(Customer, DeviceA, At.AddMinutes(1), 5), new(Customer, DeviceB, At.AddMinutes(1), 6),
+        ]);
+
+        var pending = ReadingsWriter.PendingOfBatch(rows).ToDictionary(p => p.CustomerId);
+
+        Assert.Equal(2, pending.Count);
+        Assert.Equal([DeviceA, DeviceB], pending[Customer].DeviceIds);
+        Assert.Equal([1, 3], pending[Customer].Counts);   // DeviceA's repeated reading counts once
+        Assert.Equal([At.AddMinutes(1).UtcDateTime, At.UtcDateTime], pending[Customer].FirstAt);
+        Assert.Equal([At.AddMinutes(1).UtcDateTime, At.AddMinutes(2).UtcDateTime], pending[Customer].LastAt);
+        Assert.Equal([deviceC], pending[other].DeviceIds);
+        Assert.Equal([1], pending[other].Counts);
+    }
 }

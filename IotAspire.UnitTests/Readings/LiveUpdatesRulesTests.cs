@@ -33,9 +33,9 @@ public sealed class LiveUpdatesRulesTests
     [Fact]
     public void The_notification_sql_is_scoped_to_customers_with_live_subscribers()
     {
-        Assert.Contains("FROM live_subscribers", ReadingsNotification.NotifySql);
-        Assert.Contains("FROM live_subscribers WHERE expires_at > now()", ReadingsNotification.NotifySql);
-        Assert.Contains("s.customer_id IN (batch.customer_id", ReadingsNotification.NotifySql);
+        Assert.Contains("cardinality(@listened::uuid[]) > 0", ReadingsNotification.NotifySql);
+        Assert.Contains("FROM live_subscribers WHERE expires_at > now()", ReadingsNotification.ListenedSql);
+        Assert.Contains("batch.customer_id = ANY(@listened)", ReadingsNotification.NotifySql);
         Assert.Contains($"pg_notify('{ReadingsNotification.Channel}'", ReadingsNotification.NotifySql);
     }
 
