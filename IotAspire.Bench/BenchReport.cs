@@ -44,10 +44,7 @@ public sealed record BenchReport(
         md.AppendLine("measurements in each mode, one after the other on this machine (every node of a Citus cluster shares its cores).");
         md.AppendLine(CultureInfo.InvariantCulture, $"Machine: {first.Machine}. Data: {first.Options.GeneratedReadings:N0} readings per mode. Each mode's full report follows.");
         md.AppendLine();
-        md.AppendLine("## Ingest, readings per second over HTTP");
-        md.AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"| shape | {string.Join(" | ", modes)} | {string.Join(" | ", modes.Skip(1).Select(m => $"{m} / {modes[0]}"))} |");
-        md.AppendLine(CultureInfo.InvariantCulture, $"|---|{string.Concat(modes.Select(_ => "---:|"))}{string.Concat(modes.Skip(1).Select(_ => "---:|"))}");
+        Header("Ingest, readings per second over HTTP", "shape");
         foreach (var ingest in first.Ingest)
         {
             var rates = runs.Select(r => r.Report.Ingest.FirstOrDefault(i => i.BatchSize == ingest.BatchSize && i.Clients == ingest.Clients)?.Http).ToList();
@@ -61,10 +58,7 @@ public sealed record BenchReport(
         }
 
         md.AppendLine();
-        md.AppendLine("## Reads, p50 ms through the API");
-        md.AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"| query | {string.Join(" | ", modes)} | {string.Join(" | ", modes.Skip(1).Select(m => $"{m} / {modes[0]}"))} |");
-        md.AppendLine(CultureInfo.InvariantCulture, $"|---|{string.Concat(modes.Select(_ => "---:|"))}{string.Concat(modes.Skip(1).Select(_ => "---:|"))}");
+        Header("Reads, p50 ms through the API", "query");
         foreach (var query in first.Queries)
         {
             var p50 = runs.Select(r => r.Report.Queries.FirstOrDefault(q => q.Section == query.Section && q.Shape == query.Shape)?.Api?.P50).ToList();
@@ -72,6 +66,14 @@ public sealed record BenchReport(
         }
 
         return md.ToString();
+
+        void Header(string title, string firstColumn)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"## {title}");
+            md.AppendLine();
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {firstColumn} | {string.Join(" | ", modes)} | {string.Join(" | ", modes.Skip(1).Select(m => $"{m} / {modes[0]}"))} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"|---|{string.Concat(modes.Select(_ => "---:|"))}{string.Concat(modes.Skip(1).Select(_ => "---:|"))}");
+        }
 
         void Row(string label, List<double?> values, string format)
         {

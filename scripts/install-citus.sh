@@ -9,16 +9,30 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
-src_dir=${CITUS_SOURCE_DIR:-"$here/../shared/citus"}
-tarball="$src_dir/citus-13.2.2.tar.gz"
-patchfile="$src_dir/pg15-have-createdb-privilege.patch"
 pg_config=${PG_CONFIG:-$(ls -d /usr/lib/postgresql/*/bin/pg_config 2>/dev/null | sort -V | tail -n1)}
-
 [ -x "$pg_config" ] || { echo "install-citus: no pg_config found; set PG_CONFIG" >&2; exit 1; }
-[ -f "$tarball" ] || { echo "install-citus: $tarball is missing; set CITUS_SOURCE_DIR to the folder holding it" >&2; exit 1; }
-
 pkglibdir=$("$pg_config" --pkglibdir)
 stamp="$pkglibdir/citus.so.iotaspire-stamp"
+
+# The source release: CITUS_SOURCE_DIR, or the shared folder beside the repository (or beside its parent, for a
+# clone one level deeper), or this machine's shared folder.
+src_dir=${CITUS_SOURCE_DIR:-}
+if [ -z "$src_dir" ]; then
+  for candidate in "$here/../shared/citus" "$here/../../shared/citus" /work/shared/citus; do
+    [ -f "$candidate/citus-13.2.2.tar.gz" ] && { src_dir=$candidate; break; }
+  done
+fi
+tarball="${src_dir:-/nonexistent}/citus-13.2.2.tar.gz"
+patchfile="${src_dir:-/nonexistent}/pg15-have-createdb-privilege.patch"
+if [ ! -f "$tarball" ]; then
+  if [ -f "$pkglibdir/citus.so" ]; then
+    echo "install-citus: citus.so is installed in $pkglibdir (the source release was not found to compare it with); using it"
+    exit 0
+  fi
+  echo "install-citus: the Citus source release (citus-13.2.2.tar.gz) was not found; set CITUS_SOURCE_DIR to the folder holding it," >&2
+  echo "  or install postgresql-<major>-citus-13.2 from Citus's package repository (docs/scaling.md)" >&2
+  exit 1
+fi
 want=$(cat "$tarball" "$patchfile" 2>/dev/null | sha256sum | cut -d' ' -f1)-$("$pg_config" --version | tr ' ' _)
 if [ -f "$pkglibdir/citus.so" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   echo "install-citus: citus.so in $pkglibdir already matches this source; skipping"
