@@ -66,7 +66,9 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<Ingesti
 
     private static string InsertReadingsSqlFor(int customers) => InsertReadingsSql.GetOrAdd(customers, static n =>
         string.Format(CultureInfo.InvariantCulture, UpsertReadingsFormat, "", "true", ReadingsNotification.NotifySql,
-            "VALUES " + string.Join(", ", Enumerable.Range(0, n).Select(i => $"(@pending_customer_{i}, @pending_devices_{i}, @pending_first_{i}, @pending_last_{i}, @pending_counts_{i})"))));
+            n == 0
+                ? "SELECT NULL::uuid, NULL::uuid[], NULL::timestamptz[], NULL::timestamptz[], NULL::int[] WHERE false"   // an empty batch
+                : "VALUES " + string.Join(", ", Enumerable.Range(0, n).Select(i => $"(@pending_customer_{i}, @pending_devices_{i}, @pending_first_{i}, @pending_last_{i}, @pending_counts_{i})"))));
 
     public async Task<IngestOutcome> WriteAsync(IReadOnlyList<ReadingToStore> readings, CancellationToken ct)
     {
