@@ -72,7 +72,7 @@ public sealed class DataSet(BenchOptions options)
     /// <summary>Returns once the materializer has folded every pending batch (a measurement starts from caught-up rollups).</summary>
     public static async Task WaitUntilFoldedAsync(NpgsqlDataSource owner, CancellationToken ct)
     {
-        await using var pending = owner.CreateCommand($"SELECT EXISTS (SELECT FROM {PendingRollups.Table})");
+        await using var pending = owner.CreateCommand($"SELECT EXISTS (SELECT 1 FROM {PendingRollups.Table})");
         while (await pending.ExecuteScalarAsync(ct) is true)
         {
             await Task.Delay(100, ct);
