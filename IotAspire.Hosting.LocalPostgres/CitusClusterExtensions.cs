@@ -53,11 +53,14 @@ public static class CitusClusterExtensions
         }
 
         var root = LocalPostgresDataDirectory.ResolveCitus(builder.Configuration, plan.Binaries!.MajorVersion);
-        builder.LogOnStart(LogLevel.Information, $"The Citus nodes keep their data in {root}/coordinator and {root}/worker-N.");
+        builder.LogOnStart(LogLevel.Information, $"The Citus nodes keep their data in {root}/coordinator and {root}/worker-N, and listen on the same ports every start ({root}/{CitusNodePorts.FileName}).");
+        var ports = CitusNodePorts.LoadOrChoose(root, ["coordinator", .. Enumerable.Range(1, topology.Workers).Select(i => $"worker-{i}")]);
         var workers = Enumerable.Range(1, topology.Workers)
-            .Select(i => builder.AddLocalPostgres(CitusTopology.WorkerName(name, i), plan.Binaries, Path.Combine(root, $"worker-{i}"), password.Resource, CitusSettings))
+            .Select(i => builder.AddLocalPostgres(CitusTopology.WorkerName(name, i), plan.Binaries, Path.Combine(root, $"worker-{i}"), password.Resource, CitusSettings)
+                .WithEndpoint(LocalPostgresServerResource.EndpointName, endpoint => endpoint.Port = ports[$"worker-{i}"]))
             .ToList();
-        var coordinator = builder.AddLocalPostgres(name, plan.Binaries, Path.Combine(root, "coordinator"), password.Resource, CitusSettings);
+        var coordinator = builder.AddLocalPostgres(name, plan.Binaries, Path.Combine(root, "coordinator"), password.Resource, CitusSettings)
+            .WithEndpoint(LocalPostgresServerResource.EndpointName, endpoint => endpoint.Port = ports["coordinator"]);
         foreach (var worker in workers)
         {
             coordinator.WaitFor(worker);   // registered on the coordinator's first start, so they must answer first
