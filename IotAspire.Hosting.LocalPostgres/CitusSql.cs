@@ -27,9 +27,6 @@ public static class CitusSql
         INSERT INTO pg_dist_authinfo (nodeid, rolename, authinfo) VALUES (0, {Literal(role)}, {Literal("password=" + ConninfoValue(password))});
         """;
 
-    /// <summary>Whether the database has the <c>citus</c> extension: then its logins need <see cref="AuthInfo"/>.</summary>
-    public const string HasCitus = "SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus')";
-
     public static async Task<IReadOnlyList<(int NodeId, string Host, int Port)>> ReadWorkersAsync(NpgsqlConnection coordinator, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand("SELECT nodeid, nodename, nodeport FROM pg_dist_node WHERE groupid <> 0 ORDER BY nodeid", coordinator);
