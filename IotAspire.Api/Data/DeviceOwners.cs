@@ -20,23 +20,29 @@ public static class DeviceOwners
         {PendingRollups.HoldOffMaterializerSql} WHERE EXISTS (SELECT FROM new)
         """;
 
-    // The devices of one customer that nobody has claimed become theirs: a claim (device_claims, which keeps one owner
-    // per device), then the device's row (devices, keyed by customer). A device new to the table may have readings
-    // already (it was removed, then sent again): its count and span start from them. Only devices not yet claimed
-    // pay for that lookup. Its count is what the rollups hold (PendingRollups.FoldedCount): the materializer adds
-    // what is pending. One customer per statement: on Citus the second is then routed whole to that customer's worker.
+    // The devices nobody has claimed become the first customer's that names them: a claim (device_claims, which keeps
+    // one owner per device), then the device's row (devices, keyed by customer). Claims are written in device order, in
+    // one statement for every customer of the batch: concurrent batches claiming the same new devices then wait for
+    // each other in one order instead of deadlocking (an insert waits on another's uncommitted claim of the same key).
     private const string ClaimDevices = """
         INSERT INTO device_claims (device_id, customer_id, claimed_at)
-        SELECT DISTINCT batch.device_id, @customer_id::uuid, now() FROM unnest(@device_ids) AS batch(device_id)
+        SELECT DISTINCT ON (batch.device_id) batch.device_id, batch.customer_id, now()
+        FROM unnest(@device_ids, @customer_ids) WITH ORDINALITY AS batch(device_id, customer_id, position)
+        ORDER BY batch.device_id, batch.position
         ON CONFLICT (device_id) DO NOTHING
         """;
 
+    // A device new to the table may have readings already (it was removed, then sent again): its count and span start
+    // from them. Only devices not yet claimed pay for that lookup. Its count is what the rollups hold
+    // (PendingRollups.FoldedCount): the materializer adds what is pending. One customer per statement: on Citus it is
+    // then routed whole to that customer's worker. In device order, as the claims.
     private static readonly string AddDeviceRows = $"""
         INSERT INTO devices (id, customer_id, first_seen_at, reading_count, first_reading_at, last_reading_at)
         SELECT c.device_id, c.customer_id, now(), {PendingRollups.FoldedCount}, stored.first_at, stored.last_at
         FROM device_claims c
         {PendingRollups.FoldedStatsJoins("@customer_id", "@device_ids", "c.device_id")}
         WHERE c.customer_id = @customer_id AND c.device_id = ANY(@device_ids)
+        ORDER BY c.device_id
         ON CONFLICT (customer_id, id) DO NOTHING
         """;
 
@@ -114,16 +120,17 @@ public static class DeviceOwners
             holdOff.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = claimDeviceIds });
             batch.BatchCommands.Add(holdOff);
             skip++;
-            // The first customer to name a device in the batch claims it, one statement per customer.
-            foreach (var customer in claimDeviceIds.Zip(claimCustomerIds).DistinctBy(pair => pair.First).GroupBy(pair => pair.Second))
+            // The first customer to name a device in the batch claims it; then each customer's device rows.
+            var claimAll = new NpgsqlBatchCommand(ClaimDevices);
+            claimAll.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = claimDeviceIds });
+            claimAll.Parameters.Add(new("customer_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = claimCustomerIds });
+            batch.BatchCommands.Add(claimAll);   // returns no rows, so no result to skip
+            foreach (var customer in claimDeviceIds.Zip(claimCustomerIds).DistinctBy(pair => pair.First).GroupBy(pair => pair.Second).OrderBy(group => group.Key))
             {
-                foreach (var sql in new[] { ClaimDevices, AddDeviceRows })
-                {
-                    var register = new NpgsqlBatchCommand(sql);
-                    register.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = customer.Select(pair => pair.First).ToArray() });
-                    register.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customer.Key });
-                    batch.BatchCommands.Add(register);   // returns no rows, so no result to skip
-                }
+                var addRows = new NpgsqlBatchCommand(AddDeviceRows);
+                addRows.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = customer.Select(pair => pair.First).ToArray() });
+                addRows.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customer.Key });
+                batch.BatchCommands.Add(addRows);
             }
         }
 

@@ -30,9 +30,16 @@ public sealed class ApiErrorInfoProvider() : ErrorInfoProvider(options => option
     /// </summary>
     public static Task ExposeApiErrors(UnhandledExceptionContext context)
     {
-        if ((context.OriginalException as ApiErrorException ?? ApiErrors.FromDatabaseFailure(context.OriginalException)) is { } refused)
+        if (context.OriginalException is ApiErrorException refused)
         {
             context.Exception = new ExecutionError(refused.Message) { Code = refused.Code };
+        }
+        else if (ApiErrors.FromDatabaseFailure(context.OriginalException) is { } failure)
+        {
+            // The caller hears what it means for the request; the operator needs what the database said.
+            var logger = context.Context?.RequestServices?.GetService<ILogger<ApiErrorInfoProvider>>();
+            logger?.LogWarning(context.OriginalException, "A database failure was answered as {Code} on {Field}", failure.Code, context.FieldContext?.FieldDefinition?.Name);
+            context.Exception = new ExecutionError(failure.Message) { Code = failure.Code };
         }
 
         return Task.CompletedTask;

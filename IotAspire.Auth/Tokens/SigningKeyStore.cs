@@ -34,7 +34,7 @@ public sealed class SigningKeyStore(
         var activatesAt = clock.GetUtcNow() + options.Value.SigningKeyActivationDelay;
         var keyId = await AddKeyAsync(activatesAt, ct);
         cache = null;
-        return (keyId, activatesAt);
+        return (keyId!, activatesAt);
     }
 
     private async Task<KeySet> GetKeySetAsync(CancellationToken ct)
@@ -50,7 +50,7 @@ public sealed class SigningKeyStore(
             var keySet = await LoadAsync(ct);
             if (keySet is null)
             {
-                await AddKeyAsync(activatesAt: clock.GetUtcNow(), ct);
+                await AddKeyAsync(activatesAt: clock.GetUtcNow(), ct, onlyIfNoneActive: true);
                 keySet = await LoadAsync(ct);
             }
 
@@ -63,7 +63,11 @@ public sealed class SigningKeyStore(
         }
     }
 
-    private async Task<string> AddKeyAsync(DateTimeOffset activatesAt, CancellationToken ct)
+    // Replicas starting together on a new database each find no key: the first adds one, the others wait for it
+    // and take it, instead of each signing with a key of its own that the others do not publish yet.
+    private const string FirstKeyLock = "SELECT pg_advisory_xact_lock(hashtext('iotaspire first signing key'))";
+
+    private async Task<string?> AddKeyAsync(DateTimeOffset activatesAt, CancellationToken ct, bool onlyIfNoneActive = false)
     {
         using var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var key = new SigningKey
@@ -77,9 +81,26 @@ public sealed class SigningKeyStore(
 
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AccountsDbContext>();
-        db.SigningKeys.Add(key);
-        await db.SaveChangesAsync(ct);
-        return key.KeyId;
+        // The transaction as one retriable unit (the context retries transient failures).
+        return await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+        {
+            db.ChangeTracker.Clear();
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            if (onlyIfNoneActive)
+            {
+                await db.Database.ExecuteSqlRawAsync(FirstKeyLock, ct);
+                var now = clock.GetUtcNow();
+                if (await db.SigningKeys.AnyAsync(k => k.ActivatesAt <= now, ct))
+                {
+                    return null;
+                }
+            }
+
+            db.SigningKeys.Add(key);
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+            return key.KeyId;
+        });
     }
 
     /// <summary>

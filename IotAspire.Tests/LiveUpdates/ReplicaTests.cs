@@ -3,19 +3,22 @@ using IotAspire.Tests.Infrastructure;
 namespace IotAspire.Tests.LiveUpdates;
 
 /// <summary>
-/// The AppHost with two API replicas (<c>Api:Replicas=2</c>) behind Aspire's proxy: both start on one database,
+/// The AppHost with two API replicas and two token-service replicas (<c>Api:Replicas=2</c>, <c>Auth:Replicas=2</c>)
+/// behind Aspire's proxy: both start on one database,
 /// and a batch stored through either reaches subscribers on both, because it travels through PostgreSQL. Its
 /// access tokens live 30 s, so a connection's close at its token's expiry is seen here too.
 /// </summary>
 public sealed class ReplicaTests : IAsyncLifetime
 {
+    private const int Replicas = 2;
+
     private RunningAppHost? appHost;
 
     /// <summary>Access tokens that expire within the test, to see a connection closed at its token's expiry.</summary>
     private static readonly TimeSpan AccessTokenLifetime = TimeSpan.FromSeconds(30);
 
     public async Task InitializeAsync() =>
-        appHost = await RunningAppHost.StartAsync(RunningAppHost.NewDataDirectory(), ["Api:Replicas=2"],
+        appHost = await RunningAppHost.StartAsync(RunningAppHost.NewDataDirectory(), [$"Api:Replicas={Replicas}", $"Auth:Replicas={Replicas}"],
             builder => builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == ResourceNames.Auth))
                 .WithEnvironment("Tokens__AccessTokenLifetime", AccessTokenLifetime.ToString()),
             ResourceNames.Auth, ResourceNames.Api);
@@ -37,31 +40,7 @@ public sealed class ReplicaTests : IAsyncLifetime
 
         // Each replica's own address (Aspire's proxy on the API's port would pick one per connection), once
         // both run. Both starting on a new database is part of the test: they migrate one at a time.
-        var replicas = new Dictionary<string, (string State, Uri? Url)>();
-        using (var bothUp = new CancellationTokenSource(TimeSpan.FromMinutes(2)))
-        {
-            try
-            {
-                await foreach (var e in appHost!.App.ResourceNotifications.WatchAsync(bothUp.Token))
-                {
-                    if (e.Resource.Name == ResourceNames.Api)
-                    {
-                        var url = e.Snapshot.EnvironmentVariables.FirstOrDefault(v => v.Name == "ASPNETCORE_URLS")?.Value;
-                        replicas[e.ResourceId] = ($"{e.Snapshot.State?.Text} {e.Snapshot.HealthStatus}", url is null ? null : new Uri(url.Split(';')[0]));
-                        if (replicas.Count == 2 && replicas.Values.All(r => r.State == "Running Healthy" && r.Url is not null))
-                        {
-                            break;
-                        }
-                    }
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                Assert.Fail("two healthy API replicas: " + string.Join("; ", replicas.Select(r => $"{r.Key}: {r.Value}")));
-            }
-        }
-
-        var urls = replicas.Values.Select(r => r.Url!).ToArray();
+        var urls = await ReplicaUrlsAsync(ResourceNames.Api);
         var clients = new List<GraphQLWebSocketClient>();
         try
         {
@@ -112,6 +91,79 @@ public sealed class ReplicaTests : IAsyncLifetime
             foreach (var client in clients)
             {
                 await client.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Tokens_signed_by_either_token_service_replica_are_accepted_by_the_api_and_published_by_both()
+    {
+        // Both replicas started on a new accounts database and a new key ring at once: each may have added a signing
+        // key, and both must publish every key that signs.
+        var urls = await ReplicaUrlsAsync(ResourceNames.Auth);
+        var graphQL = new GraphQLClient(appHost!);
+        var customerId = Guid.NewGuid();
+        var userName = await new TokenServiceClient(appHost!).CreateCustomerAsync(customerId, TokenServiceClient.CustomerPassword);
+        var published = new List<HashSet<string>>();
+        foreach (var url in urls)
+        {
+            using var http = new HttpClient { BaseAddress = url };
+            var (status, body) = await SendWhenListeningAsync(http, () => new HttpRequestMessage(HttpMethod.Post, "/api/token/")
+            {
+                Content = System.Net.Http.Json.JsonContent.Create(new { username = userName, password = TokenServiceClient.CustomerPassword }),
+            });
+            Assert.True(status == System.Net.HttpStatusCode.OK, $"{url}: {(int)status} {body}");
+            var access = body.GetProperty("access").GetString()!;
+            var devices = await graphQL.DataAsync("{ devices { id } }", null, access);
+            Assert.Equal(System.Text.Json.JsonValueKind.Array, devices.GetProperty("devices").ValueKind);
+
+            var (_, keys) = await http.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/.well-known/jwks.json"), null);
+            published.Add([.. keys.GetProperty("keys").EnumerateArray().Select(k => k.GetProperty("kid").GetString()!)]);
+        }
+
+        Assert.Equal(published[0].Order(), published[1].Order());
+    }
+
+    /// <summary>Each replica's own address, once every replica of the resource runs healthy (Aspire's proxy on the shared port picks one per connection).</summary>
+    private async Task<Uri[]> ReplicaUrlsAsync(string resource)
+    {
+        var replicas = new Dictionary<string, (string State, Uri? Url)>();
+        using var allUp = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        try
+        {
+            await foreach (var e in appHost!.App.ResourceNotifications.WatchAsync(allUp.Token))
+            {
+                if (e.Resource.Name == resource)
+                {
+                    var url = e.Snapshot.EnvironmentVariables.FirstOrDefault(v => v.Name == "ASPNETCORE_URLS")?.Value;
+                    replicas[e.ResourceId] = ($"{e.Snapshot.State?.Text} {e.Snapshot.HealthStatus}", url is null ? null : new Uri(url.Split(';')[0]));
+                    if (replicas.Count == Replicas && replicas.Values.All(r => r.State == "Running Healthy" && r.Url is not null))
+                    {
+                        return [.. replicas.Values.Select(r => r.Url!)];
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        Assert.Fail($"{Replicas} healthy {resource} replicas: " + string.Join("; ", replicas.Select(r => $"{r.Key}: {r.Value}")));
+        return [];
+    }
+
+    /// <summary>A replica's health is checked through the proxy (any replica answers): it may not listen yet.</summary>
+    private static async Task<(System.Net.HttpStatusCode Status, System.Text.Json.JsonElement Body)> SendWhenListeningAsync(HttpClient http, Func<HttpRequestMessage> request)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await http.SendAsync(request(), null);
+            }
+            catch (HttpRequestException) when (attempt < 120)
+            {
+                await Task.Delay(500);
             }
         }
     }

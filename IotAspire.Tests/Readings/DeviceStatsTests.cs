@@ -39,6 +39,30 @@ public class DeviceStatsTests(AppHostFixture fixture)
     }
 
     [Fact]
+    public async Task Concurrent_first_batches_naming_the_same_new_devices_in_other_orders_all_store()
+    {
+        // Each round: 4 batches at once, each the same 30 devices nobody has claimed yet, each in its own order. Claims
+        // taken in arrival order deadlock here (one batch waits on another's claim of a device it holds the next of).
+        var (token, customerId) = await auth.NewCustomerAsync();
+        var random = new Random(20261204);
+        var at = new DateTimeOffset(2024, 6, 1, 0, 0, 0, TimeSpan.Zero);
+        for (var round = 0; round < 6; round++)
+        {
+            var devices = Enumerable.Range(0, 30).Select(_ => Guid.NewGuid()).ToArray();
+            var batches = Enumerable.Range(0, 4).Select(sender =>
+            {
+                var order = devices.ToArray();
+                random.Shuffle(order);
+                return order.Select(device => new { timestamp = at.AddMinutes(sender).ToString("O"), reading = 1.0, deviceId = device }).ToArray();
+            }).ToArray();
+            await graphQL.IngestConcurrentlyAsync(batches, token, senders: 4);
+        }
+
+        var devicesAnswered = await AssertMatchesReadingsAsync(token, customerId, expectedDevices: 180);
+        Assert.All(devicesAnswered.Values, device => Assert.Equal(4, device.Count));
+    }
+
+    [Fact]
     public async Task A_moved_removed_and_reclaimed_device_counts_only_its_current_customers_readings()
     {
         var admin = await auth.AdminAccessTokenAsync();
