@@ -23,7 +23,7 @@ var auth = builder.AddProject<Projects.IotAspire_Auth>(ResourceNames.Auth)
     .WithEnvironment("Bootstrap__AdminUsername", adminUsername)       // the first administrator
     .WithEnvironment("Bootstrap__AdminPassword", adminPassword)
     .WithEnvironment("KeyRing__Directory", builder.GetAuthKeyRingDirectory())   // protects signing keys at rest
-    .WithConfiguredReplicas(builder, "Auth");   // Auth:Replicas (1); they share signing keys through PostgreSQL
+    .WithConfiguredReplicas("Auth");   // Auth:Replicas (1); they share signing keys through PostgreSQL
 
 var api = builder.AddProject<Projects.IotAspire_Api>(ResourceNames.Api)
     .WithFixedHttpPort(builder.GetPort("Api"))
@@ -31,7 +31,7 @@ var api = builder.AddProject<Projects.IotAspire_Api>(ResourceNames.Api)
     .WithReference(apiLogin, ResourceNames.ReadingsDatabase).WaitFor(apiLogin)
     .WithReference(auth).WaitFor(auth)
     .WaitFor(grafanaLogin)    // the API grants Grafana's role the tables it may read
-    .WithConfiguredReplicas(builder, "Api");   // Api:Replicas (1); live updates reach every replica through PostgreSQL
+    .WithConfiguredReplicas("Api");   // Api:Replicas (1); live updates reach every replica through PostgreSQL
 
 builder.AddIotGrafana(ResourceNames.Grafana, postgres, grafanaLogin, builder.GetPort("Grafana"));   // only where containers run
 

@@ -20,10 +20,10 @@ public static class ReplicaExtensions
     /// Runs <c>{service}:Replicas</c> processes of the service, sharing its port through Aspire's proxy. They share
     /// everything else through PostgreSQL. The API: the migrations (EF Core takes a lock), device-token revocation
     /// (read from the table) and live updates (LISTEN/NOTIFY), so a subscriber on one replica sees what another
-    /// stored. The token service: its signing keys (in the accounts database; replicas that add the first key at once
-    /// both publish theirs) and its key ring directory (Data Protection reads a key another replica wrote when it
-    /// meets it).
+    /// stored. The token service: its signing keys (in the accounts database; replicas starting on a new database add
+    /// one first key between them) and its key ring directory (Data Protection reads a key another replica wrote when
+    /// it meets it).
     /// </summary>
-    public static IResourceBuilder<ProjectResource> WithConfiguredReplicas(this IResourceBuilder<ProjectResource> service, IDistributedApplicationBuilder builder, string configurationSection) =>
-        builder.GetReplicas(configurationSection) is var replicas && replicas == 1 ? service : service.WithReplicas(replicas);
+    public static IResourceBuilder<ProjectResource> WithConfiguredReplicas(this IResourceBuilder<ProjectResource> service, string configurationSection) =>
+        service.ApplicationBuilder.GetReplicas(configurationSection) is var replicas && replicas == 1 ? service : service.WithReplicas(replicas);
 }
