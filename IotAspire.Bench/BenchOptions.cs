@@ -105,7 +105,7 @@ public sealed record BenchOptions
                 "--sections" => options with { Sections = ParseSections(value) },
                 "--postgres" => options with { PostgresModes = ParsePostgresModes(value) },
                 _ => throw new ArgumentException(
-                    $"Unknown option {name}; use --quick, --customers, --devices, --minutes, --year-days, --ingest-readings, --clients, --arrival-readings, --arrival-clients, --iterations, --data-directory, --results, --sections."),
+                    $"Unknown option {name}; use --quick, --customers, --devices, --minutes, --year-days, --ingest-readings, --clients, --arrival-readings, --arrival-clients, --iterations, --data-directory, --results, --sections, --postgres."),
             };
         }
 

@@ -12,7 +12,14 @@ public static class CitusClusterExtensions
     /// down (Citus waits 30 s by default, longer than a client waits for its answer), so that a statement for a
     /// stopped worker's customer fails in seconds with an error the API names as retryable.
     /// </summary>
-    private static readonly string[] CitusSettings = ["shared_preload_libraries=citus", "wal_level=logical", "citus.node_connection_timeout=5000"];
+    // pg_stat_statements and citus.stat_statements_track: citus_stat_statements on the coordinator says, per statement,
+    // whether it was routed to one customer's shards (its partition_key) or ran on every shard: what an operator
+    // watches on a multi-tenant cluster, and what the tests check the API's statements by.
+    private static readonly string[] CitusSettings =
+        ["shared_preload_libraries=citus,pg_stat_statements", "citus.stat_statements_track=all", "wal_level=logical", "citus.node_connection_timeout=5000"];
+
+    // The same settings for the image's postgres command.
+    private static string[] ServerArguments(IEnumerable<string> settings) => [.. settings.SelectMany(setting => new[] { "-c", setting })];
 
     /// <summary>
     /// A Citus cluster: the coordinator <paramref name="name"/>, which services connect to, and the workers
@@ -23,6 +30,7 @@ public static class CitusClusterExtensions
     internal static PostgresWithLocalFallback AddCitusCluster(this IDistributedApplicationBuilder builder, string name,
         PostgresHostingPlan plan, CitusTopology topology)
     {
+        string[] coordinatorSettings = [.. CitusSettings, .. topology.LogMultiShardStatements ? CitusTopology.MultiShardLogSettings : []];
         var password = builder.AddParameter($"{name}-password",
             new GenerateParameterDefault { MinLength = 22, Special = false }, secret: true, persist: true);
 
@@ -32,10 +40,10 @@ public static class CitusClusterExtensions
             // as the local cluster, with the nodes reaching each other by resource name on the container network.
             var workerContainers = Enumerable.Range(1, topology.Workers)
                 .Select(i => builder.AddPostgres(CitusTopology.WorkerName(name, i), password: password)
-                    .WithImage(CitusTopology.Image, CitusTopology.ImageTag).WithDataVolume())
+                    .WithImage(CitusTopology.Image, CitusTopology.ImageTag).WithDataVolume().WithArgs(ServerArguments(CitusSettings)))
                 .ToList();
             var coordinatorContainer = builder.AddPostgres(name, password: password)
-                .WithImage(CitusTopology.Image, CitusTopology.ImageTag).WithDataVolume();
+                .WithImage(CitusTopology.Image, CitusTopology.ImageTag).WithDataVolume().WithArgs(ServerArguments(coordinatorSettings));
             workerContainers.ForEach(worker => coordinatorContainer.WaitFor(worker));
             var containerNodes = workerContainers.Select(w => ContainerNode(w.Resource)).ToList();
             return new(coordinatorContainer, plan, (database, distributed) =>
@@ -59,7 +67,7 @@ public static class CitusClusterExtensions
             .Select(i => builder.AddLocalPostgres(CitusTopology.WorkerName(name, i), plan.Binaries, Path.Combine(root, $"worker-{i}"), password.Resource, CitusSettings)
                 .WithEndpoint(LocalPostgresServerResource.EndpointName, endpoint => endpoint.Port = ports[$"worker-{i}"]))
             .ToList();
-        var coordinator = builder.AddLocalPostgres(name, plan.Binaries, Path.Combine(root, "coordinator"), password.Resource, CitusSettings)
+        var coordinator = builder.AddLocalPostgres(name, plan.Binaries, Path.Combine(root, "coordinator"), password.Resource, coordinatorSettings)
             .WithEndpoint(LocalPostgresServerResource.EndpointName, endpoint => endpoint.Port = ports["coordinator"]);
         foreach (var worker in workers)
         {

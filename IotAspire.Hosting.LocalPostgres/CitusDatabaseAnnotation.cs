@@ -49,6 +49,7 @@ public sealed class CitusDatabaseAnnotation(CitusNode coordinator, IReadOnlyList
         await using var coordinatorDatabase = new NpgsqlConnection(await database.ConnectionStringExpression.GetValueAsync(ct));
         await coordinatorDatabase.OpenAsync(ct);
         await ExecuteAsync(coordinatorDatabase, CitusSql.CreateExtension, ct);
+        await ExecuteAsync(coordinatorDatabase, CitusSql.CreateStatementStatistics, ct);
         // The coordinator reaches the workers as the superuser for its own work (metadata, shard placement).
         await ExecuteAsync(coordinatorDatabase, CitusSql.AuthInfo(LocalPostgresServerResource.SuperUser, password), ct);
         var (host, port) = await Coordinator.AddressAsync(ct);

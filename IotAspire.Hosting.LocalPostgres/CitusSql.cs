@@ -8,6 +8,9 @@ public static class CitusSql
 {
     public const string CreateExtension = "CREATE EXTENSION IF NOT EXISTS citus";
 
+    /// <summary>On the coordinator, for <c>citus_stat_statements</c> (which reads it).</summary>
+    public const string CreateStatementStatistics = "CREATE EXTENSION IF NOT EXISTS pg_stat_statements";
+
     public static string SetCoordinatorHost(string host, int port) =>
         string.Create(CultureInfo.InvariantCulture, $"SELECT citus_set_coordinator_host({Literal(host)}, {port})");
 

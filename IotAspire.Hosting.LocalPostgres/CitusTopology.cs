@@ -1,8 +1,23 @@
 namespace IotAspire.Hosting.LocalPostgres;
 
 /// <summary>A Citus cluster's shape: one coordinator (the server services connect to) and <see cref="Workers"/> workers.</summary>
-public sealed record CitusTopology(int Workers)
+/// <param name="Workers">How many workers.</param>
+/// <param name="LogMultiShardStatements">
+/// <c>Postgres:LogMultiShardStatements</c>: the coordinator logs every statement that runs on more than one shard, with
+/// its text. For finding the statements that do not name one customer (the tests' routing check does); off by default,
+/// as the jobs that read every customer run every few seconds.
+/// </param>
+public sealed record CitusTopology(int Workers, bool LogMultiShardStatements = false)
 {
+    /// <summary>The coordinator's settings when <see cref="LogMultiShardStatements"/>: the line, and the statement under it.</summary>
+    public static readonly string[] MultiShardLogSettings = ["citus.multi_task_query_log_level=log", "log_min_error_statement=log"];
+
+    /// <summary><c>Postgres:LogMultiShardStatements</c>: true or false, false unless set.</summary>
+    public static bool ParseLogMultiShardStatements(string? configured) =>
+        string.IsNullOrWhiteSpace(configured) ? false
+        : bool.TryParse(configured, out var log) ? log
+        : throw new InvalidOperationException($"Postgres:LogMultiShardStatements must be true or false, not '{configured}'.");
+
     public const int DefaultWorkers = 2;
     public const int MaxWorkers = 16;
 

@@ -27,7 +27,8 @@ public sealed record PostgresHostingPlan(PostgresMode Mode, string Reason, Local
             findBinaries: () => LocalPostgresBinaries.Find(binDirectory, Environment.GetEnvironmentVariable("PATH")),
             searchedPlaces: LocalPostgresBinaries.SearchedPlaces(binDirectory));
         return requested is PostgresMode.Citus
-            ? plan.WithCitus(CitusTopology.ParseWorkers(configuration["Postgres:CitusWorkers"]), binaries => CitusTopology.IsInstalledFor(binaries))
+            ? plan.WithCitus(CitusTopology.ParseWorkers(configuration["Postgres:CitusWorkers"]), binaries => CitusTopology.IsInstalledFor(binaries),
+                CitusTopology.ParseLogMultiShardStatements(configuration["Postgres:LogMultiShardStatements"]))
             : plan;
     }
 
@@ -36,7 +37,7 @@ public sealed record PostgresHostingPlan(PostgresMode Mode, string Reason, Local
     /// local binaries, only if Citus is installed beside them (<paramref name="citusInstalled"/>), else a clear
     /// error naming the way to install it.
     /// </summary>
-    public PostgresHostingPlan WithCitus(int workers, Func<LocalPostgresBinaries, bool> citusInstalled)
+    public PostgresHostingPlan WithCitus(int workers, Func<LocalPostgresBinaries, bool> citusInstalled, bool logMultiShardStatements = false)
     {
         if (!UsesContainers && !citusInstalled(Binaries!))
         {
@@ -48,7 +49,7 @@ public sealed record PostgresHostingPlan(PostgresMode Mode, string Reason, Local
 
         return this with
         {
-            Citus = new CitusTopology(workers),
+            Citus = new CitusTopology(workers, logMultiShardStatements),
             Reason = $"Postgres:Mode is 'citus', a coordinator and {workers} worker{(workers == 1 ? "" : "s")}; {Reason}",
         };
     }

@@ -54,12 +54,14 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
         LIMIT @max_rows
         """;
 
-    // {0}: the part's index; {1}: the bucket of recorded_at; {2}: the selected functions. The key's
-    // INCLUDEd reading makes this an index-only scan.
+    // {0}: the part's index; {1}: the bucket of recorded_at; {2}: the selected functions; {4}: the customer filter,
+    // when one customer is in scope. The key's INCLUDEd reading makes this an index-only scan. The customer is named
+    // again beside devices.customer_id because on Citus the devices CTE is planned on its own: joined to its result
+    // alone, each part would run on every shard; with the customer's id it is routed to that customer's shards.
     private const string ReadingsPart = """
         SELECT {1}, {2}
         FROM readings
-        WHERE customer_id = devices.customer_id AND device_id = devices.device_id AND recorded_at >= @from_{0} AND recorded_at < @to_{0}
+        WHERE customer_id = devices.customer_id {4} AND device_id = devices.device_id AND recorded_at >= @from_{0} AND recorded_at < @to_{0}
         GROUP BY 1
         """;
 
@@ -67,7 +69,7 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
     private const string RollupPart = """
         SELECT {1}, {2}
         FROM {3}
-        WHERE customer_id = devices.customer_id AND device_id = devices.device_id AND bucket_start >= @from_{0} AND bucket_start < @to_{0}
+        WHERE customer_id = devices.customer_id {4} AND device_id = devices.device_id AND bucket_start >= @from_{0} AND bucket_start < @to_{0}
         GROUP BY 1
         """;
 
@@ -75,7 +77,7 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
     private const string SameSizeRollupPart = """
         SELECT bucket_start, {2}
         FROM {3}
-        WHERE customer_id = devices.customer_id AND device_id = devices.device_id AND bucket_start >= @from_{0} AND bucket_start < @to_{0}
+        WHERE customer_id = devices.customer_id {4} AND device_id = devices.device_id AND bucket_start >= @from_{0} AND bucket_start < @to_{0}
         """;
 
     // The bucket of {0}: date_bin's in UTC; in a zone, the last of the layout's bucket starts at or before it
@@ -144,11 +146,11 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
     // The pending rows first: a pass moves a batch from them to the rollups, and on Citus the two halves are read one
     // after the other (no snapshot spans the workers), so in this order a batch a pass folds in between is seen in one.
     private const string CustomersQuery = $$"""
-        SELECT customer_id FROM {{PendingRollups.SpansView}}
+        SELECT {{CitusDistribution.EveryCustomerMarker}} customer_id FROM {{PendingRollups.SpansView}}
         WHERE span && tstzrange(@from, @to)
           {0}
         UNION
-        SELECT customer_id FROM readings_daily
+        SELECT {{CitusDistribution.EveryCustomerMarker}} customer_id FROM readings_daily
         WHERE bucket_start >= date_bin(INTERVAL '1 day', @from, TIMESTAMPTZ '1970-01-01 00:00:00+00') AND bucket_start < @to
           {0}
         ORDER BY 1
@@ -202,6 +204,8 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
         return aggregates;   // in customer order, each sorted by device
     }
 
+    private const string CustomerFilter = "AND customer_id = @customer_id";
+
     // Filters are added only when asked for, so each query shape gets its own plan. The same filters scope
     // the pending spans and the devices.
     private static List<string> Scope(AggregateRequest request, NpgsqlParameterCollection parameters)
@@ -211,7 +215,7 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
         parameters.Add(new("to", NpgsqlDbType.TimestampTz) { Value = request.To.ToUniversalTime() });
         if (request.CustomerId is { } customerId)
         {
-            filters.Add("AND customer_id = @customer_id");
+            filters.Add(CustomerFilter);
             parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId });
         }
 
@@ -260,6 +264,7 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
         }
 
         var filters = Scope(request, command.Parameters);
+        var customerFilter = request.CustomerId is null ? "" : CustomerFilter;
         command.Parameters.Add(new("max_rows", NpgsqlDbType.Bigint) { Value = MaxRows(request) });
 
         if (functions.Has(BucketFunction.Percentiles))
@@ -295,11 +300,11 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
             parts.Add(segment.Grain switch
             {
                 null => string.Format(CultureInfo.InvariantCulture, ReadingsPartFormat, i,
-                    string.Format(CultureInfo.InvariantCulture, bucketFormat, "recorded_at"), Columns(functions, fromReadings: true, grouped: true)),
+                    string.Format(CultureInfo.InvariantCulture, bucketFormat, "recorded_at"), Columns(functions, fromReadings: true, grouped: true), null, customerFilter),
                 { Minutes: var minutes } when layout.IsUtc && minutes == request.AggregationSizeMinutes => string.Format(CultureInfo.InvariantCulture,
-                    SameSizeRollupPartFormat, i, null, Columns(functions, fromReadings: false, grouped: false), segment.Grain.Table),
+                    SameSizeRollupPartFormat, i, null, Columns(functions, fromReadings: false, grouped: false), segment.Grain.Table, customerFilter),
                 _ => string.Format(CultureInfo.InvariantCulture, RollupPartFormat, i,
-                    string.Format(CultureInfo.InvariantCulture, bucketFormat, "bucket_start"), Columns(functions, fromReadings: false, grouped: true), segment.Grain.Table),
+                    string.Format(CultureInfo.InvariantCulture, bucketFormat, "bucket_start"), Columns(functions, fromReadings: false, grouped: true), segment.Grain.Table, customerFilter),
             });
         }
 

@@ -27,7 +27,7 @@ public sealed class DevicesReader(NpgsqlDataSource dataSource)
 
     // Every customer's (administrators): on Citus a query of every worker.
     private const string EveryDevice = $"""
-        SELECT {DevicesColumns}
+        SELECT {CitusDistribution.EveryCustomerMarker} {DevicesColumns}
         FROM devices d
         LEFT JOIN {PendingRollups.CountsView} p ON p.customer_id = d.customer_id AND p.device_id = d.id
         WHERE (@device_id::uuid IS NULL OR d.id = @device_id)

@@ -16,6 +16,15 @@ public static class CitusDistribution
 {
     public const string DistributionColumn = "customer_id";
 
+    /// <summary>
+    /// Written inside every statement meant to read or write every customer's shards (administrators' reads across
+    /// customers, the jobs' lists of customers, batches that name several customers): on Citus these run on every
+    /// worker. Every other statement on a distributed table names one customer; <c>CitusStatementRoutingTests</c>
+    /// finds any that does not and is not marked. Inside the statement, after its first word, so that
+    /// <c>citus_stat_statements</c> keeps it.
+    /// </summary>
+    public const string EveryCustomerMarker = "/* every customer */";
+
     /// <summary>Distributed by customer, co-located with <c>readings</c> (the first).</summary>
     public static readonly string[] DistributedTables =
     [

@@ -148,9 +148,9 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, IOptions<Mat
         await vacuum.ExecuteNonQueryAsync(ct);
     }
 
-    private const string PendingCustomers = $"SELECT customer_id FROM {PendingRollups.Table} GROUP BY customer_id ORDER BY min(id) LIMIT @max_customers";
+    private const string PendingCustomers = $"SELECT {CitusDistribution.EveryCustomerMarker} customer_id FROM {PendingRollups.Table} GROUP BY customer_id ORDER BY min(id) LIMIT @max_customers";
 
-    private const string Status = $"SELECT count(*)::int, min(ingested_at), now() FROM {PendingRollups.Table}";
+    private const string Status = $"SELECT {CitusDistribution.EveryCustomerMarker} count(*)::int, min(ingested_at), now() FROM {PendingRollups.Table}";
 
     /// <summary>
     /// One pass, when no other replica is running one: takes up to <see cref="MaterializerOptions.MaxRowsPerPass"/>
@@ -229,9 +229,9 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, IOptions<Mat
         }
     }
 
-    private const string LastPendingId = $"SELECT max(id) FROM {PendingRollups.Table}";
+    private const string LastPendingId = $"SELECT {CitusDistribution.EveryCustomerMarker} max(id) FROM {PendingRollups.Table}";
     // SELECT 1: Citus 13.2 fails on an EXISTS over a distributed table with an empty select list.
-    private const string PendingUpTo = $"SELECT EXISTS (SELECT 1 FROM {PendingRollups.Table} WHERE id <= @last_id)";
+    private const string PendingUpTo = $"SELECT {CitusDistribution.EveryCustomerMarker} EXISTS (SELECT 1 FROM {PendingRollups.Table} WHERE id <= @last_id)";
 
     /// <summary>How far behind the rollups are: pending rows and the age of the oldest (its batch's start).</summary>
     public async Task<RollupStatus> StatusAsync(CancellationToken ct)

@@ -32,5 +32,6 @@ public sealed class CitusAppHostFixture : AppHostFixture
     public const int Workers = 2;
     public const int ApiReplicas = 2;
 
-    protected override IReadOnlyList<string> Settings => ["Postgres:Mode=citus", $"Postgres:CitusWorkers={Workers}", $"Api:Replicas={ApiReplicas}", $"Auth:Replicas={ApiReplicas}"];
+    protected override IReadOnlyList<string> Settings => ["Postgres:Mode=citus", $"Postgres:CitusWorkers={Workers}", $"Api:Replicas={ApiReplicas}", $"Auth:Replicas={ApiReplicas}",
+        "Postgres:LogMultiShardStatements=true"];   // for CitusStatementRoutingTests
 }
