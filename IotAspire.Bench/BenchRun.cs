@@ -17,7 +17,10 @@ public sealed class BenchRun(BenchTarget target, BenchOptions options)
         var startedAt = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         var machine = BenchReport.DescribeMachine();
-        await using var owner = NpgsqlDataSource.Create(target.ReadingsOwnerConnectionString);
+        // The API's connection options (on Citus, one connection per worker in a transaction), so that the writer and
+        // COPY figures beside the API's are taken the same way.
+        await using var owner = NpgsqlDataSource.Create(
+            new NpgsqlConnectionStringBuilder(target.ReadingsOwnerConnectionString) { Options = Api.Data.CitusDistribution.ConnectionOptions }.ConnectionString);
         using var client = new SystemClient(target);
         var data = new DataSet(options);
 

@@ -168,7 +168,8 @@ public sealed class IngestBench(SystemClient client, NpgsqlDataSource owner, Ben
     private async Task<IReadOnlyList<ArrivalOrderResult>> ArrivalOrderAsync(DateTimeOffset origin, Action<string> progress, CancellationToken ct)
     {
         var results = new List<ArrivalOrderResult>();
-        var admin = await client.AdminTokenAsync(ct);
+        // Signed in again every few minutes: on a slow target a configuration outlasts an access token.
+        var admin = SystemClient.Tokens(client.AdminTokenAsync, ct);
         foreach (var clients in options.ArrivalClients)
         {
             var readings = options.ArrivalReadings / (clients * 1_000) * clients * 1_000;
@@ -185,10 +186,9 @@ public sealed class IngestBench(SystemClient client, NpgsqlDataSource owner, Ben
             using var sampling = new CancellationTokenSource();
             var sampler = Task.Run(async () =>
             {
-                var statusToken = await client.AdminTokenAsync(ct);
                 while (!sampling.IsCancellationRequested)
                 {
-                    var status = await client.GraphQLAsync(SystemClient.Request(RollupStatus, new { }), statusToken, ct);
+                    var status = await client.GraphQLAsync(SystemClient.Request(RollupStatus, new { }), await admin(), ct);
                     lags.Add(status.GetProperty("rollupStatus").GetProperty("lagSeconds").GetDouble());
                     await Task.Delay(200, CancellationToken.None);
                 }
@@ -197,7 +197,7 @@ public sealed class IngestBench(SystemClient client, NpgsqlDataSource owner, Ben
             {
                 foreach (var body in c)
                 {
-                    await client.GraphQLAsync(body, admin, ct);
+                    await client.GraphQLAsync(body, await admin(), ct);
                 }
             })));
             await sampling.CancelAsync();

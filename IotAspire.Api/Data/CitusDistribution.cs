@@ -25,6 +25,20 @@ public static class CitusDistribution
     /// </summary>
     public const string EveryCustomerMarker = "/* every customer */";
 
+    /// <summary>
+    /// Options of every API connection to the readings database (on a server without Citus, a placeholder setting
+    /// nobody reads). Sequential: a batch that names many customers writes to many shards of each worker in one
+    /// transaction. In Citus's default parallel mode each shard gets a connection of its own, opened for the
+    /// transaction and closed after it (one per worker is kept), and every one takes part in the two-phase commit.
+    /// One connection per worker instead: a transaction inserting an arrival-order batch (1 000 devices of 100
+    /// customers) ran 2 times a second in parallel mode and 36 in sequential (pgbench on the coordinator, 2 workers,
+    /// docs/scaling.md). The API runs no large multi-shard write that parallel mode would speed up.
+    /// </summary>
+    public const string ConnectionOptions = "-c citus.multi_shard_modify_mode=sequential";
+
+    /// <summary>Whether the database has Citus (the API picks its ingest path by it, ReadingsWriter).</summary>
+    public const string IsCitusSql = "SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus')";
+
     /// <summary>Distributed by customer, co-located with <c>readings</c> (the first).</summary>
     public static readonly string[] DistributedTables =
     [

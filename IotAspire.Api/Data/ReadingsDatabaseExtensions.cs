@@ -19,7 +19,7 @@ public static class ReadingsDatabaseExtensions
         {
             // A statement the API runs may take at most this long, so no caller can hold a connection and
             // its locks for long; below GraphQLHttp:RequestTimeout, so the database gives up first.
-            dataSource.ConnectionStringBuilder.Options = $"-c statement_timeout={StatementTimeout.TotalMilliseconds:0}";
+            dataSource.ConnectionStringBuilder.Options = $"-c statement_timeout={StatementTimeout.TotalMilliseconds:0} {CitusDistribution.ConnectionOptions}";
             // PostgreSQL runs next to the API: a connection not made within seconds will not be made, and a
             // device is better told at once that the database is away (Npgsql's default waits 15 s).
             dataSource.ConnectionStringBuilder.Timeout = (int)ConnectTimeout.TotalSeconds;

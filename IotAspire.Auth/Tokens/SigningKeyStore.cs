@@ -32,9 +32,10 @@ public sealed class SigningKeyStore(
     public async Task<(string KeyId, DateTimeOffset ActivatesAt)> RotateAsync(CancellationToken ct)
     {
         var activatesAt = clock.GetUtcNow() + options.Value.SigningKeyActivationDelay;
-        var keyId = await AddKeyAsync(activatesAt, ct);
+        var key = NewKey(activatesAt);
+        await StoreAsync(key, onlyIfNoneActive: false, ct);
         cache = null;
-        return (keyId!, activatesAt);
+        return (key.KeyId, activatesAt);
     }
 
     private async Task<KeySet> GetKeySetAsync(CancellationToken ct)
@@ -50,7 +51,7 @@ public sealed class SigningKeyStore(
             var keySet = await LoadAsync(ct);
             if (keySet is null)
             {
-                await AddKeyAsync(activatesAt: clock.GetUtcNow(), ct, onlyIfNoneActive: true);
+                await StoreAsync(NewKey(activatesAt: clock.GetUtcNow()), onlyIfNoneActive: true, ct);
                 keySet = await LoadAsync(ct);
             }
 
@@ -67,10 +68,10 @@ public sealed class SigningKeyStore(
     // and take it, instead of each signing with a key of its own that the others do not publish yet.
     private const string FirstKeyLock = "SELECT pg_advisory_xact_lock(hashtext('iotaspire first signing key'))";
 
-    private async Task<string?> AddKeyAsync(DateTimeOffset activatesAt, CancellationToken ct, bool onlyIfNoneActive = false)
+    private SigningKey NewKey(DateTimeOffset activatesAt)
     {
         using var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var key = new SigningKey
+        return new SigningKey
         {
             KeyId = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(16)),
             Algorithm = AccessTokenDefaults.Algorithm,
@@ -78,7 +79,11 @@ public sealed class SigningKeyStore(
             CreatedAt = clock.GetUtcNow(),
             ActivatesAt = activatesAt,
         };
+    }
 
+    /// <summary>Stores <paramref name="key"/>; with <paramref name="onlyIfNoneActive"/>, only if no key signs yet (false: another replica added one).</summary>
+    private async Task<bool> StoreAsync(SigningKey key, bool onlyIfNoneActive, CancellationToken ct)
+    {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AccountsDbContext>();
         // The transaction as one retriable unit (the context retries transient failures).
@@ -92,14 +97,14 @@ public sealed class SigningKeyStore(
                 var now = clock.GetUtcNow();
                 if (await db.SigningKeys.AnyAsync(k => k.ActivatesAt <= now, ct))
                 {
-                    return null;
+                    return false;
                 }
             }
 
             db.SigningKeys.Add(key);
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
-            return key.KeyId;
+            return true;
         });
     }
 
