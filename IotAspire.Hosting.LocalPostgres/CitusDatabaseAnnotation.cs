@@ -49,13 +49,15 @@ public sealed class CitusDatabaseAnnotation(CitusNode coordinator, IReadOnlyList
         await using var coordinatorDatabase = new NpgsqlConnection(await database.ConnectionStringExpression.GetValueAsync(ct));
         await coordinatorDatabase.OpenAsync(ct);
         await ExecuteAsync(coordinatorDatabase, CitusSql.CreateExtension, ct);
-        await ExecuteAsync(coordinatorDatabase, CitusSql.CreateStatementStatistics, ct);
         // The coordinator reaches the workers as the superuser for its own work (metadata, shard placement).
         await ExecuteAsync(coordinatorDatabase, CitusSql.AuthInfo(LocalPostgresServerResource.SuperUser, password), ct);
         var (host, port) = await Coordinator.AddressAsync(ct);
-        await ExecuteAsync(coordinatorDatabase, CitusSql.SetCoordinatorHost(host, port), ct);
-
         var registered = await CitusSql.ReadWorkersAsync(coordinatorDatabase, ct);
+        if (registered.Count == 0)
+        {
+            await ExecuteAsync(coordinatorDatabase, CitusSql.SetCoordinatorHost(host, port), ct);   // first start: workers learn it as they are added
+        }
+
         if (registered.Count > Workers.Count)
         {
             throw new InvalidOperationException(
@@ -64,6 +66,7 @@ public sealed class CitusDatabaseAnnotation(CitusNode coordinator, IReadOnlyList
         }
 
         // Worker i is the i-th registered (they are added in order on the first start): a new port updates it.
+        var moved = false;
         for (var i = 0; i < Workers.Count; i++)
         {
             var (workerHost, workerPort) = await Workers[i].AddressAsync(ct);
@@ -73,8 +76,25 @@ public sealed class CitusDatabaseAnnotation(CitusNode coordinator, IReadOnlyList
             if (sql is not null)
             {
                 await ExecuteAsync(coordinatorDatabase, sql, ct);
+                moved |= i < registered.Count;
             }
         }
+
+        if (registered.Count > 0)
+        {
+            // Started again, maybe on other ports (Aspire's testing builder gives new ones every start): setting the
+            // coordinator's address syncs the metadata to every worker, and fails while one is registered at an
+            // address that no longer answers. So the workers' addresses first, synced to all, then its own.
+            if (moved)
+            {
+                await ExecuteAsync(coordinatorDatabase, CitusSql.SyncMetadataToAllNodes, ct);
+            }
+
+            await ExecuteAsync(coordinatorDatabase, CitusSql.SetCoordinatorHost(host, port), ct);
+        }
+
+        // Last: Citus runs CREATE EXTENSION on every registered worker too, so only once they answer where registered.
+        await ExecuteAsync(coordinatorDatabase, CitusSql.CreateStatementStatistics, ct);
     }
 
     /// <summary>

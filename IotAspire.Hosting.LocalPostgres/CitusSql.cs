@@ -11,6 +11,9 @@ public static class CitusSql
     /// <summary>On the coordinator, for <c>citus_stat_statements</c> (which reads it).</summary>
     public const string CreateStatementStatistics = "CREATE EXTENSION IF NOT EXISTS pg_stat_statements";
 
+    /// <summary>Syncs the coordinator's metadata (the nodes' addresses among it) to every worker now.</summary>
+    public const string SyncMetadataToAllNodes = "SELECT start_metadata_sync_to_all_nodes()";
+
     public static string SetCoordinatorHost(string host, int port) =>
         string.Create(CultureInfo.InvariantCulture, $"SELECT citus_set_coordinator_host({Literal(host)}, {port})");
 
