@@ -60,8 +60,6 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<Ingesti
     // INSERT, without the speculative insertion of ON CONFLICT, which cost about a fifth of the statement
     // (bench/results/2026-11-28-profiles.md). A reading already stored makes it fail: see WriteAsync. Every row is
     // then written, so the pending rows are known before it runs (PendingOfBatch): one VALUES row per customer.
-    // On Citus that is routed to each customer's shard; an INSERT ... SELECT from a CTE goes through the coordinator
-    // and opens a connection to every worker, so a worker that is down would fail every customer's ingest.
     private static readonly ConcurrentDictionary<int, string> InsertReadingsSql = new();
 
     private static string InsertReadingsSqlFor(int customers) => InsertReadingsSql.GetOrAdd(customers, static n =>
@@ -78,7 +76,9 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, IOptions<Ingesti
     // rows to the coordinator and repartitioning them, which ran an arrival-order batch (1 000 devices of 100
     // customers) at 1 700 readings/s, where COPY into the same distributed table ran at 40 000 (bench/results,
     // 2026-12-04-citus-profile.md). COPY is a round trip of its own, so the pending rows and the notifications
-    // follow in a second one; on one server the single statement above stays the faster.
+    // follow in a second one; on one server the single statement above stays the faster. The pending rows stay VALUES
+    // rows: each is routed to its customer's shard, where an INSERT ... SELECT would go through the coordinator and
+    // open a connection to every worker, so that a worker that is down would fail every customer's ingest.
     private const string CopyReadings = "COPY readings (customer_id, device_id, recorded_at, reading) FROM STDIN (FORMAT BINARY)";
     private static readonly ConcurrentDictionary<int, string> InsertPendingSql = new();
     private static string InsertPendingSqlFor(int customers) => InsertPendingSql.GetOrAdd(customers, static n =>
