@@ -20,8 +20,8 @@ public static class CitusDistribution
     /// Written inside every statement meant to read or write every customer's shards (administrators' reads across
     /// customers, the jobs' lists of customers, batches that name several customers): on Citus these run on every
     /// worker. Every other statement on a distributed table names one customer; <c>CitusStatementRoutingTests</c>
-    /// finds any that does not and is not marked. Inside the statement, after its first word, so that
-    /// <c>citus_stat_statements</c> keeps it.
+    /// finds any that does not and is not marked, in the statements the coordinator logs as multi-shard (docs/scaling.md,
+    /// "The check"). Inside the statement, after its first word, where the logged text and <c>citus_stat_statements</c> keep it.
     /// </summary>
     public const string EveryCustomerMarker = "/* every customer */";
 
