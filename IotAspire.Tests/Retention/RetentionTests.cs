@@ -33,17 +33,31 @@ public class RetentionTests(AppHostFixture fixture)
 
     private static readonly int[] HourMinutes = [2, 7, 40];
 
-    private static readonly DateTimeOffset Today = new(DateTimeOffset.UtcNow.UtcDateTime.Date, TimeSpan.Zero);
+    // Per test, not per class: a static "today" taken before midnight made the run that crossed it expect yesterday's cutoffs.
+    private readonly DateTimeOffset today = TodayAwayFromMidnight();
+
+    /// <summary>today (UTC), waiting out the last minute of a day so the job's own "today" is the same one.</summary>
+    private static DateTimeOffset TodayAwayFromMidnight()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var untilMidnight = now.UtcDateTime.Date.AddDays(1) - now.UtcDateTime;
+        if (untilMidnight < TimeSpan.FromMinutes(1))
+        {
+            Thread.Sleep(untilMidnight + TimeSpan.FromSeconds(1));
+        }
+
+        return new(DateTimeOffset.UtcNow.UtcDateTime.Date, TimeSpan.Zero);
+    }
 
     /// <summary>Three readings in the hour from 10:00, <paramref name="daysAgo"/> days before today (UTC).</summary>
-    private static object[] Hour(Guid device, int daysAgo, double value) =>
+    private object[] Hour(Guid device, int daysAgo, double value) =>
         [.. HourMinutes.Select((minute, i) => new
         {
-            timestamp = Today.AddDays(-daysAgo).AddHours(10).AddMinutes(minute).ToString("O"), reading = value + i, deviceId = device,
+            timestamp = today.AddDays(-daysAgo).AddHours(10).AddMinutes(minute).ToString("O"), reading = value + i, deviceId = device,
         })];
 
     private async Task<JsonElement> AggregatesAsync(string token, int size, int fromDaysAgo, int toDaysAgo = -1) =>
-        (await graphQL.DataAsync(Aggregates, new { from = Today.AddDays(-fromDaysAgo).AddMinutes(3).ToString("O"), to = Today.AddDays(-toDaysAgo).ToString("O"), size }, token))
+        (await graphQL.DataAsync(Aggregates, new { from = today.AddDays(-fromDaysAgo).AddMinutes(3).ToString("O"), to = today.AddDays(-toDaysAgo).ToString("O"), size }, token))
         .GetProperty("deviceAggregates");
 
     private static string Values(JsonElement aggregates) =>
@@ -80,7 +94,7 @@ public class RetentionTests(AppHostFixture fixture)
 
         var run = (await graphQL.DataAsync(RunRetention, null, admin)).GetProperty("runRetention").EnumerateArray()
             .Single(r => r.GetProperty("customerId").GetGuid() == customerId);
-        var (readingsCutoff, rollupsCutoff) = (Today.AddDays(-30), Today.AddDays(-90));
+        var (readingsCutoff, rollupsCutoff) = (today.AddDays(-30), today.AddDays(-90));
         Assert.Equal("completed", run.GetProperty("outcome").GetString());
         Assert.Equal((readingsCutoff, rollupsCutoff), (run.GetProperty("readingsCutoff").GetDateTimeOffset(), run.GetProperty("rollupsCutoff").GetDateTimeOffset()));
         Assert.Equal(6, run.GetProperty("readingsDeleted").GetInt64());                 // the readings of 120 and 60 days ago
@@ -119,7 +133,7 @@ public class RetentionTests(AppHostFixture fixture)
         var devices = (await graphQL.DataAsync("{ devices { id readingCount firstReadingAt } }", null, customer)).GetProperty("devices");
         var row = devices.EnumerateArray().Single(d => d.GetProperty("id").GetGuid() == device);
         Assert.Equal(3, row.GetProperty("readingCount").GetInt32());
-        Assert.Equal(Today.AddDays(-10).AddHours(10).AddMinutes(2), row.GetProperty("firstReadingAt").GetDateTimeOffset());
+        Assert.Equal(today.AddDays(-10).AddHours(10).AddMinutes(2), row.GetProperty("firstReadingAt").GetDateTimeOffset());
 
         // A reading older than what is kept is refused, whole batch; a kept day is still accepted.
         var (_, late) = await graphQL.PostAsync(GraphQLDocuments.Ingest, new { readings = Hour(device, 10, 5).Concat(Hour(device, 60, 5)).ToArray() }, customer);
@@ -157,7 +171,7 @@ public class RetentionTests(AppHostFixture fixture)
         var devices = new[] { Guid.NewGuid(), Guid.NewGuid() };
 
         // 24 000 readings 40 days ago (to be deleted: several batches of 10 000 per device), one a second.
-        var old = Today.AddDays(-40);
+        var old = today.AddDays(-40);
         var oldBatches = devices.SelectMany(d => Enumerable.Range(0, 12).Select(b => Enumerable.Range(0, 1_000).Select(i => new
         {
             timestamp = old.AddSeconds((b * 1_000) + i).ToString("O"), reading = (double)(i % 97), deviceId = d,
@@ -166,7 +180,7 @@ public class RetentionTests(AppHostFixture fixture)
         await graphQL.DataAsync(SetRetention, new { c = customerId, r = 30 }, admin);
 
         // The devices keep sending recent readings while the job deletes their old ones.
-        var recent = Today.AddDays(-1);
+        var recent = today.AddDays(-1);
         var sending = Task.Run(async () =>
         {
             for (var b = 0; b < 20; b++)
@@ -199,7 +213,7 @@ public class RetentionTests(AppHostFixture fixture)
                 SELECT device_id, date_bin(INTERVAL '5 minutes', recorded_at, TIMESTAMPTZ '1970-01-01') AS b, count(*) AS n, sum(reading) AS s FROM readings WHERE customer_id = $1 GROUP BY 1, 2) raw
             FULL JOIN (SELECT device_id, bucket_start AS b, reading_count AS n, reading_sum AS s FROM readings_five_minute WHERE customer_id = $1) rollup USING (device_id, b)
             WHERE (raw.n, raw.s) IS DISTINCT FROM (rollup.n, rollup.s) AND coalesce(raw.b, rollup.b) >= $2
-            """, r => r.GetInt64(0), customerId, Today.AddDays(-30));
+            """, r => r.GetInt64(0), customerId, today.AddDays(-30));
         Assert.Equal(0, rollupOff.Single());
     }
 }
