@@ -10,6 +10,7 @@ using IotAspire.Api.Ingestion;
 using IotAspire.Api.LiveUpdates;
 using IotAspire.Api.Materialization;
 using IotAspire.Api.OriginalRest;
+using IotAspire.Api.RawReadings;
 using IotAspire.Api.Retention;
 using IotAspire.Api.Schema;
 using IotAspire.Api.Security;
@@ -29,6 +30,7 @@ public static class ReadingsApiExtensions
         builder.AddIngestion();
         builder.AddRollupMaterializer();                                // folds what ingest committed into the rollups
         builder.AddAggregation();
+        builder.AddRawReadings();                                       // paged readings and CSV exports
         builder.AddDeviceProvisioning();
         builder.AddLiveUpdates();                                       // subscriptions fed by every replica's commits
         builder.AddRetention();                                         // per-customer periods; the job that deletes
@@ -52,6 +54,7 @@ public static class ReadingsApiExtensions
 
         app.MapCallerEndpoints();
         app.MapOriginalRestApi();                                        // OriginalRest/: the Django app's REST API, for devices that cannot change
+        app.MapReadingsExport();                                         // RawReadings/: GET /api/export, streamed
         app.MapGraphQLWebSocket("/graphql");                             // before the endpoints: upgrades only
         app.MapGraphQLEndpoint("/graphql");
         app.MapGet("/", () => Results.Redirect("/graphql"));

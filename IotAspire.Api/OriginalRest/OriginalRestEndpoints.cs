@@ -29,7 +29,7 @@ public static class OriginalRestEndpoints
 
     private static async Task<IResult> CreateAsync(HttpContext http, IngestReadings ingest, IOptions<GraphQLHttpOptions> limits)
     {
-        if (Unauthenticated(http) is { } refused)
+        if (HttpErrorResults.Unauthenticated(http) is { } refused)
         {
             return refused;
         }
@@ -37,7 +37,7 @@ public static class OriginalRestEndpoints
         var limit = limits.Value.MaxRequestBodyBytes;
         if (http.Request.ContentLength > limit)
         {
-            return Error(StatusCodes.Status413PayloadTooLarge, ApiErrors.BadUserInput, $"The request body may be at most {limit} bytes. Send readings in smaller batches.");
+            return HttpErrorResults.Error(StatusCodes.Status413PayloadTooLarge, ApiErrors.BadUserInput, $"The request body may be at most {limit} bytes. Send readings in smaller batches.");
         }
 
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
@@ -53,15 +53,15 @@ public static class OriginalRestEndpoints
         }
         catch (JsonException e)
         {
-            return Error(StatusCodes.Status400BadRequest, ApiErrors.BadUserInput, $"The body is not valid JSON: {e.Message}");
+            return HttpErrorResults.Error(StatusCodes.Status400BadRequest, ApiErrors.BadUserInput, $"The body is not valid JSON: {e.Message}");
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return Error(StatusCodes.Status413PayloadTooLarge, ApiErrors.BadUserInput, $"The request body may be at most {limit} bytes. Send readings in smaller batches.");
+            return HttpErrorResults.Error(StatusCodes.Status413PayloadTooLarge, ApiErrors.BadUserInput, $"The request body may be at most {limit} bytes. Send readings in smaller batches.");
         }
         catch (ApiErrorException e)
         {
-            return Refusal(e);
+            return HttpErrorResults.Refusal(e);
         }
 
         var caller = Caller.From(http.User);
@@ -71,7 +71,7 @@ public static class OriginalRestEndpoints
         }
         catch (Exception e) when (e is ApiErrorException || ApiErrors.FromDatabaseFailure(e) is not null)
         {
-            return Refusal(e as ApiErrorException ?? ApiErrors.FromDatabaseFailure(e)!);
+            return HttpErrorResults.Refusal(e as ApiErrorException ?? ApiErrors.FromDatabaseFailure(e)!);
         }
 
         // As the original answered: the readings as stored, with their customer.
@@ -86,7 +86,7 @@ public static class OriginalRestEndpoints
 
     private static async Task<IResult> ListAsync(HttpContext http, AggregateReadings aggregate, TimeProvider clock)
     {
-        if (Unauthenticated(http) is { } refused)
+        if (HttpErrorResults.Unauthenticated(http) is { } refused)
         {
             return refused;
         }
@@ -98,7 +98,7 @@ public static class OriginalRestEndpoints
         }
         catch (ApiErrorException e)
         {
-            return Refusal(e);
+            return HttpErrorResults.Refusal(e);
         }
 
         IReadOnlyList<DeviceAggregate> aggregates;
@@ -109,7 +109,7 @@ public static class OriginalRestEndpoints
         }
         catch (Exception e) when (e is ApiErrorException || ApiErrors.FromDatabaseFailure(e) is not null)
         {
-            return Refusal(e as ApiErrorException ?? ApiErrors.FromDatabaseFailure(e)!);
+            return HttpErrorResults.Refusal(e as ApiErrorException ?? ApiErrors.FromDatabaseFailure(e)!);
         }
 
         return Results.Json(aggregates.Select(a => new Dictionary<string, object?>
@@ -127,27 +127,4 @@ public static class OriginalRestEndpoints
             }),
         }), Json);
     }
-
-    private static IResult? Unauthenticated(HttpContext http)
-    {
-        if (http.User.Identity?.IsAuthenticated == true)
-        {
-            return null;
-        }
-
-        http.Response.Headers.WWWAuthenticate = "Bearer";
-        return Error(StatusCodes.Status401Unauthorized, ApiErrors.Unauthenticated,
-            "Sign in first: send an access token from the token service (POST /api/token/), or a device's token, as 'Authorization: Bearer <token>'.");
-    }
-
-    private static IResult Refusal(ApiErrorException e) => Error(e.Code switch
-    {
-        ApiErrors.Forbidden => StatusCodes.Status403Forbidden,
-        ApiErrors.Timeout => StatusCodes.Status504GatewayTimeout,
-        ApiErrors.Unavailable => StatusCodes.Status503ServiceUnavailable,
-        _ => StatusCodes.Status400BadRequest,
-    }, e.Code, e.Message);
-
-    private static IResult Error(int status, string code, string message) =>
-        Results.Json(new Dictionary<string, string> { ["error"] = message, ["code"] = code }, Json, statusCode: status);
 }

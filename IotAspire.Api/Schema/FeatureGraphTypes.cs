@@ -3,6 +3,7 @@ using IotAspire.Api.Aggregation;
 using IotAspire.Api.Devices;
 using IotAspire.Api.Ingestion;
 using IotAspire.Api.LiveUpdates;
+using IotAspire.Api.RawReadings;
 using IotAspire.Api.Retention;
 
 namespace IotAspire.Api.Schema;
@@ -56,4 +57,22 @@ public sealed class RetentionRunGraphType : AutoRegisteringObjectGraphType<Reten
 public sealed class RollupStatusGraphType : AutoRegisteringObjectGraphType<Materialization.RollupStatus>
 {
     public RollupStatusGraphType() => Name = "RollupStatus";
+}
+
+/// <summary><c>type ReadingConnection</c>: a page of raw readings (<see cref="RawReadings.ReadingConnection"/>).</summary>
+public sealed class ReadingConnectionGraphType : AutoRegisteringObjectGraphType<ReadingConnection>
+{
+    public ReadingConnectionGraphType() => Name = "ReadingConnection";
+}
+
+/// <summary><c>type ReadingEdge</c>: a <see cref="RawReadings.ReadingEdge"/>.</summary>
+public sealed class ReadingEdgeGraphType : AutoRegisteringObjectGraphType<ReadingEdge>
+{
+    public ReadingEdgeGraphType() => Name = "ReadingEdge";
+}
+
+/// <summary><c>type PageInfo</c>: Relay's, a <see cref="RawReadings.PageInfo"/>.</summary>
+public sealed class PageInfoGraphType : AutoRegisteringObjectGraphType<PageInfo>
+{
+    public PageInfoGraphType() => Name = "PageInfo";
 }

@@ -3,6 +3,7 @@ using GraphQL;
 using IotAspire.Api.Aggregation;
 using IotAspire.Api.Devices;
 using IotAspire.Api.Materialization;
+using IotAspire.Api.RawReadings;
 using IotAspire.Api.Retention;
 using IotAspire.Api.Security;
 
@@ -24,6 +25,13 @@ public sealed class Query
         [Description("An IANA time zone name, e.g. \"Europe/Berlin\". Buckets then align to local midnight: a size that divides a day follows the local clock (23 hourly buckets on the day clocks go forward, 25 on the day they go back), and a whole number of days covers calendar days (23 or 25 hours across a daylight-saving change). Times in the answer carry the zone's offset. Other sizes need UTC.")] string? timeZone = "UTC")
         => aggregateReadings.RunAsync(Caller.From(context.User!), from, to, aggregationSizeMinutes, deviceIds, customerId, fill, timeZone,
             BucketFunctionSelection.Of(context), context.CancellationToken);
+
+    [Description("The raw readings of the caller's devices in [from, to) (default: all), oldest first (readings of one time by device id), a page of first (1 to 1000, default 100) at a time: pass the page's endCursor as after for the next. Pages are keyset-based: readings that arrive while paging never shift or repeat one already returned; those later than the cursor appear on later pages. GET /api/export streams a whole range as CSV.")]
+    public static Task<ReadingConnection> Readings(
+        IResolveFieldContext context, [FromServices] ReadRawReadings readRawReadings,
+        Guid[]? deviceIds = null, DateTimeOffset? from = null, DateTimeOffset? to = null, int? first = null, string? after = null,
+        [Description("Administrators: the customer whose readings to read (required for them). Customers may name only their own.")] Guid? customerId = null)
+        => readRawReadings.PageAsync(Caller.From(context.User!), deviceIds, from, to, first, after, customerId, context.CancellationToken);
 
     [Description("The devices that have sent readings, with the span and count of their readings.")]
     public static Task<IReadOnlyList<DeviceSummary>> Devices(

@@ -4,6 +4,7 @@ using IotAspire.Api.Aggregation;
 using IotAspire.Api.Devices;
 using IotAspire.Api.Ingestion;
 using IotAspire.Api.LiveUpdates;
+using IotAspire.Api.RawReadings;
 using IotAspire.Api.Retention;
 
 namespace IotAspire.Api.Schema;
@@ -25,6 +26,9 @@ public static class ReadingsSchemaExtensions
             schema.RegisterTypeMapping<DeviceSummary, DeviceGraphType>();
             schema.RegisterTypeMapping<DeviceTokenSummary, DeviceTokenGraphType>();
             schema.RegisterTypeMapping<StoredReading, ReadingGraphType>();
+            schema.RegisterTypeMapping<ReadingConnection, ReadingConnectionGraphType>();
+            schema.RegisterTypeMapping<ReadingEdge, ReadingEdgeGraphType>();
+            schema.RegisterTypeMapping<PageInfo, PageInfoGraphType>();
             schema.RegisterTypeMapping<RetentionPolicy, RetentionGraphType>();
             schema.RegisterTypeMapping<RetentionRunSummary, RetentionRunGraphType>();
             schema.RegisterTypeMapping<Materialization.RollupStatus, RollupStatusGraphType>();

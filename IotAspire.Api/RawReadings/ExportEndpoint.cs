@@ -1,0 +1,141 @@
+using System.Globalization;
+using IotAspire.Api.Aggregation;
+using IotAspire.Api.Errors;
+using IotAspire.Api.Security;
+
+namespace IotAspire.Api.RawReadings;
+
+/// <summary>
+/// <c>GET /api/export</c>: a customer's raw readings (or, with <c>aggregationSizeMinutes</c>, their buckets) as a CSV
+/// download, streamed from PostgreSQL to the client row by row, so the API's memory stays the same however large the
+/// range. Scoped like every read (<see cref="CustomerScope"/>); bad parameters are a 400 naming them, before anything is sent.
+/// </summary>
+public static class ExportEndpoint
+{
+    public static IEndpointRouteBuilder MapReadingsExport(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/export", ExportAsync);
+        return app;
+    }
+
+    private static async Task ExportAsync(HttpContext http, RawReadingsReader reader, AggregateReadings aggregate, ILoggerFactory logs)
+    {
+        if (HttpErrorResults.Unauthenticated(http) is { } unauthenticated)
+        {
+            await unauthenticated.ExecuteAsync(http);
+            return;
+        }
+
+        var caller = Caller.From(http.User);
+        var ct = http.RequestAborted;
+        try
+        {
+            var query = ExportQuery.Parse(http.Request.Query);
+            if (query.AggregationSizeMinutes is { } size)
+            {
+                // Bounded by deviceAggregates' own limits (MaxBucketsPerAnswer): computed whole, then written.
+                var aggregates = await aggregate.RunAsync(caller, query.From, query.To, size, query.DeviceIds, query.CustomerId, query.Fill, query.TimeZone, query.BucketFunctions, ct);
+                await WriteAggregatesAsync(http, query, aggregates, ct);
+                return;
+            }
+
+            var request = RawReadingsRequest.Check(caller, query.DeviceIds, query.From, query.To, query.CustomerId);
+            await WriteReadingsAsync(http, reader, request, ct);
+        }
+        catch (Exception e) when (!http.Response.HasStarted && (e is ApiErrorException || ApiErrors.FromDatabaseFailure(e) is not null))
+        {
+            await HttpErrorResults.Refusal(e as ApiErrorException ?? ApiErrors.FromDatabaseFailure(e)!).ExecuteAsync(http);
+        }
+        catch (Exception e) when (http.Response.HasStarted && !ct.IsCancellationRequested)
+        {
+            // Too late for a status: end the connection without the last chunk, so that the client sees a failed
+            // download instead of a file that looks complete.
+            logs.CreateLogger(typeof(ExportEndpoint)).LogWarning(e, "An export failed after its first rows were sent; the connection was aborted.");
+            http.Abort();
+        }
+    }
+
+    private static async Task WriteReadingsAsync(HttpContext http, RawReadingsReader reader, RawReadingsRequest request, CancellationToken ct)
+    {
+        var csv = new CsvRows(http.Response.BodyWriter);
+        var started = false;
+        async ValueTask StartAsync()
+        {
+            Start(http, $"readings_{request.CustomerId:N}_{Stamp(request.From)}_{Stamp(request.To)}.csv");
+            csv.Header(["device_id", "timestamp", "reading"]);
+            started = true;
+            await csv.FlushAsync(ct);
+        }
+
+        // The response starts with the first row, so a failure before it still gets an answer with a status.
+        await reader.ExportAsync(request, async (device, time, value) =>
+        {
+            if (!started)
+            {
+                await StartAsync();
+            }
+
+            csv.Value(device);
+            csv.Value(time);
+            csv.Value(value, last: true);
+            await csv.FlushIfFullAsync(ct);
+        }, ct);
+        if (!started)
+        {
+            await StartAsync();
+        }
+
+        await csv.FlushAsync(ct);
+    }
+
+    private static async Task WriteAggregatesAsync(HttpContext http, ExportQuery query, IReadOnlyList<DeviceAggregate> aggregates, CancellationToken ct)
+    {
+        var range = aggregates.Count > 0 ? $"{Stamp(aggregates[0].From)}_{Stamp(aggregates[0].To)}" : "empty";
+        Start(http, $"aggregates_{query.AggregationSizeMinutes}min_{range}.csv");
+        var csv = new CsvRows(http.Response.BodyWriter);
+        csv.Header(["customer_id", "device_id", "from", .. query.Functions]);
+        foreach (var device in aggregates)
+        {
+            foreach (var bucket in device.AggregatedValues)
+            {
+                csv.Value(device.CustomerId);
+                csv.Value(device.DeviceId);
+                csv.Value(bucket.From);
+                for (var i = 0; i < query.Functions.Count; i++)
+                {
+                    var last = i == query.Functions.Count - 1;
+                    switch (query.Functions[i])
+                    {
+                        case "count": csv.Value(bucket.Count, last); break;
+                        case var name: csv.Value(Function(bucket, name), last); break;
+                    }
+                }
+
+                await csv.FlushIfFullAsync(ct);
+            }
+        }
+
+        await csv.FlushAsync(ct);
+    }
+
+    private static double? Function(AggregatedValue bucket, string name) => name switch
+    {
+        "mean" => bucket.Mean,
+        "min" => bucket.Min,
+        "max" => bucket.Max,
+        "sum" => bucket.Sum,
+        "stddev" => bucket.Stddev,
+        "first" => bucket.First,
+        "last" => bucket.Last,
+        _ => bucket.Percentile(ExportQuery.PercentileFraction(name)),
+    };
+
+    private static void Start(HttpContext http, string fileName)
+    {
+        http.Response.ContentType = "text/csv; charset=utf-8";
+        http.Response.Headers.ContentDisposition = $"attachment; filename=\"{fileName}\"";
+        http.Response.Headers.CacheControl = "no-store";   // another customer's proxy must not keep it
+    }
+
+    private static string Stamp(DateTimeOffset time) => time.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,108 @@
+using System.Globalization;
+using IotAspire.Api.Aggregation;
+using IotAspire.Api.Errors;
+
+namespace IotAspire.Api.RawReadings;
+
+/// <summary>
+/// The parameters of <c>GET /api/export</c>: <c>deviceIds</c> (comma-separated or repeated), <c>from</c>, <c>to</c>,
+/// <c>customerId</c>, <c>format</c> (csv); with <c>aggregationSizeMinutes</c> the buckets of <c>deviceAggregates</c>
+/// instead of the raw readings, with <c>functions</c> (mean, min, max, sum, count, stddev, first, last, p50, p99.9 ...;
+/// default mean), <c>fill</c> and <c>timeZone</c> as there. A parameter it does not know is refused by name, so a
+/// misspelt filter never exports more than was meant.
+/// </summary>
+public sealed record ExportQuery(
+    IReadOnlyList<Guid>? DeviceIds, DateTimeOffset? From, DateTimeOffset? To, Guid? CustomerId,
+    int? AggregationSizeMinutes, IReadOnlyList<string> Functions, BucketFunctions BucketFunctions, FillMode Fill, string? TimeZone)
+{
+    public const string Csv = "csv";
+
+    private static readonly string[] Known = ["deviceIds", "from", "to", "customerId", "format", "aggregationSizeMinutes", "functions", "fill", "timeZone"];
+    private static readonly string[] AggregatesOnly = ["functions", "fill", "timeZone"];
+
+    /// <summary>The export asked for, or the first bad parameter, named as the caller wrote it (a pure rule).</summary>
+    public static ExportQuery Parse(IQueryCollection query)
+    {
+        if (query.Keys.FirstOrDefault(k => !Known.Contains(k, StringComparer.Ordinal)) is { } unknown)
+        {
+            throw ApiErrors.BadInput($"Unknown parameter '{unknown}'; the export takes {string.Join(", ", Known)}.");
+        }
+
+        if (query["format"] is { Count: > 0 } format && format.ToString() != Csv)
+        {
+            throw ApiErrors.BadInput($"format must be '{Csv}', not '{format}'.");
+        }
+
+        int? size = null;
+        if (query["aggregationSizeMinutes"] is { Count: > 0 } sizeText)
+        {
+            size = int.TryParse(sizeText, NumberStyles.None, CultureInfo.InvariantCulture, out var minutes)
+                ? minutes
+                : throw ApiErrors.BadInput($"aggregationSizeMinutes must be a whole number of minutes, not '{sizeText}'.");
+        }
+        else if (AggregatesOnly.FirstOrDefault(query.ContainsKey) is { } aggregateParameter)
+        {
+            throw ApiErrors.BadInput($"{aggregateParameter} applies to aggregates: add aggregationSizeMinutes, or leave {aggregateParameter} out to export the raw readings.");
+        }
+
+        var functions = Values(query, "functions") is { Count: > 0 } named ? named : ["mean"];
+        return new ExportQuery(
+            Values(query, "deviceIds") is { Count: > 0 } ids ? [.. ids.Select(id => Id(id, "deviceIds"))] : null,
+            Time(query, "from"), Time(query, "to"),
+            query["customerId"] is { Count: > 0 } customer ? Id(customer.ToString(), "customerId") : null,
+            size, functions, Of(functions), FillOf(query), query["timeZone"] is { Count: > 0 } zone ? zone.ToString() : null);
+    }
+
+    /// <summary>The bucket functions the <c>functions</c> names select; <c>pNN</c> is the NN-th percentile.</summary>
+    private static BucketFunctions Of(IReadOnlyList<string> names)
+    {
+        var fractions = new List<double>();
+        foreach (var name in names)
+        {
+            if (name is "mean" or "min" or "max" or "sum" or "count" or "stddev" or "first" or "last")
+            {
+                continue;
+            }
+
+            if (name.Length > 1 && name[0] == 'p' && decimal.TryParse(name.AsSpan(1), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var percent) && percent <= 100)
+            {
+                fractions.Add(PercentileFraction(name));
+                continue;
+            }
+
+            throw ApiErrors.BadInput($"functions: '{name}' is not a bucket function; use mean, min, max, sum, count, stddev, first, last or pNN (a percentile, e.g. p95 or p99.9).");
+        }
+
+        return BucketFunctions.Of(names.Select(n => n[0] == 'p' && n != "p" ? "percentile" : n), fractions);
+    }
+
+    /// <summary>The fraction a percentile column's name stands for (<c>p99.9</c>: 0.999), divided in decimal so it is the double the caller means.</summary>
+    public static double PercentileFraction(string name) => (double)(decimal.Parse(name.AsSpan(1), CultureInfo.InvariantCulture) / 100);
+
+    private static FillMode FillOf(IQueryCollection query) => query["fill"] is not { Count: > 0 } text ? FillMode.None : text.ToString().ToUpperInvariant() switch
+    {
+        "NONE" => FillMode.None,
+        "NULL" => FillMode.Null,
+        "PREVIOUS" => FillMode.Previous,
+        "LINEAR" => FillMode.Linear,
+        _ => throw ApiErrors.BadInput($"fill must be NONE, NULL, PREVIOUS or LINEAR, not '{text}'."),
+    };
+
+    private static List<string> Values(IQueryCollection query, string name) =>
+        [.. query[name].SelectMany(v => (v ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))];
+
+    private static Guid Id(string text, string name) =>
+        Guid.TryParse(text, out var id) ? id : throw ApiErrors.BadInput($"{name}: '{text}' is not a UUID.");
+
+    private static DateTimeOffset? Time(IQueryCollection query, string name)
+    {
+        if (query[name] is not { Count: > 0 } text)
+        {
+            return null;
+        }
+
+        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
+            ? time
+            : throw ApiErrors.BadInput($"{name} must be an ISO 8601 date and time, such as 2026-12-01T00:00:00Z, not '{text}'.");
+    }
+}
