@@ -90,12 +90,22 @@ public class TenantIsolationTests(AppHostFixture fixture)
         return devices.ToString() + aggregates.ToString();
     }
 
+    /// <summary>A cursor as the API makes them (version 1, microseconds since 1970, the device) just before the day's first reading.</summary>
+    private static string CursorOf(Guid device)
+    {
+        var bytes = new byte[25];
+        bytes[0] = 1;
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(bytes.AsSpan(1), (DateTimeOffset.Parse(From, System.Globalization.CultureInfo.InvariantCulture).AddSeconds(-1) - DateTimeOffset.UnixEpoch).Ticks / 10);
+        device.TryWriteBytes(bytes.AsSpan(9), bigEndian: true, out _);
+        return Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    }
+
     private static (string Name, string Query, object? Variables) Attack(Random random, Tenant attacker, Tenant victim)
     {
         var victimDevice = victim.Devices[random.Next(DevicesEach)];
         var ownDevice = attacker.Devices[random.Next(DevicesEach)];
         var reading = new { timestamp = "2022-04-01T00:00:00Z", reading = 1.0, deviceId = victimDevice };
-        return random.Next(19) switch
+        return random.Next(22) switch
         {
             12 => ("device tokens of the victim's customer", "query($c: UUID) { deviceTokens(customerId: $c) { id deviceId customerId } }", new { c = victim.CustomerId }),
             13 => ("device tokens of the victim's device", "query($d: UUID) { deviceTokens(deviceId: $d) { id deviceId customerId } }", new { d = victimDevice }),
@@ -107,6 +117,11 @@ public class TenantIsolationTests(AppHostFixture fixture)
                 new { ids = new[] { ownDevice, victimDevice } }),
             18 => ("aliases: own percentiles and the victim's customer's in a half-hour zone",
                 $"{{ mine: deviceAggregates(from: \"{From}\", to: \"{To}\") {{ aggregatedValues {{ p: percentile(p: 1) }} }} theirs: deviceAggregates(from: \"{From}\", to: \"{To}\", customerId: \"{victim.CustomerId}\", timeZone: \"Asia/Kolkata\", aggregationSizeMinutes: 1440) {{ deviceId aggregatedValues {{ first last min: percentile(p: 0) }} }} }}", null),
+            19 => ("raw readings of the victim's deviceIds, with own", "query($ids: [UUID!]) { readings(deviceIds: $ids, first: 50) { edges { cursor node { deviceId customerId reading } } pageInfo { endCursor } } }",
+                new { ids = new[] { ownDevice, victimDevice } }),
+            20 => ("aliases: own raw readings and the victim's customer's", $"{{ mine: readings(first: 3) {{ edges {{ node {{ reading }} }} }} theirs: readings(customerId: \"{victim.CustomerId}\") {{ edges {{ node {{ deviceId reading }} }} }} }}", null),
+            21 => ("raw readings after a cursor of the victim's device", "query($after: String) { readings(after: $after) { edges { node { deviceId customerId reading } } } }",
+                new { after = CursorOf(victimDevice) }),
             0 => ("aggregates of the victim's customerId", $"{{ deviceAggregates(from: \"{From}\", to: \"{To}\", customerId: \"{victim.CustomerId}\") {{ deviceId customerId aggregatedValues {{ value }} }} }}", null),
             1 => ("aggregates of the victim's deviceIds", "query($ids: [UUID!]) { deviceAggregates(from: \"" + From + "\", to: \"" + To + "\", deviceIds: $ids) { deviceId aggregatedValues { value } } }",
                 new { ids = victim.Devices }),
