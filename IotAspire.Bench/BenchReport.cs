@@ -185,6 +185,7 @@ public sealed record BenchReport(
             {
                 "deviceAggregates" => "Over HTTP for the first customer's devices, windows ending where the data ends; raw = the best plain GROUP BY over the readings alone (the devices named, so each is one index range), same answer, run by Npgsql beside the API, so without HTTP, GraphQL or JSON.",
                 "devices" => "Over HTTP.",
+                "raw readings" => "Over HTTP for the first customer's devices: a `readings` page of 1 000 at the start of the last day and 10 pages in, against the same keyset page in plain SQL (device by device, as the API reads) run beside the API; the CSV export of the last day and 30 days (rows streamed to a client that counts them) against `COPY (SELECT ...) TO STDOUT (FORMAT csv)` of the same rows, device by device, read through Npgsql. MB/s at p50.",
                 "bucket functions" => "As deviceAggregates above, selecting the functions named (or the mean in a time zone); raw = the plain GROUP BY computing the same functions over the readings alone (in a zone, date_bin over the local time), run beside the API.",
                 _ => $"As `grafana_reader`, Grafana's macros expanded as Grafana does, for the first customer's devices, at the dashboard's default bucket. Target <= {GrafanaTargetMs} ms each for 24 h; 30 days is for information.",
             });

@@ -31,11 +31,12 @@ public sealed class BenchRun(BenchTarget target, BenchOptions options)
 
         var queries = new QueryBench(target, client, data, options);
         var reads = options.Sections.Contains("reads") ? await queries.AggregatesAsync(owner, phase => progress(phase), ct) : [];
+        var raw = options.Sections.Contains("raw") ? await queries.RawReadingsAsync(owner, phase => progress(phase), ct) : [];
         var grafana = options.Sections.Contains("grafana") ? await queries.GrafanaAsync(phase => progress(phase), ct) : [];
 
         await using var version = owner.CreateCommand("SHOW server_version");
         return new BenchReport(options, startedAt, clock.Elapsed, machine, (string)(await version.ExecuteScalarAsync(ct))!, generated,
-            ingestResults, ingest.ApiPeakMemory, [.. reads, .. grafana], ingest.ByTokenKind, ingest.ByLiveSubscriber, ingest.ArrivalOrder);
+            ingestResults, ingest.ApiPeakMemory, [.. reads, .. raw, .. grafana], ingest.ByTokenKind, ingest.ByLiveSubscriber, ingest.ArrivalOrder);
     }
 
     /// <summary>

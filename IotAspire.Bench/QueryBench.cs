@@ -145,6 +145,99 @@ public sealed class QueryBench(BenchTarget target, SystemClient client, DataSet 
         }
     }
 
+    private const string ReadingsPage = """
+        query($from: DateTime, $to: DateTime, $after: String) {
+          readings(from: $from, to: $to, first: 1000, after: $after) { edges { node { deviceId timestamp reading } } pageInfo { hasNextPage endCursor } }
+        }
+        """;
+
+    // The keyset page in plain SQL, run beside the API. Written the obvious way, with one customer-wide filter on time
+    // (... ORDER BY recorded_at, device_id LIMIT 1000), it walked the customer's whole year of keys: 479 ms a page
+    // (2026-12-05). This is the per-device form the API uses, so the ratio is the API's own cost.
+    private const string RawPage = """
+        SELECT r.device_id, r.recorded_at, r.reading
+        FROM devices d
+        CROSS JOIN LATERAL (
+            SELECT device_id, recorded_at, reading FROM readings
+            WHERE customer_id = $1 AND device_id = d.id AND recorded_at >= $2 AND recorded_at < $3 AND (recorded_at, device_id) > ($4, $5)
+            ORDER BY recorded_at LIMIT 1000) r
+        WHERE d.customer_id = $1
+        ORDER BY r.recorded_at, r.device_id LIMIT 1000
+        """;
+
+    /// <summary>Pages of <c>readings</c> at the start and 10 pages deep, and the CSV export against <c>COPY ... TO STDOUT</c> of the same rows.</summary>
+    public async Task<IReadOnlyList<QueryResult>> RawReadingsAsync(NpgsqlDataSource owner, Action<string> progress, CancellationToken ct)
+    {
+        var tokens = SystemClient.Tokens(c => client.CustomerTokenAsync("bench-customer-0", DataSet.Customer(0), c), ct);
+        var results = new List<QueryResult>();
+        var (from, to) = (BenchOptions.DataEnd.AddDays(-1), BenchOptions.DataEnd);
+        string? after = null;
+        DateTimeOffset lastAt = from.AddTicks(-10);
+        var lastDevice = Guid.Empty;
+        foreach (var (shape, pages) in new[] { ("page of 1 000, the first", 0), ("page of 1 000, 10 pages deep", 10) })
+        {
+            progress($"readings {shape}");
+            var token = await tokens();
+            for (var i = 0; i < pages; i++)
+            {
+                var page = (await client.GraphQLAsync(SystemClient.Request(ReadingsPage, new { from, to, after }), token, ct)).GetProperty("readings");
+                if (!page.GetProperty("pageInfo").GetProperty("hasNextPage").GetBoolean())
+                {
+                    break;   // a small data set (--quick) has fewer pages
+                }
+
+                after = page.GetProperty("pageInfo").GetProperty("endCursor").GetString();
+                var last = page.GetProperty("edges")[page.GetProperty("edges").GetArrayLength() - 1].GetProperty("node");
+                (lastAt, lastDevice) = (last.GetProperty("timestamp").GetDateTimeOffset(), last.GetProperty("deviceId").GetGuid());
+            }
+
+            var body = SystemClient.Request(ReadingsPage, new { from, to, after });
+            var rows = (await client.GraphQLAsync(body, token, ct)).GetProperty("readings").GetProperty("edges").GetArrayLength();
+            var api = await Percentiles.MeasureAsync(options.Warmups, options.Iterations, () => client.GraphQLAsync(body, token, ct));
+            var raw = await Percentiles.MeasureAsync(options.Warmups, options.Iterations, () => ReadAllAsync(owner, RawPage, ct, DataSet.Customer(0), from, to, lastAt, lastDevice));
+            results.Add(new QueryResult("raw readings", shape, api, raw, rows));
+        }
+
+        foreach (var (name, length) in new[] { ("1 day", TimeSpan.FromDays(1)), ("30 days", TimeSpan.FromDays(30)) })
+        {
+            progress($"export {name}");
+            var token = await tokens();
+            var (start, end) = (BenchOptions.DataEnd - length, BenchOptions.DataEnd);
+            var url = $"/api/export?from={Uri.EscapeDataString(start.ToString("O"))}&to={Uri.EscapeDataString(end.ToString("O"))}";
+            var (rows, bytes) = await client.ExportAsync(url, token, ct);
+            // Device by device, like the export (one customer-wide time filter walks the customer's whole key).
+            var copy = $"""
+                COPY (SELECT r.device_id, r.recorded_at, r.reading FROM devices d
+                      CROSS JOIN LATERAL (SELECT device_id, recorded_at, reading FROM readings
+                          WHERE customer_id = '{DataSet.Customer(0)}' AND device_id = d.id AND recorded_at >= '{start:O}' AND recorded_at < '{end:O}'
+                          ORDER BY recorded_at) r
+                      WHERE d.customer_id = '{DataSet.Customer(0)}' ORDER BY d.id) TO STDOUT (FORMAT csv, HEADER)
+                """;
+            var copyBytes = await CopyOutAsync(owner, copy, ct);
+            var api = await Percentiles.MeasureAsync(options.Warmups, options.Iterations, () => client.ExportAsync(url, token, ct));
+            var raw = await Percentiles.MeasureAsync(options.Warmups, options.Iterations, () => CopyOutAsync(owner, copy, ct));
+            results.Add(new QueryResult("raw readings",
+                $"export CSV, {name}: {bytes / 1e6:0.0} MB at {bytes / 1e3 / api.P50:0} MB/s; COPY {copyBytes / 1e6:0.0} MB at {copyBytes / 1e3 / raw.P50:0} MB/s", api, raw, (int)(rows - 1)));
+        }
+
+        return results;
+    }
+
+    /// <summary>Reads a text <c>COPY ... TO STDOUT</c> through Npgsql as a client would, returning its size (ASCII: a byte a character).</summary>
+    private static async Task<long> CopyOutAsync(NpgsqlDataSource owner, string copy, CancellationToken ct)
+    {
+        await using var connection = await owner.OpenConnectionAsync(ct);
+        using var text = await connection.BeginTextExportAsync(copy, ct);
+        var buffer = new char[81920];
+        var bytes = 0L;
+        for (var read = await text.ReadAsync(buffer, ct); read > 0; read = await text.ReadAsync(buffer, ct))
+        {
+            bytes += read;
+        }
+
+        return bytes;
+    }
+
     /// <summary>Every panel and variable query of every provisioned dashboard, for the last 24 h and 30 days of the data.</summary>
     public async Task<IReadOnlyList<QueryResult>> GrafanaAsync(Action<string> progress, CancellationToken ct)
     {

@@ -60,6 +60,25 @@ public sealed class SystemClient(BenchTarget target) : IDisposable
             : throw new GraphQLRefusedException(answer.TryGetProperty("errors", out var errors) ? errors[0].GetProperty("message").GetString()! : $"HTTP {(int)response.StatusCode}");
     }
 
+    /// <summary>Downloads an export as it arrives (never holding it): its lines and bytes.</summary>
+    public async Task<(long Lines, long Bytes)> ExportAsync(string url, string token, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await api.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        response.EnsureSuccessStatusCode();
+        await using var body = await response.Content.ReadAsStreamAsync(ct);
+        var buffer = new byte[81920];
+        var (lines, bytes) = (0L, 0L);
+        for (var read = await body.ReadAsync(buffer, ct); read > 0; read = await body.ReadAsync(buffer, ct))
+        {
+            bytes += read;
+            lines += buffer.AsSpan(0, read).Count((byte)'\n');
+        }
+
+        return (lines, bytes);
+    }
+
     public static byte[] Request(string query, object variables) => JsonSerializer.SerializeToUtf8Bytes(new { query, variables });
 
     public void Dispose()
