@@ -1,5 +1,6 @@
 using GraphQL;
 using IotAspire.Api.Aggregation;
+using IotAspire.Api.Alerts;
 using IotAspire.Api.Data;
 using IotAspire.Api.Devices;
 using IotAspire.Api.Errors;
@@ -34,6 +35,7 @@ public static class ReadingsApiExtensions
         builder.AddDeviceProvisioning();
         builder.AddLiveUpdates();                                       // subscriptions fed by every replica's commits
         builder.AddRetention();                                         // per-customer periods; the job that deletes
+        builder.AddAlerts();                                            // rules evaluated after the rollups; feed and webhooks
         builder.AddValidatedOptions<GraphQLHttpOptions>(GraphQLHttpOptions.Section);
         builder.AddValidatedOptions<GraphQLWebSocketOptions>(GraphQLWebSocketOptions.Section);
         builder.Services.AddGraphQL(graphQL => graphQL

@@ -44,6 +44,7 @@ public static class CitusDistribution
     [
         "readings", "readings_five_minute", "readings_hourly", "readings_daily", "ingested_per_minute",
         PendingRollups.Table, "devices", "retention_runs",
+        PendingAlerts.RulesTable, PendingAlerts.EventsTable, PendingAlerts.Table, "alert_webhooks", "alert_deliveries",
     ];
 
     /// <summary>

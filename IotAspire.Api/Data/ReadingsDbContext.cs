@@ -18,6 +18,11 @@ public sealed class ReadingsDbContext(DbContextOptions<ReadingsDbContext> option
     public DbSet<LiveSubscriber> LiveSubscribers => Set<LiveSubscriber>();
     public DbSet<CustomerRetention> CustomerRetention => Set<CustomerRetention>();
     public DbSet<RetentionRun> RetentionRuns => Set<RetentionRun>();
+    public DbSet<AlertRule> AlertRules => Set<AlertRule>();
+    public DbSet<AlertEvent> AlertEvents => Set<AlertEvent>();
+    public DbSet<PendingAlert> PendingAlerts => Set<PendingAlert>();
+    public DbSet<AlertWebhook> AlertWebhooks => Set<AlertWebhook>();
+    public DbSet<AlertDelivery> AlertDeliveries => Set<AlertDelivery>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -165,6 +170,86 @@ public sealed class ReadingsDbContext(DbContextOptions<ReadingsDbContext> option
             run.Property(r => r.Outcome).HasColumnName("outcome");
             run.HasIndex(r => new { r.CustomerId, r.StartedAt });
         });
+
+        // Alerts (Alerts/): every table keyed by customer first and distributed with the readings on Citus.
+        modelBuilder.Entity<AlertRule>(rule =>
+        {
+            rule.ToTable(global::IotAspire.Api.Data.PendingAlerts.RulesTable, t => t.HasCheckConstraint("ck_alert_rules_kind", "kind IN ('ABOVE', 'BELOW', 'NO_DATA', 'RATE_OF_CHANGE')"));
+            rule.HasKey(r => new { r.CustomerId, r.Id });
+            rule.Property(r => r.CustomerId).HasColumnName("customer_id");
+            rule.Property(r => r.Id).HasColumnName("id").ValueGeneratedNever();
+            rule.Property(r => r.DeviceId).HasColumnName("device_id");
+            rule.Property(r => r.Name).HasColumnName("name");
+            rule.Property(r => r.Kind).HasColumnName("kind");
+            rule.Property(r => r.Threshold).HasColumnName("threshold");
+            rule.Property(r => r.Minutes).HasColumnName("minutes");
+            rule.Property(r => r.Muted).HasColumnName("muted");
+            rule.Property(r => r.CreatedAt).HasColumnName("created_at");
+            rule.Property(r => r.CreatedBy).HasColumnName("created_by");
+            // The materializer asks, for each device it folds, whether a rule watches it.
+            rule.HasIndex(r => new { r.CustomerId, r.DeviceId });
+        });
+
+        modelBuilder.Entity<AlertEvent>(alert =>
+        {
+            // Each state change of a rule, once: the unique key makes evaluating the same readings again a no-op.
+            alert.ToTable(global::IotAspire.Api.Data.PendingAlerts.EventsTable);
+            alert.HasKey(a => new { a.CustomerId, a.Id });
+            alert.Property(a => a.Id).HasColumnName("id").UseIdentityAlwaysColumn();
+            alert.Property(a => a.CustomerId).HasColumnName("customer_id");
+            alert.Property(a => a.RuleId).HasColumnName("rule_id");
+            alert.Property(a => a.DeviceId).HasColumnName("device_id");
+            alert.Property(a => a.State).HasColumnName("state");
+            alert.Property(a => a.At).HasColumnName("at");
+            alert.Property(a => a.ReadingAt).HasColumnName("reading_at");
+            alert.Property(a => a.Reading).HasColumnName("reading");
+            alert.Property(a => a.Message).HasColumnName("message");
+            alert.Property(a => a.RecordedAt).HasColumnName("recorded_at").HasDefaultValueSql("now()");
+            alert.HasIndex(a => new { a.CustomerId, a.RuleId, a.State, a.At }).IsUnique();
+            alert.HasIndex(a => new { a.CustomerId, a.At });
+        });
+
+        modelBuilder.Entity<PendingAlert>(pending =>
+        {
+            // Devices whose committed readings no rule has seen yet: written by the materializer as it folds them.
+            pending.ToTable(global::IotAspire.Api.Data.PendingAlerts.Table);
+            pending.HasKey(p => new { p.CustomerId, p.Id });
+            pending.Property(p => p.Id).HasColumnName("id").UseIdentityAlwaysColumn();
+            pending.Property(p => p.CustomerId).HasColumnName("customer_id");
+            pending.Property(p => p.DeviceId).HasColumnName("device_id");
+            pending.Property(p => p.FirstAt).HasColumnName("first_at");
+            pending.Property(p => p.LastAt).HasColumnName("last_at");
+        });
+
+        modelBuilder.Entity<AlertWebhook>(webhook =>
+        {
+            webhook.ToTable("alert_webhooks");
+            webhook.HasKey(w => w.CustomerId);
+            webhook.Property(w => w.CustomerId).HasColumnName("customer_id").ValueGeneratedNever();
+            webhook.Property(w => w.Url).HasColumnName("url");
+            webhook.Property(w => w.Secret).HasColumnName("secret");
+            webhook.Property(w => w.UpdatedAt).HasColumnName("updated_at");
+            webhook.Property(w => w.UpdatedBy).HasColumnName("updated_by");
+        });
+
+        modelBuilder.Entity<AlertDelivery>(delivery =>
+        {
+            // An outbox: written with the alert it carries, in one transaction; sent (and retried) after commit.
+            delivery.ToTable("alert_deliveries");
+            delivery.HasKey(d => new { d.CustomerId, d.Id });
+            delivery.Property(d => d.Id).HasColumnName("id").UseIdentityAlwaysColumn();
+            delivery.Property(d => d.CustomerId).HasColumnName("customer_id");
+            delivery.Property(d => d.AlertId).HasColumnName("alert_id");
+            delivery.Property(d => d.Url).HasColumnName("url");
+            delivery.Property(d => d.Status).HasColumnName("status");
+            delivery.Property(d => d.Attempts).HasColumnName("attempts");
+            delivery.Property(d => d.NextAttemptAt).HasColumnName("next_attempt_at");
+            delivery.Property(d => d.LastStatusCode).HasColumnName("last_status_code");
+            delivery.Property(d => d.LastError).HasColumnName("last_error");
+            delivery.Property(d => d.CreatedAt).HasColumnName("created_at").HasDefaultValueSql("now()");
+            delivery.Property(d => d.DeliveredAt).HasColumnName("delivered_at");
+            delivery.HasIndex(d => new { d.CustomerId, d.Status, d.NextAttemptAt });
+        });
     }
 
     private static void MapRollup<T>(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<T> rollup, string table)
@@ -295,4 +380,70 @@ public sealed class RetentionRun
     public long ReadingsDeleted { get; set; }
     public long RollupRowsDeleted { get; set; }
     public string Outcome { get; set; } = "";
+}
+
+/// <summary>A customer's alert rule on one device (Alerts/AlertRuleKind.cs says what each kind means).</summary>
+public sealed class AlertRule
+{
+    public Guid CustomerId { get; set; }
+    public Guid Id { get; set; }
+    public Guid DeviceId { get; set; }
+    public string Name { get; set; } = "";
+    public string Kind { get; set; } = "";
+    public double? Threshold { get; set; }
+    public int Minutes { get; set; }
+    public bool Muted { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public string CreatedBy { get; set; } = "";
+}
+
+/// <summary>A rule raised or cleared, at a reading's time, with the reading that did it (none for no data).</summary>
+public sealed class AlertEvent
+{
+    public long Id { get; set; }
+    public Guid CustomerId { get; set; }
+    public Guid RuleId { get; set; }
+    public Guid DeviceId { get; set; }
+    public string State { get; set; } = "";
+    public DateTimeOffset At { get; set; }
+    public DateTimeOffset? ReadingAt { get; set; }
+    public double? Reading { get; set; }
+    public string Message { get; set; } = "";
+    public DateTimeOffset RecordedAt { get; set; }
+}
+
+/// <summary>A device's readings from <see cref="FirstAt"/> to <see cref="LastAt"/> committed and not evaluated yet.</summary>
+public sealed class PendingAlert
+{
+    public long Id { get; set; }
+    public Guid CustomerId { get; set; }
+    public Guid DeviceId { get; set; }
+    public DateTimeOffset FirstAt { get; set; }
+    public DateTimeOffset LastAt { get; set; }
+}
+
+/// <summary>Where a customer's alerts are posted, and the secret their signature is made with.</summary>
+public sealed class AlertWebhook
+{
+    public Guid CustomerId { get; set; }
+    public string Url { get; set; } = "";
+    public string Secret { get; set; } = "";
+    public DateTimeOffset UpdatedAt { get; set; }
+    public string UpdatedBy { get; set; } = "";
+}
+
+/// <summary>One alert to post to a customer's webhook: pending until delivered, or failed after the last attempt.</summary>
+public sealed class AlertDelivery
+{
+    public long Id { get; set; }
+    public Guid CustomerId { get; set; }
+    public long AlertId { get; set; }
+    public string Url { get; set; } = "";
+    public string Status { get; set; } = "";
+    public int Attempts { get; set; }
+    public DateTimeOffset NextAttemptAt { get; set; }
+    public int? LastStatusCode { get; set; }
+    public string? LastError { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? DeliveredAt { get; set; }
 }

@@ -131,6 +131,8 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, IOptions<Mat
             SELECT customer_id, device_id, date_bin(INTERVAL '1 minute', ingested_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'), sum(n)::bigint
             FROM taken_devices GROUP BY 1, 2, 3
             ON CONFLICT (customer_id, device_id, minute) DO UPDATE SET reading_count = m.reading_count + EXCLUDED.reading_count
+        ), alerting AS (
+            {{PendingAlerts.NoteFoldedSql}}
         )
         SELECT (SELECT count(*) FROM taken)::int, (SELECT count(*) FROM five)::int, (SELECT min(ingested_at) FROM taken)
         """;

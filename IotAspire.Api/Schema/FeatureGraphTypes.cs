@@ -1,5 +1,6 @@
 using GraphQL.Types;
 using IotAspire.Api.Aggregation;
+using IotAspire.Api.Alerts;
 using IotAspire.Api.Devices;
 using IotAspire.Api.Ingestion;
 using IotAspire.Api.LiveUpdates;
@@ -75,4 +76,28 @@ public sealed class ReadingEdgeGraphType : AutoRegisteringObjectGraphType<Readin
 public sealed class PageInfoGraphType : AutoRegisteringObjectGraphType<PageInfo>
 {
     public PageInfoGraphType() => Name = "PageInfo";
+}
+
+/// <summary><c>type AlertRule</c>: an <see cref="AlertRuleSummary"/>.</summary>
+public sealed class AlertRuleGraphType : AutoRegisteringObjectGraphType<AlertRuleSummary>
+{
+    public AlertRuleGraphType() => Name = "AlertRule";
+}
+
+/// <summary><c>type Alert</c>: an <see cref="AlertRecord"/>.</summary>
+public sealed class AlertGraphType : AutoRegisteringObjectGraphType<AlertRecord>
+{
+    public AlertGraphType() => Name = "Alert";
+}
+
+/// <summary><c>type AlertDelivery</c>: an <see cref="AlertDeliverySummary"/>.</summary>
+public sealed class AlertDeliveryGraphType : AutoRegisteringObjectGraphType<AlertDeliverySummary>
+{
+    public AlertDeliveryGraphType() => Name = "AlertDelivery";
+}
+
+/// <summary><c>type AlertWebhook</c>: an <see cref="AlertWebhookSummary"/>.</summary>
+public sealed class AlertWebhookGraphType : AutoRegisteringObjectGraphType<AlertWebhookSummary>
+{
+    public AlertWebhookGraphType() => Name = "AlertWebhook";
 }

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using GraphQL;
 using IotAspire.Api.Aggregation;
+using IotAspire.Api.Alerts;
 using IotAspire.Api.Devices;
 using IotAspire.Api.Ingestion;
 using IotAspire.Api.Retention;
@@ -43,4 +44,34 @@ public sealed class Mutation
     [Description("Administrators: runs the retention job now, for every customer with a period, and returns what it removed.")]
     public static Task<IReadOnlyList<RetentionRunSummary>> RunRetention(IResolveFieldContext context, [FromServices] ManageRetention manageRetention)
         => manageRetention.RunNowAsync(Caller.From(context.User!), context.CancellationToken);
+
+    [Description("Creates an alert rule on one of the customer's devices: ABOVE or BELOW a threshold for at least minutes, NO_DATA for minutes, or RATE_OF_CHANGE above threshold per minute over a window of minutes. Each change of its state is recorded once (alerts), sent to alertChanged subscribers and to the customer's webhook.")]
+    public static Task<AlertRuleSummary> CreateAlertRule(
+        IResolveFieldContext context, [FromServices] ManageAlerts manageAlerts, Guid deviceId, AlertRuleKind kind, int minutes, double? threshold = null, string? name = null,
+        [Description("Administrators: the customer (default: the device's owner). Customers may name only their own.")] Guid? customerId = null)
+        => manageAlerts.CreateRuleAsync(Caller.From(context.User!), deviceId, kind, threshold, minutes, name, customerId, context.CancellationToken);
+
+    [Description("Mutes (muted: true) or unmutes an alert rule. A muted rule is not evaluated: nothing is recorded or sent for it until unmuted.")]
+    public static Task<AlertRuleSummary> MuteAlertRule(
+        IResolveFieldContext context, [FromServices] ManageAlerts manageAlerts, Guid id, bool muted = true,
+        [Description("Administrators: the customer (required for them). Customers may name only their own.")] Guid? customerId = null)
+        => manageAlerts.MuteRuleAsync(Caller.From(context.User!), id, muted, customerId, context.CancellationToken);
+
+    [Description("Deletes an alert rule; the changes it recorded stay in the history. Returns its id.")]
+    public static Task<Guid> DeleteAlertRule(
+        IResolveFieldContext context, [FromServices] ManageAlerts manageAlerts, Guid id,
+        [Description("Administrators: the customer (required for them). Customers may name only their own.")] Guid? customerId = null)
+        => manageAlerts.DeleteRuleAsync(Caller.From(context.User!), id, customerId, context.CancellationToken);
+
+    [Description("Sets the customer's alert webhook: every change is POSTed there as JSON, signed in the IotAspire-Signature header (t=<unix seconds>,v1=<hex HMAC-SHA256 of \"t.body\">) with the secret returned here, and only here; retried with exponential backoff. The URL must reach a public address (not this API, loopback, private or metadata addresses). Setting it again makes a new secret.")]
+    public static Task<AlertWebhookSummary> SetAlertWebhook(
+        IResolveFieldContext context, [FromServices] ManageAlerts manageAlerts, string url,
+        [Description("Administrators: the customer (required for them). Customers may name only their own.")] Guid? customerId = null)
+        => manageAlerts.SetWebhookAsync(Caller.From(context.User!), url, customerId, context.CancellationToken);
+
+    [Description("Removes the customer's alert webhook; deliveries not sent yet are marked FAILED. Returns false when there was none.")]
+    public static Task<bool> DeleteAlertWebhook(
+        IResolveFieldContext context, [FromServices] ManageAlerts manageAlerts,
+        [Description("Administrators: the customer (required for them). Customers may name only their own.")] Guid? customerId = null)
+        => manageAlerts.DeleteWebhookAsync(Caller.From(context.User!), customerId, context.CancellationToken);
 }

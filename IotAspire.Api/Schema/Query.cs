@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using GraphQL;
 using IotAspire.Api.Aggregation;
+using IotAspire.Api.Alerts;
 using IotAspire.Api.Devices;
 using IotAspire.Api.Materialization;
 using IotAspire.Api.RawReadings;
@@ -59,4 +60,29 @@ public sealed class Query
     public static Task<IReadOnlyList<RetentionRunSummary>> RetentionRuns(
         IResolveFieldContext context, [FromServices] ManageRetention manageRetention, Guid? customerId = null, int last = 20)
         => manageRetention.RunsAsync(Caller.From(context.User!), customerId, last, context.CancellationToken);
+
+    [Description("The alert rules of the caller's customer (administrators: of the customer named, or every customer), with each rule's current state.")]
+    public static Task<IReadOnlyList<AlertRuleSummary>> AlertRules(
+        IResolveFieldContext context, [FromServices] ManageAlerts manageAlerts, Guid? deviceId = null,
+        [Description("Administrators: only this customer. Customers may name only their own.")] Guid? customerId = null)
+        => manageAlerts.RulesAsync(Caller.From(context.User!), deviceId, customerId, context.CancellationToken);
+
+    [Description("The history of alerts: each rule's changes (RAISED, CLEARED) in [from, to) by reading time, newest first, at most last (1 to 1000, default 100).")]
+    public static Task<IReadOnlyList<AlertRecord>> Alerts(
+        IResolveFieldContext context, [FromServices] ManageAlerts manageAlerts, AlertChange? state = null, Guid[]? deviceIds = null,
+        DateTimeOffset? from = null, DateTimeOffset? to = null, int last = 100,
+        [Description("Administrators: only this customer (leave out for every customer). Customers may name only their own.")] Guid? customerId = null)
+        => manageAlerts.HistoryAsync(Caller.From(context.User!), state, deviceIds, from, to, last, customerId, context.CancellationToken);
+
+    [Description("The customer's alert webhook (without its secret), or null.")]
+    public static Task<AlertWebhookSummary?> AlertWebhook(
+        IResolveFieldContext context, [FromServices] ManageAlerts manageAlerts,
+        [Description("Administrators: the customer (required for them). Customers may name only their own.")] Guid? customerId = null)
+        => manageAlerts.WebhookAsync(Caller.From(context.User!), customerId, context.CancellationToken);
+
+    [Description("The customer's webhook deliveries, newest first: status, attempts, the last answer or error.")]
+    public static Task<IReadOnlyList<AlertDeliverySummary>> AlertDeliveries(
+        IResolveFieldContext context, [FromServices] ManageAlerts manageAlerts, int last = 100,
+        [Description("Administrators: the customer (required for them). Customers may name only their own.")] Guid? customerId = null)
+        => manageAlerts.DeliveriesAsync(Caller.From(context.User!), last, customerId, context.CancellationToken);
 }

@@ -1,6 +1,7 @@
 using GraphQL;
 using GraphQL.DI;
 using IotAspire.Api.Aggregation;
+using IotAspire.Api.Alerts;
 using IotAspire.Api.Devices;
 using IotAspire.Api.Ingestion;
 using IotAspire.Api.LiveUpdates;
@@ -32,6 +33,10 @@ public static class ReadingsSchemaExtensions
             schema.RegisterTypeMapping<RetentionPolicy, RetentionGraphType>();
             schema.RegisterTypeMapping<RetentionRunSummary, RetentionRunGraphType>();
             schema.RegisterTypeMapping<Materialization.RollupStatus, RollupStatusGraphType>();
+            schema.RegisterTypeMapping<AlertRuleSummary, AlertRuleGraphType>();
+            schema.RegisterTypeMapping<AlertRecord, AlertGraphType>();
+            schema.RegisterTypeMapping<AlertDeliverySummary, AlertDeliveryGraphType>();
+            schema.RegisterTypeMapping<AlertWebhookSummary, AlertWebhookGraphType>();
         })
         .AddGraphTypes(typeof(Query).Assembly)
         .AddExecutionStrategy<BucketListExecutionStrategy>(GraphQLParser.AST.OperationType.Query)

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using GraphQL;
 using IotAspire.Api.Aggregation;
+using IotAspire.Api.Alerts;
 using IotAspire.Api.LiveUpdates;
 using IotAspire.Api.Security;
 
@@ -24,4 +25,11 @@ public sealed class Subscription
         [Description("Administrators: only this customer (leave out for every customer). Customers may name only their own.")] Guid? customerId = null)
         => watchReadings.DeviceAggregateUpdatedAsync(Caller.From(context.User!), deviceIds, aggregationSizeMinutes, customerId,
             BucketFunctionSelection.Of(context), context.CancellationToken);
+
+    [Description("Each alert change of the caller's devices as it is recorded (after commit), from now on; the history is in alerts.")]
+    public static IAsyncEnumerable<AlertRecord> AlertChanged(
+        IResolveFieldContext context, [FromServices] ManageAlerts manageAlerts,
+        [Description("Only these devices; leave out for all of the customer's devices.")] Guid[]? deviceIds = null,
+        [Description("Administrators: only this customer (leave out for every customer). Customers may name only their own.")] Guid? customerId = null)
+        => manageAlerts.Watch(Caller.From(context.User!), deviceIds, customerId, context.CancellationToken);
 }

@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Globalization;
+using IotAspire.Api.Data;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace IotAspire.Api.Alerts;
+
+/// <summary>
+/// Evaluates rules against committed readings and records each change once. A pass runs on one replica at a time (a
+/// PostgreSQL advisory lock) in one transaction: it takes the devices the materializer noted (<see cref="PendingAlerts"/>),
+/// recomputes each watching rule's states over the readings they can change (<see cref="AlertTimeline"/>), and records
+/// the changes by key, so a pass cut short and run again, or readings evaluated twice, record nothing twice. NO_DATA
+/// rules are checked against the clock every <see cref="AlertsOptions.NoDataInterval"/>.
+/// </summary>
+public sealed class AlertEvaluator(NpgsqlDataSource dataSource, IOptions<AlertsOptions> options, TimeProvider clock, ILogger<AlertEvaluator> logger)
+{
+    private const int MaxCustomersPerPass = 100;
+
+    /// <summary>Readings one rule's evaluation reads at most (a late reading a week back on a device sending every second: 600 000).</summary>
+    public const int MaxReadingsPerRule = 1_000_000;
+
+    private DateTimeOffset nextNoDataCheck = DateTimeOffset.MinValue;
+
+    public sealed record Pass(int Devices, int Rules, int Recorded, TimeSpan Took);
+
+    /// <summary>One pass; null when another replica holds the turn.</summary>
+    public async Task<Pass?> RunPassAsync(CancellationToken ct)
+    {
+        var watch = Stopwatch.StartNew();
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await using (var turn = new NpgsqlCommand($"SELECT pg_try_advisory_xact_lock({PendingAlerts.EvaluatorLockKey})", connection, transaction))
+        {
+            if (!(bool)(await turn.ExecuteScalarAsync(ct))!)
+            {
+                return null;
+            }
+        }
+
+        var (devices, rules, recorded) = (0, 0, 0);
+        foreach (var customer in await ListAsync(connection, transaction, AlertStore.PendingCustomersSql, r => r.GetGuid(0), ct, ("max_customers", MaxCustomersPerPass)))
+        {
+            var pending = await ListAsync(connection, transaction, AlertStore.TakePendingSql,
+                r => (Device: r.GetGuid(0), First: r.GetFieldValue<DateTimeOffset>(1), Last: r.GetFieldValue<DateTimeOffset>(2)), ct, ("customer_id", customer));
+            devices += pending.Count;
+            var spans = pending.ToDictionary(p => p.Device);
+            var watching = await ListAsync(connection, transaction, AlertStore.RulesForDevicesSql,
+                r => (Id: r.GetGuid(0), Device: r.GetGuid(1), Name: r.GetString(2), Kind: AlertRuleRules.Parse(r.GetString(3)), Threshold: r.GetDouble(4), Minutes: r.GetInt32(5)),
+                ct, ("customer_id", customer), ("device_ids", spans.Keys.ToArray()));
+            foreach (var rule in watching)
+            {
+                rules++;
+                var span = spans[rule.Device];
+                var readings = await ListAsync(connection, transaction, AlertStore.RuleReadingsSql,
+                    r => new AlertTimeline.Point(r.GetFieldValue<DateTimeOffset>(0), r.GetDouble(1)), ct,
+                    ("customer_id", customer), ("device_id", rule.Device), ("first", span.First), ("last", span.Last),
+                    ("window", TimeSpan.FromMinutes(rule.Minutes)), ("rate", rule.Kind == AlertRuleKind.RateOfChange), ("max_readings", MaxReadingsPerRule));
+                if (readings.Count == MaxReadingsPerRule)
+                {
+                    logger.LogWarning("Rule {Rule} of customer {Customer}: more than {Max} readings to evaluate; the later ones wait for the next pass", rule.Id, customer, MaxReadingsPerRule);
+                }
+
+                foreach (var change in AlertTimeline.Transitions(rule.Kind, rule.Threshold, rule.Minutes, readings, span.First))
+                {
+                    var message = Message(rule.Name, rule.Kind, rule.Threshold, rule.Minutes, change.Change, change.Reading.Value);
+                    if (await AlertStore.RecordAsync(connection, transaction, customer, rule.Id, rule.Device, change.Change, change.Reading.At,
+                            change.Reading.At, change.Reading.Value, message, ct) is not null)
+                    {
+                        recorded++;
+                    }
+                }
+            }
+        }
+
+        if (clock.GetUtcNow() >= nextNoDataCheck)
+        {
+            recorded += await CheckNoDataAsync(connection, transaction, ct);
+            nextNoDataCheck = clock.GetUtcNow() + options.Value.NoDataInterval;
+        }
+
+        await transaction.CommitAsync(ct);
+        return new Pass(devices, rules, recorded, watch.Elapsed);
+    }
+
+    private async Task<int> CheckNoDataAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
+    {
+        var recorded = 0;
+        var now = clock.GetUtcNow();
+        foreach (var customer in await ListAsync(connection, transaction, AlertStore.NoDataCustomersSql, r => r.GetGuid(0), ct))
+        {
+            var rules = await ListAsync(connection, transaction, AlertStore.NoDataRulesSql, r => (
+                Id: r.GetGuid(0), Device: r.GetGuid(1), Name: r.GetString(2), Minutes: r.GetInt32(3), CreatedAt: r.GetFieldValue<DateTimeOffset>(4),
+                LastAt: r.IsDBNull(5) ? (DateTimeOffset?)null : r.GetFieldValue<DateTimeOffset>(5), LastValue: r.IsDBNull(6) ? (double?)null : r.GetDouble(6),
+                State: r.IsDBNull(7) ? ((AlertChange, DateTimeOffset)?)null : (r.GetString(7) == "RAISED" ? AlertChange.Raised : AlertChange.Cleared, r.GetFieldValue<DateTimeOffset>(8))),
+                ct, ("customer_id", customer));
+            foreach (var rule in rules)
+            {
+                if (NoDataRule.Decide(rule.Minutes, rule.CreatedAt, rule.LastAt, rule.State, now) is not { } change)
+                {
+                    continue;
+                }
+
+                var message = Message(rule.Name, AlertRuleKind.NoData, null, rule.Minutes, change.State, rule.LastValue);
+                if (await AlertStore.RecordAsync(connection, transaction, customer, rule.Id, rule.Device, change.State, change.At, rule.LastAt, rule.LastValue, message, ct) is not null)
+                {
+                    recorded++;
+                }
+            }
+        }
+
+        return recorded;
+    }
+
+    /// <summary>What the change says to a person (a pure rule).</summary>
+    public static string Message(string name, AlertRuleKind kind, double? threshold, int minutes, AlertChange change, double? reading)
+    {
+        var value = reading?.ToString("R", CultureInfo.InvariantCulture) ?? "none";
+        var limit = threshold?.ToString("R", CultureInfo.InvariantCulture);
+        var label = name.Length > 0 ? $"\"{name}\": " : "";
+        return (kind, change) switch
+        {
+            (AlertRuleKind.Above, AlertChange.Raised) => $"{label}readings above {limit} for {minutes} min (reading {value}).",
+            (AlertRuleKind.Below, AlertChange.Raised) => $"{label}readings below {limit} for {minutes} min (reading {value}).",
+            (AlertRuleKind.RateOfChange, AlertChange.Raised) => $"{label}change faster than {limit} per minute over {minutes} min (reading {value}).",
+            (AlertRuleKind.NoData, AlertChange.Raised) => $"{label}no reading for {minutes} min (last reading {value}).",
+            (AlertRuleKind.NoData, _) => $"{label}readings again (reading {value}).",
+            _ => $"{label}back within the rule (reading {value}).",
+        };
+    }
+
+    private static async Task<List<T>> ListAsync<T>(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, Func<NpgsqlDataReader, T> read, CancellationToken ct, params (string Name, object Value)[] parameters)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.Add(value switch
+            {
+                DateTimeOffset time => new NpgsqlParameter(name, NpgsqlDbType.TimestampTz) { Value = time.UtcDateTime },
+                TimeSpan span => new NpgsqlParameter(name, NpgsqlDbType.Interval) { Value = span },
+                _ => new NpgsqlParameter(name, value),
+            });
+        }
+
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var rows = new List<T>();
+        while (await reader.ReadAsync(ct))
+        {
+            rows.Add(read(reader));
+        }
+
+        return rows;
+    }
+}

@@ -1,0 +1,284 @@
+using System.Text.Json;
+using IotAspire.Api.Data;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace IotAspire.Api.Alerts;
+
+/// <summary>
+/// The alerts' SQL, all of it: rules, the recorded changes, webhooks and their deliveries. Every statement names
+/// the customer (one shard on Citus) except those marked for every customer (an administrator's list, the
+/// evaluator's and sender's look for work).
+/// </summary>
+public sealed class AlertStore(NpgsqlDataSource dataSource)
+{
+    /// <summary>The channel every replica listens on for recorded changes (payload: an <see cref="AlertRecord"/> as JSON).</summary>
+    public const string Channel = "alert_changed";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    // A rule with its current state: the change with the latest reading time.
+    private const string RuleColumns = """
+        r.id, r.customer_id, r.device_id, r.name, r.kind, r.threshold, r.minutes, r.muted, s.state, s.at, r.created_at, r.created_by
+        """;
+
+    private const string StateJoin = $"""
+        LEFT JOIN LATERAL (SELECT state, at FROM {PendingAlerts.EventsTable} e
+                           WHERE e.customer_id = r.customer_id AND e.rule_id = r.id ORDER BY at DESC, id DESC LIMIT 1) s ON true
+        """;
+
+    public async Task<int> CountRulesAsync(Guid customerId, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT count(*)::int FROM {PendingAlerts.RulesTable} WHERE customer_id = $1");
+        command.Parameters.Add(new() { Value = customerId });
+        return (int)(await command.ExecuteScalarAsync(ct))!;
+    }
+
+    /// <summary>The customer a device is claimed by, if any.</summary>
+    public async Task<Guid?> DeviceOwnerAsync(Guid deviceId, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand("SELECT customer_id FROM device_claims WHERE device_id = $1");
+        command.Parameters.Add(new() { Value = deviceId });
+        return await command.ExecuteScalarAsync(ct) as Guid?;
+    }
+
+    public async Task<AlertRuleSummary> CreateRuleAsync(Guid customerId, Guid deviceId, string name, AlertRuleKind kind, double? threshold, int minutes, string createdBy, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            INSERT INTO {PendingAlerts.RulesTable} AS r (customer_id, id, device_id, name, kind, threshold, minutes, muted, created_at, created_by)
+            VALUES (@customer_id, @id, @device_id, @name, @kind, @threshold, @minutes, false, now(), @created_by)
+            RETURNING {RuleColumns.Replace("s.state, s.at", "NULL::text, NULL::timestamptz", StringComparison.Ordinal)}
+            """);
+        command.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId });
+        command.Parameters.Add(new("id", NpgsqlDbType.Uuid) { Value = Guid.CreateVersion7() });
+        command.Parameters.Add(new("device_id", NpgsqlDbType.Uuid) { Value = deviceId });
+        command.Parameters.Add(new("name", NpgsqlDbType.Text) { Value = name });
+        command.Parameters.Add(new("kind", NpgsqlDbType.Text) { Value = AlertRuleRules.Name(kind) });
+        command.Parameters.Add(new("threshold", NpgsqlDbType.Double) { Value = threshold is { } t ? t : DBNull.Value });
+        command.Parameters.Add(new("minutes", NpgsqlDbType.Integer) { Value = minutes });
+        command.Parameters.Add(new("created_by", NpgsqlDbType.Text) { Value = createdBy });
+        return (await ReadRulesAsync(command, ct))[0];
+    }
+
+    /// <param name="customerId">One customer's rules; null for every customer's (administrators).</param>
+    /// <param name="deviceId">One device's rules; null for all.</param>
+    /// <param name="ct">Cancels the query.</param>
+    public async Task<IReadOnlyList<AlertRuleSummary>> ListRulesAsync(Guid? customerId, Guid? deviceId, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            SELECT {(customerId is null ? CitusDistribution.EveryCustomerMarker : "")} {RuleColumns}
+            FROM {PendingAlerts.RulesTable} r {StateJoin}
+            WHERE (@customer_id::uuid IS NULL OR r.customer_id = @customer_id) AND (@device_id::uuid IS NULL OR r.device_id = @device_id)
+            ORDER BY r.customer_id, r.created_at, r.id
+            LIMIT {AlertRuleRules.MaxRulesPerCustomer}
+            """);
+        command.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId is { } c ? c : DBNull.Value });
+        command.Parameters.Add(new("device_id", NpgsqlDbType.Uuid) { Value = deviceId is { } d ? d : DBNull.Value });
+        return await ReadRulesAsync(command, ct);
+    }
+
+    /// <summary>Mutes or unmutes one of the customer's rules; null when it has no such rule.</summary>
+    public async Task<AlertRuleSummary?> SetMutedAsync(Guid customerId, Guid ruleId, bool muted, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            WITH changed AS (UPDATE {PendingAlerts.RulesTable} SET muted = @muted WHERE customer_id = @customer_id AND id = @id RETURNING *)
+            SELECT {RuleColumns} FROM changed r {StateJoin}
+            """);
+        command.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId });
+        command.Parameters.Add(new("id", NpgsqlDbType.Uuid) { Value = ruleId });
+        command.Parameters.Add(new("muted", NpgsqlDbType.Boolean) { Value = muted });
+        return (await ReadRulesAsync(command, ct)).SingleOrDefault();
+    }
+
+    /// <summary>Deletes one of the customer's rules (its recorded changes stay in the history); whether there was one.</summary>
+    public async Task<bool> DeleteRuleAsync(Guid customerId, Guid ruleId, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand($"DELETE FROM {PendingAlerts.RulesTable} WHERE customer_id = $1 AND id = $2");
+        command.Parameters.Add(new() { Value = customerId });
+        command.Parameters.Add(new() { Value = ruleId });
+        return await command.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    private static async Task<IReadOnlyList<AlertRuleSummary>> ReadRulesAsync(NpgsqlCommand command, CancellationToken ct)
+    {
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var rules = new List<AlertRuleSummary>();
+        while (await reader.ReadAsync(ct))
+        {
+            rules.Add(new AlertRuleSummary(
+                reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetString(3), AlertRuleRules.Parse(reader.GetString(4)),
+                reader.IsDBNull(5) ? null : reader.GetDouble(5), reader.GetInt32(6), reader.GetBoolean(7),
+                reader.IsDBNull(8) ? null : Change(reader.GetString(8)), reader.IsDBNull(9) ? null : reader.GetFieldValue<DateTimeOffset>(9),
+                reader.GetFieldValue<DateTimeOffset>(10), reader.GetString(11)));
+        }
+
+        return rules;
+    }
+
+    /// <summary>The recorded changes, newest first (by reading time), filtered as <c>alerts</c> asks.</summary>
+    public async Task<IReadOnlyList<AlertRecord>> HistoryAsync(
+        Guid? customerId, AlertChange? state, IReadOnlyList<Guid>? deviceIds, DateTimeOffset from, DateTimeOffset to, int last, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            SELECT {(customerId is null ? CitusDistribution.EveryCustomerMarker : "")} {EventColumns}
+            FROM {PendingAlerts.EventsTable} e
+            WHERE (@customer_id::uuid IS NULL OR e.customer_id = @customer_id) AND (@state::text IS NULL OR e.state = @state)
+              AND (@device_ids::uuid[] IS NULL OR e.device_id = ANY(@device_ids)) AND e.at >= @from AND e.at < @to
+            ORDER BY e.at DESC, e.id DESC
+            LIMIT @last
+            """);
+        command.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId is { } c ? c : DBNull.Value });
+        command.Parameters.Add(new("state", NpgsqlDbType.Text) { Value = state is { } s ? Name(s) : DBNull.Value });
+        command.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds is { } ids ? ids.ToArray() : DBNull.Value });
+        command.Parameters.Add(new("from", NpgsqlDbType.TimestampTz) { Value = from.UtcDateTime });
+        command.Parameters.Add(new("to", NpgsqlDbType.TimestampTz) { Value = to.UtcDateTime });
+        command.Parameters.Add(new("last", NpgsqlDbType.Integer) { Value = last });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var records = new List<AlertRecord>();
+        while (await reader.ReadAsync(ct))
+        {
+            records.Add(ReadEvent(reader));
+        }
+
+        return records;
+    }
+
+    private const string EventColumns = "e.id, e.customer_id, e.rule_id, e.device_id, e.state, e.at, e.reading_at, e.reading, e.message, e.recorded_at";
+
+    private static AlertRecord ReadEvent(NpgsqlDataReader reader) => new(
+        reader.GetInt64(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetGuid(3), Change(reader.GetString(4)),
+        reader.GetFieldValue<DateTimeOffset>(5), reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6),
+        reader.IsDBNull(7) ? null : reader.GetDouble(7), reader.GetString(8), reader.GetFieldValue<DateTimeOffset>(9));
+
+    public static string Name(AlertChange change) => change == AlertChange.Raised ? "RAISED" : "CLEARED";
+
+    private static AlertChange Change(string name) => name == "RAISED" ? AlertChange.Raised : AlertChange.Cleared;
+
+    // ---- The evaluator's statements, run on its connection inside its pass (one transaction). ----
+
+    /// <summary>Customers with readings to evaluate, the longest waiting first.</summary>
+    public const string PendingCustomersSql = $"SELECT {CitusDistribution.EveryCustomerMarker} customer_id FROM {PendingAlerts.Table} GROUP BY customer_id ORDER BY min(id) LIMIT @max_customers";
+
+    /// <summary>Takes a customer's pending devices, merged per device.</summary>
+    public const string TakePendingSql = $"""
+        WITH taken AS (DELETE FROM {PendingAlerts.Table} WHERE customer_id = @customer_id RETURNING device_id, first_at, last_at)
+        SELECT device_id, min(first_at), max(last_at) FROM taken GROUP BY device_id
+        """;
+
+    /// <summary>The threshold and rate rules watching those devices.</summary>
+    public const string RulesForDevicesSql = $"""
+        SELECT id, device_id, name, kind, threshold, minutes FROM {PendingAlerts.RulesTable}
+        WHERE customer_id = @customer_id AND device_id = ANY(@device_ids) AND kind <> 'NO_DATA' AND NOT muted
+        """;
+
+    /// <summary>
+    /// The readings a rule's states from @first on depend on (<see cref="AlertTimeline"/>), oldest first: from p0, the
+    /// last reading before @first, back to what p0's own state needs (ABOVE/BELOW: the last reading at or before
+    /// p0 - window; RATE_OF_CHANGE: p0 - window), and forward to the last reading whose state the readings from @first
+    /// to @last can change (ABOVE/BELOW: until the first reading after @last plus the window; RATE_OF_CHANGE: @last plus
+    /// the window). Each bound is one index probe of the (customer, device, time) key.
+    /// </summary>
+    public const string RuleReadingsSql = """
+        WITH p0 AS (
+            SELECT max(recorded_at) AS at FROM readings WHERE customer_id = @customer_id AND device_id = @device_id AND recorded_at < @first
+        ), bounds AS (
+            SELECT coalesce(CASE WHEN @rate THEN p0.at - @window
+                                 ELSE (SELECT max(recorded_at) FROM readings WHERE customer_id = @customer_id AND device_id = @device_id AND recorded_at <= p0.at - @window) END,
+                            p0.at - @window, @first) AS lower,
+                   CASE WHEN @rate THEN @last + @window
+                        ELSE (SELECT min(recorded_at) FROM readings WHERE customer_id = @customer_id AND device_id = @device_id AND recorded_at > @last) + @window END AS upper
+            FROM p0
+        )
+        SELECT r.recorded_at, r.reading FROM readings r, bounds b
+        WHERE r.customer_id = @customer_id AND r.device_id = @device_id AND r.recorded_at >= b.lower AND (b.upper IS NULL OR r.recorded_at <= b.upper)
+        ORDER BY r.recorded_at
+        LIMIT @max_readings
+        """;
+
+    /// <summary>Customers with NO_DATA rules to check.</summary>
+    public const string NoDataCustomersSql = $"SELECT {CitusDistribution.EveryCustomerMarker} DISTINCT customer_id FROM {PendingAlerts.RulesTable} WHERE kind = 'NO_DATA' AND NOT muted";
+
+    /// <summary>A customer's NO_DATA rules, each with its device's last reading and its own current state.</summary>
+    public const string NoDataRulesSql = $"""
+        SELECT r.id, r.device_id, r.name, r.minutes, r.created_at, last.recorded_at, last.reading, s.state, s.at
+        FROM {PendingAlerts.RulesTable} r
+        LEFT JOIN LATERAL (SELECT recorded_at, reading FROM readings x WHERE x.customer_id = @customer_id AND x.device_id = r.device_id
+                           ORDER BY recorded_at DESC LIMIT 1) last ON true
+        LEFT JOIN LATERAL (SELECT state, at FROM {PendingAlerts.EventsTable} e WHERE e.customer_id = @customer_id AND e.rule_id = r.id
+                           ORDER BY at DESC, id DESC LIMIT 1) s ON true
+        WHERE r.customer_id = @customer_id AND r.kind = 'NO_DATA' AND NOT r.muted
+        """;
+
+    /// <summary>Records a change once (its key: rule, state, time); returns the row only when this call recorded it.</summary>
+    public const string RecordSql = $"""
+        INSERT INTO {PendingAlerts.EventsTable} AS e (customer_id, rule_id, device_id, state, at, reading_at, reading, message)
+        VALUES (@customer_id, @rule_id, @device_id, @state, @at, @reading_at, @reading, @message)
+        ON CONFLICT (customer_id, rule_id, state, at) DO NOTHING
+        RETURNING {EventColumns}
+        """;
+
+    /// <summary>The webhook delivery of a change just recorded (the outbox row), when the customer has a webhook.</summary>
+    public const string EnqueueDeliverySql = """
+        INSERT INTO alert_deliveries (customer_id, alert_id, url, status, attempts, next_attempt_at)
+        SELECT customer_id, @alert_id, url, 'PENDING', 0, now() FROM alert_webhooks WHERE customer_id = @customer_id
+        """;
+
+    public const string NotifySql = $"SELECT pg_notify('{Channel}', @payload)";
+
+    /// <summary>Records a change, queues its delivery and notifies the listeners, in the caller's transaction.</summary>
+    public static async Task<AlertRecord?> RecordAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid customerId, Guid ruleId, Guid deviceId, AlertChange change,
+        DateTimeOffset at, DateTimeOffset? readingAt, double? reading, string message, CancellationToken ct)
+    {
+        AlertRecord? recorded = null;
+        await using (var record = new NpgsqlCommand(RecordSql, connection, transaction))
+        {
+            record.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId });
+            record.Parameters.Add(new("rule_id", NpgsqlDbType.Uuid) { Value = ruleId });
+            record.Parameters.Add(new("device_id", NpgsqlDbType.Uuid) { Value = deviceId });
+            record.Parameters.Add(new("state", NpgsqlDbType.Text) { Value = Name(change) });
+            record.Parameters.Add(new("at", NpgsqlDbType.TimestampTz) { Value = at.UtcDateTime });
+            record.Parameters.Add(new("reading_at", NpgsqlDbType.TimestampTz) { Value = readingAt is { } r ? r.UtcDateTime : DBNull.Value });
+            record.Parameters.Add(new("reading", NpgsqlDbType.Double) { Value = reading is { } v ? v : DBNull.Value });
+            record.Parameters.Add(new("message", NpgsqlDbType.Text) { Value = message });
+            await using var reader = await record.ExecuteReaderAsync(ct);
+            if (await reader.ReadAsync(ct))
+            {
+                recorded = ReadEvent(reader);
+            }
+        }
+
+        if (recorded is null)
+        {
+            return null;   // recorded before (the same readings evaluated again)
+        }
+
+        await using (var enqueue = new NpgsqlCommand(EnqueueDeliverySql, connection, transaction))
+        {
+            enqueue.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId });
+            enqueue.Parameters.Add(new("alert_id", NpgsqlDbType.Bigint) { Value = recorded.Id });
+            await enqueue.ExecuteNonQueryAsync(ct);
+        }
+
+        // NOTIFY outside any table's statement: on Citus it runs on the coordinator, where the listeners are.
+        await using (var notify = new NpgsqlCommand(NotifySql, connection, transaction))
+        {
+            notify.Parameters.Add(new("payload", NpgsqlDbType.Text) { Value = JsonSerializer.Serialize(recorded, Json) });
+            await notify.ExecuteNonQueryAsync(ct);
+        }
+
+        return recorded;
+    }
+
+    public static AlertRecord? ParseNotification(string payload)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<AlertRecord>(payload, Json);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

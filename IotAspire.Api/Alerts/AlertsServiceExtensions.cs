@@ -1,0 +1,20 @@
+namespace IotAspire.Api.Alerts;
+
+public static class AlertsServiceExtensions
+{
+    /// <summary>Alerts: rules and history, the evaluator and its job, the live feed, and the webhook sender (options validated at start).</summary>
+    public static IHostApplicationBuilder AddAlerts(this IHostApplicationBuilder builder)
+    {
+        builder.AddValidatedOptions<AlertsOptions>(AlertsOptions.Section);
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddSingleton<AlertStore>();
+        builder.Services.AddSingleton<WebhookStore>();
+        builder.Services.AddSingleton<AlertEvaluator>();
+        builder.Services.AddSingleton<AlertFeed>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<AlertFeed>());
+        builder.Services.AddHostedService<AlertJob>();
+        builder.Services.AddHostedService<AlertWebhookSender>();
+        builder.Services.AddSingleton<ManageAlerts>();
+        return builder;
+    }
+}

@@ -1,0 +1,150 @@
+using System.Runtime.CompilerServices;
+using IotAspire.Api.Aggregation;
+using IotAspire.Api.Errors;
+using IotAspire.Api.Readings;
+using IotAspire.Api.Security;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
+
+namespace IotAspire.Api.Alerts;
+
+/// <summary>
+/// The alerts' use cases: a customer's rules on its own devices (an administrator's for any customer it names), the
+/// history of changes, the live feed, and the webhook with its delivery log. Every one scoped by <see cref="CustomerScope"/>.
+/// </summary>
+public sealed class ManageAlerts(AlertStore store, WebhookStore webhooks, AlertFeed feed, IOptions<AlertsOptions> options, IServer server, IHttpContextAccessor http)
+{
+    public const int MaxHistory = 1_000;
+
+    public async Task<AlertRuleSummary> CreateRuleAsync(
+        Caller caller, Guid deviceId, AlertRuleKind kind, double? threshold, int minutes, string? name, Guid? customerId, CancellationToken ct)
+    {
+        AlertRuleRules.Check(kind, threshold, minutes, name);
+        var owner = await store.DeviceOwnerAsync(deviceId, ct);
+        var customer = Named(caller, customerId ?? (caller.IsAdmin ? owner : null), "create an alert rule");
+        if (owner is { } claimedBy && claimedBy != customer)
+        {
+            throw ApiErrors.NotAllowed($"Device {deviceId} is not one of customer {customer}'s devices; rules watch a customer's own devices.");
+        }
+
+        if (await store.CountRulesAsync(customer, ct) >= AlertRuleRules.MaxRulesPerCustomer)
+        {
+            throw ApiErrors.BadInput($"A customer may have at most {AlertRuleRules.MaxRulesPerCustomer} alert rules; delete some first.");
+        }
+
+        return await store.CreateRuleAsync(customer, deviceId, name ?? "", kind, threshold, minutes, caller.UserName, ct);
+    }
+
+    public Task<IReadOnlyList<AlertRuleSummary>> RulesAsync(Caller caller, Guid? deviceId, Guid? customerId, CancellationToken ct) =>
+        store.ListRulesAsync(CustomerScope.For(caller, customerId), deviceId, ct);
+
+    public async Task<AlertRuleSummary> MuteRuleAsync(Caller caller, Guid id, bool muted, Guid? customerId, CancellationToken ct) =>
+        await store.SetMutedAsync(Named(caller, customerId, "mute an alert rule"), id, muted, ct) ?? throw NoRule(id);
+
+    public async Task<Guid> DeleteRuleAsync(Caller caller, Guid id, Guid? customerId, CancellationToken ct) =>
+        await store.DeleteRuleAsync(Named(caller, customerId, "delete an alert rule"), id, ct) ? id : throw NoRule(id);
+
+    public Task<IReadOnlyList<AlertRecord>> HistoryAsync(
+        Caller caller, AlertChange? state, IReadOnlyList<Guid>? deviceIds, DateTimeOffset? from, DateTimeOffset? to, int last, Guid? customerId, CancellationToken ct)
+    {
+        var scope = CustomerScope.For(caller, customerId);
+        if (from is { } f)
+        {
+            ReadingTime.Check(f, "from");
+        }
+
+        if (to is { } t)
+        {
+            ReadingTime.Check(t, "to");
+        }
+
+        if (last is < 1 or > MaxHistory)
+        {
+            throw ApiErrors.BadInput($"last must be between 1 and {MaxHistory}, not {last}.");
+        }
+
+        if (deviceIds is { Count: > AggregateReadings.MaxDeviceIds })
+        {
+            throw ApiErrors.BadInput($"deviceIds may name at most {AggregateReadings.MaxDeviceIds} devices, not {deviceIds.Count}.");
+        }
+
+        return store.HistoryAsync(scope, state, deviceIds, from ?? ReadingTime.Earliest, to ?? ReadingTime.End, last, ct);
+    }
+
+    /// <summary><c>alertChanged</c>: each change recorded from now on, of the caller's customer (and devices, if named).</summary>
+    public IAsyncEnumerable<AlertRecord> Watch(Caller caller, IReadOnlyList<Guid>? deviceIds, Guid? customerId, CancellationToken ct)
+    {
+        var scope = CustomerScope.For(caller, customerId);
+        if (deviceIds is { Count: > AggregateReadings.MaxDeviceIds })
+        {
+            throw ApiErrors.BadInput($"deviceIds may name at most {AggregateReadings.MaxDeviceIds} devices, not {deviceIds.Count}.");
+        }
+
+        var subscription = feed.Subscribe(scope, deviceIds);
+        ct.Register(subscription.Dispose);
+        return Stream(subscription, ct);
+    }
+
+    private static async IAsyncEnumerable<AlertRecord> Stream(AlertFeed.Subscription subscription, [EnumeratorCancellation] CancellationToken ct)
+    {
+        using (subscription)
+        {
+            await foreach (var alert in subscription.Changes.ReadAllAsync(ct))
+            {
+                yield return alert;
+            }
+        }
+    }
+
+    public async Task<AlertWebhookSummary> SetWebhookAsync(Caller caller, string url, Guid? customerId, CancellationToken ct)
+    {
+        var customer = Named(caller, customerId, "set an alert webhook");
+        var checkedUrl = await WebhookTarget.CheckAsync(url, options.Value.AllowPrivateWebhookTargets, OwnHosts(), ct);
+        return await webhooks.SetAsync(customer, checkedUrl.AbsoluteUri, WebhookSignature.NewSecret(), caller.UserName, ct);
+    }
+
+    public Task<AlertWebhookSummary?> WebhookAsync(Caller caller, Guid? customerId, CancellationToken ct) =>
+        webhooks.GetAsync(Named(caller, customerId, "read an alert webhook"), ct);
+
+    public async Task<bool> DeleteWebhookAsync(Caller caller, Guid? customerId, CancellationToken ct) =>
+        await webhooks.DeleteAsync(Named(caller, customerId, "delete an alert webhook"), ct);
+
+    public Task<IReadOnlyList<AlertDeliverySummary>> DeliveriesAsync(Caller caller, int last, Guid? customerId, CancellationToken ct) =>
+        last is < 1 or > MaxHistory
+            ? throw ApiErrors.BadInput($"last must be between 1 and {MaxHistory}, not {last}.")
+            : webhooks.DeliveriesAsync(Named(caller, customerId, "read alert deliveries"), last, ct);
+
+    /// <summary>The names and <c>host:port</c> this API answers on: its listening addresses and the host the caller used.</summary>
+    private List<string> OwnHosts()
+    {
+        var hosts = new List<string>();
+        foreach (var address in server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [])
+        {
+            var port = address[(address.LastIndexOf(':') + 1)..].TrimEnd('/');
+            hosts.Add($"localhost:{port}");   // a wildcard or loopback binding answers on loopback
+            if (Uri.TryCreate(address.Replace("://+", "://localhost", StringComparison.Ordinal).Replace("://*", "://localhost", StringComparison.Ordinal), UriKind.Absolute, out var uri))
+            {
+                hosts.Add(uri.Authority);
+            }
+        }
+
+        if (http.HttpContext?.Request.Host is { HasValue: true } requestHost)
+        {
+            hosts.Add(requestHost.Host);
+            hosts.Add(requestHost.Value);
+            if (requestHost.Port is { } port)
+            {
+                hosts.Add($"localhost:{port}");
+            }
+        }
+
+        return hosts;
+    }
+
+    /// <summary>The one customer a change is for: a customer's own; an administrator names it.</summary>
+    private static Guid Named(Caller caller, Guid? customerId, string what) =>
+        CustomerScope.For(caller, customerId) ?? throw ApiErrors.BadInput($"Name the customerId to {what} for.");
+
+    private static ApiErrorException NoRule(Guid id) => ApiErrors.BadInput($"There is no alert rule {id} of this customer; list them with alertRules.");
+}
