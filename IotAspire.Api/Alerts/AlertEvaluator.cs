@@ -93,7 +93,8 @@ public sealed class AlertEvaluator(NpgsqlDataSource dataSource, IOptions<AlertsO
             var rules = await ListAsync(connection, transaction, AlertStore.NoDataRulesSql, r => (
                 Id: r.GetGuid(0), Device: r.GetGuid(1), Name: r.GetString(2), Minutes: r.GetInt32(3), CreatedAt: r.GetFieldValue<DateTimeOffset>(4),
                 LastAt: r.IsDBNull(5) ? (DateTimeOffset?)null : r.GetFieldValue<DateTimeOffset>(5), LastValue: r.IsDBNull(6) ? (double?)null : r.GetDouble(6),
-                State: r.IsDBNull(7) ? ((AlertChange, DateTimeOffset)?)null : (r.GetString(7) == "RAISED" ? AlertChange.Raised : AlertChange.Cleared, r.GetFieldValue<DateTimeOffset>(8))),
+                State: r.IsDBNull(7) ? ((AlertChange, DateTimeOffset, DateTimeOffset?)?)null
+                    : (r.GetString(7) == "RAISED" ? AlertChange.Raised : AlertChange.Cleared, r.GetFieldValue<DateTimeOffset>(8), r.IsDBNull(9) ? null : r.GetFieldValue<DateTimeOffset>(9))),
                 ct, ("customer_id", customer));
             foreach (var rule in rules)
             {

@@ -11,7 +11,7 @@ public enum AlertRuleKind
     [Description("As ABOVE, for readings below threshold.")]
     Below,
 
-    [Description("Raised when the device has sent no reading (by reading time) for minutes, measured from its last reading or from the rule's creation, whichever is later; cleared by its next reading. Checked by a background job every few seconds.")]
+    [Description("Raised when the device has sent no reading for minutes, measured from its last reading (by reading time; from the rule's creation if it never sent one), at once for a device already silent that long; cleared by its next reading. Checked against the clock every few seconds.")]
     NoData,
 
     [Description("Raised at a reading whose change from the earliest reading of the preceding minutes, per minute, exceeds threshold in size (rising or falling); cleared at the first reading where it no longer does.")]

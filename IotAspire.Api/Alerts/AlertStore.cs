@@ -200,11 +200,11 @@ public sealed class AlertStore(NpgsqlDataSource dataSource)
 
     /// <summary>A customer's NO_DATA rules, each with its device's last reading and its own current state.</summary>
     public const string NoDataRulesSql = $"""
-        SELECT r.id, r.device_id, r.name, r.minutes, r.created_at, last.recorded_at, last.reading, s.state, s.at
+        SELECT r.id, r.device_id, r.name, r.minutes, r.created_at, last.recorded_at, last.reading, s.state, s.at, s.reading_at
         FROM {PendingAlerts.RulesTable} r
         LEFT JOIN LATERAL (SELECT recorded_at, reading FROM readings x WHERE x.customer_id = @customer_id AND x.device_id = r.device_id
                            ORDER BY recorded_at DESC LIMIT 1) last ON true
-        LEFT JOIN LATERAL (SELECT state, at FROM {PendingAlerts.EventsTable} e WHERE e.customer_id = @customer_id AND e.rule_id = r.id
+        LEFT JOIN LATERAL (SELECT state, at, reading_at FROM {PendingAlerts.EventsTable} e WHERE e.customer_id = @customer_id AND e.rule_id = r.id
                            ORDER BY at DESC, id DESC LIMIT 1) s ON true
         WHERE r.customer_id = @customer_id AND r.kind = 'NO_DATA' AND NOT r.muted
         """;

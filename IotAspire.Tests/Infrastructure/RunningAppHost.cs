@@ -81,7 +81,11 @@ public sealed class RunningAppHost : IAsyncDisposable
             .WithEnvironment("GraphQLWebSocket__MaxQueuedMessages", WebSocketMaxQueuedMessages.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .WithEnvironment("GraphQLWebSocket__CloseTimeout", "00:01:00")
             // Retention runs when a test asks (runRetention): a scheduled run in between would take its work.
-            .WithEnvironment("Retention__Enabled", "false");
+            .WithEnvironment("Retention__Enabled", "false")
+            // Alerts: the tests' webhook receiver listens on loopback; retries and NO_DATA checks a second apart.
+            .WithEnvironment("Alerts__AllowPrivateWebhookTargets", "true")
+            .WithEnvironment("Alerts__WebhookFirstRetryDelay", "00:00:01")
+            .WithEnvironment("Alerts__NoDataInterval", "00:00:01");
 
         configure?.Invoke(builder);
 
