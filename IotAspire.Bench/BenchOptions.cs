@@ -28,6 +28,9 @@ public sealed record BenchOptions
 
     public int[] ArrivalClients { get; init; } = [1, 2];
 
+    /// <summary>Alert rules (one per device of the arrival-order fleet) for the ingest-with-rules comparison; 0 skips it.</summary>
+    public int AlertRules { get; init; } = 1_000;
+
     /// <summary>Timed runs of each query, after <see cref="Warmups"/> untimed ones.</summary>
     public int Iterations { get; init; } = 20;
     public int Warmups { get; init; } = 3;
@@ -67,7 +70,7 @@ public sealed record BenchOptions
         DataDirectory = Path.Combine(Path.GetTempPath(), "iotaspire-bench", "postgres-quick"),
         ResultsDirectory = Path.Combine("bench", "results", "quick"),
         Quick = true, Customers = 2, DevicesPerCustomer = 3, Minutes = 180, FirstCustomerDays = 3,
-        IngestReadings = 2_000, IngestClients = [1, 4], ArrivalReadings = 4_000, ArrivalClients = [2], Iterations = 2, Warmups = 1,
+        IngestReadings = 2_000, IngestClients = [1, 4], ArrivalReadings = 4_000, ArrivalClients = [2], AlertRules = 100, Iterations = 2, Warmups = 1,
     };
 
     private static string[] ParsePostgresModes(string value)
@@ -99,13 +102,14 @@ public sealed record BenchOptions
                 "--clients" => options with { IngestClients = [.. value.Split(',').Select(v => Positive(name, v))] },
                 "--arrival-readings" => options with { ArrivalReadings = Positive(name, value, minimum: 2_000) },
                 "--arrival-clients" => options with { ArrivalClients = [.. value.Split(',').Select(v => Positive(name, v))] },
+                "--alert-rules" => options with { AlertRules = Positive(name, value, minimum: 0) <= 1_000 ? Positive(name, value, minimum: 0) : throw new ArgumentException($"--alert-rules is at most 1000 (one per device of the arrival fleet), not {value}.") },
                 "--iterations" => options with { Iterations = Positive(name, value) },
                 "--data-directory" => options with { DataDirectory = Path.GetFullPath(value) },
                 "--results" => options with { ResultsDirectory = value },
                 "--sections" => options with { Sections = ParseSections(value) },
                 "--postgres" => options with { PostgresModes = ParsePostgresModes(value) },
                 _ => throw new ArgumentException(
-                    $"Unknown option {name}; use --quick, --customers, --devices, --minutes, --year-days, --ingest-readings, --clients, --arrival-readings, --arrival-clients, --iterations, --data-directory, --results, --sections, --postgres."),
+                    $"Unknown option {name}; use --quick, --customers, --devices, --minutes, --year-days, --ingest-readings, --clients, --arrival-readings, --arrival-clients, --alert-rules, --iterations, --data-directory, --results, --sections, --postgres."),
             };
         }
 

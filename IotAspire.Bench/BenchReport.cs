@@ -8,7 +8,7 @@ namespace IotAspire.Bench;
 public sealed record BenchReport(
     BenchOptions Options, DateTimeOffset StartedAt, TimeSpan Elapsed, string Machine, string PostgresVersion, bool Generated,
     IReadOnlyList<IngestResult> Ingest, long? ApiPeakMemory, IReadOnlyList<QueryResult> Queries, IReadOnlyList<TokenKindResult> ByTokenKind,
-    IReadOnlyList<LiveSubscriberResult> ByLiveSubscriber, IReadOnlyList<ArrivalOrderResult> ArrivalOrder)
+    IReadOnlyList<LiveSubscriberResult> ByLiveSubscriber, IReadOnlyList<ArrivalOrderResult> ArrivalOrder, IReadOnlyList<AlertRulesResult>? ByAlertRules = null)
 {
     /// <summary>The targets of the performance issue, by shape; a shape not named here has none.</summary>
     public static readonly IReadOnlyDictionary<string, double> TargetsMs = new Dictionary<string, double>
@@ -172,6 +172,26 @@ public sealed record BenchReport(
             {
                 md.AppendLine(CultureInfo.InvariantCulture,
                     $"| {r.BatchSize} | {r.Clients} | {r.Readings:N0} | {r.NoSubscriber:N0} | {r.WithSubscriber:N0} | {r.WithShareOfWithout:P0} | {r.Delivered:N0} | {r.LastDeliveryLagMs:N0} |");
+            }
+
+            md.AppendLine();
+        }
+
+        if (ByAlertRules is { Count: > 0 })
+        {
+            md.AppendLine("## Ingest with alert rules: readings per second");
+            md.AppendLine();
+            md.AppendLine("Arrival order over HTTP (batches of one reading of each of 1 000 devices), new devices without rules, then new");
+            md.AppendLine("devices with one ABOVE rule each (their readings cross it, so rules raise and clear throughout), side by side.");
+            md.AppendLine("Rules are evaluated after the rollups, not in the ingest transaction. Evaluated: seconds after the last batch until");
+            md.AppendLine("nothing was left for the evaluator.");
+            md.AppendLine();
+            md.AppendLine("| clients | readings | rules | no rules | with rules | with / without | lag p95 s without | with | changes recorded | evaluated after s |");
+            md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var r in ByAlertRules)
+            {
+                md.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {r.Clients} | {r.Readings:N0} | {r.Rules:N0} | {r.WithoutRules:N0} | {r.WithRules:N0} | {r.WithShareOfWithout:P0} | {r.LagP95Without:0.00} | {r.LagP95With:0.00} | {r.ChangesRecorded:N0} | {r.EvaluatedAfterSeconds:0.0} |");
             }
 
             md.AppendLine();

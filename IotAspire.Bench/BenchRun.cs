@@ -36,7 +36,7 @@ public sealed class BenchRun(BenchTarget target, BenchOptions options)
 
         await using var version = owner.CreateCommand("SHOW server_version");
         return new BenchReport(options, startedAt, clock.Elapsed, machine, (string)(await version.ExecuteScalarAsync(ct))!, generated,
-            ingestResults, ingest.ApiPeakMemory, [.. reads, .. raw, .. grafana], ingest.ByTokenKind, ingest.ByLiveSubscriber, ingest.ArrivalOrder);
+            ingestResults, ingest.ApiPeakMemory, [.. reads, .. raw, .. grafana], ingest.ByTokenKind, ingest.ByLiveSubscriber, ingest.ArrivalOrder, ingest.ByAlertRules);
     }
 
     /// <summary>

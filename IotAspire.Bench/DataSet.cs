@@ -126,10 +126,13 @@ public sealed class DataSet(BenchOptions options)
     public static readonly IReadOnlyList<string> ReadingsTables =
         ["readings", "ingested_per_minute", "devices", "device_tokens", PendingRollups.Table, .. ReadingRollups.All.Select(grain => grain.Table)];
 
-    /// <summary>Every row of these customers, in every readings table.</summary>
+    /// <summary>What the ingest bench's alert rules leave (IngestBench.ByAlertRulesAsync).</summary>
+    public static readonly IReadOnlyList<string> AlertTables = ["alert_deliveries", Api.Data.PendingAlerts.EventsTable, Api.Data.PendingAlerts.Table, Api.Data.PendingAlerts.RulesTable, "alert_webhooks"];
+
+    /// <summary>Every row of these customers, in every readings and alerts table.</summary>
     public static async Task RemoveAsync(NpgsqlDataSource owner, Guid[] customers, CancellationToken ct)
     {
-        await using var remove = owner.CreateCommand(string.Concat(ReadingsTables.Select(table => $"DELETE FROM {table} WHERE customer_id = ANY(@customers);\n")));
+        await using var remove = owner.CreateCommand(string.Concat(ReadingsTables.Concat(AlertTables).Select(table => $"DELETE FROM {table} WHERE customer_id = ANY(@customers);\n")));
         remove.Parameters.Add(new NpgsqlParameter("customers", customers));
         await remove.ExecuteNonQueryAsync(ct);
     }

@@ -28,6 +28,16 @@ public sealed record ArrivalOrderResult(int Clients, int Readings, double Http, 
     public double HttpShareOfCopyIntoReadings => Http / CopyIntoReadings;
 }
 
+/// <summary>
+/// Arrival order over HTTP without alert rules and with <see cref="Rules"/> (one per device), side by side; the rollups'
+/// lag p95 in each; the changes the evaluator recorded, and how long after the last batch it had evaluated everything.
+/// </summary>
+public sealed record AlertRulesResult(int Clients, int Readings, int Rules, double WithoutRules, double WithRules, double LagP95Without, double LagP95With,
+    long ChangesRecorded, double EvaluatedAfterSeconds)
+{
+    public double WithShareOfWithout => WithRules / WithoutRules;
+}
+
 /// <summary>Readings per second over HTTP, each client one device, with the customer's token and with the device's own.</summary>
 public sealed record TokenKindResult(int BatchSize, int Clients, int Readings, double CustomerToken, double DeviceToken)
 {
@@ -74,6 +84,9 @@ public sealed class IngestBench(SystemClient client, NpgsqlDataSource owner, Ben
     /// <summary>Ingest with and without a live subscriber, measured last.</summary>
     public IReadOnlyList<LiveSubscriberResult> ByLiveSubscriber { get; private set; } = [];
 
+    /// <summary>Arrival order over HTTP without alert rules and with one per device, side by side.</summary>
+    public IReadOnlyList<AlertRulesResult> ByAlertRules { get; private set; } = [];
+
     private const string CreateDeviceToken = "mutation($d: UUID!) { createDeviceToken(deviceId: $d) { token } }";
     private const int TokenKindClients = 4;
 
@@ -115,6 +128,7 @@ public sealed class IngestBench(SystemClient client, NpgsqlDataSource owner, Ben
 
         await WriteAsync(Work(1, 100, 100 * WarmUpBatches, origin.AddYears(-2)).Single(), ct);
         ArrivalOrder = await ArrivalOrderAsync(origin.AddYears(-3), progress, ct);
+        ByAlertRules = options.AlertRules > 0 ? await ByAlertRulesAsync(origin.AddYears(-4), progress, ct) : [];
         foreach (var batchSize in new[] { 1_000, 10 })
         {
             foreach (var clients in options.IngestClients)
@@ -174,37 +188,10 @@ public sealed class IngestBench(SystemClient client, NpgsqlDataSource owner, Ben
         {
             var readings = options.ArrivalReadings / (clients * 1_000) * clients * 1_000;
             progress($"ingest: arrival order, batches of 1000 devices, {clients} client(s), {readings} readings");
-            var devices = ArrivalCustomerIds.SelectMany(c => Enumerable.Range(0, ArrivalDevicesPerCustomer).Select(_ => (Customer: c, Device: Guid.NewGuid()))).ToArray();
-            List<List<Row[]>> Ticks(DateTimeOffset start) => [.. Enumerable.Range(0, clients).Select(c => Enumerable.Range(0, readings / 1_000 / clients)
-                .Select(b => devices.Select((d, i) => new Row(d.Customer, d.Device, start.AddSeconds(10 * ((b * clients) + c)), Math.Round(20 + ((b + i) % 97 / 10.0), 2))).ToArray())
-                .ToList())];
-
-            await DataSet.WaitUntilFoldedAsync(owner, ct);
+            var devices = NewArrivalFleet();
+            List<List<Row[]>> Ticks(DateTimeOffset start) => ArrivalTicks(devices, clients, readings, start);
             var work = Ticks(origin);
-            var bodies = work.Select(batches => batches.Select(AdminBody).ToList()).ToList();
-            var lags = new List<double>();
-            using var sampling = new CancellationTokenSource();
-            var sampler = Task.Run(async () =>
-            {
-                while (!sampling.IsCancellationRequested)
-                {
-                    var status = await client.GraphQLAsync(SystemClient.Request(RollupStatus, new { }), await admin(), ct);
-                    lags.Add(status.GetProperty("rollupStatus").GetProperty("lagSeconds").GetDouble());
-                    await Task.Delay(200, CancellationToken.None);
-                }
-            }, CancellationToken.None);
-            var http = await RateAsync(readings, bodies.Select(c => (Func<Task>)(async () =>
-            {
-                foreach (var body in c)
-                {
-                    await client.GraphQLAsync(body, await admin(), ct);
-                }
-            })));
-            await sampling.CancelAsync();
-            await sampler;
-            var caughtUp = Stopwatch.StartNew();
-            await DataSet.WaitUntilFoldedAsync(owner, ct);
-            var catchUp = caughtUp.Elapsed.TotalSeconds;
+            var (http, lags, catchUp) = await ArrivalHttpAsync(work, readings, admin, ct);
 
             var writer = await RateAsync(readings, Ticks(origin.AddYears(-1)).Select(c => (Func<Task>)(() => WriteAsync(c, ct))));
             await DataSet.WaitUntilFoldedAsync(owner, ct);
@@ -216,12 +203,100 @@ public sealed class IngestBench(SystemClient client, NpgsqlDataSource owner, Ben
             // The same rows, two years earlier, by binary COPY into the readings table itself (removed with the
             // arrival customers at the end): what the table's size and key cost whatever writes to it.
             var copyIntoReadings = await RateAsync(readings, Ticks(origin.AddYears(-2)).Select(c => (Func<Task>)(() => CopyAsync(c, ct, "readings"))));
-            lags.Sort();
             results.Add(new ArrivalOrderResult(clients, readings, http, writer, copy, insert, copyIntoReadings,
                 Percentile(lags, 0.50), Percentile(lags, 0.95), lags.Count > 0 ? lags[^1] : double.NaN, catchUp));
         }
 
         return results;
+    }
+
+    /// <summary>1 000 new devices, ten for each arrival customer.</summary>
+    private static (Guid Customer, Guid Device)[] NewArrivalFleet() =>
+        [.. ArrivalCustomerIds.SelectMany(c => Enumerable.Range(0, ArrivalDevicesPerCustomer).Select(_ => (Customer: c, Device: Guid.NewGuid())))];
+
+    /// <summary>Each client's batches: one reading of every device per tick, ten seconds apart, client c sending ticks c, c + n, ...</summary>
+    private static List<List<Row[]>> ArrivalTicks((Guid Customer, Guid Device)[] devices, int clients, int readings, DateTimeOffset start) =>
+        [.. Enumerable.Range(0, clients).Select(c => Enumerable.Range(0, readings / devices.Length / clients)
+            .Select(b => devices.Select((d, i) => new Row(d.Customer, d.Device, start.AddSeconds(10 * ((b * clients) + c)), Math.Round(20 + ((b + i) % 97 / 10.0), 2))).ToArray())
+            .ToList())];
+
+    /// <summary>
+    /// Sends the batches over HTTP as an administrator (after the rollups have caught up), sampling the rollups' lag:
+    /// readings per second, the lags sampled (sorted), and how long the rollups took to catch up after the last batch.
+    /// </summary>
+    private async Task<(double Rate, List<double> Lags, double CatchUp)> ArrivalHttpAsync(List<List<Row[]>> work, int readings, Func<Task<string>> admin, CancellationToken ct)
+    {
+        await DataSet.WaitUntilFoldedAsync(owner, ct);
+        var bodies = work.Select(batches => batches.Select(AdminBody).ToList()).ToList();
+        var lags = new List<double>();
+        using var sampling = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!sampling.IsCancellationRequested)
+            {
+                var status = await client.GraphQLAsync(SystemClient.Request(RollupStatus, new { }), await admin(), ct);
+                lags.Add(status.GetProperty("rollupStatus").GetProperty("lagSeconds").GetDouble());
+                await Task.Delay(200, CancellationToken.None);
+            }
+        }, CancellationToken.None);
+        var http = await RateAsync(readings, bodies.Select(c => (Func<Task>)(async () =>
+        {
+            foreach (var body in c)
+            {
+                await client.GraphQLAsync(body, await admin(), ct);
+            }
+        })));
+        await sampling.CancelAsync();
+        await sampler;
+        var caughtUp = Stopwatch.StartNew();
+        await DataSet.WaitUntilFoldedAsync(owner, ct);
+        lags.Sort();
+        return (http, lags, caughtUp.Elapsed.TotalSeconds);
+    }
+
+    private const string CreateAlertRule = "mutation($d: UUID!, $c: UUID) { createAlertRule(deviceId: $d, kind: ABOVE, threshold: 25, minutes: 1, customerId: $c) { id } }";
+
+    /// <summary>
+    /// Arrival order with the first client count, a quarter of the readings: new devices without rules, then new devices
+    /// with <see cref="BenchOptions.AlertRules"/> rules (ABOVE 25 for a minute: the generated values cross it, so the
+    /// rules raise and clear all along), side by side. Then waits for the evaluator and counts the changes it recorded.
+    /// </summary>
+    private async Task<IReadOnlyList<AlertRulesResult>> ByAlertRulesAsync(DateTimeOffset origin, Action<string> progress, CancellationToken ct)
+    {
+        var admin = SystemClient.Tokens(client.AdminTokenAsync, ct);
+        var clients = options.ArrivalClients[0];
+        var readings = Math.Max(1, options.ArrivalReadings / 4 / (clients * 1_000)) * clients * 1_000;
+        progress($"ingest: arrival order without alert rules, {clients} client(s), {readings} readings");
+        var without = await ArrivalHttpAsync(ArrivalTicks(NewArrivalFleet(), clients, readings, origin), readings, admin, ct);
+
+        progress($"ingest: creating {options.AlertRules} alert rules");
+        var fleet = NewArrivalFleet();
+        foreach (var (customer, device) in fleet.Take(options.AlertRules))
+        {
+            await client.GraphQLAsync(SystemClient.Request(CreateAlertRule, new { d = device, c = customer }), await admin(), ct);
+        }
+
+        progress($"ingest: arrival order with {options.AlertRules} alert rules, {clients} client(s), {readings} readings");
+        var with = await ArrivalHttpAsync(ArrivalTicks(fleet, clients, readings, origin), readings, admin, ct);
+        var evaluated = Stopwatch.StartNew();
+        long pending;
+        do
+        {
+            await Task.Delay(200, ct);
+            pending = await CountAsync($"SELECT count(*) FROM {Api.Data.PendingAlerts.Table} WHERE customer_id = ANY(@customers)", ct);
+        }
+        while (pending > 0 && evaluated.Elapsed < TimeSpan.FromMinutes(2));
+
+        var changes = await CountAsync($"SELECT count(*) FROM {Api.Data.PendingAlerts.EventsTable} WHERE customer_id = ANY(@customers)", ct);
+        return [new AlertRulesResult(clients, readings, options.AlertRules, without.Rate, with.Rate, Percentile(without.Lags, 0.95), Percentile(with.Lags, 0.95),
+            changes, evaluated.Elapsed.TotalSeconds)];
+    }
+
+    private async Task<long> CountAsync(string sql, CancellationToken ct)
+    {
+        await using var command = owner.CreateCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter("customers", ArrivalCustomerIds));
+        return (long)(await command.ExecuteScalarAsync(ct))!;
     }
 
     private static double Percentile(List<double> sorted, double p) => sorted.Count == 0 ? double.NaN : sorted[(int)Math.Min(sorted.Count - 1, Math.Ceiling(p * sorted.Count) - 1)];

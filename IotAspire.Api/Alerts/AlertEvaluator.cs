@@ -53,10 +53,7 @@ public sealed class AlertEvaluator(NpgsqlDataSource dataSource, IOptions<AlertsO
             {
                 rules++;
                 var span = spans[rule.Device];
-                var readings = await ListAsync(connection, transaction, AlertStore.RuleReadingsSql,
-                    r => new AlertTimeline.Point(r.GetFieldValue<DateTimeOffset>(0), r.GetDouble(1)), ct,
-                    ("customer_id", customer), ("device_id", rule.Device), ("first", span.First), ("last", span.Last),
-                    ("window", TimeSpan.FromMinutes(rule.Minutes)), ("rate", rule.Kind == AlertRuleKind.RateOfChange), ("max_readings", MaxReadingsPerRule));
+                var readings = await RuleReadingsAsync(connection, transaction, customer, rule.Device, rule.Kind, rule.Minutes, span.First, span.Last, ct);
                 if (readings.Count == MaxReadingsPerRule)
                 {
                     logger.LogWarning("Rule {Rule} of customer {Customer}: more than {Max} readings to evaluate; the later ones wait for the next pass", rule.Id, customer, MaxReadingsPerRule);
@@ -83,6 +80,42 @@ public sealed class AlertEvaluator(NpgsqlDataSource dataSource, IOptions<AlertsO
         await transaction.CommitAsync(ct);
         return new Pass(devices, rules, recorded, watch.Elapsed);
     }
+
+    /// <summary>The readings the rule's states from <paramref name="first"/> on depend on (<see cref="AlertStore.NeighboursSql"/> says which).</summary>
+    private static async Task<List<AlertTimeline.Point>> RuleReadingsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid customer, Guid device, AlertRuleKind kind, int minutes, DateTimeOffset first, DateTimeOffset last, CancellationToken ct)
+    {
+        var window = TimeSpan.FromMinutes(minutes);
+        (string, object)[] key = [("customer_id", customer), ("device_id", device)];
+        var (before, after) = (await ListAsync(connection, transaction, AlertStore.NeighboursSql,
+            r => (Before: r.IsDBNull(0) ? (DateTimeOffset?)null : r.GetFieldValue<DateTimeOffset>(0), After: r.IsDBNull(1) ? (DateTimeOffset?)null : r.GetFieldValue<DateTimeOffset>(1)),
+            ct, [.. key, ("first", first), ("last", last)])).Single();
+        DateTimeOffset lower, upperOrLast;
+        DateTimeOffset? upper;
+        if (kind == AlertRuleKind.RateOfChange)
+        {
+            (lower, upper) = (before is { } p0 ? p0 - window : first, last + window);
+        }
+        else
+        {
+            lower = first;
+            if (before is { } p0)
+            {
+                var reach = (await ListAsync(connection, transaction, AlertStore.LastAtOrBeforeSql,
+                    r => r.IsDBNull(0) ? (DateTimeOffset?)null : r.GetFieldValue<DateTimeOffset>(0), ct, [.. key, ("at", p0 - window)])).Single();
+                lower = reach ?? p0 - window;
+            }
+
+            upper = after is { } n1 ? n1 + window : null;
+        }
+
+        upperOrLast = upper ?? ReadingTimeEnd;
+        return await ListAsync(connection, transaction, AlertStore.RuleReadingsSql,
+            r => new AlertTimeline.Point(r.GetFieldValue<DateTimeOffset>(0), r.GetDouble(1)), ct,
+            [.. key, ("lower", lower), ("upper", upperOrLast), ("max_readings", MaxReadingsPerRule)]);
+    }
+
+    private static readonly DateTimeOffset ReadingTimeEnd = Readings.ReadingTime.End;
 
     private async Task<int> CheckNoDataAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
     {

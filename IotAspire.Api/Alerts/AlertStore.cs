@@ -63,31 +63,31 @@ public sealed class AlertStore(NpgsqlDataSource dataSource)
     /// <param name="customerId">One customer's rules; null for every customer's (administrators).</param>
     /// <param name="deviceId">One device's rules; null for all.</param>
     /// <param name="ct">Cancels the query.</param>
-    public async Task<IReadOnlyList<AlertRuleSummary>> ListRulesAsync(Guid? customerId, Guid? deviceId, CancellationToken ct)
+    /// <param name="ruleId">Only this rule; null for all.</param>
+    public async Task<IReadOnlyList<AlertRuleSummary>> ListRulesAsync(Guid? customerId, Guid? deviceId, CancellationToken ct, Guid? ruleId = null)
     {
         await using var command = dataSource.CreateCommand($"""
             SELECT {(customerId is null ? CitusDistribution.EveryCustomerMarker : "")} {RuleColumns}
             FROM {PendingAlerts.RulesTable} r {StateJoin}
             WHERE (@customer_id::uuid IS NULL OR r.customer_id = @customer_id) AND (@device_id::uuid IS NULL OR r.device_id = @device_id)
+              AND (@id::uuid IS NULL OR r.id = @id)
             ORDER BY r.customer_id, r.created_at, r.id
             LIMIT {AlertRuleRules.MaxRulesPerCustomer}
             """);
         command.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId is { } c ? c : DBNull.Value });
         command.Parameters.Add(new("device_id", NpgsqlDbType.Uuid) { Value = deviceId is { } d ? d : DBNull.Value });
+        command.Parameters.Add(new("id", NpgsqlDbType.Uuid) { Value = ruleId is { } r ? r : DBNull.Value });
         return await ReadRulesAsync(command, ct);
     }
 
     /// <summary>Mutes or unmutes one of the customer's rules; null when it has no such rule.</summary>
     public async Task<AlertRuleSummary?> SetMutedAsync(Guid customerId, Guid ruleId, bool muted, CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand($"""
-            WITH changed AS (UPDATE {PendingAlerts.RulesTable} SET muted = @muted WHERE customer_id = @customer_id AND id = @id RETURNING *)
-            SELECT {RuleColumns} FROM changed r {StateJoin}
-            """);
-        command.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId });
-        command.Parameters.Add(new("id", NpgsqlDbType.Uuid) { Value = ruleId });
-        command.Parameters.Add(new("muted", NpgsqlDbType.Boolean) { Value = muted });
-        return (await ReadRulesAsync(command, ct)).SingleOrDefault();
+        await using var command = dataSource.CreateCommand($"UPDATE {PendingAlerts.RulesTable} SET muted = $3 WHERE customer_id = $1 AND id = $2");
+        command.Parameters.Add(new() { Value = customerId });
+        command.Parameters.Add(new() { Value = ruleId });
+        command.Parameters.Add(new() { Value = muted });
+        return await command.ExecuteNonQueryAsync(ct) == 1 ? (await ListRulesAsync(customerId, null, ct, ruleId)).Single() : null;
     }
 
     /// <summary>Deletes one of the customer's rules (its recorded changes stay in the history); whether there was one.</summary>
@@ -171,27 +171,26 @@ public sealed class AlertStore(NpgsqlDataSource dataSource)
         WHERE customer_id = @customer_id AND device_id = ANY(@device_ids) AND kind <> 'NO_DATA' AND NOT muted
         """;
 
-    /// <summary>
-    /// The readings a rule's states from @first on depend on (<see cref="AlertTimeline"/>), oldest first: from p0, the
-    /// last reading before @first, back to what p0's own state needs (ABOVE/BELOW: the last reading at or before
-    /// p0 - window; RATE_OF_CHANGE: p0 - window), and forward to the last reading whose state the readings from @first
-    /// to @last can change (ABOVE/BELOW: until the first reading after @last plus the window; RATE_OF_CHANGE: @last plus
-    /// the window). Each bound is one index probe of the (customer, device, time) key.
-    /// </summary>
+    // The readings a rule's states from @first on depend on (AlertTimeline), in three statements without CTEs (Citus
+    // plans no correlated subquery beside a CTE), each one index probe or range of the (customer, device, time) key:
+    // p0, the last reading before @first, and n1, the first after @last; then, for ABOVE/BELOW, the last reading at or
+    // before p0 - window (what p0's own state needs); then the readings from there to the last one whose state those
+    // from @first to @last can change (ABOVE/BELOW: n1 + window; RATE_OF_CHANGE: from p0 - window to @last + window).
+
+    /// <summary>p0 and n1 of a rule's device around [@first, @last].</summary>
+    public const string NeighboursSql = """
+        SELECT (SELECT max(recorded_at) FROM readings WHERE customer_id = @customer_id AND device_id = @device_id AND recorded_at < @first),
+               (SELECT min(recorded_at) FROM readings WHERE customer_id = @customer_id AND device_id = @device_id AND recorded_at > @last)
+        """;
+
+    /// <summary>The last reading at or before @at.</summary>
+    public const string LastAtOrBeforeSql = "SELECT max(recorded_at) FROM readings WHERE customer_id = @customer_id AND device_id = @device_id AND recorded_at <= @at";
+
+    /// <summary>The readings in [@lower, @upper] (@upper null: to the last), oldest first.</summary>
     public const string RuleReadingsSql = """
-        WITH p0 AS (
-            SELECT max(recorded_at) AS at FROM readings WHERE customer_id = @customer_id AND device_id = @device_id AND recorded_at < @first
-        ), bounds AS (
-            SELECT coalesce(CASE WHEN @rate THEN p0.at - @window
-                                 ELSE (SELECT max(recorded_at) FROM readings WHERE customer_id = @customer_id AND device_id = @device_id AND recorded_at <= p0.at - @window) END,
-                            p0.at - @window, @first) AS lower,
-                   CASE WHEN @rate THEN @last + @window
-                        ELSE (SELECT min(recorded_at) FROM readings WHERE customer_id = @customer_id AND device_id = @device_id AND recorded_at > @last) + @window END AS upper
-            FROM p0
-        )
-        SELECT r.recorded_at, r.reading FROM readings r, bounds b
-        WHERE r.customer_id = @customer_id AND r.device_id = @device_id AND r.recorded_at >= b.lower AND (b.upper IS NULL OR r.recorded_at <= b.upper)
-        ORDER BY r.recorded_at
+        SELECT recorded_at, reading FROM readings
+        WHERE customer_id = @customer_id AND device_id = @device_id AND recorded_at >= @lower AND (@upper::timestamptz IS NULL OR recorded_at <= @upper)
+        ORDER BY recorded_at
         LIMIT @max_readings
         """;
 

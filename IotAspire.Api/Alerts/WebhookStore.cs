@@ -31,17 +31,12 @@ public sealed class WebhookStore(NpgsqlDataSource dataSource)
         return await ReadAsync(command, withSecret: false, ct);
     }
 
-    /// <summary>Removes the webhook; deliveries not sent yet are marked FAILED. Whether there was one.</summary>
+    /// <summary>Removes the webhook (the sender then marks its deliveries not sent yet FAILED). Whether there was one.</summary>
     public async Task<bool> DeleteAsync(Guid customerId, CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand("""
-            WITH gone AS (DELETE FROM alert_webhooks WHERE customer_id = @customer_id RETURNING customer_id),
-                 stopped AS (UPDATE alert_deliveries SET status = 'FAILED', last_error = 'The webhook was removed.'
-                             WHERE customer_id = @customer_id AND status = 'PENDING' AND EXISTS (SELECT FROM gone))
-            SELECT count(*)::int FROM gone
-            """);
-        command.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId });
-        return (int)(await command.ExecuteScalarAsync(ct))! == 1;
+        await using var command = dataSource.CreateCommand("DELETE FROM alert_webhooks WHERE customer_id = $1");
+        command.Parameters.Add(new() { Value = customerId });
+        return await command.ExecuteNonQueryAsync(ct) == 1;
     }
 
     private static async Task<AlertWebhookSummary?> ReadAsync(NpgsqlCommand command, bool withSecret, CancellationToken ct)

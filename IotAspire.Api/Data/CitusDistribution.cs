@@ -59,8 +59,9 @@ public static class CitusDistribution
     public static readonly string[] CoordinatorTables = ["__EFMigrationsHistory"];
 
     /// <summary>
-    /// Run by the migration that made the keys distribution-ready, and idempotent: a table already distributed is
-    /// left alone. Sequential mode: Citus refuses to create reference tables after parallel work on distributed ones
+    /// Run by the migration that made the keys distribution-ready and by every later one that adds tables, and idempotent:
+    /// a table already distributed is left alone, and one a later migration creates (these lists name today's tables,
+    /// the earlier migrations run them too) is skipped until it exists. Sequential mode: Citus refuses to create reference tables after parallel work on distributed ones
     /// in one transaction otherwise.
     /// </summary>
     public static string DistributeSql() => $$"""
@@ -70,10 +71,10 @@ public static class CitusDistribution
             END IF;
             SET LOCAL citus.multi_shard_modify_mode TO 'sequential';
             PERFORM create_reference_table(t) FROM unnest(ARRAY[{{Quoted(ReferenceTables)}}]) AS t
-                WHERE NOT EXISTS (SELECT FROM pg_dist_partition WHERE logicalrelid = t::regclass);
+                WHERE to_regclass(t) IS NOT NULL AND NOT EXISTS (SELECT FROM pg_dist_partition WHERE logicalrelid = to_regclass(t));
             PERFORM create_distributed_table(t, '{{DistributionColumn}}', colocate_with => CASE WHEN t = '{{DistributedTables[0]}}' THEN 'default' ELSE '{{DistributedTables[0]}}' END)
                 FROM unnest(ARRAY[{{Quoted(DistributedTables)}}]) WITH ORDINALITY AS d(t, n)
-                WHERE NOT EXISTS (SELECT FROM pg_dist_partition WHERE logicalrelid = t::regclass)
+                WHERE to_regclass(t) IS NOT NULL AND NOT EXISTS (SELECT FROM pg_dist_partition WHERE logicalrelid = to_regclass(t))
                 ORDER BY n;
         END $citus$;
         """;

@@ -131,10 +131,11 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, IOptions<Mat
             SELECT customer_id, device_id, date_bin(INTERVAL '1 minute', ingested_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'), sum(n)::bigint
             FROM taken_devices GROUP BY 1, 2, 3
             ON CONFLICT (customer_id, device_id, minute) DO UPDATE SET reading_count = m.reading_count + EXCLUDED.reading_count
-        ), alerting AS (
-            {{PendingAlerts.NoteFoldedSql}}
+        ), folded AS (
+            SELECT device_id, min(first_at) AS first_at, max(last_at) AS last_at FROM taken_devices GROUP BY device_id
         )
-        SELECT (SELECT count(*) FROM taken)::int, (SELECT count(*) FROM five)::int, (SELECT min(ingested_at) FROM taken)
+        SELECT (SELECT count(*) FROM taken)::int, (SELECT count(*) FROM five)::int, (SELECT min(ingested_at) FROM taken),
+               (SELECT array_agg(device_id) FROM folded), (SELECT array_agg(first_at) FROM folded), (SELECT array_agg(last_at) FROM folded)
         """;
 
     // The pending table is a queue: every row is deleted within seconds, so dead rows pile up faster than
@@ -189,18 +190,35 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, IOptions<Mat
 
         var pass = new MaterializerPass(0, 0, null, TimeSpan.Zero);
         await using (var fold = new NpgsqlCommand(Pass, connection, transaction))
+        await using (var note = new NpgsqlCommand(PendingAlerts.NoteFoldedSql, connection, transaction))
         {
+            var noteCustomer = note.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid));
+            var noteDevices = note.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid));
+            var noteFirst = note.Parameters.Add(new("first_at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz));
+            var noteLast = note.Parameters.Add(new("last_at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz));
             fold.Parameters.Add(new("max_rows", NpgsqlDbType.Integer) { Value = options.Value.MaxRowsPerPass });
             var customer = fold.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid));
             // Up to MaxRowsPerPass rows in all: the customers left wait for the next pass, at the head of its list.
             foreach (var customerId in customers.TakeWhile(_ => pass.Rows < options.Value.MaxRowsPerPass))
             {
                 customer.Value = customerId;
-                await using var reader = await fold.ExecuteReaderAsync(ct);
-                await reader.ReadAsync(ct);
-                var oldest = reader.IsDBNull(2) ? (DateTimeOffset?)null : reader.GetFieldValue<DateTimeOffset>(2);
-                pass = new MaterializerPass(pass.Rows + reader.GetInt32(0), pass.Buckets + reader.GetInt32(1),
-                    pass.OldestIngestedAt is { } before && (oldest is null || before < oldest) ? before : oldest, TimeSpan.Zero);
+                await using (var reader = await fold.ExecuteReaderAsync(ct))
+                {
+                    await reader.ReadAsync(ct);
+                    var oldest = reader.IsDBNull(2) ? (DateTimeOffset?)null : reader.GetFieldValue<DateTimeOffset>(2);
+                    pass = new MaterializerPass(pass.Rows + reader.GetInt32(0), pass.Buckets + reader.GetInt32(1),
+                        pass.OldestIngestedAt is { } before && (oldest is null || before < oldest) ? before : oldest, TimeSpan.Zero);
+                    if (reader.IsDBNull(3))
+                    {
+                        continue;
+                    }
+
+                    (noteCustomer.Value, noteDevices.Value, noteFirst.Value, noteLast.Value) =
+                        (customerId, reader.GetFieldValue<Guid[]>(3), reader.GetFieldValue<DateTime[]>(4), reader.GetFieldValue<DateTime[]>(5));
+                }
+
+                // The devices folded that alert rules watch, for the evaluator (PendingAlerts): committed with the fold.
+                await note.ExecuteNonQueryAsync(ct);
             }
         }
 

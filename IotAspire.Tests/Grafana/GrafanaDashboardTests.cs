@@ -71,6 +71,21 @@ public sealed class GrafanaDashboardTests(AppHostFixture fixture)
             Assert.NotEmpty(await Sql.ListAsync(reader, GrafanaMacros.Expand(rawSql, panelFrom, panelTo, multi, single), Sql.Values));
         }
 
+        // The alerts annotation: our customer's change at its reading time, as Grafana's role; another customer's not.
+        await using (var owner = NpgsqlDataSource.Create(readingsConnection))
+        {
+            foreach (var (who, device) in new[] { (customer, deviceA), (Guid.NewGuid(), Guid.NewGuid()) })
+            {
+                await Sql.ExecuteAsync(owner, "INSERT INTO alert_events (customer_id, rule_id, device_id, state, at, message) VALUES ($1, $2, $3, 'RAISED', $4, 'hot')",
+                    who, Guid.NewGuid(), device, start.AddMinutes(30));
+            }
+        }
+
+        var annotation = dashboard.GetProperty("annotations").GetProperty("list")[0];
+        Assert.Equal(DataSourceUid, annotation.GetProperty("target").GetProperty("datasource").GetProperty("uid").GetString());
+        var annotations = await Sql.ListAsync(reader, GrafanaMacros.Expand(annotation.GetProperty("target").GetProperty("rawSql").GetString()!, from, to, multi, single), Sql.Values);
+        Assert.Equal("RAISED: hot", (string)Assert.Single(annotations)[1]);
+
         // The mean panel reads whole buckets from the rollup that tiles $bucket and readings only for 1m and the
         // range's partial last buckets (its range ends a second before the API's): each size equals the API.
         var timeSeries = dashboard.GetProperty("panels").EnumerateArray().First(p => p.GetProperty("title").GetString() == "Mean reading per device");

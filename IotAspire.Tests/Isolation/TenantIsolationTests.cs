@@ -20,7 +20,7 @@ public class TenantIsolationTests(AppHostFixture fixture)
     private readonly TokenServiceClient auth = new(fixture.AppHost);
     private readonly GraphQLClient graphQL = new(fixture.AppHost);
 
-    private sealed record Tenant(Guid CustomerId, string Token, Guid[] Devices, double Marker, Guid DeviceTokenId = default);
+    private sealed record Tenant(Guid CustomerId, string Token, Guid[] Devices, double Marker, Guid DeviceTokenId = default, Guid AlertRuleId = default);
 
     [Fact]
     public async Task Hundreds_of_generated_cross_customer_requests_never_touch_the_other_customers_data()
@@ -38,9 +38,16 @@ public class TenantIsolationTests(AppHostFixture fixture)
                 reading = tenant.Marker,
                 deviceId = device,
             }));
+            // An alert rule that its readings raise at once (every reading is its marker, above 7000): its history and
+            // messages hold the marker too.
+            var rule = await graphQL.DataAsync("mutation($d: UUID!) { createAlertRule(deviceId: $d, kind: ABOVE, minutes: 0, threshold: 7000) { id } }", new { d = tenant.Devices[1] }, token);
             await graphQL.DataAsync(GraphQLDocuments.Ingest, new { readings }, token);
             var deviceToken = await graphQL.DataAsync(GraphQLDocuments.CreateDeviceToken, new { d = tenant.Devices[0] }, token);
-            tenants.Add(tenant with { DeviceTokenId = deviceToken.GetProperty("createDeviceToken").GetProperty("deviceToken").GetProperty("id").GetGuid() });
+            tenants.Add(tenant with
+            {
+                DeviceTokenId = deviceToken.GetProperty("createDeviceToken").GetProperty("deviceToken").GetProperty("id").GetGuid(),
+                AlertRuleId = rule.GetProperty("createAlertRule").GetProperty("id").GetGuid(),
+            });
         }
 
         var before = new Dictionary<Guid, string>();
@@ -80,12 +87,25 @@ public class TenantIsolationTests(AppHostFixture fixture)
         }
 
         Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures.Take(5)));
+
+        // Every tenant's rule did raise: the history the attacks asked for held the victim's marker all along.
+        foreach (var tenant in tenants)
+        {
+            var raised = 0;
+            for (var wait = 0; wait < 50 && raised == 0; wait++)
+            {
+                raised = (await graphQL.DataAsync("{ alerts { reading } }", null, tenant.Token)).GetProperty("alerts").GetArrayLength();
+                await Task.Delay(raised == 0 ? 200 : 0);
+            }
+
+            Assert.True(raised > 0, $"no alert was recorded for customer {tenant.CustomerId}");
+        }
     }
 
-    /// <summary>Everything a customer can see of itself: devices with counts, device tokens, and the day's means.</summary>
+    /// <summary>Everything a customer can see of itself: devices with counts, device tokens, alert rules, and the day's means.</summary>
     private async Task<string> ViewAsync(Tenant tenant)
     {
-        var devices = await graphQL.DataAsync("{ devices { id customerId readingCount firstReadingAt lastReadingAt } deviceTokens { id deviceId revokedAt } }", null, tenant.Token);
+        var devices = await graphQL.DataAsync("{ devices { id customerId readingCount firstReadingAt lastReadingAt } deviceTokens { id deviceId revokedAt } alertRules { id deviceId muted } }", null, tenant.Token);
         var aggregates = await graphQL.DataAsync(GraphQLDocuments.Aggregates, new { from = From, to = To, size = 60 }, tenant.Token);
         return devices.ToString() + aggregates.ToString();
     }
@@ -105,7 +125,7 @@ public class TenantIsolationTests(AppHostFixture fixture)
         var victimDevice = victim.Devices[random.Next(DevicesEach)];
         var ownDevice = attacker.Devices[random.Next(DevicesEach)];
         var reading = new { timestamp = "2022-04-01T00:00:00Z", reading = 1.0, deviceId = victimDevice };
-        return random.Next(22) switch
+        return random.Next(27) switch
         {
             12 => ("device tokens of the victim's customer", "query($c: UUID) { deviceTokens(customerId: $c) { id deviceId customerId } }", new { c = victim.CustomerId }),
             13 => ("device tokens of the victim's device", "query($d: UUID) { deviceTokens(deviceId: $d) { id deviceId customerId } }", new { d = victimDevice }),
@@ -122,6 +142,11 @@ public class TenantIsolationTests(AppHostFixture fixture)
             20 => ("aliases: own raw readings and the victim's customer's", $"{{ mine: readings(first: 3) {{ edges {{ node {{ reading }} }} }} theirs: readings(customerId: \"{victim.CustomerId}\") {{ edges {{ node {{ deviceId reading }} }} }} }}", null),
             21 => ("raw readings after a cursor of the victim's device", "query($after: String) { readings(after: $after) { edges { node { deviceId customerId reading } } } }",
                 new { after = CursorOf(victimDevice) }),
+            22 => ("alert rules and history of the victim's customer", "query($c: UUID) { alertRules(customerId: $c) { id deviceId customerId } alerts(customerId: $c) { deviceId customerId reading message } }", new { c = victim.CustomerId }),
+            23 => ("alert history of the victim's devices, with own", "query($ids: [UUID!]) { alerts(deviceIds: $ids) { deviceId customerId reading message } }", new { ids = new[] { ownDevice, victimDevice } }),
+            24 => ("mute and delete the victim's alert rule", "mutation($id: UUID!) { a: muteAlertRule(id: $id) { id deviceId } b: deleteAlertRule(id: $id) }", new { id = victim.AlertRuleId }),
+            25 => ("an alert rule on the victim's device", "mutation($d: UUID!) { createAlertRule(deviceId: $d, kind: NO_DATA, minutes: 1) { id deviceId customerId } }", new { d = victimDevice }),
+            26 => ("the victim's webhook and deliveries, by alias", $"{{ mine: alertDeliveries {{ id }} hook: alertWebhook(customerId: \"{victim.CustomerId}\") {{ url }} theirs: alertDeliveries(customerId: \"{victim.CustomerId}\") {{ alertId url }} }}", null),
             0 => ("aggregates of the victim's customerId", $"{{ deviceAggregates(from: \"{From}\", to: \"{To}\", customerId: \"{victim.CustomerId}\") {{ deviceId customerId aggregatedValues {{ value }} }} }}", null),
             1 => ("aggregates of the victim's deviceIds", "query($ids: [UUID!]) { deviceAggregates(from: \"" + From + "\", to: \"" + To + "\", deviceIds: $ids) { deviceId aggregatedValues { value } } }",
                 new { ids = victim.Devices }),

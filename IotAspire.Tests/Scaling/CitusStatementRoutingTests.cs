@@ -37,6 +37,11 @@ public sealed class CitusStatementRoutingTests(CitusAppHostFixture fixture)
         var devices = Enumerable.Range(0, 3).Select(_ => Guid.NewGuid()).ToArray();
         object Batch(double value) => new { readings = devices.SelectMany(d => Enumerable.Range(0, 5).Select(i => new { timestamp = $"2025-04-01T00:{i * 5:00}:00Z", reading = value + i, deviceId = d })) };
 
+        // Alerts: rules on two devices that the readings below raise, a webhook, and the history read back.
+        await graphQL.DataAsync("mutation($d: UUID!) { createAlertRule(deviceId: $d, kind: ABOVE, minutes: 5, threshold: 1.5) { id } }", new { d = devices[0] }, token);
+        var rule = await graphQL.DataAsync("mutation($d: UUID!) { createAlertRule(deviceId: $d, kind: RATE_OF_CHANGE, minutes: 10, threshold: 0.1) { id } }", new { d = devices[1] }, token);
+        await graphQL.DataAsync("mutation($d: UUID!) { createAlertRule(deviceId: $d, kind: NO_DATA, minutes: 1) { id } }", new { d = devices[2] }, token);
+        await graphQL.DataAsync("mutation { setAlertWebhook(url: \"http://127.0.0.1:9/hook\") { url } }", null, token);
         await graphQL.DataAsync(GraphQLDocuments.Ingest, Batch(1), token);      // new devices: claims, device rows, fresh readings
         await graphQL.DataAsync(GraphQLDocuments.Ingest, Batch(1), token);      // resent: the upsert, nothing changed
         await graphQL.DataAsync(GraphQLDocuments.Ingest, Batch(2), token);      // changed values
@@ -48,6 +53,16 @@ public sealed class CitusStatementRoutingTests(CitusAppHostFixture fixture)
         await graphQL.DataAsync(GraphQLDocuments.Aggregates, new { from = "2025-04-01T00:00:00Z", to = "2025-04-01T02:00:00Z", size = 5 }, token);
         await graphQL.DataAsync(GraphQLDocuments.Devices, null, token);
         await graphQL.DataAsync(GraphQLDocuments.DeviceTokens, new { d = devices[0] }, token);
+        for (var wait = 0; wait < 100 && (await graphQL.DataAsync("{ alerts { id } }", null, token)).GetProperty("alerts").GetArrayLength() < 2; wait++)
+        {
+            await Task.Delay(200);
+        }
+
+        var alerts = await graphQL.DataAsync("{ alerts { ruleId state } alertRules { id state } alertDeliveries { status attempts } }", null, token);
+        Assert.True(alerts.GetProperty("alerts").GetArrayLength() >= 2, $"the rules raised nothing on Citus: {alerts}");
+        await graphQL.DataAsync("mutation($id: UUID!) { muteAlertRule(id: $id) { muted } }", new { id = rule.GetProperty("createAlertRule").GetProperty("id").GetGuid() }, token);
+        await graphQL.DataAsync("mutation($id: UUID!) { deleteAlertRule(id: $id) }", new { id = rule.GetProperty("createAlertRule").GetProperty("id").GetGuid() }, token);
+        await graphQL.DataAsync("mutation { deleteAlertWebhook }", null, token);
 
         var multiShard = await log.StopAsync();
         var unmarked = multiShard.Where(s => !s.Contains(EveryCustomerMarker, StringComparison.Ordinal)).Distinct().ToList();
