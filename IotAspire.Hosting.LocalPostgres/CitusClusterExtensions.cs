@@ -15,8 +15,11 @@ public static class CitusClusterExtensions
     // pg_stat_statements and citus.stat_statements_track: citus_stat_statements on the coordinator says, per statement,
     // whether it was routed to one customer's shards (its partition_key) or ran on every shard: what an operator
     // watches on a multi-tenant cluster, and what the tests check the API's statements by.
+    // max_prepared_transactions: what Citus sets on its own (twice max_connections), named so that the launcher passes it
+    // to single-user mode too, which replays prepared two-phase commits after a node stopped mid-commit.
     private static readonly string[] CitusSettings =
-        ["shared_preload_libraries=citus,pg_stat_statements", "citus.stat_statements_track=all", "wal_level=logical", "citus.node_connection_timeout=5000"];
+        ["shared_preload_libraries=citus,pg_stat_statements", "citus.stat_statements_track=all", "wal_level=logical", "citus.node_connection_timeout=5000",
+         "max_prepared_transactions=200"];
 
     // The same settings for the image's postgres command.
     private static string[] ServerArguments(IEnumerable<string> settings) => [.. settings.SelectMany(setting => new[] { "-c", setting })];

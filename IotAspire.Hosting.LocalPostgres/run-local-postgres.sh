@@ -43,10 +43,17 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   rm -f "$pwfile"
   [ $status -eq 0 ] || fail "initdb failed (exit $status)"
 else
-  # Single-user mode needs no running server and no authentication: the one moment to set the password.
+  # Single-user mode needs no running server and no authentication: the one moment to set the password. It
+  # replays the WAL first, and a server stopped while a two-phase commit was prepared (a Citus node) has prepared
+  # transactions to restore: it needs the server's max_prepared_transactions, or it refuses to start ("maximum
+  # number of prepared transactions reached") and the node never comes back.
+  single=()
+  for setting in ${PG_SETTINGS:-}; do
+    case "$setting" in max_prepared_transactions=*) single+=(-c "$setting") ;; esac
+  done
   escaped=${POSTGRES_PASSWORD//\'/\'\'}
   output=$(echo "ALTER ROLE postgres PASSWORD '$escaped';" \
-      | "${as_server_user[@]}" "$PG_BIN/postgres" --single -D "$PGDATA" -j postgres 2>&1) \
+      | "${as_server_user[@]}" "$PG_BIN/postgres" --single -D "$PGDATA" "${single[@]}" -j postgres 2>&1) \
     || fail "could not set the superuser password in single-user mode: $output"
 fi
 

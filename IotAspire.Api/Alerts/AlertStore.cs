@@ -22,9 +22,12 @@ public sealed class AlertStore(NpgsqlDataSource dataSource)
         r.id, r.customer_id, r.device_id, r.name, r.kind, r.threshold, r.minutes, r.muted, s.state, s.at, r.created_at, r.created_by
         """;
 
-    private const string StateJoin = $"""
+    // customer: what the state is looked up under: @customer_id for one customer's rules (so that on Citus the lateral
+    // read is routed with the rest: joined only by r.customer_id, it ran on every shard, as the routing check found),
+    // r.customer_id for every customer's.
+    private static string StateJoin(string customer) => $"""
         LEFT JOIN LATERAL (SELECT state, at FROM {PendingAlerts.EventsTable} e
-                           WHERE e.customer_id = r.customer_id AND e.rule_id = r.id ORDER BY at DESC, id DESC LIMIT 1) s ON true
+                           WHERE e.customer_id = {customer} AND e.rule_id = r.id ORDER BY at DESC, id DESC LIMIT 1) s ON true
         """;
 
     public async Task<int> CountRulesAsync(Guid customerId, CancellationToken ct)
@@ -68,13 +71,17 @@ public sealed class AlertStore(NpgsqlDataSource dataSource)
     {
         await using var command = dataSource.CreateCommand($"""
             SELECT {(customerId is null ? CitusDistribution.EveryCustomerMarker : "")} {RuleColumns}
-            FROM {PendingAlerts.RulesTable} r {StateJoin}
-            WHERE (@customer_id::uuid IS NULL OR r.customer_id = @customer_id) AND (@device_id::uuid IS NULL OR r.device_id = @device_id)
+            FROM {PendingAlerts.RulesTable} r {StateJoin(customerId is null ? "r.customer_id" : "@customer_id")}
+            WHERE {(customerId is null ? "" : "r.customer_id = @customer_id AND ")}(@device_id::uuid IS NULL OR r.device_id = @device_id)
               AND (@id::uuid IS NULL OR r.id = @id)
             ORDER BY r.customer_id, r.created_at, r.id
             LIMIT {AlertRuleRules.MaxRulesPerCustomer}
             """);
-        command.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId is { } c ? c : DBNull.Value });
+        if (customerId is { } c)
+        {
+            command.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = c });
+        }
+
         command.Parameters.Add(new("device_id", NpgsqlDbType.Uuid) { Value = deviceId is { } d ? d : DBNull.Value });
         command.Parameters.Add(new("id", NpgsqlDbType.Uuid) { Value = ruleId is { } r ? r : DBNull.Value });
         return await ReadRulesAsync(command, ct);
@@ -122,12 +129,16 @@ public sealed class AlertStore(NpgsqlDataSource dataSource)
         await using var command = dataSource.CreateCommand($"""
             SELECT {(customerId is null ? CitusDistribution.EveryCustomerMarker : "")} {EventColumns}
             FROM {PendingAlerts.EventsTable} e
-            WHERE (@customer_id::uuid IS NULL OR e.customer_id = @customer_id) AND (@state::text IS NULL OR e.state = @state)
+            WHERE {(customerId is null ? "" : "e.customer_id = @customer_id AND ")}(@state::text IS NULL OR e.state = @state)
               AND (@device_ids::uuid[] IS NULL OR e.device_id = ANY(@device_ids)) AND e.at >= @from AND e.at < @to
             ORDER BY e.at DESC, e.id DESC
             LIMIT @last
             """);
-        command.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId is { } c ? c : DBNull.Value });
+        if (customerId is { } c)
+        {
+            command.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = c });
+        }
+
         command.Parameters.Add(new("state", NpgsqlDbType.Text) { Value = state is { } s ? Name(s) : DBNull.Value });
         command.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds is { } ids ? ids.ToArray() : DBNull.Value });
         command.Parameters.Add(new("from", NpgsqlDbType.TimestampTz) { Value = from.UtcDateTime });
@@ -143,12 +154,13 @@ public sealed class AlertStore(NpgsqlDataSource dataSource)
         return records;
     }
 
-    private const string EventColumns = "e.id, e.customer_id, e.rule_id, e.device_id, e.state, e.at, e.reading_at, e.reading, e.message, e.recorded_at";
+    internal const string EventColumns = "e.id, e.customer_id, e.rule_id, e.device_id, e.state, e.at, e.reading_at, e.reading, e.message, e.recorded_at";
 
-    private static AlertRecord ReadEvent(NpgsqlDataReader reader) => new(
-        reader.GetInt64(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetGuid(3), Change(reader.GetString(4)),
-        reader.GetFieldValue<DateTimeOffset>(5), reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6),
-        reader.IsDBNull(7) ? null : reader.GetDouble(7), reader.GetString(8), reader.GetFieldValue<DateTimeOffset>(9));
+    /// <summary>A change read from <see cref="EventColumns"/>, which start at column <paramref name="at"/>.</summary>
+    internal static AlertRecord ReadEvent(NpgsqlDataReader reader, int at = 0) => new(
+        reader.GetInt64(at), reader.GetGuid(at + 1), reader.GetGuid(at + 2), reader.GetGuid(at + 3), Change(reader.GetString(at + 4)),
+        reader.GetFieldValue<DateTimeOffset>(at + 5), reader.IsDBNull(at + 6) ? null : reader.GetFieldValue<DateTimeOffset>(at + 6),
+        reader.IsDBNull(at + 7) ? null : reader.GetDouble(at + 7), reader.GetString(at + 8), reader.GetFieldValue<DateTimeOffset>(at + 9));
 
     public static string Name(AlertChange change) => change == AlertChange.Raised ? "RAISED" : "CLEARED";
 
@@ -216,10 +228,16 @@ public sealed class AlertStore(NpgsqlDataSource dataSource)
         RETURNING {EventColumns}
         """;
 
-    /// <summary>The webhook delivery of a change just recorded (the outbox row), when the customer has a webhook.</summary>
+    /// <summary>The customer's webhook URL, if it has one.</summary>
+    public const string WebhookUrlSql = "SELECT url FROM alert_webhooks WHERE customer_id = @customer_id";
+
+    /// <summary>
+    /// The webhook delivery of a change just recorded (the outbox row). VALUES, not INSERT ... SELECT from the webhook's
+    /// row: Citus ran that on every shard pair (the routing check found it).
+    /// </summary>
     public const string EnqueueDeliverySql = """
         INSERT INTO alert_deliveries (customer_id, alert_id, url, status, attempts, next_attempt_at)
-        SELECT customer_id, @alert_id, url, 'PENDING', 0, now() FROM alert_webhooks WHERE customer_id = @customer_id
+        VALUES (@customer_id, @alert_id, @url, 'PENDING', 0, now())
         """;
 
     public const string NotifySql = $"SELECT pg_notify('{Channel}', @payload)";
@@ -252,10 +270,19 @@ public sealed class AlertStore(NpgsqlDataSource dataSource)
             return null;   // recorded before (the same readings evaluated again)
         }
 
-        await using (var enqueue = new NpgsqlCommand(EnqueueDeliverySql, connection, transaction))
+        string? url;
+        await using (var webhook = new NpgsqlCommand(WebhookUrlSql, connection, transaction))
         {
+            webhook.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId });
+            url = await webhook.ExecuteScalarAsync(ct) as string;
+        }
+
+        if (url is not null)
+        {
+            await using var enqueue = new NpgsqlCommand(EnqueueDeliverySql, connection, transaction);
             enqueue.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId });
             enqueue.Parameters.Add(new("alert_id", NpgsqlDbType.Bigint) { Value = recorded.Id });
+            enqueue.Parameters.Add(new("url", NpgsqlDbType.Text) { Value = url });
             await enqueue.ExecuteNonQueryAsync(ct);
         }
 

@@ -94,7 +94,7 @@ public sealed class WebhookStore(NpgsqlDataSource dataSource)
                 UPDATE alert_deliveries SET attempts = attempts + 1, next_attempt_at = now() + @lease
                 WHERE customer_id = @customer_id AND id = @id AND status = 'PENDING' AND next_attempt_at <= now()
                 RETURNING customer_id, alert_id, url, attempts)
-            SELECT c.url, c.attempts, w.secret, e.id, e.customer_id, e.rule_id, e.device_id, e.state, e.at, e.reading_at, e.reading, e.message, e.recorded_at
+            SELECT c.url, c.attempts, w.secret, {AlertStore.EventColumns}
             FROM claimed c
             JOIN {PendingAlerts.EventsTable} e ON e.customer_id = @customer_id AND e.id = c.alert_id
             LEFT JOIN alert_webhooks w ON w.customer_id = @customer_id
@@ -108,11 +108,7 @@ public sealed class WebhookStore(NpgsqlDataSource dataSource)
             return null;
         }
 
-        var alert = new AlertRecord(reader.GetInt64(3), reader.GetGuid(4), reader.GetGuid(5), reader.GetGuid(6),
-            reader.GetString(7) == "RAISED" ? AlertChange.Raised : AlertChange.Cleared, reader.GetFieldValue<DateTimeOffset>(8),
-            reader.IsDBNull(9) ? null : reader.GetFieldValue<DateTimeOffset>(9), reader.IsDBNull(10) ? null : reader.GetDouble(10),
-            reader.GetString(11), reader.GetFieldValue<DateTimeOffset>(12));
-        return new Claimed(reader.GetString(0), reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetString(2), alert);
+        return new Claimed(reader.GetString(0), reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetString(2), AlertStore.ReadEvent(reader, at: 3));
     }
 
     /// <summary>An attempt's outcome: DELIVERED, or PENDING again at <paramref name="retryIn"/>, or FAILED when null.</summary>
