@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using IotAspire.Api.Data;
+using IotAspire.Api.Readings;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
@@ -49,20 +50,33 @@ public sealed class AlertEvaluator(NpgsqlDataSource dataSource, IOptions<AlertsO
             var watching = await ListAsync(connection, transaction, AlertStore.RulesForDevicesSql,
                 r => (Id: r.GetGuid(0), Device: r.GetGuid(1), Name: r.GetString(2), Kind: AlertRuleRules.Parse(r.GetString(3)), Threshold: r.GetDouble(4), Minutes: r.GetInt32(5)),
                 ct, ("customer_id", customer), ("device_ids", spans.Keys.ToArray()));
-            foreach (var rule in watching)
+            rules += watching.Count;
+            if (watching.Count == 0)
             {
-                rules++;
-                var span = spans[rule.Device];
-                var readings = await RuleReadingsAsync(connection, transaction, customer, rule.Device, rule.Kind, rule.Minutes, span.First, span.Last, ct);
-                if (readings.Count == MaxReadingsPerRule)
+                continue;
+            }
+
+            var readings = await RuleReadingsAsync(connection, transaction, customer,
+                [.. watching.Select(rule => (rule.Device, rule.Kind, rule.Minutes, spans[rule.Device].First, spans[rule.Device].Last))], ct);
+            string? webhookUrl = null;
+            var webhookRead = false;
+            for (var i = 0; i < watching.Count; i++)
+            {
+                var rule = watching[i];
+                if (readings[i].Count == MaxReadingsPerRule)
                 {
-                    logger.LogWarning("Rule {Rule} of customer {Customer}: more than {Max} readings to evaluate; the later ones wait for the next pass", rule.Id, customer, MaxReadingsPerRule);
+                    logger.LogWarning("Rule {Rule} of customer {Customer}: more than {Max} readings to evaluate at once; changes after the first {Max} were not evaluated", rule.Id, customer, MaxReadingsPerRule, MaxReadingsPerRule);
                 }
 
-                foreach (var change in AlertTimeline.Transitions(rule.Kind, rule.Threshold, rule.Minutes, readings, span.First))
+                foreach (var change in AlertTimeline.Transitions(rule.Kind, rule.Threshold, rule.Minutes, readings[i], spans[rule.Device].First))
                 {
+                    if (!webhookRead)
+                    {
+                        (webhookUrl, webhookRead) = (await AlertStore.WebhookUrlAsync(connection, transaction, customer, ct), true);
+                    }
+
                     var message = Message(rule.Name, rule.Kind, rule.Threshold, rule.Minutes, change.Change, change.Reading.Value);
-                    if (await AlertStore.RecordAsync(connection, transaction, customer, rule.Id, rule.Device, change.Change, change.Reading.At,
+                    if (await AlertStore.RecordAsync(connection, transaction, customer, webhookUrl, rule.Id, rule.Device, change.Change, change.Reading.At,
                             change.Reading.At, change.Reading.Value, message, ct) is not null)
                     {
                         recorded++;
@@ -81,41 +95,43 @@ public sealed class AlertEvaluator(NpgsqlDataSource dataSource, IOptions<AlertsO
         return new Pass(devices, rules, recorded, watch.Elapsed);
     }
 
-    /// <summary>The readings the rule's states from <paramref name="first"/> on depend on (<see cref="AlertStore.NeighboursSql"/> says which).</summary>
-    private static async Task<List<AlertTimeline.Point>> RuleReadingsAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid customer, Guid device, AlertRuleKind kind, int minutes, DateTimeOffset first, DateTimeOffset last, CancellationToken ct)
+    /// <summary>
+    /// For each rule (device, kind, window, and its device's new span), the readings its states from the span's start on
+    /// depend on, in two statements for all of them (<see cref="AlertStore.RuleBoundsSql"/> says which readings).
+    /// </summary>
+    private static async Task<List<AlertTimeline.Point>[]> RuleReadingsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid customer,
+        (Guid Device, AlertRuleKind Kind, int Minutes, DateTimeOffset First, DateTimeOffset Last)[] rules, CancellationToken ct)
     {
-        var window = TimeSpan.FromMinutes(minutes);
-        (string, object)[] key = [("customer_id", customer), ("device_id", device)];
-        var (before, after) = (await ListAsync(connection, transaction, AlertStore.NeighboursSql,
-            r => (Before: r.IsDBNull(0) ? (DateTimeOffset?)null : r.GetFieldValue<DateTimeOffset>(0), After: r.IsDBNull(1) ? (DateTimeOffset?)null : r.GetFieldValue<DateTimeOffset>(1)),
-            ct, [.. key, ("first", first), ("last", last)])).Single();
-        DateTimeOffset lower, upperOrLast;
-        DateTimeOffset? upper;
-        if (kind == AlertRuleKind.RateOfChange)
+        var windows = rules.Select(r => TimeSpan.FromMinutes(r.Minutes)).ToArray();
+        var bounds = await ListAsync(connection, transaction, AlertStore.RuleBoundsSql, r => (
+                I: (int)r.GetInt64(0) - 1,
+                Before: r.IsDBNull(1) ? (DateTimeOffset?)null : r.GetFieldValue<DateTimeOffset>(1),
+                After: r.IsDBNull(2) ? (DateTimeOffset?)null : r.GetFieldValue<DateTimeOffset>(2),
+                Reach: r.IsDBNull(3) ? (DateTimeOffset?)null : r.GetFieldValue<DateTimeOffset>(3)), ct,
+            ("customer_id", customer), ("device_ids", rules.Select(r => r.Device).ToArray()),
+            ("first_at", rules.Select(r => r.First.UtcDateTime).ToArray()), ("last_at", rules.Select(r => r.Last.UtcDateTime).ToArray()), ("windows", windows));
+        var lower = new DateTime[rules.Length];
+        var upper = new DateTime[rules.Length];
+        foreach (var (i, before, after, reach) in bounds)
         {
-            (lower, upper) = (before is { } p0 ? p0 - window : first, last + window);
+            var (rule, window) = (rules[i], windows[i]);
+            // RATE_OF_CHANGE: from p0 - window to @last + window. ABOVE/BELOW: from reach (p0 - window without one) to n1 + window.
+            var (from, to) = rule.Kind == AlertRuleKind.RateOfChange
+                ? (before is { } p0 ? p0 - window : rule.First, rule.Last + window)
+                : (before is { } p ? reach ?? p - window : rule.First, after is { } n1 ? n1 + window : ReadingTime.End);
+            (lower[i], upper[i]) = (from.UtcDateTime, to.UtcDateTime);
         }
-        else
-        {
-            lower = first;
-            if (before is { } p0)
+
+        var readings = rules.Select(_ => new List<AlertTimeline.Point>()).ToArray();
+        await ListAsync(connection, transaction, AlertStore.RuleReadingsSql, r =>
             {
-                var reach = (await ListAsync(connection, transaction, AlertStore.LastAtOrBeforeSql,
-                    r => r.IsDBNull(0) ? (DateTimeOffset?)null : r.GetFieldValue<DateTimeOffset>(0), ct, [.. key, ("at", p0 - window)])).Single();
-                lower = reach ?? p0 - window;
-            }
-
-            upper = after is { } n1 ? n1 + window : null;
-        }
-
-        upperOrLast = upper ?? ReadingTimeEnd;
-        return await ListAsync(connection, transaction, AlertStore.RuleReadingsSql,
-            r => new AlertTimeline.Point(r.GetFieldValue<DateTimeOffset>(0), r.GetDouble(1)), ct,
-            [.. key, ("lower", lower), ("upper", upperOrLast), ("max_readings", MaxReadingsPerRule)]);
+                readings[(int)r.GetInt64(0) - 1].Add(new AlertTimeline.Point(r.GetFieldValue<DateTimeOffset>(1), r.GetDouble(2)));
+                return 0;
+            }, ct,
+            ("customer_id", customer), ("device_ids", rules.Select(r => r.Device).ToArray()), ("lower", lower), ("upper", upper), ("max_readings", MaxReadingsPerRule));
+        return readings;
     }
-
-    private static readonly DateTimeOffset ReadingTimeEnd = Readings.ReadingTime.End;
 
     private async Task<int> CheckNoDataAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
     {
@@ -137,7 +153,8 @@ public sealed class AlertEvaluator(NpgsqlDataSource dataSource, IOptions<AlertsO
                 }
 
                 var message = Message(rule.Name, AlertRuleKind.NoData, null, rule.Minutes, change.State, rule.LastValue);
-                if (await AlertStore.RecordAsync(connection, transaction, customer, rule.Id, rule.Device, change.State, change.At, rule.LastAt, rule.LastValue, message, ct) is not null)
+                if (await AlertStore.RecordAsync(connection, transaction, customer, await AlertStore.WebhookUrlAsync(connection, transaction, customer, ct),
+                        rule.Id, rule.Device, change.State, change.At, rule.LastAt, rule.LastValue, message, ct) is not null)
                 {
                     recorded++;
                 }
@@ -174,6 +191,8 @@ public sealed class AlertEvaluator(NpgsqlDataSource dataSource, IOptions<AlertsO
             {
                 DateTimeOffset time => new NpgsqlParameter(name, NpgsqlDbType.TimestampTz) { Value = time.UtcDateTime },
                 TimeSpan span => new NpgsqlParameter(name, NpgsqlDbType.Interval) { Value = span },
+                TimeSpan[] spans => new NpgsqlParameter(name, NpgsqlDbType.Array | NpgsqlDbType.Interval) { Value = spans },
+                DateTime[] times => new NpgsqlParameter(name, NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = times },
                 _ => new NpgsqlParameter(name, value),
             });
         }
