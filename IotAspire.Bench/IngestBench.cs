@@ -257,27 +257,36 @@ public sealed class IngestBench(SystemClient client, NpgsqlDataSource owner, Ben
     private const string CreateAlertRule = "mutation($d: UUID!, $c: UUID) { createAlertRule(deviceId: $d, kind: ABOVE, threshold: 25, minutes: 1, customerId: $c) { id } }";
 
     /// <summary>
-    /// Arrival order with the first client count, a quarter of the readings: new devices without rules, then new devices
-    /// with <see cref="BenchOptions.AlertRules"/> rules (ABOVE 25 for a minute: the generated values cross it, so the
-    /// rules raise and clear all along), side by side. Then waits for the evaluator and counts the changes it recorded.
+    /// Arrival order with the first client count, a quarter of the readings per run: new devices without rules, then
+    /// devices with <see cref="BenchOptions.AlertRules"/> rules (ABOVE 25 for a minute: the generated values cross it, so
+    /// the rules raise and clear all along), twice each, alternating. Then waits for the evaluator and counts the changes.
     /// </summary>
     private async Task<IReadOnlyList<AlertRulesResult>> ByAlertRulesAsync(DateTimeOffset origin, Action<string> progress, CancellationToken ct)
     {
         var admin = SystemClient.Tokens(client.AdminTokenAsync, ct);
         var clients = options.ArrivalClients[0];
         var readings = Math.Max(1, options.ArrivalReadings / 4 / (clients * 1_000)) * clients * 1_000;
-        progress($"ingest: arrival order without alert rules, {clients} client(s), {readings} readings");
-        var without = await ArrivalHttpAsync(ArrivalTicks(NewArrivalFleet(), clients, readings, origin), readings, admin, ct);
-
+        // Without, with, without, with: each figure the mean of its two runs, so that neither side alone meets the
+        // checkpoint or autovacuum that the run before left (one run each gave 78 % once and 129 % the next time).
+        // Each side keeps its fleet for both rounds (new readings each round), so each pays its devices' first claims once.
+        var (withoutRules, withRules) = (NewArrivalFleet(), NewArrivalFleet());
         progress($"ingest: creating {options.AlertRules} alert rules");
-        var fleet = NewArrivalFleet();
-        foreach (var (customer, device) in fleet.Take(options.AlertRules))
+        foreach (var (customer, device) in withRules.Take(options.AlertRules))
         {
             await client.GraphQLAsync(SystemClient.Request(CreateAlertRule, new { d = device, c = customer }), await admin(), ct);
         }
 
-        progress($"ingest: arrival order with {options.AlertRules} alert rules, {clients} client(s), {readings} readings");
-        var with = await ArrivalHttpAsync(ArrivalTicks(fleet, clients, readings, origin), readings, admin, ct);
+        var without = new List<(double Rate, List<double> Lags, double CatchUp)>();
+        var with = new List<(double Rate, List<double> Lags, double CatchUp)>();
+        for (var round = 0; round < 2; round++)
+        {
+            var start = origin.AddDays(round * 30);
+            progress($"ingest: arrival order without alert rules, {clients} client(s), {readings} readings, round {round + 1}");
+            without.Add(await ArrivalHttpAsync(ArrivalTicks(withoutRules, clients, readings, start), readings, admin, ct));
+            progress($"ingest: arrival order with {options.AlertRules} alert rules, {clients} client(s), {readings} readings, round {round + 1}");
+            with.Add(await ArrivalHttpAsync(ArrivalTicks(withRules, clients, readings, start), readings, admin, ct));
+        }
+
         var evaluated = Stopwatch.StartNew();
         long pending;
         do
@@ -288,8 +297,8 @@ public sealed class IngestBench(SystemClient client, NpgsqlDataSource owner, Ben
         while (pending > 0 && evaluated.Elapsed < TimeSpan.FromMinutes(2));
 
         var changes = await CountAsync($"SELECT count(*) FROM {Api.Data.PendingAlerts.EventsTable} WHERE customer_id = ANY(@customers)", ct);
-        return [new AlertRulesResult(clients, readings, options.AlertRules, without.Rate, with.Rate, Percentile(without.Lags, 0.95), Percentile(with.Lags, 0.95),
-            changes, evaluated.Elapsed.TotalSeconds)];
+        return [new AlertRulesResult(clients, readings, options.AlertRules, without.Average(r => r.Rate), with.Average(r => r.Rate),
+            without.Average(r => Percentile(r.Lags, 0.95)), with.Average(r => Percentile(r.Lags, 0.95)), changes, evaluated.Elapsed.TotalSeconds)];
     }
 
     private async Task<long> CountAsync(string sql, CancellationToken ct)

@@ -58,8 +58,7 @@ public sealed class AlertEvaluator(NpgsqlDataSource dataSource, IOptions<AlertsO
 
             var readings = await RuleReadingsAsync(connection, transaction, customer,
                 [.. watching.Select(rule => (rule.Device, rule.Kind, rule.Minutes, spans[rule.Device].First, spans[rule.Device].Last))], ct);
-            string? webhookUrl = null;
-            var webhookRead = false;
+            var found = new List<AlertStore.Found>();
             for (var i = 0; i < watching.Count; i++)
             {
                 var rule = watching[i];
@@ -68,20 +67,15 @@ public sealed class AlertEvaluator(NpgsqlDataSource dataSource, IOptions<AlertsO
                     logger.LogWarning("Rule {Rule} of customer {Customer}: more than {Max} readings to evaluate at once; changes after the first {Max} were not evaluated", rule.Id, customer, MaxReadingsPerRule, MaxReadingsPerRule);
                 }
 
-                foreach (var change in AlertTimeline.Transitions(rule.Kind, rule.Threshold, rule.Minutes, readings[i], spans[rule.Device].First))
-                {
-                    if (!webhookRead)
-                    {
-                        (webhookUrl, webhookRead) = (await AlertStore.WebhookUrlAsync(connection, transaction, customer, ct), true);
-                    }
+                found.AddRange(AlertTimeline.Transitions(rule.Kind, rule.Threshold, rule.Minutes, readings[i], spans[rule.Device].First).Select(change =>
+                    new AlertStore.Found(rule.Id, rule.Device, change.Change, change.Reading.At, change.Reading.At, change.Reading.Value,
+                        Message(rule.Name, rule.Kind, rule.Threshold, rule.Minutes, change.Change, change.Reading.Value))));
+            }
 
-                    var message = Message(rule.Name, rule.Kind, rule.Threshold, rule.Minutes, change.Change, change.Reading.Value);
-                    if (await AlertStore.RecordAsync(connection, transaction, customer, webhookUrl, rule.Id, rule.Device, change.Change, change.Reading.At,
-                            change.Reading.At, change.Reading.Value, message, ct) is not null)
-                    {
-                        recorded++;
-                    }
-                }
+            if (found.Count > 0)
+            {
+                var webhookUrl = await AlertStore.WebhookUrlAsync(connection, transaction, customer, ct);
+                recorded += (await AlertStore.RecordAsync(connection, transaction, customer, webhookUrl, found, ct)).Count;
             }
         }
 
@@ -145,19 +139,15 @@ public sealed class AlertEvaluator(NpgsqlDataSource dataSource, IOptions<AlertsO
                 State: r.IsDBNull(7) ? ((AlertChange, DateTimeOffset, DateTimeOffset?)?)null
                     : (r.GetString(7) == "RAISED" ? AlertChange.Raised : AlertChange.Cleared, r.GetFieldValue<DateTimeOffset>(8), r.IsDBNull(9) ? null : r.GetFieldValue<DateTimeOffset>(9))),
                 ct, ("customer_id", customer));
-            foreach (var rule in rules)
+            var found = rules
+                .Select(rule => (Rule: rule, Change: NoDataRule.Decide(rule.Minutes, rule.CreatedAt, rule.LastAt, rule.State, now)))
+                .Where(d => d.Change is not null)
+                .Select(d => new AlertStore.Found(d.Rule.Id, d.Rule.Device, d.Change!.Value.State, d.Change.Value.At, d.Rule.LastAt, d.Rule.LastValue,
+                    Message(d.Rule.Name, AlertRuleKind.NoData, null, d.Rule.Minutes, d.Change.Value.State, d.Rule.LastValue)))
+                .ToList();
+            if (found.Count > 0)
             {
-                if (NoDataRule.Decide(rule.Minutes, rule.CreatedAt, rule.LastAt, rule.State, now) is not { } change)
-                {
-                    continue;
-                }
-
-                var message = Message(rule.Name, AlertRuleKind.NoData, null, rule.Minutes, change.State, rule.LastValue);
-                if (await AlertStore.RecordAsync(connection, transaction, customer, await AlertStore.WebhookUrlAsync(connection, transaction, customer, ct),
-                        rule.Id, rule.Device, change.State, change.At, rule.LastAt, rule.LastValue, message, ct) is not null)
-                {
-                    recorded++;
-                }
+                recorded += (await AlertStore.RecordAsync(connection, transaction, customer, await AlertStore.WebhookUrlAsync(connection, transaction, customer, ct), found, ct)).Count;
             }
         }
 

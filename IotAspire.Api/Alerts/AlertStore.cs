@@ -225,27 +225,11 @@ public sealed class AlertStore(NpgsqlDataSource dataSource)
         WHERE r.customer_id = @customer_id AND r.kind = 'NO_DATA' AND NOT r.muted
         """;
 
-    /// <summary>Records a change once (its key: rule, state, time); returns the row only when this call recorded it.</summary>
-    public const string RecordSql = $"""
-        INSERT INTO {PendingAlerts.EventsTable} AS e (customer_id, rule_id, device_id, state, at, reading_at, reading, message)
-        VALUES (@customer_id, @rule_id, @device_id, @state, @at, @reading_at, @reading, @message)
-        ON CONFLICT (customer_id, rule_id, state, at) DO NOTHING
-        RETURNING {EventColumns}
-        """;
-
-    /// <summary>The customer's webhook URL, if it has one.</summary>
-    public const string WebhookUrlSql = "SELECT url FROM alert_webhooks WHERE customer_id = @customer_id";
-
     /// <summary>
-    /// The webhook delivery of a change just recorded (the outbox row). VALUES, not INSERT ... SELECT from the webhook's
-    /// row: Citus ran that on every shard pair (the routing check found it).
+    /// The customer's webhook URL, if it has one: read, then written into each delivery by VALUES (an INSERT ... SELECT
+    /// from the webhook's row ran on every shard pair on Citus, as the routing check found).
     /// </summary>
-    public const string EnqueueDeliverySql = """
-        INSERT INTO alert_deliveries (customer_id, alert_id, url, status, attempts, next_attempt_at)
-        VALUES (@customer_id, @alert_id, @url, 'PENDING', 0, now())
-        """;
-
-    public const string NotifySql = $"SELECT pg_notify('{Channel}', @payload)";
+    public const string WebhookUrlSql = "SELECT url FROM alert_webhooks WHERE customer_id = @customer_id";
 
     /// <summary>The customer's webhook URL, read in the evaluator's transaction (once per customer and pass).</summary>
     public static async Task<string?> WebhookUrlAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid customerId, CancellationToken ct)
@@ -255,50 +239,83 @@ public sealed class AlertStore(NpgsqlDataSource dataSource)
         return await webhook.ExecuteScalarAsync(ct) as string;
     }
 
-    /// <summary>
-    /// Records a change, queues its delivery to <paramref name="webhookUrl"/> (none when null) and notifies the listeners,
-    /// in the caller's transaction.
-    /// </summary>
-    public static async Task<AlertRecord?> RecordAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid customerId, string? webhookUrl, Guid ruleId, Guid deviceId, AlertChange change,
-        DateTimeOffset at, DateTimeOffset? readingAt, double? reading, string message, CancellationToken ct)
-    {
-        AlertRecord? recorded = null;
-        await using (var record = new NpgsqlCommand(RecordSql, connection, transaction))
-        {
-            record.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId });
-            record.Parameters.Add(new("rule_id", NpgsqlDbType.Uuid) { Value = ruleId });
-            record.Parameters.Add(new("device_id", NpgsqlDbType.Uuid) { Value = deviceId });
-            record.Parameters.Add(new("state", NpgsqlDbType.Text) { Value = Name(change) });
-            record.Parameters.Add(new("at", NpgsqlDbType.TimestampTz) { Value = at.UtcDateTime });
-            record.Parameters.Add(new("reading_at", NpgsqlDbType.TimestampTz) { Value = readingAt is { } r ? r.UtcDateTime : DBNull.Value });
-            record.Parameters.Add(new("reading", NpgsqlDbType.Double) { Value = reading is { } v ? v : DBNull.Value });
-            record.Parameters.Add(new("message", NpgsqlDbType.Text) { Value = message });
-            await using var reader = await record.ExecuteReaderAsync(ct);
-            if (await reader.ReadAsync(ct))
-            {
-                recorded = ReadEvent(reader);
-            }
-        }
+    /// <summary>A change the evaluator found, to record.</summary>
+    public sealed record Found(Guid RuleId, Guid DeviceId, AlertChange State, DateTimeOffset At, DateTimeOffset? ReadingAt, double? Reading, string Message);
 
-        if (recorded is null)
+    // Rows per multi-row statement: a few hundred parameters, one round trip.
+    private const int RowsPerStatement = 100;
+
+    public const string NotifySql = $"SELECT pg_notify('{Channel}', $1)";
+
+    /// <summary>
+    /// Records a customer's changes, each once (its key: rule, state, time; one recorded before is skipped), queues
+    /// their deliveries to <paramref name="webhookUrl"/> (none when null) and notifies the listeners, in the caller's
+    /// transaction: multi-row VALUES (routed to the customer's shard on Citus, where INSERT ... SELECT FROM unnest
+    /// goes through the coordinator) and the notifications in one batch. Returns what it recorded.
+    /// </summary>
+    public static async Task<IReadOnlyList<AlertRecord>> RecordAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid customerId, string? webhookUrl, IReadOnlyList<Found> changes, CancellationToken ct)
+    {
+        var recorded = new List<AlertRecord>();
+        foreach (var chunk in changes.Chunk(RowsPerStatement))
         {
-            return null;   // recorded before (the same readings evaluated again)
+            await using var record = new NpgsqlCommand(
+                $"""
+                INSERT INTO {PendingAlerts.EventsTable} AS e (customer_id, rule_id, device_id, state, at, reading_at, reading, message)
+                VALUES {string.Join(", ", chunk.Select((_, i) => $"(@customer_id, @r{i}, @d{i}, @s{i}, @a{i}, @ra{i}, @v{i}, @m{i})"))}
+                ON CONFLICT (customer_id, rule_id, state, at) DO NOTHING
+                RETURNING {EventColumns}
+                """, connection, transaction);
+            record.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId });
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                var found = chunk[i];
+                record.Parameters.Add(new($"r{i}", NpgsqlDbType.Uuid) { Value = found.RuleId });
+                record.Parameters.Add(new($"d{i}", NpgsqlDbType.Uuid) { Value = found.DeviceId });
+                record.Parameters.Add(new($"s{i}", NpgsqlDbType.Text) { Value = Name(found.State) });
+                record.Parameters.Add(new($"a{i}", NpgsqlDbType.TimestampTz) { Value = found.At.UtcDateTime });
+                record.Parameters.Add(new($"ra{i}", NpgsqlDbType.TimestampTz) { Value = found.ReadingAt is { } r ? r.UtcDateTime : DBNull.Value });
+                record.Parameters.Add(new($"v{i}", NpgsqlDbType.Double) { Value = found.Reading is { } v ? v : DBNull.Value });
+                record.Parameters.Add(new($"m{i}", NpgsqlDbType.Text) { Value = found.Message });
+            }
+
+            await using var reader = await record.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                recorded.Add(ReadEvent(reader));
+            }
         }
 
         if (webhookUrl is { } url)
         {
-            await using var enqueue = new NpgsqlCommand(EnqueueDeliverySql, connection, transaction);
-            enqueue.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId });
-            enqueue.Parameters.Add(new("alert_id", NpgsqlDbType.Bigint) { Value = recorded.Id });
-            enqueue.Parameters.Add(new("url", NpgsqlDbType.Text) { Value = url });
-            await enqueue.ExecuteNonQueryAsync(ct);
+            foreach (var chunk in recorded.Chunk(RowsPerStatement))
+            {
+                await using var enqueue = new NpgsqlCommand(
+                    $"""
+                    INSERT INTO alert_deliveries (customer_id, alert_id, url, status, attempts, next_attempt_at)
+                    VALUES {string.Join(", ", chunk.Select((_, i) => $"(@customer_id, @a{i}, @url, 'PENDING', 0, now())"))}
+                    """, connection, transaction);
+                enqueue.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId });
+                enqueue.Parameters.Add(new("url", NpgsqlDbType.Text) { Value = url });
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    enqueue.Parameters.Add(new($"a{i}", NpgsqlDbType.Bigint) { Value = chunk[i].Id });
+                }
+
+                await enqueue.ExecuteNonQueryAsync(ct);
+            }
         }
 
-        // NOTIFY outside any table's statement: on Citus it runs on the coordinator, where the listeners are.
-        await using (var notify = new NpgsqlCommand(NotifySql, connection, transaction))
+        // NOTIFY outside any table's statement: on Citus it runs on the coordinator, where the listeners are. One
+        // notification per change (a payload stays far below PostgreSQL's 8 000 bytes), all in one round trip.
+        if (recorded.Count > 0)
         {
-            notify.Parameters.Add(new("payload", NpgsqlDbType.Text) { Value = JsonSerializer.Serialize(recorded, Json) });
+            await using var notify = new NpgsqlBatch(connection, transaction);
+            foreach (var alert in recorded)
+            {
+                notify.BatchCommands.Add(new NpgsqlBatchCommand(NotifySql) { Parameters = { new() { Value = JsonSerializer.Serialize(alert, Json) } } });
+            }
+
             await notify.ExecuteNonQueryAsync(ct);
         }
 
