@@ -7,7 +7,7 @@ namespace IotAspire.Api.RawReadings;
 
 /// <summary>
 /// <c>GET /api/export</c>: a customer's raw readings (or, with <c>aggregationSizeMinutes</c>, their buckets) as a CSV
-/// download, streamed from PostgreSQL to the client row by row, so the API's memory stays the same however large the
+/// (or, raw readings, Parquet) download, streamed from PostgreSQL to the client row by row, so the API's memory stays the same however large the
 /// range. Scoped like every read (<see cref="CustomerScope"/>); bad parameters are a 400 naming them, before anything is sent.
 /// </summary>
 public static class ExportEndpoint
@@ -40,6 +40,12 @@ public static class ExportEndpoint
             }
 
             var request = RawReadingsRequest.Check(caller, query.DeviceIds, query.From, query.To, query.CustomerId);
+            if (query.Format == ExportQuery.Parquet)
+            {
+                await WriteReadingsParquetAsync(http, reader, request, ct);
+                return;
+            }
+
             await WriteReadingsAsync(http, reader, request, ct);
         }
         catch (Exception e) when (!http.Response.HasStarted && (e is ApiErrorException || ApiErrors.FromDatabaseFailure(e) is not null))
@@ -88,6 +94,34 @@ public static class ExportEndpoint
         await csv.FlushAsync(ct);
     }
 
+    private static async Task WriteReadingsParquetAsync(HttpContext http, RawReadingsReader reader, RawReadingsRequest request, CancellationToken ct)
+    {
+        // Parquet.Net writes some of its metadata with synchronous writes; the response allows them for this request.
+        if (http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpBodyControlFeature>() is { } bodyControl)
+        {
+            bodyControl.AllowSynchronousIO = true;
+        }
+
+        await using var parquet = new ParquetRows(http.Response.Body);
+        var started = false;
+        void StartOnce()
+        {
+            if (!started)
+            {
+                Start(http, $"readings_{request.CustomerId:N}_{Stamp(request.From)}_{Stamp(request.To)}.parquet", "application/vnd.apache.parquet");
+                started = true;
+            }
+        }
+
+        await reader.ExportAsync(request, async (device, time, value) =>
+        {
+            StartOnce();
+            await parquet.AddAsync(device, time, value, ct);
+        }, ct);
+        StartOnce();
+        await parquet.CompleteAsync(ct);
+    }
+
     private static async Task WriteAggregatesAsync(HttpContext http, ExportQuery query, IReadOnlyList<DeviceAggregate> aggregates, CancellationToken ct)
     {
         var range = aggregates.Count > 0 ? $"{Stamp(aggregates[0].From)}_{Stamp(aggregates[0].To)}" : "empty";
@@ -130,9 +164,9 @@ public static class ExportEndpoint
         _ => bucket.Percentile(ExportQuery.PercentileFraction(name)),
     };
 
-    private static void Start(HttpContext http, string fileName)
+    private static void Start(HttpContext http, string fileName, string contentType = "text/csv; charset=utf-8")
     {
-        http.Response.ContentType = "text/csv; charset=utf-8";
+        http.Response.ContentType = contentType;
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"{fileName}\"";
         http.Response.Headers.CacheControl = "no-store";   // another customer's proxy must not keep it
     }

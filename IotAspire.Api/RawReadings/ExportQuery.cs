@@ -6,16 +6,17 @@ namespace IotAspire.Api.RawReadings;
 
 /// <summary>
 /// The parameters of <c>GET /api/export</c>: <c>deviceIds</c> (comma-separated or repeated), <c>from</c>, <c>to</c>,
-/// <c>customerId</c>, <c>format</c> (csv); with <c>aggregationSizeMinutes</c> the buckets of <c>deviceAggregates</c>
+/// <c>customerId</c>, <c>format</c> (csv, or parquet for raw readings); with <c>aggregationSizeMinutes</c> the buckets of <c>deviceAggregates</c>
 /// instead of the raw readings, with <c>functions</c> (mean, min, max, sum, count, stddev, first, last, p50, p99.9 ...;
 /// default mean), <c>fill</c> and <c>timeZone</c> as there. A parameter it does not know is refused by name, so a
 /// misspelt filter never exports more than was meant.
 /// </summary>
 public sealed record ExportQuery(
-    IReadOnlyList<Guid>? DeviceIds, DateTimeOffset? From, DateTimeOffset? To, Guid? CustomerId,
+    string Format, IReadOnlyList<Guid>? DeviceIds, DateTimeOffset? From, DateTimeOffset? To, Guid? CustomerId,
     int? AggregationSizeMinutes, IReadOnlyList<string> Functions, BucketFunctions BucketFunctions, FillMode Fill, string? TimeZone)
 {
     public const string Csv = "csv";
+    public const string Parquet = "parquet";
 
     private static readonly string[] Known = ["deviceIds", "from", "to", "customerId", "format", "aggregationSizeMinutes", "functions", "fill", "timeZone"];
     private static readonly string[] AggregatesOnly = ["functions", "fill", "timeZone"];
@@ -28,9 +29,10 @@ public sealed record ExportQuery(
             throw ApiErrors.BadInput($"Unknown parameter '{unknown}'; the export takes {string.Join(", ", Known)}.");
         }
 
-        if (query["format"] is { Count: > 0 } format && format.ToString() != Csv)
+        var format = query["format"] is { Count: > 0 } named ? named.ToString() : Csv;
+        if (format is not (Csv or Parquet))
         {
-            throw ApiErrors.BadInput($"format must be '{Csv}', not '{format}'.");
+            throw ApiErrors.BadInput($"format must be '{Csv}' or '{Parquet}', not '{format}'.");
         }
 
         int? size = null;
@@ -45,8 +47,13 @@ public sealed record ExportQuery(
             throw ApiErrors.BadInput($"{aggregateParameter} applies to aggregates: add aggregationSizeMinutes, or leave {aggregateParameter} out to export the raw readings.");
         }
 
-        var functions = Values(query, "functions") is { Count: > 0 } named ? named : ["mean"];
-        return new ExportQuery(
+        if (size is not null && format == Parquet)
+        {
+            throw ApiErrors.BadInput($"format '{Parquet}' is for raw readings; export buckets (aggregationSizeMinutes) as '{Csv}'.");
+        }
+
+        var functions = Values(query, "functions") is { Count: > 0 } listed ? listed : ["mean"];
+        return new ExportQuery(format,
             Values(query, "deviceIds") is { Count: > 0 } ids ? [.. ids.Select(id => Id(id, "deviceIds"))] : null,
             Time(query, "from"), Time(query, "to"),
             query["customerId"] is { Count: > 0 } customer ? Id(customer.ToString(), "customerId") : null,

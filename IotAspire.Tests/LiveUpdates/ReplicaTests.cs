@@ -96,6 +96,57 @@ public sealed class ReplicaTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_alert_is_recorded_once_with_both_replicas_evaluating_and_reaches_subscribers_on_both()
+    {
+        var auth = new TokenServiceClient(appHost!);
+        var (customer, _) = await auth.NewCustomerAsync();
+        var urls = await ReplicaUrlsAsync(ResourceNames.Api);
+        var clients = new List<GraphQLWebSocketClient>();
+        try
+        {
+            foreach (var url in urls)
+            {
+                var client = await ConnectWhenListeningAsync(new UriBuilder(url) { Scheme = "ws", Path = "/graphql" }.Uri);
+                clients.Add(client);
+                await client.InitAsync(customer);
+                await client.SubscribeAsync("a", "subscription { alertChanged { ruleId state at } }");
+            }
+
+            // Both replicas run the evaluator; three readings above at once: one change, recorded once.
+            var graphQL = new GraphQLClient(appHost!);
+            var device = Guid.NewGuid();
+            await graphQL.DataAsync("mutation($d: UUID!) { createAlertRule(deviceId: $d, kind: ABOVE, minutes: 0, threshold: 10) { id } }", new { d = device }, customer);
+            await Task.Delay(500);
+            await graphQL.DataAsync(GraphQLDocuments.Ingest, new
+            {
+                readings = Enumerable.Range(0, 3).Select(i => new { timestamp = $"2022-02-01T00:0{i}:00Z", reading = 20.0 + i, deviceId = device }),
+            }, customer);
+
+            foreach (var client in clients)
+            {
+                var change = (await client.ReceiveForAsync("a")).GetProperty("payload").GetProperty("data").GetProperty("alertChanged");
+                Assert.Equal(("RAISED", DateTimeOffset.Parse("2022-02-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture)),
+                    (change.GetProperty("state").GetString(), change.GetProperty("at").GetDateTimeOffset()));
+            }
+
+            await Task.Delay(3000);   // several passes of both replicas
+            foreach (var client in clients)
+            {
+                Assert.Null(await client.TryReceiveAsync(TimeSpan.FromMilliseconds(300)));
+            }
+
+            Assert.Equal(1, (await graphQL.DataAsync("{ alerts { id } }", null, customer)).GetProperty("alerts").GetArrayLength());
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                await client.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public async Task Tokens_signed_by_either_token_service_replica_are_accepted_by_the_api_and_published_by_both()
     {
         // Both replicas started on a new accounts database and a new key ring at once: each may have added a signing

@@ -172,8 +172,41 @@ public class RawReadingsTests(AppHostFixture fixture)
         Assert.Equal(2, expectedBuckets.Count());   // ten minutes of readings
     }
 
+    [Fact]
+    public async Task The_parquet_export_holds_the_same_readings_read_back_by_a_parquet_reader()
+    {
+        var (token, _) = await auth.NewCustomerAsync();
+        var devices = new[] { Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid() };
+        var sent = await SendAsync(token, devices, 0.125);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/export?format=parquet");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await graphQL.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/vnd.apache.parquet", response.Content.Headers.ContentType?.MediaType);
+        Assert.EndsWith(".parquet", response.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
+        var file = new MemoryStream(await response.Content.ReadAsByteArrayAsync());
+
+        await using var parquet = await Parquet.ParquetReader.CreateAsync(file);
+        var fields = parquet.Schema.DataFields;
+        Assert.Equal(["device_id", "timestamp", "reading"], fields.Select(f => f.Name));
+        var read = new List<Sent>();
+        for (var g = 0; g < parquet.RowGroupCount; g++)
+        {
+            using var group = parquet.OpenRowGroupReader(g);
+            var rows = (int)group.RowCount;
+            var (ids, times, values) = (new string?[rows], new DateTime[rows], new double[rows]);
+            await group.ReadAsync(fields[0], ids.AsMemory());
+            await group.ReadAsync(fields[1], times.AsMemory());
+            await group.ReadAsync(fields[2], values.AsMemory());
+            read.AddRange(Enumerable.Range(0, rows).Select(i => new Sent(Guid.Parse(ids[i]!), new DateTimeOffset(DateTime.SpecifyKind(times[i], DateTimeKind.Utc)), values[i])));
+        }
+
+        Assert.Equal(sent.OrderBy(s => s.DeviceId).ThenBy(s => s.At), read);
+    }
+
     [Theory]
-    [InlineData("?format=parquet", HttpStatusCode.BadRequest, "format must be 'csv'")]
+    [InlineData("?format=xlsx", HttpStatusCode.BadRequest, "format must be 'csv' or 'parquet'")]
+    [InlineData("?format=parquet&aggregationSizeMinutes=60", HttpStatusCode.BadRequest, "format 'parquet' is for raw readings")]
     [InlineData("?device_id=x", HttpStatusCode.BadRequest, "Unknown parameter 'device_id'")]
     [InlineData("?from=tomorrow", HttpStatusCode.BadRequest, "from must be an ISO 8601")]
     [InlineData("?aggregationSizeMinutes=0", HttpStatusCode.BadRequest, "aggregationSizeMinutes must be between")]

@@ -95,7 +95,7 @@ public sealed class RawReadingsRulesTests
     [InlineData("device_ids", "x", "Unknown parameter 'device_ids'")]
     [InlineData("deviceIds", "nope", "deviceIds: 'nope' is not a UUID")]
     [InlineData("from", "yesterday", "from must be an ISO 8601")]
-    [InlineData("format", "xlsx", "format must be 'csv'")]
+    [InlineData("format", "xlsx", "format must be 'csv' or 'parquet'")]
     [InlineData("functions", "mean", "functions applies to aggregates")]
     [InlineData("aggregationSizeMinutes", "-5", "aggregationSizeMinutes must be a whole number")]
     public void Bad_export_parameters_are_refused_by_name(string key, string value, string expected) =>
