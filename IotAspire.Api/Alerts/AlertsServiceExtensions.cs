@@ -7,6 +7,7 @@ public static class AlertsServiceExtensions
     {
         builder.AddValidatedOptions<AlertsOptions>(AlertsOptions.Section);
         builder.Services.AddHttpContextAccessor();
+        builder.Services.AddSingleton<Security.OwnEndpoints>();
         builder.Services.AddSingleton<AlertStore>();
         builder.Services.AddSingleton<WebhookStore>();
         builder.Services.AddSingleton<AlertEvaluator>();

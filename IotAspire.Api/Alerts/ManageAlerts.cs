@@ -3,8 +3,6 @@ using IotAspire.Api.Aggregation;
 using IotAspire.Api.Errors;
 using IotAspire.Api.Readings;
 using IotAspire.Api.Security;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 
 namespace IotAspire.Api.Alerts;
@@ -13,7 +11,7 @@ namespace IotAspire.Api.Alerts;
 /// The alerts' use cases: a customer's rules on its own devices (an administrator's for any customer it names), the
 /// history of changes, the live feed, and the webhook with its delivery log. Every one scoped by <see cref="CustomerScope"/>.
 /// </summary>
-public sealed class ManageAlerts(AlertStore store, WebhookStore webhooks, AlertFeed feed, IOptions<AlertsOptions> options, IServer server, IHttpContextAccessor http)
+public sealed class ManageAlerts(AlertStore store, WebhookStore webhooks, AlertFeed feed, IOptions<AlertsOptions> options, OwnEndpoints ownEndpoints)
 {
     public const int MaxHistory = 1_000;
 
@@ -100,7 +98,7 @@ public sealed class ManageAlerts(AlertStore store, WebhookStore webhooks, AlertF
     public async Task<AlertWebhookSummary> SetWebhookAsync(Caller caller, string url, Guid? customerId, CancellationToken ct)
     {
         var customer = Named(caller, customerId, "set an alert webhook");
-        var checkedUrl = await WebhookTarget.CheckAsync(url, options.Value.AllowPrivateWebhookTargets, OwnHosts(), ct);
+        var checkedUrl = await WebhookTarget.CheckAsync(url, options.Value.AllowPrivateWebhookTargets, ownEndpoints.Hosts(), ct);
         return await webhooks.SetAsync(customer, checkedUrl.AbsoluteUri, WebhookSignature.NewSecret(), caller.UserName, ct);
     }
 
@@ -114,33 +112,6 @@ public sealed class ManageAlerts(AlertStore store, WebhookStore webhooks, AlertF
         last is < 1 or > MaxHistory
             ? throw ApiErrors.BadInput($"last must be between 1 and {MaxHistory}, not {last}.")
             : webhooks.DeliveriesAsync(Named(caller, customerId, "read alert deliveries"), last, ct);
-
-    /// <summary>The names and <c>host:port</c> this API answers on: its listening addresses and the host the caller used.</summary>
-    private List<string> OwnHosts()
-    {
-        var hosts = new List<string>();
-        foreach (var address in server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [])
-        {
-            var port = address[(address.LastIndexOf(':') + 1)..].TrimEnd('/');
-            hosts.Add($"localhost:{port}");   // a wildcard or loopback binding answers on loopback
-            if (Uri.TryCreate(address.Replace("://+", "://localhost", StringComparison.Ordinal).Replace("://*", "://localhost", StringComparison.Ordinal), UriKind.Absolute, out var uri))
-            {
-                hosts.Add(uri.Authority);
-            }
-        }
-
-        if (http.HttpContext?.Request.Host is { HasValue: true } requestHost)
-        {
-            hosts.Add(requestHost.Host);
-            hosts.Add(requestHost.Value);
-            if (requestHost.Port is { } port)
-            {
-                hosts.Add($"localhost:{port}");
-            }
-        }
-
-        return hosts;
-    }
 
     /// <summary>The one customer a change is for: a customer's own; an administrator names it.</summary>
     private static Guid Named(Caller caller, Guid? customerId, string what) =>

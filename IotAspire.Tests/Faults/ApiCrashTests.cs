@@ -47,7 +47,7 @@ public sealed class ApiCrashTests(Xunit.Abstractions.ITestOutputHelper output)
             var failed = new ConcurrentBag<int>();
             var next = -1;
             var killed = 0;
-            var apiPid = ApiProcessId(appHost);
+            var apiPid = appHost.ProcessIdOf(ResourceNames.Api);
             // Each sender stops at its first failure: the API is down, and what it did not send is sent later.
             async Task SendAsync()
             {
@@ -90,7 +90,7 @@ public sealed class ApiCrashTests(Xunit.Abstractions.ITestOutputHelper output)
                 await appHost.App.ResourceNotifications.WaitForResourceHealthyAsync(ResourceNames.Api, healthy.Token);
             }
 
-            Assert.NotEqual(apiPid, ApiProcessId(appHost));
+            Assert.NotEqual(apiPid, appHost.ProcessIdOf(ResourceNames.Api));
 
             // Every acknowledged reading is there, read straight from the table.
             var stored = await StoredTimesAsync(appHost, device);
@@ -123,14 +123,6 @@ public sealed class ApiCrashTests(Xunit.Abstractions.ITestOutputHelper output)
         {
             await RunningAppHost.DeleteDataAsync(dataDirectory);
         }
-    }
-
-    /// <summary>The API's process id, as Aspire reports it on the resource (the dashboard's "executable.pid").</summary>
-    private static int ApiProcessId(RunningAppHost appHost)
-    {
-        Assert.True(appHost.App.ResourceNotifications.TryGetCurrentState(ResourceNames.Api, out var state), "no state for the API");
-        var pid = state.Snapshot.Properties.SingleOrDefault(p => p.Name == "executable.pid")?.Value;
-        return Convert.ToInt32(pid, System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static async Task<HashSet<DateTimeOffset>> StoredTimesAsync(RunningAppHost appHost, Guid device)

@@ -136,5 +136,16 @@ public sealed class RunningAppHost : IAsyncDisposable
 
     public HttpClient CreateHttpClient(string resourceName) => App.CreateHttpClient(resourceName);
 
+    /// <summary>A project resource's process id, as Aspire reports it (the dashboard's "executable.pid").</summary>
+    public int ProcessIdOf(string resourceName)
+    {
+        if (!App.ResourceNotifications.TryGetCurrentState(resourceName, out var state))
+        {
+            throw new InvalidOperationException($"No state for '{resourceName}'.");
+        }
+
+        return Convert.ToInt32(state.Snapshot.Properties.Single(p => p.Name == "executable.pid").Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     public ValueTask DisposeAsync() => App.DisposeAsync();
 }

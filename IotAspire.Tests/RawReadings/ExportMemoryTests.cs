@@ -43,7 +43,7 @@ public class ExportMemoryTests(AppHostFixture fixture, ITestOutputHelper output)
                 """, customerId, devices, PerDevice);
         }
 
-        var pid = ApiProcessId();
+        var pid = fixture.AppHost.ProcessIdOf(ResourceNames.Api);
         using var http = fixture.AppHost.CreateHttpClient(ResourceNames.Api);
         http.Timeout = TimeSpan.FromMinutes(3);
         foreach (var format in new[] { "csv", "parquet" })
@@ -107,12 +107,6 @@ public class ExportMemoryTests(AppHostFixture fixture, ITestOutputHelper output)
         }
 
         return (lines, bytes);
-    }
-
-    private int ApiProcessId()
-    {
-        Assert.True(fixture.AppHost.App.ResourceNotifications.TryGetCurrentState(ResourceNames.Api, out var state), "no state for the API");
-        return Convert.ToInt32(state.Snapshot.Properties.Single(p => p.Name == "executable.pid").Value, System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>
