@@ -14,6 +14,7 @@ public class TenantIsolationTests(AppHostFixture fixture)
     private const int Customers = 4;
     private const int DevicesEach = 3;
     private const int Cases = 400;
+    private const int ExportCases = 40;
     private const string From = "2022-04-01T00:00:00Z";
     private const string To = "2022-04-02T00:00:00Z";
 
@@ -81,6 +82,38 @@ public class TenantIsolationTests(AppHostFixture fixture)
             }
         }
 
+        // The export (GET /api/export), raw and bucketed, as CSV and Parquet, asked for the victim's devices (alone and
+        // mixed with own) and customer: an answer holds none of the victim's ids or readings, or is refused.
+        for (var i = 0; i < ExportCases; i++)
+        {
+            var attacker = tenants[random.Next(Customers)];
+            var victim = tenants.Where(t => t != attacker).ElementAt(random.Next(Customers - 1));
+            var victimDevice = victim.Devices[random.Next(DevicesEach)];
+            var query = random.Next(5) switch
+            {
+                0 => $"deviceIds={victimDevice}",
+                1 => $"deviceIds={attacker.Devices[0]},{victimDevice}&from={From}&to={To}",
+                2 => $"customerId={victim.CustomerId}",
+                3 => $"deviceIds={victimDevice}&aggregationSizeMinutes=60&functions=mean,max,p50&from={From}&to={To}",
+                _ => $"deviceIds={attacker.Devices[1]},{victimDevice}&format=parquet",
+            };
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/export?" + query);
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", attacker.Token);
+            using var response = await graphQL.Http.SendAsync(request);
+            var bytes = await response.Content.ReadAsByteArrayAsync();
+            var text = System.Text.Encoding.UTF8.GetString(bytes);
+            var answered = text.Replace(victimDevice.ToString(), "", StringComparison.OrdinalIgnoreCase).Replace(victim.CustomerId.ToString(), "", StringComparison.OrdinalIgnoreCase);
+            // Ids the attacker sent may come back in an error message; nothing else of the victim's may appear.
+            var leaked = (response.IsSuccessStatusCode && (text.Contains(victimDevice.ToString(), StringComparison.OrdinalIgnoreCase) || text.Contains(victim.CustomerId.ToString(), StringComparison.OrdinalIgnoreCase)))
+                || victim.Devices.Any(d => answered.Contains(d.ToString(), StringComparison.OrdinalIgnoreCase))
+                || text.Contains(victim.Marker.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+                || (query.Contains("parquet", StringComparison.Ordinal) && ContainsDouble(bytes, victim.Marker));
+            if (leaked)
+            {
+                failures.Add($"export case {i} ({query}): {(int)response.StatusCode} {text[..Math.Min(text.Length, 300)]}");
+            }
+        }
+
         foreach (var tenant in tenants)
         {
             Assert.Equal(before[tenant.CustomerId], await ViewAsync(tenant));
@@ -109,6 +142,9 @@ public class TenantIsolationTests(AppHostFixture fixture)
         var aggregates = await graphQL.DataAsync(GraphQLDocuments.Aggregates, new { from = From, to = To, size = 60 }, tenant.Token);
         return devices.ToString() + aggregates.ToString();
     }
+
+    /// <summary>Whether a reading value is in a binary file (a Parquet column stores doubles as their 8 little-endian bytes).</summary>
+    private static bool ContainsDouble(byte[] file, double value) => file.AsSpan().IndexOf(BitConverter.GetBytes(value)) >= 0;
 
     /// <summary>A cursor as the API makes them (version 1, microseconds since 1970, the device) just before the day's first reading.</summary>
     private static string CursorOf(Guid device)
