@@ -55,7 +55,8 @@ public static class LocalPostgresBuilderExtensions
             .WithEnvironment("PGDATA", dataDirectory)
             .WithEnvironment("PG_SETTINGS", string.Join(' ', settings))
             .WithEnvironment(context => context.EnvironmentVariables["POSTGRES_PASSWORD"] = server.PasswordParameter)
-            .WithNpgsqlHealthCheck();
+            .WithNpgsqlHealthCheck()
+            .WithSupervisionState();   // the launcher restarts a server that dies; the dashboard shows it
     }
 
     /// <summary>A database on this server, created at start if missing; healthy once it accepts connections.</summary>

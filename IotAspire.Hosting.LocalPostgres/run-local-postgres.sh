@@ -60,17 +60,45 @@ fi
 settings=()
 for setting in ${PG_SETTINGS:-}; do settings+=(-c "$setting"); done
 
-# PostgreSQL logs to stderr, which the Aspire dashboard shows as errors: send it to stdout.
-"${as_server_user[@]}" "$PG_BIN/postgres" -D "$PGDATA" -p "$PGPORT" \
-    -c listen_addresses=localhost -c unix_socket_directories= "${settings[@]}" 2>&1 &
-server=$!
+# Supervision, as a container's restart policy would do it: a server that exits without being asked to (killed,
+# crashed) is started again, after 1 s, then 2, 4 ... up to 30 s while it keeps failing; crash recovery replays
+# the WAL, so every acknowledged (committed, fsynced) reading is there again. A stop we forward (Ctrl+C, the
+# dashboard's Stop) is not restarted. The very first start failing before it accepts connections (a bad setting, the
+# port taken) is not retried either: that is a configuration to fix, shown as the resource exiting. The AppHost reads the "restarting" and
+# "ready" lines below (LocalPostgresSupervision) to show the state in the dashboard.
+stopping=0
+trap 'stopping=1; kill -INT "$server" 2>/dev/null' TERM INT
 
-trap 'kill -INT "$server" 2>/dev/null' TERM INT
-
-# wait returns early when a trapped signal arrives; keep waiting until the server has really exited.
+delay=1
+restarts=0
 while :; do
-  wait "$server"
-  status=$?
-  kill -0 "$server" 2>/dev/null || break
+  # PostgreSQL logs to stderr, which the Aspire dashboard shows as errors: send it to stdout.
+  "${as_server_user[@]}" "$PG_BIN/postgres" -D "$PGDATA" -p "$PGPORT" \
+      -c listen_addresses=localhost -c unix_socket_directories= "${settings[@]}" 2>&1 &
+  server=$!
+  started=$SECONDS
+
+  # wait returns early when a trapped signal arrives; keep waiting until the server has really exited.
+  while :; do
+    wait "$server"
+    status=$?
+    kill -0 "$server" 2>/dev/null || break
+  done
+
+  [ "$stopping" = 1 ] && exit "$status"
+  # A server killed while serving leaves postmaster.pid behind with "ready" as its status line; one that never got
+  # that far (a bad setting, the port taken) removes it or leaves "starting". Only the first start is judged so: a
+  # restart failing (orphaned backends still holding shared memory) is retried with the backoff below.
+  if [ "$restarts" = 0 ] && [ "$(sed -n 8p "$PGDATA/postmaster.pid" 2>/dev/null | tr -d ' ')" != ready ]; then
+    fail "PostgreSQL exited at start (status $status); see its log above."
+  fi
+  # A server that ran a while before it died starts again at once-ish; one that keeps dying backs off.
+  [ $((SECONDS - started)) -ge 60 ] && delay=1
+  restarts=$((restarts + 1))
+  echo "run-local-postgres: restarting: PostgreSQL exited unexpectedly (status $status); restart $restarts in $delay s"
+  sleep "$delay" & sleeper=$!
+  wait "$sleeper"
+  kill "$sleeper" 2>/dev/null
+  [ "$stopping" = 1 ] && exit 0
+  delay=$((delay * 2 > 30 ? 30 : delay * 2))
 done
-exit "$status"

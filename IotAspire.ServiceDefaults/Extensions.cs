@@ -78,18 +78,33 @@ public static class Extensions
     }
 
     /// <summary>
-    /// <c>/health</c>: ready for traffic (every check, databases included). <c>/alive</c>: the process
-    /// responds (only checks tagged "live"). Both answer with the status word alone, so they reveal
-    /// nothing about the system and can be probed by orchestrators in every environment.
+    /// <c>/health</c>: ready for traffic (every check, databases included; each bounded, so it answers within
+    /// about 2 s whatever a database does). <c>/alive</c>: the process responds (only checks tagged "live").
+    /// Both answer with the status word and the names of the checks that failed (<c>Unhealthy: readings-database</c>),
+    /// never their exceptions, so they tell an operator what is down and reveal nothing else; 503 when not healthy.
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
-        app.MapHealthChecks(HealthEndpointPath);
+        app.MapHealthChecks(HealthEndpointPath, new HealthCheckOptions { ResponseWriter = WriteStatusAndFailedChecks });
         app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains("live"),
+            ResponseWriter = WriteStatusAndFailedChecks,
         });
 
         return app;
+    }
+
+    /// <summary>"Healthy", or the status and the failed checks' names: <c>Unhealthy: readings-database</c>.</summary>
+    public static string DescribeHealth(HealthReport report)
+    {
+        var failed = report.Entries.Where(entry => entry.Value.Status != HealthStatus.Healthy).Select(entry => entry.Key).Order(StringComparer.Ordinal).ToList();
+        return failed.Count == 0 ? report.Status.ToString() : $"{report.Status}: {string.Join(", ", failed)}";
+    }
+
+    private static Task WriteStatusAndFailedChecks(Microsoft.AspNetCore.Http.HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        return Microsoft.AspNetCore.Http.HttpResponseWritingExtensions.WriteAsync(context.Response, DescribeHealth(report));
     }
 }

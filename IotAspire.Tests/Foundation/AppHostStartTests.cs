@@ -17,8 +17,8 @@ public sealed class AppHostStartTests(AppHostFixture fixture)
         var health = await http.GetAsync("/health");
         var alive = await http.GetAsync("/alive");
 
-        // /health runs the DbContext check that Aspire's Npgsql integration registers, so "Healthy"
-        // means the service reached its database.
+        // /health runs the service's database check (DatabaseHealthCheck), so "Healthy" means the service
+        // reached its database; the outage test sees it fail.
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         Assert.Equal("Healthy", await health.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.OK, alive.StatusCode);

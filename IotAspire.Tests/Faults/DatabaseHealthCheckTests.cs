@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using IotAspire.Hosting.LocalPostgres;
+using IotAspire.Shared.Data;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace IotAspire.Tests.Faults;
+
+/// <summary>
+/// The database check's bound on its own, without an AppHost: a server that takes the connection and never answers
+/// (what DCP's proxy does while PostgreSQL is down) and a port nobody listens on are both unhealthy within the budget;
+/// and the launcher's log lines that drive the dashboard's state.
+/// </summary>
+public sealed class DatabaseHealthCheckTests
+{
+    [Fact]
+    public async Task A_server_that_never_answers_is_unhealthy_within_the_budget()
+    {
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();   // the kernel accepts connections into the backlog; nobody ever speaks
+        var port = ((IPEndPoint)silent.LocalEndpoint).Port;
+
+        await AssertUnhealthyWithinBudgetAsync($"Host=127.0.0.1;Port={port};Username=u;Password=p;Database=d");
+    }
+
+    [Fact]
+    public async Task A_refused_connection_is_unhealthy_within_the_budget()
+    {
+        int port;
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        await AssertUnhealthyWithinBudgetAsync($"Host=127.0.0.1;Port={port};Username=u;Password=p;Database=d");
+    }
+
+    [Fact]
+    public async Task Callers_within_the_freshness_share_one_probe()
+    {
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var port = ((IPEndPoint)silent.LocalEndpoint).Port;
+        var check = new DatabaseHealthCheck($"Host=127.0.0.1;Port={port};Username=u;Password=p;Database=d", TimeProvider.System);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => check.CheckHealthAsync(new HealthCheckContext())));
+
+        Assert.All(answers, answer => Assert.Equal(HealthStatus.Unhealthy, answer.Status));
+        var connections = 0;
+        while (silent.Pending())
+        {
+            using var _ = silent.AcceptTcpClient();
+            connections++;
+        }
+
+        Assert.Equal(1, connections);
+    }
+
+    [Theory]
+    [InlineData("run-local-postgres: restarting: PostgreSQL exited unexpectedly (status 137); restart 1 in 1 s", LocalPostgresSupervision.RestartingState)]
+    [InlineData("2026-12-05 06:38:29.155 UTC [1953] LOG:  database system is ready to accept connections", "Running")]
+    [InlineData("2026-12-05 06:38:29.060 UTC [1956] LOG:  database system was interrupted; last known up at 2026-12-05 06:38:17 UTC", null)]
+    public void The_launchers_log_lines_set_the_state(string line, string? state) =>
+        Assert.Equal(state, LocalPostgresSupervision.StateOf(line));
+
+    private static async Task AssertUnhealthyWithinBudgetAsync(string connectionString)
+    {
+        var check = new DatabaseHealthCheck(connectionString, TimeProvider.System);
+        var elapsed = Stopwatch.StartNew();
+        var result = await check.CheckHealthAsync(new HealthCheckContext());
+        elapsed.Stop();
+
+        Assert.Equal(HealthStatus.Unhealthy, result.Status);
+        Assert.True(elapsed.Elapsed < DatabaseHealthCheck.Budget + TimeSpan.FromMilliseconds(300), $"the check took {elapsed.Elapsed}");
+    }
+}
