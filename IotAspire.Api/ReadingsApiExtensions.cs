@@ -7,6 +7,7 @@ using IotAspire.Api.Errors;
 using IotAspire.Api.GraphQLHttp;
 using IotAspire.Api.GraphQLWebSockets;
 using IotAspire.Api.Grafana;
+using IotAspire.Api.HeavyReads;
 using IotAspire.Api.Ingestion;
 using IotAspire.Api.LiveUpdates;
 using IotAspire.Api.Materialization;
@@ -30,6 +31,7 @@ public static class ReadingsApiExtensions
         builder.AddTokenValidation(ResourceNames.Auth);                 // the token service's public keys, by discovery
         builder.AddIngestion();
         builder.AddRollupMaterializer();                                // folds what ingest committed into the rollups
+        builder.AddHeavyReadBudget();                                   // per-customer turns of expensive reads
         builder.AddAggregation();
         builder.AddRawReadings();                                       // paged readings and CSV exports
         builder.AddDeviceProvisioning();

@@ -55,10 +55,11 @@ public sealed record BenchOptions
     /// <summary>The data directory of a mode: the one given for <c>local</c>, beside it for the others.</summary>
     public string DataDirectoryFor(string mode) => mode == "local" ? DataDirectory : DataDirectory.TrimEnd('/') + "-" + mode;
 
-    /// <summary>What to measure: any of ingest, reads (deviceAggregates and devices), raw (readings pages and exports), grafana.</summary>
+    /// <summary>What to measure: any of ingest, reads (deviceAggregates and devices), raw (readings pages and exports), grafana,
+    /// fairness (one customer's light reads while another runs heavy ones).</summary>
     public IReadOnlySet<string> Sections { get; init; } = AllSections;
 
-    public static readonly IReadOnlySet<string> AllSections = new HashSet<string> { "ingest", "reads", "raw", "grafana" };
+    public static readonly IReadOnlySet<string> AllSections = new HashSet<string> { "ingest", "reads", "raw", "grafana", "fairness" };
 
     /// <summary>The end of the generated readings: fixed, so a kept data set stays valid across days.</summary>
     public static readonly DateTimeOffset DataEnd = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);

@@ -8,7 +8,7 @@ namespace IotAspire.Bench;
 public sealed record BenchReport(
     BenchOptions Options, DateTimeOffset StartedAt, TimeSpan Elapsed, string Machine, string PostgresVersion, bool Generated,
     IReadOnlyList<IngestResult> Ingest, long? ApiPeakMemory, IReadOnlyList<QueryResult> Queries, IReadOnlyList<TokenKindResult> ByTokenKind,
-    IReadOnlyList<LiveSubscriberResult> ByLiveSubscriber, IReadOnlyList<ArrivalOrderResult> ArrivalOrder, IReadOnlyList<AlertRulesResult>? ByAlertRules = null)
+    IReadOnlyList<LiveSubscriberResult> ByLiveSubscriber, IReadOnlyList<ArrivalOrderResult> ArrivalOrder, IReadOnlyList<AlertRulesResult>? ByAlertRules = null, FairnessResult? Fairness = null)
 {
     /// <summary>The targets of the performance issue, by shape; a shape not named here has none.</summary>
     public static readonly IReadOnlyDictionary<string, double> TargetsMs = new Dictionary<string, double>
@@ -195,6 +195,22 @@ public sealed record BenchReport(
                     $"| {r.Clients} | {r.Readings:N0} | {r.Rules:N0} | {r.WithoutRules:N0} | {r.WithRules:N0} | {r.WithShareOfWithout:P0} | {r.LagP95Without:0.00} | {r.LagP95With:0.00} | {r.ChangesRecorded:N0} | {r.EvaluatedAfterSeconds:0.0} |");
             }
 
+            md.AppendLine();
+        }
+
+        if (Fairness is { } fair)
+        {
+            md.AppendLine("## Fairness: one customer's light reads while another runs heavy ones");
+            md.AppendLine();
+            md.AppendLine(CultureInfo.InvariantCulture, $"Customer B's `devices` over HTTP ({fair.LightIdle.Runs} runs, one after another), alone and while customer A keeps {fair.Parallel} `deviceAggregates` reads of 30 days of 1-minute buckets (two devices, mean, stddev, first, last, two percentiles, LINEAR fill) running. ");
+            md.AppendLine("A's reads beyond its turns (`HeavyReads`) wait, then are refused with RESOURCE_EXHAUSTED (429, Retry-After); its clients retry after 200 ms.");
+            md.AppendLine();
+            md.AppendLine("| B's devices | p50 | p95 |");
+            md.AppendLine("|---|---:|---:|");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| alone | {Ms(fair.LightIdle.P50)} | {Ms(fair.LightIdle.P95)} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| while A runs {fair.Parallel} heavy reads | {Ms(fair.LightLoaded.P50)} | {Ms(fair.LightLoaded.P95)} |");
+            md.AppendLine();
+            md.AppendLine(CultureInfo.InvariantCulture, $"B's p95 under A's load: **{fair.P95Ratio:0.00}x** its p95 alone (bound: 3x: {Verdict(fair.P95Ratio <= 3)}). A's heavy reads meanwhile: {fair.HeavyAnswered} answered, {fair.HeavyRefused} refused for now, {fair.HeavyFailed} failed otherwise.");
             md.AppendLine();
         }
 

@@ -33,10 +33,13 @@ public sealed class BenchRun(BenchTarget target, BenchOptions options)
         var reads = options.Sections.Contains("reads") ? await queries.AggregatesAsync(owner, phase => progress(phase), ct) : [];
         var raw = options.Sections.Contains("raw") ? await queries.RawReadingsAsync(owner, phase => progress(phase), ct) : [];
         var grafana = options.Sections.Contains("grafana") ? await queries.GrafanaAsync(phase => progress(phase), ct) : [];
+        var fairness = options.Sections.Contains("fairness")
+            ? await new FairnessBench(client, data).RunAsync(options.Quick ? 10 : 100, phase => progress(phase), ct)
+            : null;
 
         await using var version = owner.CreateCommand("SHOW server_version");
         return new BenchReport(options, startedAt, clock.Elapsed, machine, (string)(await version.ExecuteScalarAsync(ct))!, generated,
-            ingestResults, ingest.ApiPeakMemory, [.. reads, .. raw, .. grafana], ingest.ByTokenKind, ingest.ByLiveSubscriber, ingest.ArrivalOrder, ingest.ByAlertRules);
+            ingestResults, ingest.ApiPeakMemory, [.. reads, .. raw, .. grafana], ingest.ByTokenKind, ingest.ByLiveSubscriber, ingest.ArrivalOrder, ingest.ByAlertRules, fairness);
     }
 
     /// <summary>

@@ -60,6 +60,19 @@ public sealed class SystemClient(BenchTarget target) : IDisposable
             : throw new GraphQLRefusedException(answer.TryGetProperty("errors", out var errors) ? errors[0].GetProperty("message").GetString()! : $"HTTP {(int)response.StatusCode}");
     }
 
+    /// <summary>Posts a GraphQL request and reads the whole answer: its status and its first error's code, if any.</summary>
+    public async Task<(int Status, string? ErrorCode)> GraphQLOutcomeAsync(byte[] body, string token, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await api.SendAsync(request, ct);
+        var answer = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
+        var code = answer.TryGetProperty("errors", out var errors) && errors[0].TryGetProperty("extensions", out var extensions)
+            && extensions.TryGetProperty("code", out var c) ? c.GetString() : answer.TryGetProperty("errors", out _) ? "" : null;
+        return ((int)response.StatusCode, code);
+    }
+
     /// <summary>Downloads an export as it arrives (never holding it): its lines and bytes.</summary>
     public async Task<(long Lines, long Bytes)> ExportAsync(string url, string token, CancellationToken ct)
     {

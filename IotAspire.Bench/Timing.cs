@@ -26,6 +26,11 @@ public sealed record Percentiles(double P50, double P95, int Runs)
             times.Add(clock.Elapsed.TotalMilliseconds);
         }
 
+        return Of(times);
+    }
+
+    public static Percentiles Of(IReadOnlyCollection<double> times)
+    {
         var sorted = times.Order().ToArray();
         return new Percentiles(At(sorted, 0.50), At(sorted, 0.95), sorted.Length);
     }

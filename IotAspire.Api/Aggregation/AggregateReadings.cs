@@ -1,4 +1,5 @@
 using IotAspire.Api.Errors;
+using IotAspire.Api.HeavyReads;
 using IotAspire.Api.Readings;
 using IotAspire.Api.Security;
 
@@ -8,7 +9,7 @@ namespace IotAspire.Api.Aggregation;
 /// The aggregation use case: checks the arguments of <c>deviceAggregates</c>, decides whose devices the
 /// caller may see, and has PostgreSQL compute the selected functions of each bucket.
 /// </summary>
-public sealed class AggregateReadings(DeviceAggregatesReader reader, TimeProvider clock)
+public sealed class AggregateReadings(DeviceAggregatesReader reader, HeavyReadBudget budget, TimeProvider clock)
 {
     public const int DefaultAggregationSizeMinutes = 5;
     public const int MinAggregationSizeMinutes = 1;
@@ -27,6 +28,7 @@ public sealed class AggregateReadings(DeviceAggregatesReader reader, TimeProvide
         Guid? customerId, FillMode fill, string? timeZone, BucketFunctions functions, CancellationToken ct)
     {
         var request = Check(caller, from, to, aggregationSizeMinutes, deviceIds, customerId, clock.GetUtcNow(), timeZone) with { Functions = functions };
+        using var turn = await IsHeavyAsync(request, ct) ? await budget.EnterAsync(caller, "deviceAggregates read", ct) : null;
         var aggregates = await reader.ReadAsync(request, ct);
         if (fill == FillMode.None)
         {
@@ -67,6 +69,21 @@ public sealed class AggregateReadings(DeviceAggregatesReader reader, TimeProvide
             AggregatedValues = GapFill.Apply(a.AggregatedValues, starts, fill,
                 previous.TryGetValue((a.CustomerId, a.DeviceId), out var before) ? before : null, request.Layout.Label),
         })];
+    }
+
+    /// <summary>Whether the read costs at least <see cref="HeavyReadsOptions.HeavyCost"/> (<see cref="ReadCost"/>): its
+    /// devices are counted only when they decide it, and then only as far as they do.</summary>
+    private async Task<bool> IsHeavyAsync(AggregateRequest request, CancellationToken ct)
+    {
+        var buckets = ReadCost.BucketsPerDevice(request);
+        var functions = ReadCost.Functions(request.Functions);
+        if (ReadCost.HeavyFromDevices(buckets, functions, budget.Options.HeavyCost) is not { } heavyFrom)
+        {
+            return false;
+        }
+
+        var devices = request.DeviceIds?.Count ?? (heavyFrom <= 1 ? 1 : await reader.CountDevicesAsync(request, heavyFrom, ct));
+        return devices >= heavyFrom;
     }
 
     /// <summary>

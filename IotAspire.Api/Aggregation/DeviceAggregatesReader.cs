@@ -142,6 +142,28 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
         return await ReadAsync(request, pending, connection, commit: snapshot, ct);
     }
 
+    // Devices with readings in the range, counted only up to @enough: what the heavy-read budget needs to know (see
+    // ReadCost), found in the daily rollup's keys and stopped as soon as it knows. Pending batches are not counted:
+    // an estimate, of a moment.
+    private const string DevicesInRangeQuery = $$"""
+        SELECT {{CitusDistribution.EveryCustomerMarker}} count(*) FROM (
+            SELECT DISTINCT customer_id, device_id FROM readings_daily
+            WHERE bucket_start >= date_bin(INTERVAL '1 day', @from, TIMESTAMPTZ '1970-01-01 00:00:00+00') AND bucket_start < @to
+              {0}
+            LIMIT @enough) AS devices
+        """;
+
+    private static readonly CompositeFormat DevicesInRangeFormat = CompositeFormat.Parse(DevicesInRangeQuery);
+
+    /// <summary>How many devices in scope have readings in the range, counting no further than <paramref name="enough"/>.</summary>
+    public async Task<long> CountDevicesAsync(AggregateRequest request, long enough, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand();
+        command.CommandText = string.Format(CultureInfo.InvariantCulture, DevicesInRangeFormat, string.Join("\n  ", Scope(request, command.Parameters)));
+        command.Parameters.Add(new("enough", NpgsqlDbType.Bigint) { Value = enough });
+        return (long)(await command.ExecuteScalarAsync(ct))!;
+    }
+
     // The customers with data in the range (of the named devices, if any): an administrator's read across customers.
     // The pending rows first: a pass moves a batch from them to the rollups, and on Citus the two halves are read one
     // after the other (no snapshot spans the workers), so in this order a batch a pass folds in between is seen in one.

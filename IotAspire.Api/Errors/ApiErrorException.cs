@@ -4,4 +4,7 @@ namespace IotAspire.Api.Errors;
 public sealed class ApiErrorException(string code, string message) : Exception(message)
 {
     public string Code { get; } = code;
+
+    /// <summary>When the same request may succeed (sent as <c>Retry-After</c> and <c>extensions.retryAfterSeconds</c>).</summary>
+    public TimeSpan? RetryAfter { get; init; }
 }

@@ -22,7 +22,15 @@ public static class ApiErrors
     /// <summary>A live subscription fell too far behind and was ended (back-pressure); subscribe again.</summary>
     public const string TooSlow = "SUBSCRIBER_TOO_SLOW";
 
+    /// <summary>The caller's share of a limited resource is in use (its heavy reads); retry after <c>Retry-After</c>.</summary>
+    public const string ResourceExhausted = "RESOURCE_EXHAUSTED";
+
     public static ApiErrorException BadInput(string message) => new(BadUserInput, message);
+
+    public static ApiErrorException Exhausted(string message, TimeSpan retryAfter) => new(ResourceExhausted, message) { RetryAfter = retryAfter };
+
+    /// <summary>Whole seconds for a <c>Retry-After</c> header, at least 1.</summary>
+    public static int RetryAfterSeconds(TimeSpan retryAfter) => Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
 
     public static ApiErrorException NotAllowed(string message) => new(Forbidden, message);
 

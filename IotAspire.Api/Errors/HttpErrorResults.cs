@@ -23,13 +23,27 @@ public static class HttpErrorResults
             "Sign in first: send an access token from the token service (POST /api/token/), or a device's token, as 'Authorization: Bearer <token>'.");
     }
 
-    public static IResult Refusal(ApiErrorException e) => Error(e.Code switch
+    public static IResult Refusal(ApiErrorException e)
     {
-        ApiErrors.Forbidden => StatusCodes.Status403Forbidden,
-        ApiErrors.Timeout => StatusCodes.Status504GatewayTimeout,
-        ApiErrors.Unavailable => StatusCodes.Status503ServiceUnavailable,
-        _ => StatusCodes.Status400BadRequest,
-    }, e.Code, e.Message);
+        var refusal = Error(e.Code switch
+        {
+            ApiErrors.Forbidden => StatusCodes.Status403Forbidden,
+            ApiErrors.Timeout => StatusCodes.Status504GatewayTimeout,
+            ApiErrors.Unavailable => StatusCodes.Status503ServiceUnavailable,
+            ApiErrors.ResourceExhausted => StatusCodes.Status429TooManyRequests,
+            _ => StatusCodes.Status400BadRequest,
+        }, e.Code, e.Message);
+        return e.RetryAfter is { } retryAfter ? new WithRetryAfter(refusal, retryAfter) : refusal;
+    }
+
+    private sealed class WithRetryAfter(IResult inner, TimeSpan retryAfter) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.RetryAfter = ApiErrors.RetryAfterSeconds(retryAfter).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return inner.ExecuteAsync(httpContext);
+        }
+    }
 
     public static IResult Error(int status, string code, string message) =>
         Results.Json(new Dictionary<string, string> { ["error"] = message, ["code"] = code }, Json, statusCode: status);

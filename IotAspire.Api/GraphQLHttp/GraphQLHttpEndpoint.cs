@@ -203,6 +203,14 @@ public static class GraphQLHttpEndpoint
         // With the GraphQL response media type, a request that never executed (parse or validation
         // errors) is the client's fault: 400. Plain application/json keeps 200 for older clients.
         var status = result.Executed || !AcceptsGraphQLResponse(http.Request) ? StatusCodes.Status200OK : StatusCodes.Status400BadRequest;
+
+        // A field refused for now (a customer's heavy reads all taken): the request as a whole is to be retried.
+        if (result.Errors?.OfType<RetryLaterError>().Max(error => (int?)error.RetryAfterSeconds) is { } retryAfter)
+        {
+            http.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            status = StatusCodes.Status429TooManyRequests;
+        }
+
         await WriteResultAsync(http, serializer, status, result);
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using IotAspire.Api.Aggregation;
 using IotAspire.Api.Errors;
+using IotAspire.Api.HeavyReads;
 using IotAspire.Api.Security;
 
 namespace IotAspire.Api.RawReadings;
@@ -18,7 +19,7 @@ public static class ExportEndpoint
         return app;
     }
 
-    private static async Task ExportAsync(HttpContext http, RawReadingsReader reader, AggregateReadings aggregate, ILoggerFactory logs)
+    private static async Task ExportAsync(HttpContext http, RawReadingsReader reader, AggregateReadings aggregate, HeavyReadBudget budget, ILoggerFactory logs)
     {
         if (HttpErrorResults.Unauthenticated(http) is { } unauthenticated)
         {
@@ -40,6 +41,8 @@ public static class ExportEndpoint
             }
 
             var request = RawReadingsRequest.Check(caller, query.DeviceIds, query.From, query.To, query.CustomerId);
+            // Every raw export is a heavy read: it reads every reading of its range, however many.
+            using var turn = await budget.EnterAsync(caller, "raw readings export", ct);
             if (query.Format == ExportQuery.Parquet)
             {
                 await WriteReadingsParquetAsync(http, reader, request, ct);

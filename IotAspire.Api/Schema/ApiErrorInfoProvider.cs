@@ -3,6 +3,7 @@ using GraphQL.Execution;
 using GraphQL.Validation;
 using GraphQL.Validation.Errors;
 using IotAspire.Api.Errors;
+using IotAspire.Api.GraphQLHttp;
 
 namespace IotAspire.Api.Schema;
 
@@ -20,7 +21,14 @@ public sealed class ApiErrorInfoProvider() : ErrorInfoProvider(options => option
             executionError.Code = ApiErrors.BadUserInput;
         }
 
-        return base.GetInfo(executionError);
+        var info = base.GetInfo(executionError);
+        if (executionError is RetryLaterError later)
+        {
+            info.Extensions ??= new Dictionary<string, object?>();
+            info.Extensions["retryAfterSeconds"] = later.RetryAfterSeconds;
+        }
+
+        return info;
     }
 
     /// <summary>
@@ -30,7 +38,11 @@ public sealed class ApiErrorInfoProvider() : ErrorInfoProvider(options => option
     /// </summary>
     public static Task ExposeApiErrors(UnhandledExceptionContext context)
     {
-        if (context.OriginalException is ApiErrorException refused)
+        if (context.OriginalException is ApiErrorException { RetryAfter: { } retryAfter } later)
+        {
+            context.Exception = new RetryLaterError(later.Code, later.Message, retryAfter);
+        }
+        else if (context.OriginalException is ApiErrorException refused)
         {
             context.Exception = new ExecutionError(refused.Message) { Code = refused.Code };
         }

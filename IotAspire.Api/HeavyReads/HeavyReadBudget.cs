@@ -1,0 +1,144 @@
+using System.Threading.RateLimiting;
+using IotAspire.Api.Errors;
+using IotAspire.Api.Security;
+using Microsoft.Extensions.Options;
+
+namespace IotAspire.Api.HeavyReads;
+
+/// <summary>
+/// The turns of heavy reads: at most <see cref="HeavyReadsOptions.PerCustomer"/> of one customer and
+/// <see cref="HeavyReadsOptions.InAll"/> of everyone run at once, so a customer running many can take its share of
+/// the API, of the connection pool and of PostgreSQL's cores, never the rest; the cheap reads of everyone else never
+/// wait here. A heavy read waits for its customer's turn first (queued oldest first), then for one in all, so the
+/// queue for a turn in all holds one read per customer at most and customers take turns. Past the customer's queue,
+/// or after <see cref="HeavyReadsOptions.MaxWait"/>, it is refused with <c>RESOURCE_EXHAUSTED</c> and a Retry-After.
+/// </summary>
+/// <remarks>Per API replica: two replicas allow twice as many; PostgreSQL's statement timeout bounds each read.</remarks>
+public sealed class HeavyReadBudget : IDisposable
+{
+    private readonly HeavyReadsOptions options;
+    private readonly PartitionedRateLimiter<string> perCustomer;
+    private readonly ConcurrencyLimiter inAll;
+    private readonly ILogger<HeavyReadBudget> logger;
+    private readonly IHttpContextAccessor http;
+
+    public HeavyReadBudget(IOptions<HeavyReadsOptions> options, IHttpContextAccessor http, ILogger<HeavyReadBudget> logger)
+    {
+        this.http = http;
+        this.options = options.Value;
+        this.logger = logger;
+        perCustomer = PartitionedRateLimiter.Create<string, string>(customer => RateLimitPartition.GetConcurrencyLimiter(customer, _ => new()
+        {
+            PermitLimit = this.options.PerCustomer,
+            QueueLimit = this.options.QueuePerCustomer,
+            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+        }));
+        // Everyone's turns: as many waiting as there can be customers waiting (one each); the wait is what bounds it.
+        inAll = new ConcurrencyLimiter(new() { PermitLimit = this.options.InAll, QueueLimit = int.MaxValue, QueueProcessingOrder = QueueProcessingOrder.OldestFirst });
+    }
+
+    /// <summary>Whose turns a caller's reads take: its customer's, or the administrators' together.</summary>
+    public static string KeyOf(Caller caller) => caller.CustomerId is { } customer ? customer.ToString("N") : "administrators";
+
+    public HeavyReadsOptions Options => options;
+
+    /// <summary>Waits for a turn, or refuses. The turn ends when it is disposed or, in an HTTP request, when the
+    /// response has been written, whichever is later.</summary>
+    public async Task<IDisposable> EnterAsync(Caller caller, string what, CancellationToken ct)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        wait.CancelAfter(options.MaxWait);
+        var key = KeyOf(caller);
+        var own = await AcquireAsync(perCustomer.AcquireAsync(key, 1, wait.Token), ct);
+        if (!own.IsAcquired)
+        {
+            own.Dispose();
+            throw Refuse(caller, what, $"{options.PerCustomer} heavy read(s) of this customer are running and {options.QueuePerCustomer} waiting");
+        }
+
+        RateLimitLease all;
+        try
+        {
+            all = await AcquireAsync(inAll.AcquireAsync(1, wait.Token), ct);
+        }
+        catch
+        {
+            own.Dispose();
+            throw;
+        }
+
+        if (!all.IsAcquired)
+        {
+            own.Dispose();
+            all.Dispose();
+            throw Refuse(caller, what, $"the API runs {options.InAll} heavy read(s) at a time and others waited first");
+        }
+
+        var untilResponse = http.HttpContext is { } context && !context.WebSockets.IsWebSocketRequest;
+        var turn = new Turn(own, all, holders: untilResponse ? 2 : 1);
+        // The answer of a GraphQL read is serialised after its resolver returns, and a large one (100 000 buckets) costs
+        // the API as much CPU as the read: the turn lasts until the response is written, so that a customer's next heavy
+        // read cannot start while its last is still being serialised. Not on a WebSocket, whose request lasts as long
+        // as the connection: there the turn ends with the read.
+        if (untilResponse)
+        {
+            http.HttpContext!.Response.RegisterForDispose(turn);
+        }
+
+        return turn;
+    }
+
+    // A wait cut by MaxWait (not by the caller leaving) is a refusal: a lease that was not acquired.
+    private static async Task<RateLimitLease> AcquireAsync(ValueTask<RateLimitLease> acquire, CancellationToken ct)
+    {
+        try
+        {
+            return await acquire;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return new NoTurn();
+        }
+    }
+
+    private ApiErrorException Refuse(Caller caller, string what, string why)
+    {
+        logger.LogWarning("Refused a heavy read ({What}) of {Budget}: {Why} (waited at most {MaxWait})", what, KeyOf(caller), why, options.MaxWait);
+        return ApiErrors.Exhausted(
+            $"This {what} is a heavy read, and {why}; it waited {options.MaxWait.TotalSeconds:0} s for a turn. Retry after {options.RetryAfter.TotalSeconds:0} s, "
+            + "or make it lighter: a larger aggregationSizeMinutes, a shorter range, fewer deviceIds or fewer functions.",
+            options.RetryAfter);
+    }
+
+    public void Dispose()
+    {
+        perCustomer.Dispose();
+        inAll.Dispose();
+    }
+
+    // Released when its last holder lets go: the caller's using and, in an HTTP request, the response.
+    private sealed class Turn(RateLimitLease own, RateLimitLease all, int holders) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (Interlocked.Decrement(ref holders) == 0)
+            {
+                all.Dispose();
+                own.Dispose();
+            }
+        }
+    }
+
+    private sealed class NoTurn : RateLimitLease
+    {
+        public override bool IsAcquired => false;
+
+        public override IEnumerable<string> MetadataNames => [];
+
+        public override bool TryGetMetadata(string metadataName, out object? metadata)
+        {
+            metadata = null;
+            return false;
+        }
+    }
+}

@@ -1,0 +1,122 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using IotAspire.Api.HeavyReads;
+using IotAspire.Bench;
+using IotAspire.Tests.Infrastructure;
+
+namespace IotAspire.Tests.Faults;
+
+/// <summary>
+/// A noisy neighbour: customer A sends heavy <c>deviceAggregates</c> reads in parallel (30 days of 1-minute buckets
+/// of two devices with the mean, stddev, first, last and two percentiles, LINEAR fill, as the issue tried it), and
+/// customer B's light reads keep their latency; A's reads beyond its turns are refused with RESOURCE_EXHAUSTED, 429
+/// and Retry-After, never failed otherwise. The bench's <c>fairness</c> section runs the same probe on its data set.
+/// </summary>
+[Collection(AppHostCollection.Name)]
+public sealed class HeavyReadsTests(AppHostFixture fixture, Xunit.Abstractions.ITestOutputHelper output)
+{
+    // The API's defaults on this machine (it reads the same processor count).
+    private static readonly HeavyReadsOptions Budget = new();
+
+    private readonly TokenServiceClient auth = new(fixture.AppHost);
+    private readonly GraphQLClient graphQL = new(fixture.AppHost);
+
+    [Fact]
+    public async Task Heavy_reads_beyond_a_customers_turns_are_refused_with_429_and_Retry_After_and_the_others_are_answered()
+    {
+        var (token, devices) = await CustomerWithAWeekOfReadingsAsync();
+        using var client = PlainClient();
+
+        // More at once than run and wait: the last are refused at once, the first answered.
+        var sent = Budget.PerCustomer + Budget.QueuePerCustomer + 2;
+        var answers = await Task.WhenAll(Enumerable.Range(0, sent).Select(_ => SendHeavyAsync(client, token, devices)));
+
+        var refused = answers.Where(a => a.Status == HttpStatusCode.TooManyRequests).ToList();
+        var answered = answers.Where(a => a.Status == HttpStatusCode.OK).ToList();
+        output.WriteLine($"{sent} heavy reads at once: {answered.Count} answered, {refused.Count} refused");
+        Assert.Equal(sent, refused.Count + answered.Count);
+        Assert.InRange(refused.Count, 2, sent - Budget.PerCustomer);
+        Assert.All(answered, a => Assert.False(a.Body.TryGetProperty("errors", out _), a.Body.ToString()));
+        Assert.All(refused, a =>
+        {
+            Assert.Equal(((int)Budget.RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture), a.RetryAfter);
+            var error = a.Body.GetProperty("errors")[0];
+            Assert.Equal("RESOURCE_EXHAUSTED", error.GetProperty("extensions").GetProperty("code").GetString());
+            Assert.Equal((int)Budget.RetryAfter.TotalSeconds, error.GetProperty("extensions").GetProperty("retryAfterSeconds").GetInt32());
+            Assert.Contains("heavy read", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        });
+
+        // A light read of the same customer is never made to wait for a turn.
+        var light = await graphQL.DataAsync(GraphQLDocuments.Aggregates, new { from = End.AddHours(-1), to = End, size = 5 }, token);
+        Assert.Equal(2, light.GetProperty("deviceAggregates").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task A_customers_light_reads_keep_their_latency_while_another_runs_heavy_reads_in_parallel()
+    {
+        var (heavyToken, devices) = await CustomerWithAWeekOfReadingsAsync();
+        var (lightToken, _) = await auth.NewCustomerAsync();
+        await graphQL.DataAsync(GraphQLDocuments.Ingest, new { readings = Enumerable.Range(0, 100).Select(i => new { timestamp = End.AddMinutes(-i).ToString("O"), reading = i, deviceId = Guid.NewGuid() }) }, lightToken);
+        using var client = PlainClient();
+
+        var result = await FairnessProbe.RunAsync(
+            async ct => (await SendHeavyAsync(client, heavyToken, devices, ct)).Status switch
+            {
+                HttpStatusCode.OK => HeavyOutcome.Answered,
+                HttpStatusCode.TooManyRequests => HeavyOutcome.Refused,
+                _ => HeavyOutcome.Failed,
+            },
+            async ct =>
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql") { Content = JsonContent.Create(new { query = FairnessBench.Light }) };
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", lightToken);
+                using var response = await client.SendAsync(request, ct);
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                await response.Content.ReadAsByteArrayAsync(ct);
+            },
+            FairnessBench.Parallel, samples: 30, settle: TimeSpan.FromSeconds(2), CancellationToken.None);
+
+        output.WriteLine($"B's devices: p50 {result.LightIdle.P50:0.0} / p95 {result.LightIdle.P95:0.0} ms alone, p50 {result.LightLoaded.P50:0.0} / p95 {result.LightLoaded.P95:0.0} ms " +
+            $"while A runs {result.Parallel} heavy reads ({result.P95Ratio:0.00}x); A: {result.HeavyAnswered} answered, {result.HeavyRefused} refused, {result.HeavyFailed} failed");
+        Assert.Equal(0, result.HeavyFailed);
+        Assert.True(result.HeavyAnswered > 0, "none of A's heavy reads was answered");
+        // The issue's bound is 3x; 10 ms more allow for a light read of a few milliseconds on a shared 2-core runner.
+        Assert.True(result.LightLoaded.P95 <= (3 * result.LightIdle.P95) + 10,
+            $"B's p95 went from {result.LightIdle.P95:0.0} ms to {result.LightLoaded.P95:0.0} ms while A ran heavy reads");
+    }
+
+    private static readonly DateTimeOffset End = new(2024, 7, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private async Task<(string Token, Guid[] Devices)> CustomerWithAWeekOfReadingsAsync()
+    {
+        var (token, _) = await auth.NewCustomerAsync();
+        Guid[] devices = [Guid.NewGuid(), Guid.NewGuid()];
+        const int Minutes = 7 * 1_440;
+        var batches = Enumerable.Range(0, Minutes / 1_000 * 2 + 2).Select(b => Enumerable.Range(0, 1_000).Select(i => b * 1_000 + i).Where(i => i < 2 * Minutes).Select(i => new
+        {
+            timestamp = End.AddMinutes(-1 - (i / 2)).ToString("O"),
+            reading = Math.Sin(i / 100.0) * 50,
+            deviceId = devices[i % 2],
+        }).ToArray()).Where(batch => batch.Length > 0).ToArray();
+        await graphQL.IngestConcurrentlyAsync(batches, token, senders: 2);
+        return (token, devices);
+    }
+
+    // Without the resilience handler: a 429 must reach the test, not be retried.
+    private HttpClient PlainClient() => new() { BaseAddress = fixture.AppHost.App.GetEndpoint(ResourceNames.Api, "http"), Timeout = TimeSpan.FromMinutes(2) };
+
+    private static async Task<(HttpStatusCode Status, JsonElement Body, string? RetryAfter)> SendHeavyAsync(
+        HttpClient client, string token, Guid[] devices, CancellationToken ct = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql")
+        {
+            Content = JsonContent.Create(new { query = FairnessBench.Heavy, variables = new { from = End.AddDays(-30), to = End, ids = devices } }),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await client.SendAsync(request, ct);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
+        return (response.StatusCode, body, response.Headers.RetryAfter?.Delta?.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+}
