@@ -16,6 +16,7 @@ using IotAspire.Api.RawReadings;
 using IotAspire.Api.Retention;
 using IotAspire.Api.Schema;
 using IotAspire.Api.Security;
+using IotAspire.Shared.Security;
 
 namespace IotAspire.Api;
 
@@ -29,6 +30,7 @@ public static class ReadingsApiExtensions
         builder.AddReadingsDatabase(ResourceNames.ReadingsDatabase);   // migrated before requests; Npgsql data source
         builder.AddGrafanaReadAccess();                                 // after the migration: it grants on its tables
         builder.AddTokenValidation(ResourceNames.Auth);                 // the token service's public keys, by discovery
+        builder.AddFailedTokenThrottle();                               // per address: 429 after too many bad tokens
         builder.AddIngestion();
         builder.AddRollupMaterializer();                                // folds what ingest committed into the rollups
         builder.AddHeavyReadBudget();                                   // per-customer turns of expensive reads
@@ -53,6 +55,7 @@ public static class ReadingsApiExtensions
         // Routing inside the handler: a fault while matching a request (an ambiguous route, say) gets our
         // answer too, not the developer exception page with its stack trace that Development would show.
         app.UseRouting();
+        app.UseFailedTokenThrottle();
         app.UseAuthentication();
         app.UseAuthorization();
 

@@ -3,6 +3,7 @@ using IotAspire.Auth.Data;
 using IotAspire.Auth.Security;
 using IotAspire.Auth.Tokens;
 using IotAspire.Auth.Users;
+using IotAspire.Shared.Security;
 
 namespace IotAspire.Auth;
 
@@ -16,6 +17,7 @@ public static class TokenServiceExtensions
         builder.AddTokens();
         builder.AddUsers();                                             // after the migration: creates the first administrator
         builder.AddTokenServiceAuthentication();                       // Bearer tokens for REST, a cookie for the admin pages
+        builder.AddFailedTokenThrottle();                               // per address: 429 after too many bad tokens
         builder.Services.AddProblemDetails();
         builder.Services.AddRazorPages(options => options.Conventions
             .AuthorizeFolder("/Admin", AuthPolicies.AdminPages)
@@ -31,6 +33,7 @@ public static class TokenServiceExtensions
         // rate limiter, which reads the endpoint's policy.
         app.UseRouting();
         app.UseRateLimiter();
+        app.UseFailedTokenThrottle();
         app.UseAuthentication();
         app.UseAuthorization();
 

@@ -56,6 +56,8 @@ public sealed class RunningAppHost : IAsyncDisposable
     public static Task<RunningAppHost> StartAsync(string dataDirectory, IReadOnlyList<string> settings, params string[] waitForHealthy) =>
         StartAsync(dataDirectory, settings, configure: null, waitForHealthy);
 
+    private const string TestFailedTokenLimit = "1000000";
+
     /// <summary>The same, and <paramref name="configure"/> may change the app model (a service's environment, say) before it is built.</summary>
     public static async Task<RunningAppHost> StartAsync(
         string dataDirectory, IReadOnlyList<string> settings, Action<IDistributedApplicationTestingBuilder>? configure, params string[] waitForHealthy)
@@ -72,11 +74,15 @@ public sealed class RunningAppHost : IAsyncDisposable
         // limit for them, which one test exhausts on purpose (TokenEndpointTests).
         builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == ResourceNames.Auth))
             .WithEnvironment("LoginThrottling__ClientBurst", SignInBurst.ToString(System.Globalization.CultureInfo.InvariantCulture))
-            .WithEnvironment("LoginThrottling__ClientRequestsPerSecond", SignInRefillPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            .WithEnvironment("LoginThrottling__ClientRequestsPerSecond", SignInRefillPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithEnvironment("FailedTokenThrottling__MaxFailures", TestFailedTokenLimit);
 
         // WebSocket limits small enough to meet in a test: an initialisation timeout of seconds, a short
         // outgoing queue (back-pressure), and time for a client that stopped reading to read its close.
         builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == ResourceNames.Api))
+            // Every test's request comes from 127.0.0.1 (through DCP's proxy), and many send bad tokens on purpose: a
+            // limit no run meets; ThrottledTokensTests sets its own on an AppHost of its own.
+            .WithEnvironment("FailedTokenThrottling__MaxFailures", TestFailedTokenLimit)
             .WithEnvironment("GraphQLWebSocket__ConnectionInitTimeout", WebSocketInitTimeout.ToString())
             .WithEnvironment("GraphQLWebSocket__MaxQueuedMessages", WebSocketMaxQueuedMessages.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .WithEnvironment("GraphQLWebSocket__CloseTimeout", "00:01:00")

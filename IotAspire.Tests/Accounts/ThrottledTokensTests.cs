@@ -1,0 +1,130 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using IotAspire.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace IotAspire.Tests.Accounts;
+
+/// <summary>
+/// Guessing tokens, as the issue tried it (300 unknown device tokens at once), on an AppHost of its own with a limit
+/// small enough to meet (20 failures in 5 s): past the limit every request of that address with a token is refused
+/// with 429 and Retry-After before its token is looked at, the operator gets one warning naming the address, and once
+/// the window ends a valid token works again. The same at the token service with forged access tokens.
+/// </summary>
+public sealed class ThrottledTokensTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    private const int Limit = 20;
+    private const int Guesses = 300;
+    private static readonly TimeSpan Window = TimeSpan.FromSeconds(5);
+
+    [Fact]
+    public async Task Failed_token_attempts_past_the_limit_are_refused_with_429_per_address_logged_and_let_through_after_the_window()
+    {
+        var dataDirectory = RunningAppHost.NewDataDirectory();
+        try
+        {
+            await using var appHost = await RunningAppHost.StartAsync(dataDirectory, [], builder =>
+            {
+                foreach (var service in builder.Resources.OfType<ProjectResource>())
+                {
+                    builder.CreateResourceBuilder(service)
+                        .WithEnvironment("FailedTokenThrottling__MaxFailures", Limit.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                        .WithEnvironment("FailedTokenThrottling__Window", Window.ToString());
+                }
+            }, ResourceNames.Auth, ResourceNames.Api);
+            var warnings = Warnings(appHost, ResourceNames.Api);
+            var (customerToken, _) = await new TokenServiceClient(appHost).NewCustomerAsync();
+            using var api = new HttpClient { BaseAddress = appHost.App.GetEndpoint(ResourceNames.Api, "http") };
+            using var auth = new HttpClient { BaseAddress = appHost.App.GetEndpoint(ResourceNames.Auth, "http") };
+
+            // 300 unknown device tokens, 10 at a time.
+            var statuses = new List<(HttpStatusCode Status, string? RetryAfter, string Body)>();
+            foreach (var chunk in Enumerable.Range(0, Guesses).Chunk(10))
+            {
+                statuses.AddRange(await Task.WhenAll(chunk.Select(_ => GraphQLAsync(api, UnknownDeviceToken()))));
+            }
+
+            var unauthorized = statuses.Count(s => s.Status == HttpStatusCode.Unauthorized);
+            var throttled = statuses.Where(s => s.Status == HttpStatusCode.TooManyRequests).ToList();
+            output.WriteLine($"{Guesses} unknown device tokens: {unauthorized} answered 401, {throttled.Count} 429");
+            Assert.Equal(Guesses, unauthorized + throttled.Count);
+            Assert.InRange(unauthorized, Limit, Limit + 10);   // those already past the check when the limit was met
+            Assert.All(throttled, s =>
+            {
+                Assert.InRange(int.Parse(s.RetryAfter!, System.Globalization.CultureInfo.InvariantCulture), 1, (int)Window.TotalSeconds);
+                Assert.Contains("TOO_MANY_FAILED_TOKENS", s.Body, StringComparison.Ordinal);
+            });
+
+            // The address is refused with a valid token too, until the window ends; then the valid token works.
+            Assert.Equal(HttpStatusCode.TooManyRequests, (await GraphQLAsync(api, customerToken)).Status);
+            var line = await WaitForAsync(warnings, l => l.Contains("Throttling", StringComparison.Ordinal));
+            Assert.Contains("failed token attempts (device token the last)", line, StringComparison.Ordinal);
+            await Task.Delay(Window);
+            Assert.Equal(HttpStatusCode.OK, (await GraphQLAsync(api, customerToken)).Status);
+
+            // The token service counts forged access tokens the same way.
+            var forged = customerToken[..^4] + (customerToken[^4..] == "AAAA" ? "BBBB" : "AAAA");
+            var atAuth = new List<HttpStatusCode>();
+            for (var i = 0; i < Limit + 5; i++)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, "/api/users");
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", forged);
+                using var response = await auth.SendAsync(request);
+                atAuth.Add(response.StatusCode);
+            }
+
+            Assert.Equal(Limit, atAuth.Count(s => s == HttpStatusCode.Unauthorized));
+            Assert.Equal(5, atAuth.Count(s => s == HttpStatusCode.TooManyRequests));
+        }
+        finally
+        {
+            await RunningAppHost.DeleteDataAsync(dataDirectory);
+        }
+    }
+
+    private static string UnknownDeviceToken() => "iotd_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static async Task<(HttpStatusCode Status, string? RetryAfter, string Body)> GraphQLAsync(HttpClient api, string token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql") { Content = JsonContent.Create(new { query = "{ devices { id } }" }) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await api.SendAsync(request);
+        return (response.StatusCode, response.Headers.RetryAfter?.Delta?.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture), await response.Content.ReadAsStringAsync());
+    }
+
+    // A service's log lines from now on (its console, as the dashboard shows it).
+    private static System.Collections.Concurrent.ConcurrentQueue<string> Warnings(RunningAppHost appHost, string service)
+    {
+        var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var logs = appHost.App.Services.GetRequiredService<ResourceLoggerService>();
+        var resource = appHost.App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == service);
+        _ = Task.Run(async () =>
+        {
+            await foreach (var batch in logs.WatchAsync(resource))
+            {
+                foreach (var line in batch)
+                {
+                    lines.Enqueue(line.Content);
+                }
+            }
+        });
+        return lines;
+    }
+
+    private static async Task<string> WaitForAsync(System.Collections.Concurrent.ConcurrentQueue<string> lines, Func<string, bool> match)
+    {
+        for (var waited = 0; waited < 100; waited++)
+        {
+            if (lines.FirstOrDefault(match) is { } line)
+            {
+                return line;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new Xunit.Sdk.XunitException($"no such log line among {lines.Count}");
+    }
+}
