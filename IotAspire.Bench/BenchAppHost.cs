@@ -18,13 +18,14 @@ public sealed class BenchAppHost(DistributedApplication app) : IAsyncDisposable
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
 
-    public static async Task<(BenchAppHost AppHost, BenchTarget Target)> StartAsync(string dataDirectory, string postgresMode, CancellationToken cancel)
+    public static async Task<(BenchAppHost AppHost, BenchTarget Target)> StartAsync(
+        string dataDirectory, string postgresMode, IReadOnlyList<(string Key, string Value)> apiSettings, CancellationToken cancel)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         timeout.CancelAfter(StartTimeout);
         try
         {
-            return await StartWithinAsync(dataDirectory, postgresMode, timeout.Token);
+            return await StartWithinAsync(dataDirectory, postgresMode, apiSettings, timeout.Token);
         }
         catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
         {
@@ -32,7 +33,8 @@ public sealed class BenchAppHost(DistributedApplication app) : IAsyncDisposable
         }
     }
 
-    private static async Task<(BenchAppHost AppHost, BenchTarget Target)> StartWithinAsync(string dataDirectory, string postgresMode, CancellationToken ct)
+    private static async Task<(BenchAppHost AppHost, BenchTarget Target)> StartWithinAsync(
+        string dataDirectory, string postgresMode, IReadOnlyList<(string Key, string Value)> apiSettings, CancellationToken ct)
     {
         Directory.CreateDirectory(dataDirectory);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.IotAspire_AppHost>(
@@ -47,6 +49,12 @@ public sealed class BenchAppHost(DistributedApplication app) : IAsyncDisposable
             .AddSimpleConsole(console => console.SingleLine = true)
             .SetMinimumLevel(LogLevel.Warning)
             .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None));
+
+        var api = builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == ResourceNames.Api));
+        foreach (var (key, value) in apiSettings)
+        {
+            api.WithEnvironment(key, value);
+        }
 
         var app = await builder.BuildAsync(ct);
         await app.StartAsync(ct);

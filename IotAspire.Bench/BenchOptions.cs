@@ -43,6 +43,10 @@ public sealed record BenchOptions
 
     public bool Quick { get; init; }
 
+    /// <summary>Settings of the API for this run (<c>--api-setting HeavyReads:PerCustomer=64</c>, repeatable), to
+    /// measure it with a limit moved: given to the API as environment variables.</summary>
+    public IReadOnlyList<(string Key, string Value)> ApiSettings { get; init; } = [];
+
     /// <summary>
     /// Where PostgreSQL runs, one full run per mode on the same data set, in this order: <c>local</c> (one server)
     /// and/or <c>citus</c> (a coordinator and two workers from local binaries, data in <see cref="DataDirectory"/>-citus).
@@ -109,13 +113,19 @@ public sealed record BenchOptions
                 "--results" => options with { ResultsDirectory = value },
                 "--sections" => options with { Sections = ParseSections(value) },
                 "--postgres" => options with { PostgresModes = ParsePostgresModes(value) },
+                "--api-setting" => options with { ApiSettings = [.. options.ApiSettings, ParseSetting(value)] },
                 _ => throw new ArgumentException(
-                    $"Unknown option {name}; use --quick, --customers, --devices, --minutes, --year-days, --ingest-readings, --clients, --arrival-readings, --arrival-clients, --alert-rules, --iterations, --data-directory, --results, --sections, --postgres."),
+                    $"Unknown option {name}; use --quick, --customers, --devices, --minutes, --year-days, --ingest-readings, --clients, --arrival-readings, --arrival-clients, --alert-rules, --iterations, --data-directory, --results, --sections, --postgres, --api-setting."),
             };
         }
 
         return options;
     }
+
+    private static (string Key, string Value) ParseSetting(string value) =>
+        value.Split('=', 2) is [var key, var setting] && key.Length > 0 && !key.Contains(' ', StringComparison.Ordinal)
+            ? (key.Replace(":", "__", StringComparison.Ordinal), setting)
+            : throw new ArgumentException($"--api-setting takes Section:Name=value, for example HeavyReads:PerCustomer=64, not '{value}'.");
 
     private static HashSet<string> ParseSections(string value)
     {

@@ -204,6 +204,7 @@ public sealed record BenchReport(
             md.AppendLine();
             md.AppendLine(CultureInfo.InvariantCulture, $"Customer B's `devices` over HTTP ({fair.LightIdle.Runs} runs, one after another), alone and while customer A keeps {fair.Parallel} `deviceAggregates` reads of 30 days of 1-minute buckets (two devices, mean, stddev, first, last, two percentiles, LINEAR fill) running. ");
             md.AppendLine("A's reads beyond its turns (`HeavyReads`) wait, then are refused with RESOURCE_EXHAUSTED (429, Retry-After); its clients retry after 200 ms.");
+            md.AppendLine(Options.ApiSettings.Count == 0 ? "The API's own settings." : "The API with " + string.Join(", ", Options.ApiSettings.Select(s => $"`{s.Key.Replace("__", ":", StringComparison.Ordinal)}={s.Value}`")) + ".");
             md.AppendLine();
             md.AppendLine("| B's devices | p50 | p95 |");
             md.AppendLine("|---|---:|---:|");

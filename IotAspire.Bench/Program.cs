@@ -29,7 +29,7 @@ foreach (var mode in options.PostgresModes)
         .StartAsync(async context =>
         {
             var start = context.AddTask("starting the system (about a minute)").IsIndeterminate();
-            var (appHost, target) = await BenchAppHost.StartAsync(options.DataDirectoryFor(mode), mode, cancel.Token);
+            var (appHost, target) = await BenchAppHost.StartAsync(options.DataDirectoryFor(mode), mode, options.ApiSettings, cancel.Token);
             await using (appHost)
             {
                 start.Value(100).StopTask();

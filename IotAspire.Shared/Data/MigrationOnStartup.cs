@@ -41,7 +41,19 @@ internal sealed class MigrationOnStartup<TContext>(IServiceProvider services, IL
         }
         finally
         {
-            await context.Database.CloseConnectionAsync();   // ends the session, and with it the lock
+            // Released by name: closing returns the connection to Npgsql's pool, whose session (and the lock with it)
+            // lives on until the connection is next used, when the pool resets it. The other replicas would wait
+            // for that; they did while anything else (Aspire's health checks) happened to reuse it soon.
+            try
+            {
+                await context.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({MigrationLockKey})", CancellationToken.None);
+            }
+            catch (System.Data.Common.DbException)
+            {
+                // The connection is broken: its session, and the lock, ended with it.
+            }
+
+            await context.Database.CloseConnectionAsync();
         }
     }
 

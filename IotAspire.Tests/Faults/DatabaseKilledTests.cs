@@ -28,16 +28,7 @@ public sealed class DatabaseKilledTests(Xunit.Abstractions.ITestOutputHelper out
             var graphQL = new GraphQLClient(appHost);
             var (token, _) = await auth.NewCustomerAsync();
             var device = Guid.NewGuid();
-            var start = new DateTimeOffset(2022, 8, 1, 0, 0, 0, TimeSpan.Zero);
-            object Batch(int index) => new
-            {
-                readings = Enumerable.Range(0, ReadingsPerBatch).Select(i => new
-                {
-                    timestamp = start.AddMinutes(index * ReadingsPerBatch + i).ToString("O"),
-                    reading = index + i / 100.0,
-                    deviceId = device,
-                }),
-            };
+            var batches = new NumberedBatches(device, new DateTimeOffset(2022, 8, 1, 0, 0, 0, TimeSpan.Zero), ReadingsPerBatch);
 
             // Plain clients (no resilience handler to retry a 503), with a timeout well past the bound so a slow
             // answer is measured rather than cut off.
@@ -53,7 +44,7 @@ public sealed class DatabaseKilledTests(Xunit.Abstractions.ITestOutputHelper out
             {
                 for (var index = 0; !stopIngest.IsCancellationRequested; index++)
                 {
-                    var (status, body) = await graphQL.PostAsync(GraphQLDocuments.Ingest, Batch(index), token);
+                    var (status, body) = await graphQL.PostAsync(GraphQLDocuments.Ingest, batches.Variables(index), token);
                     if (status == HttpStatusCode.OK && !body.TryGetProperty("errors", out _))
                     {
                         lock (acknowledged) { acknowledged.Add(index); }
@@ -127,7 +118,7 @@ public sealed class DatabaseKilledTests(Xunit.Abstractions.ITestOutputHelper out
 
             // Every acknowledged reading survived the crash (counted before any retry)...
             await using var readings = Npgsql.NpgsqlDataSource.Create(await appHost.ConnectionStringAsync(ResourceNames.ReadingsDatabase));
-            var ackedTimes = acknowledged.SelectMany(index => Enumerable.Range(0, ReadingsPerBatch).Select(i => start.AddMinutes(index * ReadingsPerBatch + i).UtcDateTime)).ToArray();
+            var ackedTimes = acknowledged.SelectMany(batches.Times).ToArray();
             var present = await CountAsync(readings, "SELECT count(*) FROM readings WHERE device_id = $1 AND recorded_at = ANY($2)", device, ackedTimes);
             Assert.Equal(ackedTimes.Length, present);
 
@@ -136,7 +127,7 @@ public sealed class DatabaseKilledTests(Xunit.Abstractions.ITestOutputHelper out
             {
                 for (var attempt = 0; ; attempt++)
                 {
-                    var (status, body) = await graphQL.PostAsync(GraphQLDocuments.Ingest, Batch(index), token);
+                    var (status, body) = await graphQL.PostAsync(GraphQLDocuments.Ingest, batches.Variables(index), token);
                     if (status == HttpStatusCode.OK && !body.TryGetProperty("errors", out _))
                     {
                         break;
@@ -147,8 +138,8 @@ public sealed class DatabaseKilledTests(Xunit.Abstractions.ITestOutputHelper out
                 }
             }
 
-            var batches = acknowledged.Count + failed.Count;
-            Assert.Equal(batches * ReadingsPerBatch, await CountAsync(readings, "SELECT count(*) FROM readings WHERE device_id = $1", device));
+            var sent = acknowledged.Count + failed.Count;
+            Assert.Equal(sent * ReadingsPerBatch, await CountAsync(readings, "SELECT count(*) FROM readings WHERE device_id = $1", device));
         }
         finally
         {

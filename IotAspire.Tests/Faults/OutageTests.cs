@@ -25,16 +25,7 @@ public sealed class OutageTests(Xunit.Abstractions.ITestOutputHelper output)
             var graphQL = new GraphQLClient(appHost);
             var (token, _) = await auth.NewCustomerAsync();
             var device = Guid.NewGuid();
-            var start = new DateTimeOffset(2022, 7, 1, 0, 0, 0, TimeSpan.Zero);
-            object Batch(int index) => new
-            {
-                readings = Enumerable.Range(0, ReadingsPerBatch).Select(i => new
-                {
-                    timestamp = start.AddMinutes(index * ReadingsPerBatch + i).ToString("O"),
-                    reading = index + i / 100.0,
-                    deviceId = device,
-                }),
-            };
+            var batches = new NumberedBatches(device, new DateTimeOffset(2022, 7, 1, 0, 0, 0, TimeSpan.Zero), ReadingsPerBatch);
 
             var acknowledged = new List<int>();
             var failed = new List<int>();
@@ -42,7 +33,7 @@ public sealed class OutageTests(Xunit.Abstractions.ITestOutputHelper output)
             async Task SendAsync(int index)
             {
                 var clock = Stopwatch.StartNew();
-                var (status, body) = await graphQL.PostAsync(GraphQLDocuments.Ingest, Batch(index), token);
+                var (status, body) = await graphQL.PostAsync(GraphQLDocuments.Ingest, batches.Variables(index), token);
                 if (status == HttpStatusCode.OK && !body.TryGetProperty("errors", out _))
                 {
                     acknowledged.Add(index);
@@ -85,7 +76,7 @@ public sealed class OutageTests(Xunit.Abstractions.ITestOutputHelper output)
             {
                 for (var attempt = 0; ; attempt++)
                 {
-                    var (status, body) = await graphQL.PostAsync(GraphQLDocuments.Ingest, Batch(index), token);
+                    var (status, body) = await graphQL.PostAsync(GraphQLDocuments.Ingest, batches.Variables(index), token);
                     if (status == HttpStatusCode.OK && !body.TryGetProperty("errors", out _))
                     {
                         break;
