@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Threading.RateLimiting;
 using IotAspire.Api.Errors;
 using IotAspire.Api.Security;
@@ -21,10 +22,16 @@ public sealed class HeavyReadBudget : IDisposable
     private readonly ConcurrencyLimiter inAll;
     private readonly ILogger<HeavyReadBudget> logger;
     private readonly IHttpContextAccessor http;
+    private readonly Meter meter = new(MeterName);
+    private readonly Counter<long> refused;
+
+    public const string MeterName = "IotAspire.HeavyReads";
 
     public HeavyReadBudget(IOptions<HeavyReadsOptions> options, IHttpContextAccessor http, ILogger<HeavyReadBudget> logger)
     {
         this.http = http;
+        refused = meter.CreateCounter<long>("iotaspire.heavy_reads.refused", "{read}",
+            "Heavy reads refused with RESOURCE_EXHAUSTED (tag reason: busy, waited). Customers are in the log lines, not in tags.");
         this.options = options.Value;
         this.logger = logger;
         perCustomer = PartitionedRateLimiter.Create<string, string>(customer => RateLimitPartition.GetConcurrencyLimiter(customer, _ => new()
@@ -53,7 +60,9 @@ public sealed class HeavyReadBudget : IDisposable
         if (!own.IsAcquired)
         {
             own.Dispose();
-            throw Refuse(caller, what, $"{options.PerCustomer} heavy read(s) of this customer are running and {options.QueuePerCustomer} waiting");
+            throw Refuse(caller, what, wait.IsCancellationRequested, wait.IsCancellationRequested
+                ? $"it waited {options.MaxWait.TotalSeconds:0} s while this customer's other heavy reads ran ({options.PerCustomer} at a time)"
+                : $"this customer already runs {options.PerCustomer} and has {options.QueuePerCustomer} waiting");
         }
 
         RateLimitLease all;
@@ -71,7 +80,7 @@ public sealed class HeavyReadBudget : IDisposable
         {
             own.Dispose();
             all.Dispose();
-            throw Refuse(caller, what, $"the API runs {options.InAll} heavy read(s) at a time and others waited first");
+            throw Refuse(caller, what, waited: true, $"it waited {options.MaxWait.TotalSeconds:0} s while other customers' heavy reads ran ({options.InAll} at a time)");
         }
 
         var untilResponse = http.HttpContext is { } context && !context.WebSockets.IsWebSocketRequest;
@@ -101,11 +110,13 @@ public sealed class HeavyReadBudget : IDisposable
         }
     }
 
-    private ApiErrorException Refuse(Caller caller, string what, string why)
+    private ApiErrorException Refuse(Caller caller, string what, bool waited, string why)
     {
-        logger.LogWarning("Refused a heavy read ({What}) of {Budget}: {Why} (waited at most {MaxWait})", what, KeyOf(caller), why, options.MaxWait);
+        // Information, not a warning: a refusal is the budget working. The counter shows how often it happens.
+        refused.Add(1, new KeyValuePair<string, object?>("reason", waited ? "waited" : "busy"));
+        logger.LogInformation("Refused a heavy read ({What}) of {Budget}: {Why}", what, KeyOf(caller), why);
         return ApiErrors.Exhausted(
-            $"This {what} is a heavy read, and {why}; it waited {options.MaxWait.TotalSeconds:0} s for a turn. Retry after {options.RetryAfter.TotalSeconds:0} s, "
+            $"This {what} is a heavy read, and {why}. Retry after {options.RetryAfter.TotalSeconds:0} s, "
             + "or make it lighter: a larger aggregationSizeMinutes, a shorter range, fewer deviceIds or fewer functions.",
             options.RetryAfter);
     }
@@ -114,6 +125,7 @@ public sealed class HeavyReadBudget : IDisposable
     {
         perCustomer.Dispose();
         inAll.Dispose();
+        meter.Dispose();
     }
 
     // Released when its last holder lets go: the caller's using and, in an HTTP request, the response.

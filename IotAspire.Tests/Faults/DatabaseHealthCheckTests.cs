@@ -55,7 +55,8 @@ public sealed class DatabaseHealthCheckTests
             connections++;
         }
 
-        Assert.Equal(1, connections);
+        // One probe for the 20; when the budget cuts it, Npgsql may open one more connection to send its cancel request.
+        Assert.InRange(connections, 1, 2);
     }
 
     [Theory]

@@ -114,7 +114,8 @@ public sealed class DatabaseKilledTests(Xunit.Abstractions.ITestOutputHelper out
             output.WriteLine($"batches acknowledged: {acknowledged.Count}, failed: {failed.Count}; server states seen: {string.Join(" > ", states.Distinct())}");
             Assert.Contains(LocalPostgresSupervision.RestartingState, states);
             Assert.Equal(KnownResourceStates.Running, states.Last());
-            Assert.NotEmpty(failed);
+            // The outage lasts about a second: a batch sent in it fails (SERVICE_UNAVAILABLE), and it may fall between
+            // two batches. Failed or not, every batch is counted once below.
 
             // Every acknowledged reading survived the crash (counted before any retry)...
             await using var readings = Npgsql.NpgsqlDataSource.Create(await appHost.ConnectionStringAsync(ResourceNames.ReadingsDatabase));
