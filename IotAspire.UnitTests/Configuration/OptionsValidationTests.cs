@@ -1,10 +1,12 @@
 using IotAspire.Api.Devices;
 using IotAspire.Api.GraphQLWebSockets;
+using IotAspire.Api.HeavyReads;
 using IotAspire.Api.Ingestion;
 using IotAspire.Auth.Accounts;
 using IotAspire.Auth.Tokens;
 using IotAspire.Auth.Users;
 using IotAspire.DeviceSimulator;
+using IotAspire.Shared.Security;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -51,6 +53,31 @@ public sealed class OptionsValidationTests
     {
         Assert.Null(await StartWith(b => b.AddValidatedOptions<GraphQLWebSocketOptions>(GraphQLWebSocketOptions.Section)));
         Assert.Contains(named, await StartWith(b => b.AddValidatedOptions<GraphQLWebSocketOptions>(GraphQLWebSocketOptions.Section), (key, value)));
+    }
+
+    [Theory]
+    [InlineData("HeavyReads:HeavyCost", "0", "HeavyCost")]
+    [InlineData("HeavyReads:PerCustomer", "0", "PerCustomer")]
+    [InlineData("HeavyReads:MaxWait", "00:10:00", "MaxWait")]
+    [InlineData("HeavyReads:PerCustomer", "300", "PerCustomer")]
+    public async Task Heavy_read_limits_out_of_range_stop_the_api(string key, string value, string named)
+    {
+        Assert.Null(await StartWith(b => b.AddHeavyReadBudget()));
+        Assert.Contains(named, await StartWith(b => b.AddHeavyReadBudget(), (key, value)));
+    }
+
+    [Fact]
+    public async Task More_heavy_reads_per_customer_than_in_all_stops_the_api() =>
+        Assert.Contains("PerCustomer may not exceed InAll",
+            await StartWith(b => b.AddHeavyReadBudget(), ("HeavyReads:PerCustomer", "4"), ("HeavyReads:InAll", "2")));
+
+    [Theory]
+    [InlineData("FailedTokenThrottling:MaxFailures", "0", "MaxFailures")]
+    [InlineData("FailedTokenThrottling:Window", "00:00:00", "Window")]
+    public async Task Failed_token_limits_out_of_range_stop_the_service(string key, string value, string named)
+    {
+        Assert.Null(await StartWith(b => b.AddFailedTokenThrottle()));
+        Assert.Contains(named, await StartWith(b => b.AddFailedTokenThrottle(), (key, value)));
     }
 
     [Theory]

@@ -2,7 +2,7 @@ using IotAspire.Shared.Security;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace IotAspire.Tests.Accounts;
+namespace IotAspire.UnitTests.Accounts;
 
 /// <summary>The per-address count of failed token attempts: pure rules, on a clock the test moves.</summary>
 public sealed class FailedTokenThrottleTests

@@ -5,7 +5,7 @@ using IotAspire.Hosting.LocalPostgres;
 using IotAspire.Shared.Data;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace IotAspire.Tests.Faults;
+namespace IotAspire.UnitTests.Hosting;
 
 /// <summary>
 /// The database check's bound on its own, without an AppHost: a server that takes the connection and never answers

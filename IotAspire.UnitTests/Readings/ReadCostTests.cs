@@ -1,7 +1,7 @@
 using IotAspire.Api.Aggregation;
 using IotAspire.Api.HeavyReads;
 
-namespace IotAspire.Tests.Faults;
+namespace IotAspire.UnitTests.Readings;
 
 /// <summary>The cost of a <c>deviceAggregates</c> read (buckets x devices x functions) and when it is heavy: pure rules.</summary>
 public sealed class ReadCostTests
