@@ -44,6 +44,8 @@ public sealed class HeavyReadBudget : IDisposable
         inAll = new ConcurrencyLimiter(new() { PermitLimit = this.options.InAll, QueueLimit = int.MaxValue, QueueProcessingOrder = QueueProcessingOrder.OldestFirst });
     }
 
+    private static string Whose(Caller caller) => caller.CustomerId is null ? "the administrators" : "this customer";
+
     /// <summary>Whose turns a caller's reads take: its customer's, or the administrators' together.</summary>
     public static string KeyOf(Caller caller) => caller.CustomerId is { } customer ? customer.ToString("N") : "administrators";
 
@@ -61,8 +63,8 @@ public sealed class HeavyReadBudget : IDisposable
         {
             own.Dispose();
             throw Refuse(caller, what, wait.IsCancellationRequested, wait.IsCancellationRequested
-                ? $"it waited {options.MaxWait.TotalSeconds:0} s while this customer's other heavy reads ran ({options.PerCustomer} at a time)"
-                : $"this customer already runs {options.PerCustomer} and has {options.QueuePerCustomer} waiting");
+                ? $"it waited {options.MaxWait.TotalSeconds:0} s while the other heavy reads of {Whose(caller)} ran ({options.PerCustomer} at a time)"
+                : $"the heavy reads of {Whose(caller)} already take all {options.PerCustomer} turn(s), and {options.QueuePerCustomer} more are waiting");
         }
 
         RateLimitLease all;
