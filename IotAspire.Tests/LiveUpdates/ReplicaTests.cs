@@ -8,34 +8,41 @@ namespace IotAspire.Tests.LiveUpdates;
 /// and a batch stored through either reaches subscribers on both, because it travels through PostgreSQL. Its
 /// access tokens live 30 s, so a connection's close at its token's expiry is seen here too.
 /// </summary>
-public sealed class ReplicaTests : IAsyncLifetime
+public sealed class ReplicaTests(ReplicaTests.TwoReplicas fixture) : IClassFixture<ReplicaTests.TwoReplicas>
 {
     private const int Replicas = 2;
-
-    private RunningAppHost? appHost;
 
     /// <summary>Access tokens that expire within the test, to see a connection closed at its token's expiry.</summary>
     private static readonly TimeSpan AccessTokenLifetime = TimeSpan.FromSeconds(30);
 
-    public async Task InitializeAsync() =>
-        appHost = await RunningAppHost.StartAsync(RunningAppHost.NewDataDirectory(), [$"Api:Replicas={Replicas}", $"Auth:Replicas={Replicas}"],
-            builder => builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == ResourceNames.Auth))
-                .WithEnvironment("Tokens__AccessTokenLifetime", AccessTokenLifetime.ToString()),
-            ResourceNames.Auth, ResourceNames.Api);
-
-    public async Task DisposeAsync()
+    /// <summary>One AppHost with two replicas of each service for the class: each test makes its own customer, and
+    /// starting two replicas of each takes longer than any of the tests.</summary>
+    public sealed class TwoReplicas : IAsyncLifetime
     {
-        if (appHost is not null)
+        public RunningAppHost? AppHost { get; private set; }
+
+        public async Task InitializeAsync() =>
+            AppHost = await RunningAppHost.StartAsync(RunningAppHost.NewDataDirectory(), [$"Api:Replicas={Replicas}", $"Auth:Replicas={Replicas}"],
+                builder => builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == ResourceNames.Auth))
+                    .WithEnvironment("Tokens__AccessTokenLifetime", AccessTokenLifetime.ToString()),
+                ResourceNames.Auth, ResourceNames.Api);
+
+        public async Task DisposeAsync()
         {
-            await appHost.DisposeAsync();
-            await RunningAppHost.DeleteDataAsync(appHost.DataDirectory);
+            if (AppHost is not null)
+            {
+                await AppHost.DisposeAsync();
+                await RunningAppHost.DeleteDataAsync(AppHost.DataDirectory);
+            }
         }
     }
+
+    private readonly RunningAppHost appHost = fixture.AppHost!;
 
     [Fact]
     public async Task A_batch_stored_through_one_replica_reaches_subscribers_on_both()
     {
-        var auth = new TokenServiceClient(appHost!);
+        var auth = new TokenServiceClient(appHost);
         var (customer, customerId) = await auth.NewCustomerAsync();
 
         // Each replica's own address (Aspire's proxy on the API's port would pick one per connection), once
@@ -98,7 +105,7 @@ public sealed class ReplicaTests : IAsyncLifetime
     [Fact]
     public async Task An_alert_is_recorded_once_with_both_replicas_evaluating_and_reaches_subscribers_on_both()
     {
-        var auth = new TokenServiceClient(appHost!);
+        var auth = new TokenServiceClient(appHost);
         var (customer, _) = await auth.NewCustomerAsync();
         var urls = await ReplicaUrlsAsync(ResourceNames.Api);
         var clients = new List<GraphQLWebSocketClient>();
@@ -113,7 +120,7 @@ public sealed class ReplicaTests : IAsyncLifetime
             }
 
             // Both replicas run the evaluator; three readings above at once: one change, recorded once.
-            var graphQL = new GraphQLClient(appHost!);
+            var graphQL = new GraphQLClient(appHost);
             var device = Guid.NewGuid();
             await graphQL.DataAsync("mutation($d: UUID!) { createAlertRule(deviceId: $d, kind: ABOVE, minutes: 0, threshold: 10) { id } }", new { d = device }, customer);
             await Task.Delay(500);
@@ -152,9 +159,9 @@ public sealed class ReplicaTests : IAsyncLifetime
         // Both replicas started on a new accounts database and a new key ring at once: each may have added a signing
         // key, and both must publish every key that signs.
         var urls = await ReplicaUrlsAsync(ResourceNames.Auth);
-        var graphQL = new GraphQLClient(appHost!);
+        var graphQL = new GraphQLClient(appHost);
         var customerId = Guid.NewGuid();
-        var userName = await new TokenServiceClient(appHost!).CreateCustomerAsync(customerId, TokenServiceClient.CustomerPassword);
+        var userName = await new TokenServiceClient(appHost).CreateCustomerAsync(customerId, TokenServiceClient.CustomerPassword);
         var published = new List<HashSet<string>>();
         foreach (var url in urls)
         {
@@ -182,7 +189,7 @@ public sealed class ReplicaTests : IAsyncLifetime
         using var allUp = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         try
         {
-            await foreach (var e in appHost!.App.ResourceNotifications.WatchAsync(allUp.Token))
+            await foreach (var e in appHost.App.ResourceNotifications.WatchAsync(allUp.Token))
             {
                 if (e.Resource.Name == resource)
                 {
@@ -238,8 +245,8 @@ public sealed class ReplicaTests : IAsyncLifetime
     [Fact]
     public async Task A_connection_is_closed_when_its_access_token_expires()
     {
-        var (customer, _) = await new TokenServiceClient(appHost!).NewCustomerAsync();
-        var (client, ack) = await GraphQLWebSocketClient.SignedInAsync(appHost!, customer);
+        var (customer, _) = await new TokenServiceClient(appHost).NewCustomerAsync();
+        var (client, ack) = await GraphQLWebSocketClient.SignedInAsync(appHost, customer);
         await using var _ = client;
         var expiresAt = ack.GetProperty("expiresAt").GetDateTimeOffset();
         Assert.InRange(expiresAt - DateTimeOffset.UtcNow, TimeSpan.FromSeconds(1), AccessTokenLifetime + TimeSpan.FromSeconds(1));
