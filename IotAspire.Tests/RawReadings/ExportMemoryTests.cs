@@ -19,9 +19,11 @@ public class ExportMemoryTests(AppHostFixture fixture, ITestOutputHelper output)
 
     /// <summary>
     /// How much more the API's resident set may rise exporting the whole range (a CSV of 66 MB) than exporting a tenth of
-    /// it: collecting the rows would take more than the file itself.
+    /// it: collecting the rows would take more than the file itself. Streaming rose 21-28 MB more for the whole range in
+    /// the suite, where earlier tests have grown the collector's budgets (answers of 86 400 buckets, say): the bound
+    /// is half the file.
     /// </summary>
-    private const long MaxExtraGrowthBytes = 24 * 1024 * 1024;
+    private const long MaxExtraGrowthBytes = 33 * 1024 * 1024;
 
     private readonly TokenServiceClient auth = new(fixture.AppHost);
     private readonly GraphQLClient graphQL = new(fixture.AppHost);
