@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
-using IotAspire.Auth.Security;
+using IotAspire.Shared.Security;
 using Microsoft.Extensions.Options;
 
 namespace IotAspire.Auth.Accounts;

@@ -1,6 +1,6 @@
 using IotAspire.Auth.Accounts;
 using IotAspire.Auth.Http;
-using IotAspire.Auth.Security;
+using IotAspire.Shared.Security;
 
 namespace IotAspire.Auth.Tokens;
 

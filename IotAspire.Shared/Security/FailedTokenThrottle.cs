@@ -119,7 +119,7 @@ public static class FailedTokenThrottleExtensions
         }
 
         var throttle = http.RequestServices.GetRequiredService<FailedTokenThrottle>();
-        var address = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var address = ClientAddress.Of(http);   // as the sign-in limits count it
         if (throttle.RetryAfter(address) is { } wait)
         {
             http.Response.StatusCode = StatusCodes.Status429TooManyRequests;

@@ -1,4 +1,6 @@
-namespace IotAspire.Auth.Security;
+using Microsoft.AspNetCore.Http;
+
+namespace IotAspire.Shared.Security;
 
 public static class ClientAddress
 {
