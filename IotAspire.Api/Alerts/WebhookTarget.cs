@@ -15,9 +15,6 @@ public static class WebhookTarget
 {
     public const int MaxUrlLength = 2_000;
 
-    // Cloud metadata services beyond 169.254.0.0/16: AWS's IPv6 one and Alibaba's.
-    private static readonly IPAddress[] Metadata = [IPAddress.Parse("fd00:ec2::254"), IPAddress.Parse("100.100.100.200")];
-
     /// <summary>The URL, checked in form (no network), or BAD_USER_INPUT naming <c>url</c>.</summary>
     public static Uri CheckForm(string url)
     {
@@ -35,50 +32,12 @@ public static class WebhookTarget
     }
 
     /// <summary>Why the API must not connect to <paramref name="address"/>, or null when it may (a pure rule).</summary>
-    public static string? Refusal(IPAddress address, bool allowPrivate)
+    public static string? Refusal(IPAddress address, bool allowPrivate) => SpecialPurposeAddresses.Of(address) switch
     {
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-
-        if (Metadata.Contains(address))
-        {
-            return "a cloud metadata address";
-        }
-
-        if (address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any) || address.Equals(IPAddress.Broadcast))
-        {
-            return "an unspecified or broadcast address";
-        }
-
-        if (address.AddressFamily == AddressFamily.InterNetworkV6)
-        {
-            if (address.IsIPv6LinkLocal || address.IsIPv6SiteLocal)
-            {
-                return "a link-local address";
-            }
-
-            if (address.IsIPv6Multicast)
-            {
-                return "a multicast address";
-            }
-
-            var first = address.GetAddressBytes()[0];
-            var isPrivate = (first & 0xFE) == 0xFC;   // fc00::/7, unique local
-            return IPAddress.IsLoopback(address) || isPrivate ? (allowPrivate ? null : "a loopback or private address") : null;
-        }
-
-        var b = address.GetAddressBytes();
-        return b switch
-        {
-            [169, 254, ..] => "a link-local or metadata address",
-            [>= 224, ..] => "a multicast or reserved address",
-            [0, ..] => "an unspecified address",
-            [127, ..] or [10, ..] or [172, >= 16 and <= 31, ..] or [192, 168, ..] or [100, >= 64 and <= 127, ..] => allowPrivate ? null : "a loopback or private address",
-            _ => null,
-        };
-    }
+        { Kind: SpecialPurposeAddresses.Kind.Public } => null,
+        { Kind: SpecialPurposeAddresses.Kind.LoopbackOrPrivate } when allowPrivate => null,
+        var verdict => verdict.Why,
+    };
 
     /// <summary>
     /// The URL if every address its host resolves to may be called and it is not one of the API's own endpoints

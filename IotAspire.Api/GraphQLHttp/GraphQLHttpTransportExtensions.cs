@@ -18,8 +18,7 @@ public static class GraphQLHttpTransportExtensions
     public static IGraphQLBuilder AddHttpTransport(this IGraphQLBuilder graphQL)
     {
         graphQL
-            // Offsets keep their '+' instead of the default escaping as \u002B.
-            .AddSystemTextJson(json => json.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping)
+            .AddSystemTextJson(ConfigureJson)
             .AddComplexityAnalyzer(limits =>
             {
                 limits.MaxDepth = MaxDepth;
@@ -31,5 +30,14 @@ public static class GraphQLHttpTransportExtensions
         graphQL.Services.Register<DocumentCache, DocumentCache>(GraphQL.DI.ServiceLifetime.Singleton);
         graphQL.Services.Register<IConfigureExecution>(services => services.GetRequiredService<DocumentCache>(), GraphQL.DI.ServiceLifetime.Singleton);
         return graphQL;
+    }
+
+    /// <summary>The JSON settings of both transports (HTTP and WebSocket), one place for them and their tests.</summary>
+    public static void ConfigureJson(System.Text.Json.JsonSerializerOptions json)
+    {
+        // Offsets keep their '+' instead of the default escaping as \u002B.
+        json.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+        // Variables' numbers reach a Float exactly as sent (the library's own reader goes through decimal).
+        json.Converters.Insert(0, new ExactNumberInputsConverter());
     }
 }

@@ -112,17 +112,73 @@ public sealed class AlertRulesTests
     [InlineData("172.20.0.1", false, "a loopback or private address")]
     [InlineData("192.168.1.1", false, "a loopback or private address")]
     [InlineData("fd12::1", false, "a loopback or private address")]
+    [InlineData("100.64.0.1", false, "a shared (carrier-grade NAT) address")]
     [InlineData("fe80::1", true, "a link-local address")]
-    [InlineData("0.0.0.0", true, "an unspecified or broadcast address")]
-    [InlineData("224.0.0.1", true, "a multicast or reserved address")]
-    public void Webhooks_never_reach_metadata_link_local_or_unspecified_addresses_and_private_ones_only_when_allowed(string address, bool allowPrivate, string why) =>
+    [InlineData("0.0.0.0", true, "an unspecified (\"this network\") address")]
+    [InlineData("0.1.2.3", true, "an unspecified (\"this network\") address")]
+    [InlineData("::", true, "an unspecified address")]
+    [InlineData("224.0.0.1", true, "a multicast address")]
+    [InlineData("239.255.255.250", true, "a multicast address")]
+    [InlineData("ff02::1", true, "a multicast address")]
+    [InlineData("255.255.255.255", true, "the broadcast address")]
+    [InlineData("240.0.0.1", true, "a reserved address")]
+    // Every non-global row of the IANA special-purpose registries, refused whatever the settings.
+    [InlineData("192.0.0.8", true, "an IETF protocol assignment")]
+    [InlineData("192.0.2.1", true, "a documentation (TEST-NET-1) address")]
+    [InlineData("198.51.100.7", true, "a documentation (TEST-NET-2) address")]
+    [InlineData("203.0.113.200", true, "a documentation (TEST-NET-3) address")]
+    [InlineData("198.18.0.1", true, "a benchmarking address")]
+    [InlineData("198.19.255.254", true, "a benchmarking address")]
+    [InlineData("192.88.99.1", true, "a deprecated 6to4 relay anycast address")]
+    [InlineData("2001:db8::1", true, "a documentation address")]
+    [InlineData("3fff::1", true, "a documentation address")]
+    [InlineData("2001:2::1", true, "an IETF protocol assignment (Teredo, benchmarking, ORCHID)")]
+    [InlineData("2001:0:4136:e378:8000:63bf:3fff:fdd2", true, "an IETF protocol assignment (Teredo, benchmarking, ORCHID)")]
+    [InlineData("100::1", true, "a discard-only address")]
+    [InlineData("100:0:0:1::1", true, "a dummy IPv6 prefix address")]
+    [InlineData("5f00::1", true, "a segment routing (SRv6) address")]
+    [InlineData("fec0::1", true, "a (deprecated) site-local address")]
+    [InlineData("64:ff9b:1::a00:1", true, "a local-use IPv4/IPv6 translation address")]
+    [InlineData("4000::1", true, "a reserved IPv6 address (outside global unicast 2000::/3)")]
+    [InlineData("::1:0:0:1", true, "a reserved IPv6 address (outside global unicast 2000::/3)")]
+    // IPv6 forms that carry an IPv4 address are judged by it: where NAT64 or 6to4 routes, they reach it.
+    [InlineData("::127.0.0.1", false, "an IPv4-compatible IPv6 address carrying 127.0.0.1, a loopback or private address")]
+    [InlineData("::169.254.169.254", true, "an IPv4-compatible IPv6 address carrying 169.254.169.254, a link-local or metadata address")]
+    [InlineData("::ffff:0:127.0.0.1", false, "an IPv4-translated IPv6 address carrying 127.0.0.1, a loopback or private address")]
+    [InlineData("64:ff9b::127.0.0.1", false, "a NAT64 address carrying 127.0.0.1, a loopback or private address")]
+    [InlineData("64:ff9b::169.254.169.254", true, "a NAT64 address carrying 169.254.169.254, a link-local or metadata address")]
+    [InlineData("64:ff9b::10.0.0.1", false, "a NAT64 address carrying 10.0.0.1, a loopback or private address")]
+    [InlineData("64:ff9b::192.0.2.1", true, "a NAT64 address carrying 192.0.2.1, a documentation (TEST-NET-1) address")]
+    [InlineData("2002:7f00:1::1", false, "a 6to4 address carrying 127.0.0.1, a loopback or private address")]
+    [InlineData("2002:a9fe:a9fe::", true, "a 6to4 address carrying 169.254.169.254, a link-local or metadata address")]
+    [InlineData("2002:0a00:0001::", false, "a 6to4 address carrying 10.0.0.1, a loopback or private address")]
+    [InlineData("::ffff:169.254.169.254", true, "a link-local or metadata address")]
+    [InlineData("64:ff9b::100.100.100.200", true, "a NAT64 address carrying 100.100.100.200, a cloud metadata address")]
+    public void Webhooks_reach_only_globally_reachable_addresses_and_private_ones_only_when_allowed(string address, bool allowPrivate, string why) =>
         Assert.Equal(why, WebhookTarget.Refusal(IPAddress.Parse(address), allowPrivate));
 
     [Theory]
     [InlineData("93.184.215.14")]
     [InlineData("2606:2800:21f:cb07:6820:80da:af6b:8b2c")]
     [InlineData("172.32.0.1")]
+    [InlineData("100.128.0.1")]                 // just past the shared address space
+    [InlineData("198.20.0.1")]                  // just past benchmarking
+    [InlineData("192.0.0.9")]                   // the registry's globally reachable rows inside non-global ranges
+    [InlineData("192.0.0.10")]
+    [InlineData("2001:4:112::1")]
+    [InlineData("2001:20::1")]
+    [InlineData("64:ff9b::8.8.8.8")]            // NAT64 of a public address
+    [InlineData("2002:0808:0808::1")]           // 6to4 of a public address
+    [InlineData("223.255.255.255")]
     public void Public_addresses_may_be_called(string address) => Assert.Null(WebhookTarget.Refusal(IPAddress.Parse(address), allowPrivate: false));
+
+    [Theory]
+    [InlineData("64:ff9b::127.0.0.1")]
+    [InlineData("::127.0.0.1")]
+    [InlineData("2002:7f00:1::1")]
+    [InlineData("::ffff:127.0.0.1")]
+    public void Loopback_carried_in_IPv6_is_allowed_only_where_private_targets_are(string address) =>
+        Assert.Null(WebhookTarget.Refusal(IPAddress.Parse(address), allowPrivate: true));
 
     [Theory]
     [InlineData("ftp://example.com/x", "url must be an absolute http or https URL")]
