@@ -22,6 +22,13 @@ public sealed class ApiErrorInfoProvider() : ErrorInfoProvider(options => option
         }
 
         var info = base.GetInfo(executionError);
+        if (executionError is InvalidVariableError { InnerException: FormatException why } && info.Message.IndexOf(" is invalid.", StringComparison.Ordinal) is > 0 and var end)
+        {
+            // GraphQL.NET says "Unable to convert '<the whole value>' to 'String'" and keeps our scalars' reason
+            // (always safe to show: written for the caller) as an inner exception: say the reason, not the value.
+            info.Message = $"{info.Message[..end]} is invalid: {why.Message}";
+        }
+
         if (executionError is RetryLaterError later)
         {
             info.Extensions ??= new Dictionary<string, object?>();

@@ -20,6 +20,8 @@ public static class ReadingsSchemaExtensions
         .AddAutoSchema<Query>(schema => schema.WithMutation<Mutation>().WithSubscription<Subscription>())
         .ConfigureSchema(schema =>
         {
+            schema.RegisterType(new TextGraphType());                     // String: text checked before any resolver
+            schema.RegisterTypeMapping<string, TextGraphType>();
             schema.RegisterTypeMapping<Guid, UuidGraphType>();
             schema.RegisterTypeMapping<DateTimeOffset, IsoDateTimeGraphType>();
             schema.RegisterTypeMapping<SentReading, ReadingInputGraphType>();

@@ -14,7 +14,7 @@ public static partial class JsonBody
     private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
     {
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        Converters = { new TextWithoutNulConverter() },
+        Converters = { new CheckedTextConverter() },
     };
 
     public static async Task<(T? Value, IResult? Error)> ReadAsync<T>(HttpRequest request, CancellationToken ct) where T : class
@@ -47,9 +47,9 @@ public static partial class JsonBody
 
         // A value of the wrong type names its field; broken JSON syntax is about the body as a whole.
         var field = e.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : null;
-        if (field is not null && e.Message == TextWithoutNulConverter.Refusal)
+        if (field is not null && e is CheckedTextException { Why: var why })
         {
-            return Invalid(field, $"'{field}' contains a NUL character (\\u0000), which no text here may hold.");
+            return Invalid(field, $"'{field}' {why}");
         }
 
         return field is not null && e.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal)

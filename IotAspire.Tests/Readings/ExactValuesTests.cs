@@ -74,9 +74,13 @@ public class ExactValuesTests(AppHostFixture fixture)
 
     private async Task SendLiteralsAsync(string token, (Guid Device, double[] Values) sent)
     {
-        var readings = string.Join(",", sent.Values.Select((v, i) => $$"""{timestamp: "{{At(i):O}}", reading: {{Text(v)}}, deviceId: "{{sent.Device}}"}"""));
-        var body = JsonSerializer.Serialize(new { query = $"mutation {{ ingestReadings(readings: [{readings}]) {{ inserted updated unchanged }} }}" });
-        await AssertInsertedAsync(token, body, sent.Values.Length);
+        // Documents are bounded (16 384 characters): literals go in documents of 50 readings.
+        foreach (var chunk in sent.Values.Select((v, i) => (v, i)).Chunk(50))
+        {
+            var readings = string.Join(",", chunk.Select(r => $$"""{timestamp: "{{At(r.i):O}}", reading: {{Text(r.v)}}, deviceId: "{{sent.Device}}"}"""));
+            var body = JsonSerializer.Serialize(new { query = $"mutation {{ ingestReadings(readings: [{readings}]) {{ inserted updated unchanged }} }}" });
+            await AssertInsertedAsync(token, body, chunk.Length);
+        }
     }
 
     private async Task AssertInsertedAsync(string token, string body, int count)

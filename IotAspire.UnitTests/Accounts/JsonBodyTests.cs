@@ -72,4 +72,24 @@ public sealed class JsonBodyTests
 
         Assert.Contains("NUL character", Assert.Single(Errors(error)["username"]));
     }
+
+    [Theory]
+    [InlineData("{\"username\":\"ad\\nmin\",\"password\":\"b\"}", "username", "'username' contains the control character U+000A (at 2)")]
+    [InlineData("{\"username\":\"admin\",\"password\":\"b\\u001b[2J\"}", "password", "'password' contains the control character U+001B (at 1)")]
+    [InlineData("{\"username\":\"a\\ud800b\",\"password\":\"b\"}", "username", "'username' has the wrong type or format")]   // System.Text.Json refuses it first
+    public async Task Control_characters_and_unpaired_surrogates_are_refused_with_the_field_named(string body, string field, string message)
+    {
+        var (_, error) = await JsonBody.ReadAsync<TokenEndpoints.SignInRequest>(Request(body), default);
+
+        Assert.StartsWith(message, Assert.Single(Errors(error)[field]));
+    }
+
+    [Fact]
+    public async Task Over_long_text_is_refused_with_the_field_named()
+    {
+        var body = "{\"username\":\"" + new string('a', Shared.Text.TextInput.MaxLength + 1) + "\",\"password\":\"b\"}";
+        var (_, error) = await JsonBody.ReadAsync<TokenEndpoints.SignInRequest>(Request(body), default);
+
+        Assert.StartsWith($"'username' may be at most {Shared.Text.TextInput.MaxLength} characters", Assert.Single(Errors(error)["username"]));
+    }
 }

@@ -22,18 +22,61 @@ public sealed class GraphQLLimitsTests : IDisposable
 
     public void Dispose() => services.Dispose();
 
-    private async Task<ExecutionResult> RunAsync(string query, bool overGet = false) =>
+    private async Task<ExecutionResult> RunAsync(string query, bool overGet = false, Inputs? variables = null) =>
         await services.GetRequiredService<IDocumentExecuter<ISchema>>().ExecuteAsync(options =>
         {
             options.Query = query;
+            options.Variables = variables;
             options.RequestServices = services;
             options.UserContext[OnlyQueriesOverGetRule.SentOverGetKey] = overGet;
         });
 
+    /// <summary>The one error's message as the caller reads it (through the API's error provider).</summary>
     private static string SingleError(ExecutionResult result)
     {
         Assert.False(result.Executed);
-        return Assert.Single(result.Errors!).Message;
+        return new ApiErrorInfoProvider().GetInfo(Assert.Single(result.Errors!)).Message;
+    }
+
+    [Theory]
+    [InlineData("a\u0000b", "contains a NUL character (at 1)")]
+    [InlineData("line\nforged", "contains the control character U+000A (at 4)")]
+    [InlineData("bell\u0007", "contains the control character U+0007 (at 4)")]
+    [InlineData("c1\u0085", "contains the control character U+0085 (at 2)")]
+    [InlineData("del\u007f", "contains the control character U+007F (at 3)")]
+    public async Task Text_with_control_characters_is_refused_before_any_resolver_in_variables_and_literals(string text, string why)
+    {
+        const string document = "mutation($name: String) { createAlertRule(deviceId: \"71bf19cb-e7e7-4334-af31-5ebba56a655d\", kind: ABOVE, minutes: 1, threshold: 1, name: $name) { id } }";
+        var viaVariable = await RunAsync(document, variables: new Inputs(new Dictionary<string, object?> { ["name"] = text }));
+        var literal = System.Text.Json.JsonSerializer.Serialize(text);   // a GraphQL string literal reads JSON's escapes
+        var viaLiteral = await RunAsync($"mutation {{ createAlertRule(deviceId: \"71bf19cb-e7e7-4334-af31-5ebba56a655d\", kind: ABOVE, minutes: 1, name: {literal}) {{ id }} }}");
+
+        Assert.Contains("$name", SingleError(viaVariable));
+        Assert.Contains(why, SingleError(viaVariable));
+        Assert.Contains("'name'", SingleError(viaLiteral));
+        Assert.Contains(why, SingleError(viaLiteral));
+    }
+
+    [Fact]
+    public async Task An_unpaired_surrogate_in_a_variable_is_refused()
+    {
+        // Not a theory row: xUnit would replace the lone surrogate while serializing the row. (In a literal the
+        // document parser already reads a lone \uD800 escape as U+FFFD.)
+        var result = await RunAsync("query($z: String) { deviceAggregates(timeZone: $z) { deviceId } }",
+            variables: new Inputs(new Dictionary<string, object?> { ["z"] = "half" + (char)0xD800 }));
+
+        Assert.Contains("contains an unpaired surrogate U+D800 (at 4)", SingleError(result));
+    }
+
+    [Fact]
+    public async Task Over_long_text_is_refused_and_ordinary_text_with_tabs_emoji_and_accents_is_not()
+    {
+        var tooLong = await RunAsync("query($z: String) { deviceAggregates(timeZone: $z) { deviceId } }",
+            variables: new Inputs(new Dictionary<string, object?> { ["z"] = new string('x', Shared.Text.TextInput.MaxLength + 1) }));
+        var message = SingleError(tooLong);
+        Assert.True(message.Contains($"may be at most {Shared.Text.TextInput.MaxLength} characters"), message);
+
+        Assert.Null(Shared.Text.TextInput.Refusal("Kühlraum 3 – Tür 🚪"));
     }
 
     [Fact]
