@@ -2,10 +2,30 @@ namespace IotAspire.AppHost;
 
 public static class PortExtensions
 {
-    /// <summary>Puts a service's "http" endpoint on a fixed port from the AppHost's <c>Ports</c> settings,
-    /// so the documented URLs hold. (Tests randomise ports on top of this.)</summary>
-    public static IResourceBuilder<ProjectResource> WithFixedHttpPort(this IResourceBuilder<ProjectResource> project, int port) =>
-        project.WithEndpoint("http", endpoint => endpoint.Port = port);
+    /// <summary>
+    /// Puts a service's "http" endpoint on its fixed port from the AppHost's <c>Ports</c> settings, so the documented
+    /// URLs hold. A single process listens on that port itself, not behind Aspire's proxy: DCP's proxy is a TCP proxy
+    /// that adds no forwarded header, so behind it every client is 127.0.0.1 to the service, and one client's bad
+    /// tokens or wrong passwords would throttle everybody (the per-address limits). Replicas must share the port
+    /// through the proxy; they then count all clients as one address (docs/reliability.md says so).
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithFixedHttpPort(this IResourceBuilder<ProjectResource> project, string service)
+    {
+        var port = project.ApplicationBuilder.GetPort(service);
+        var proxied = IsProxied(project.ApplicationBuilder.GetReplicas(service));
+        return project.WithEndpoint("http", endpoint =>
+        {
+            endpoint.Port = port;
+            endpoint.IsProxied = proxied;
+            if (!proxied)
+            {
+                endpoint.TargetPort = port;
+            }
+        });
+    }
+
+    /// <summary>Whether a service of <paramref name="replicas"/> processes sits behind Aspire's proxy: only to share a port.</summary>
+    public static bool IsProxied(int replicas) => replicas > 1;
 
     public static int GetPort(this IDistributedApplicationBuilder builder, string service) =>
         int.TryParse(builder.Configuration[$"Ports:{service}"], out var port) && port is > 0 and < 65536

@@ -17,7 +17,7 @@ var adminUsername = builder.AddParameter("admin-username", "admin");
 var adminPassword = builder.AddParameter("admin-password", new GenerateParameterDefault { MinLength = 16, MinLower = 1, MinUpper = 1, MinNumeric = 1 }, secret: true, persist: true);
 
 var auth = builder.AddProject<Projects.IotAspire_Auth>(ResourceNames.Auth)
-    .WithFixedHttpPort(builder.GetPort("Auth"))
+    .WithFixedHttpPort("Auth")
     .WithHttpHealthCheck("/health")
     .WithReference(authLogin, ResourceNames.AccountsDatabase).WaitFor(authLogin)
     .WithEnvironment("Bootstrap__AdminUsername", adminUsername)       // the first administrator
@@ -26,7 +26,7 @@ var auth = builder.AddProject<Projects.IotAspire_Auth>(ResourceNames.Auth)
     .WithConfiguredReplicas("Auth");   // Auth:Replicas (1); they share signing keys through PostgreSQL
 
 var api = builder.AddProject<Projects.IotAspire_Api>(ResourceNames.Api)
-    .WithFixedHttpPort(builder.GetPort("Api"))
+    .WithFixedHttpPort("Api")
     .WithHttpHealthCheck("/health")
     .WithReference(apiLogin, ResourceNames.ReadingsDatabase).WaitFor(apiLogin)
     .WithReference(auth).WaitFor(auth)

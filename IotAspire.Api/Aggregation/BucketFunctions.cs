@@ -29,6 +29,17 @@ public sealed record BucketFunctions(BucketFunction Selected, IReadOnlyList<doub
     /// <summary>Distinct percentiles one answer may ask for: each is one more sort of every bucket's readings.</summary>
     public const int MaxPercentiles = 10;
 
+    /// <summary>
+    /// Values one bucket of an answer may hold, aliases and repeats counted: every function once (8), every percentile
+    /// (10), and room for a few aliases. A function selected 1 700 times under aliases is computed once but written
+    /// 1 700 times: the size of the answer is what this bounds.
+    /// </summary>
+    public const int MaxValuesPerBucket = 32;
+
+    /// <summary>How many values each bucket of the answer holds (selected fields, aliases and repeats counted): what
+    /// the read's cost counts besides the work (<see cref="HeavyReads.ReadCost"/>).</summary>
+    public int ValuesPerBucket { get; init; } = 1;
+
     /// <summary>What the rollups keep exactly: what live updates and the REST API compute.</summary>
     public static readonly BucketFunctions FromRollups = new(
         BucketFunction.Mean | BucketFunction.Min | BucketFunction.Max | BucketFunction.Sum | BucketFunction.Count, []);
@@ -48,8 +59,10 @@ public sealed record BucketFunctions(BucketFunction Selected, IReadOnlyList<doub
     public static BucketFunctions Of(IEnumerable<string> fieldNames, IEnumerable<double> percentiles)
     {
         var selected = BucketFunction.None;
+        var values = 0;
         foreach (var name in fieldNames)
         {
+            values++;
             selected |= name switch
             {
                 "value" or "mean" => BucketFunction.Mean,
@@ -81,6 +94,11 @@ public sealed record BucketFunctions(BucketFunction Selected, IReadOnlyList<doub
             throw ApiErrors.BadInput($"One query may ask for at most {MaxPercentiles} different percentiles, not {fractions.Count}.");
         }
 
-        return new BucketFunctions(selected, [.. fractions]);
+        if (values > MaxValuesPerBucket)
+        {
+            throw ApiErrors.BadInput($"A bucket may hold at most {MaxValuesPerBucket} values, aliases and repeats counted, not {values}; select each function once.");
+        }
+
+        return new BucketFunctions(selected, [.. fractions]) { ValuesPerBucket = Math.Max(1, values) };
     }
 }

@@ -9,6 +9,7 @@ using GraphQL;
 using GraphQL.Types;
 using IotAspire.Api.Errors;
 using IotAspire.Api.GraphQLHttp;
+using IotAspire.Shared.Security;
 using Microsoft.AspNetCore.Authentication;
 
 namespace IotAspire.Api.GraphQLWebSockets;
@@ -180,12 +181,24 @@ public sealed class GraphQLWebSocketConnection : IDisposable
             return;
         }
 
-        var signedIn = await AuthenticateAsync();
-        if (signedIn is null)
+        // The same failed-token count as HTTP requests: a socket is no way around it.
+        var throttle = http.RequestServices.GetRequiredService<FailedTokenThrottle>();
+        var address = ClientAddress.Of(http);
+        if (throttle.RetryAfter(address) is { } wait)
+        {
+            RequestClose(CloseCodes.Forbidden, $"Forbidden: too many requests with a token that was not valid came from this address; retry after {Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds))} s with a valid token.");
+            return;
+        }
+
+        var result = await AuthenticateAsync();
+        throttle.CountUnless(address, result);
+        if (!result.Succeeded)
         {
             RequestClose(CloseCodes.Forbidden, "Forbidden: the token is not valid (expired, revoked or unknown). Sign in again and reconnect.");
             return;
         }
+
+        var signedIn = result;
 
         user = signedIn.Principal;
         var expires = signedIn.Properties?.ExpiresUtc;
@@ -241,7 +254,7 @@ public sealed class GraphQLWebSocketConnection : IDisposable
         }
 
         // A revoked device token or an expired access token stops here, whatever it could do when connected.
-        if (await AuthenticateAsync() is null)
+        if (!(await AuthenticateAsync()).Succeeded)
         {
             RequestClose(CloseCodes.Forbidden, "Forbidden: the token is no longer valid. Sign in again and reconnect.");
             return;
@@ -353,15 +366,14 @@ public sealed class GraphQLWebSocketConnection : IDisposable
         }
     }
 
-    private async Task<AuthenticateResult?> AuthenticateAsync()
+    private async Task<AuthenticateResult> AuthenticateAsync()
     {
         // The same schemes as for HTTP requests (access token or device token), on a request of its own:
         // authentication results are cached per request, and this one has its upgrade request's.
         await using var scope = http.RequestServices.CreateAsyncScope();
         var probe = new DefaultHttpContext { RequestServices = scope.ServiceProvider };
         probe.Request.Headers.Authorization = authorization!.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization : "Bearer " + authorization;
-        var result = await probe.AuthenticateAsync();
-        return result.Succeeded ? result : null;
+        return await probe.AuthenticateAsync();
     }
 
     /// <summary>The token in <c>connection_init</c>'s payload, in the shapes clients send it.</summary>

@@ -2,6 +2,8 @@ using System.Diagnostics.Metrics;
 using System.Threading.RateLimiting;
 using IotAspire.Api.Errors;
 using IotAspire.Api.Security;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.Extensions.Options;
 
 namespace IotAspire.Api.HeavyReads;
@@ -94,6 +96,12 @@ public sealed class HeavyReadBudget : IDisposable
         if (untilResponse)
         {
             http.HttpContext!.Response.RegisterForDispose(turn);
+            // A client that stops reading must not keep the turn: below this rate Kestrel aborts the connection, the
+            // request ends and the turn with it. (HTTP/2 has no per-request rate; there the server's limits apply.)
+            if (http.HttpContext.Features.Get<IHttpMinResponseDataRateFeature>() is { } rate)
+            {
+                rate.MinDataRate = new MinDataRate(options.MinResponseBytesPerSecond, options.ResponseGracePeriod);
+            }
         }
 
         return turn;

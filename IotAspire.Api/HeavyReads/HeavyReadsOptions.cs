@@ -23,9 +23,10 @@ public sealed class HeavyReadsOptions
     public int PerCustomer { get; set; } = Math.Max(1, Environment.ProcessorCount / 4);
 
     /// <summary>Heavy reads of all customers at the same time: each holds a database connection and, in
-    /// PostgreSQL, up to a core for its whole run.</summary>
-    [Range(1, 1024)]
-    public int InAll { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
+    /// PostgreSQL, up to a core for its whole run. More than <see cref="PerCustomer"/> (checked at start), so that one
+    /// customer's turns (a stalled download, say) always leave a turn for every other customer.</summary>
+    [Range(2, 1024)]
+    public int InAll { get; set; } = Math.Max(2, Environment.ProcessorCount / 2);
 
     /// <summary>Heavy reads of one customer that wait for a turn (a dashboard's panels); one more is refused at once.</summary>
     [Range(0, 1024)]
@@ -34,6 +35,19 @@ public sealed class HeavyReadsOptions
     /// <summary>The longest a heavy read waits for its turn before it is refused; below the request timeout.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
     public TimeSpan MaxWait { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The slowest a client may take a heavy read's answer (Kestrel's minimum response data rate, for these responses
+    /// only): a client that stops reading an export is cut off, its connection aborted (no final chunk, so no file that
+    /// looks complete), and its turn ends. Kestrel's own default (240 bytes/s) lets a pending 64 KiB write wait 4.5
+    /// minutes, which kept a stalled client's turn for minutes. 16 KiB/s is far below any link a dashboard is used on.
+    /// </summary>
+    [Range(1, int.MaxValue)]
+    public int MinResponseBytesPerSecond { get; set; } = 16 * 1024;
+
+    /// <summary>How long a heavy answer may go below <see cref="MinResponseBytesPerSecond"/> before it is cut off.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan ResponseGracePeriod { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>What a refusal's <c>Retry-After</c> says.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]

@@ -6,7 +6,7 @@ public static class HeavyReadsServiceExtensions
     public static IHostApplicationBuilder AddHeavyReadBudget(this IHostApplicationBuilder builder)
     {
         builder.AddValidatedOptions<HeavyReadsOptions>(HeavyReadsOptions.Section,
-            (o => o.PerCustomer <= o.InAll, "PerCustomer may not exceed InAll: one customer could never use its turns."));
+            (o => o.PerCustomer < o.InAll, "PerCustomer must be less than InAll: one customer's turns must leave a turn for every other customer."));
         builder.Services.AddHttpContextAccessor();   // a turn lasts until the response is written
         builder.Services.AddSingleton<HeavyReadBudget>();
         return builder;

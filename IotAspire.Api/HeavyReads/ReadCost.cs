@@ -6,7 +6,8 @@ namespace IotAspire.Api.HeavyReads;
 /// What a <c>deviceAggregates</c> read costs, before it runs (pure rules): buckets x devices x functions, the figures
 /// the aggregate reader works by. Buckets: per device, of the range (a full range, whether or not readings fill it);
 /// devices: those named, or those with readings in the range; functions: the rollups' five count as one (one rollup
-/// row gives them all), and each function that needs the readings (stddev, first, last, each percentile) as one more.
+/// row gives them all), and each function that needs the readings (stddev, first, last, each percentile) as one more;
+/// or, where more, the values each bucket of the answer holds (aliases and repeats counted).
 /// An answer holds at most <see cref="AggregateReadings.MaxBucketsPerAnswer"/> buckets, so that bounds buckets x devices.
 /// </summary>
 /// <remarks>
@@ -26,7 +27,8 @@ public static class ReadCost
         count += functions.Has(BucketFunction.First) ? 1 : 0;
         count += functions.Has(BucketFunction.Last) ? 1 : 0;
         count += functions.Has(BucketFunction.Percentiles) ? Math.Max(1, functions.PercentileFractions.Count) : 0;
-        return Math.Max(1, count);
+        // The work, or the values the answer holds where aliases make it larger: writing them costs too.
+        return Math.Max(Math.Max(1, count), functions.ValuesPerBucket);
     }
 
     public static long Of(long bucketsPerDevice, long devices, int functions) =>

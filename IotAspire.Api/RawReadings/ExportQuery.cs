@@ -64,16 +64,20 @@ public sealed record ExportQuery(
     private static BucketFunctions Of(IReadOnlyList<string> names)
     {
         var fractions = new List<double>();
+        var named = new HashSet<string>();
         foreach (var name in names)
         {
             if (name is "mean" or "min" or "max" or "sum" or "count" or "stddev" or "first" or "last")
             {
+                Once(name, name);
                 continue;
             }
 
             if (name.Length > 1 && name[0] == 'p' && decimal.TryParse(name.AsSpan(1), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var percent) && percent <= 100)
             {
-                fractions.Add(PercentileFraction(name));
+                var fraction = PercentileFraction(name);
+                Once(name, "p" + fraction.ToString("R", CultureInfo.InvariantCulture));   // p95 and p95.0 are one column
+                fractions.Add(fraction);
                 continue;
             }
 
@@ -81,6 +85,15 @@ public sealed record ExportQuery(
         }
 
         return BucketFunctions.Of(names.Select(n => n[0] == 'p' && n != "p" ? "percentile" : n), fractions);
+
+        // A column per name: a repeat would only make the file larger (1 700 means streamed 578 MB).
+        void Once(string name, string key)
+        {
+            if (!named.Add(key))
+            {
+                throw ApiErrors.BadInput($"functions: '{name}' is named twice; name each function once.");
+            }
+        }
     }
 
     /// <summary>The fraction a percentile column's name stands for (<c>p99.9</c>: 0.999), divided in decimal so it is the double the caller means.</summary>

@@ -9,7 +9,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.Tokens;
 
 namespace IotAspire.Shared.Security;
 
@@ -65,6 +64,18 @@ public sealed class FailedTokenThrottle(IOptions<FailedTokenThrottlingOptions> o
 
         var left = window.StartedAt + settings.Window - clock.GetUtcNow();
         return left > TimeSpan.Zero ? left : null;
+    }
+
+    /// <summary>
+    /// Counts a bearer token that did not authenticate, whatever the reason: expired, forged, revoked, or not a token at
+    /// all (JwtBearer answers a malformed one with a plain failure, or none, and those went uncounted).
+    /// </summary>
+    public void CountUnless(string address, AuthenticateResult result)
+    {
+        if (!result.Succeeded)
+        {
+            CountFailure(address, result.Failure is AuthenticationFailureException ? "device token" : "access token");
+        }
     }
 
     /// <summary>Counts a failed token attempt of <paramref name="address"/>; logs once when it crosses the limit.</summary>
@@ -135,13 +146,10 @@ public static class FailedTokenThrottleExtensions
         await next(http);
 
         // The authentication middleware has run; its result is cached for the request, so asking again costs nothing.
+        // (A WebSocket upgrade sends its token in connection_init, where the connection counts it.)
         if (http.User.Identity?.IsAuthenticated != true && !http.WebSockets.IsWebSocketRequest)
         {
-            var result = await http.AuthenticateAsync();
-            if (result.Failure is SecurityTokenException or AuthenticationFailureException)
-            {
-                throttle.CountFailure(address, result.Failure is SecurityTokenException ? "access token" : "device token");
-            }
+            throttle.CountUnless(address, await http.AuthenticateAsync());
         }
     });
 }

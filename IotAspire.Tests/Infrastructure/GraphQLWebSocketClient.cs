@@ -27,7 +27,8 @@ public sealed class GraphQLWebSocketClient : IAsyncDisposable
     public static async Task<GraphQLWebSocketClient> ConnectAsync(RunningAppHost appHost, string? subprotocol = Subprotocol) =>
         await ConnectAsync(EndpointOf(appHost), subprotocol);
 
-    public static async Task<GraphQLWebSocketClient> ConnectAsync(Uri endpoint, string? subprotocol = Subprotocol)
+    /// <summary>Connects to <paramref name="endpoint"/>, through <paramref name="invoker"/> when given (a chosen source address, say).</summary>
+    public static async Task<GraphQLWebSocketClient> ConnectAsync(Uri endpoint, string? subprotocol = Subprotocol, HttpMessageInvoker? invoker = null)
     {
         var socket = new ClientWebSocket();
         if (subprotocol is not null)
@@ -36,7 +37,7 @@ public sealed class GraphQLWebSocketClient : IAsyncDisposable
         }
 
         using var timeout = new CancellationTokenSource(Patience);
-        await socket.ConnectAsync(endpoint, timeout.Token);
+        await socket.ConnectAsync(endpoint, invoker, timeout.Token);
         return new GraphQLWebSocketClient(socket);
     }
 

@@ -58,6 +58,16 @@ public sealed class RunningAppHost : IAsyncDisposable
 
     private const string TestFailedTokenLimit = "1000000";
 
+    /// <summary>A TCP port nothing listens on now (the system's choice for port 0).</summary>
+    public static int FreeLoopbackPort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
     /// <summary>The same, and <paramref name="configure"/> may change the app model (a service's environment, say) before it is built.</summary>
     public static async Task<RunningAppHost> StartAsync(
         string dataDirectory, IReadOnlyList<string> settings, Action<IDistributedApplicationTestingBuilder>? configure, params string[] waitForHealthy)
@@ -67,6 +77,10 @@ public sealed class RunningAppHost : IAsyncDisposable
             [$"Postgres:Mode={PostgresMode}", $"Postgres:DataDirectory={dataDirectory}", $"Auth:KeyRingDirectory={KeyRingDirectoryFor(dataDirectory)}", $"Parameters:admin-password={AdminPassword}",
              $"Parameters:grafana-db-password={GrafanaReaderPassword}",
              "Simulator:Enabled=false",   // tests write their own data; the simulator test runs it on its own
+             // The services listen on their ports themselves (not behind DCP's proxy, which the testing builder's
+             // port randomisation covers): free ports, so AppHosts of tests running at once and a developer's own
+             // AppHost on the documented ports stay apart.
+             $"Ports:Api={FreeLoopbackPort()}", $"Ports:Auth={FreeLoopbackPort()}",
              .. settings],
             timeout.Token);
 
@@ -80,8 +94,8 @@ public sealed class RunningAppHost : IAsyncDisposable
         // WebSocket limits small enough to meet in a test: an initialisation timeout of seconds, a short
         // outgoing queue (back-pressure), and time for a client that stopped reading to read its close.
         builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == ResourceNames.Api))
-            // Every test's request comes from 127.0.0.1 (through DCP's proxy), and many send bad tokens on purpose: a
-            // limit no run meets; ThrottledTokensTests sets its own on an AppHost of its own.
+            // Every test's request comes from 127.0.0.1, and many send bad tokens on purpose: a limit no run meets;
+            // ThrottledTokensTests sets its own on an AppHost of its own.
             .WithEnvironment("FailedTokenThrottling__MaxFailures", TestFailedTokenLimit)
             .WithEnvironment("GraphQLWebSocket__ConnectionInitTimeout", WebSocketInitTimeout.ToString())
             .WithEnvironment("GraphQLWebSocket__MaxQueuedMessages", WebSocketMaxQueuedMessages.ToString(System.Globalization.CultureInfo.InvariantCulture))

@@ -66,10 +66,18 @@ public sealed class OptionsValidationTests
         Assert.Contains(named, await StartWith(b => b.AddHeavyReadBudget(), (key, value)));
     }
 
-    [Fact]
-    public async Task More_heavy_reads_per_customer_than_in_all_stops_the_api() =>
-        Assert.Contains("PerCustomer may not exceed InAll",
-            await StartWith(b => b.AddHeavyReadBudget(), ("HeavyReads:PerCustomer", "4"), ("HeavyReads:InAll", "2")));
+    [Theory]
+    [InlineData("4", "2")]
+    [InlineData("2", "2")]   // one customer could take every turn there is
+    public async Task As_many_heavy_reads_per_customer_as_in_all_stops_the_api(string perCustomer, string inAll) =>
+        Assert.Contains("PerCustomer must be less than InAll",
+            await StartWith(b => b.AddHeavyReadBudget(), ("HeavyReads:PerCustomer", perCustomer), ("HeavyReads:InAll", inAll)));
+
+    [Theory]
+    [InlineData("HeavyReads:MinResponseBytesPerSecond", "0", "MinResponseBytesPerSecond")]
+    [InlineData("HeavyReads:ResponseGracePeriod", "00:00:00", "ResponseGracePeriod")]
+    public async Task Heavy_response_limits_out_of_range_stop_the_api(string key, string value, string named) =>
+        Assert.Contains(named, await StartWith(b => b.AddHeavyReadBudget(), (key, value)));
 
     [Theory]
     [InlineData("FailedTokenThrottling:MaxFailures", "0", "MaxFailures")]
