@@ -108,4 +108,20 @@ public sealed class RawReadingsRulesTests
     [InlineData("p-5")]
     public void Unknown_bucket_functions_are_refused_naming_the_function(string function) =>
         Assert.Contains($"'{function}'", Assert.Throws<ApiErrorException>(() => ExportQuery.Parse(Query(("aggregationSizeMinutes", "5"), ("functions", function)))).Message);
+
+    [Theory]
+    [InlineData("mean,mean", "functions: 'mean' is named twice")]
+    [InlineData("p95,count,p95.0", "functions: 'p95.0' is named twice")]   // one percentile, two spellings
+    public void A_function_named_twice_is_refused(string functions, string expected) =>
+        Assert.StartsWith(expected, Assert.Throws<ApiErrorException>(() => ExportQuery.Parse(Query(("aggregationSizeMinutes", "5"), ("functions", functions)))).Message);
+
+    [Fact]
+    public void The_1700_means_of_the_attack_are_refused_and_every_function_once_is_counted_by_its_columns()
+    {
+        Assert.Throws<ApiErrorException>(() => ExportQuery.Parse(Query(("aggregationSizeMinutes", "5"), ("functions", string.Join(",", Enumerable.Repeat("mean", 1_700))))));
+
+        var every = ExportQuery.Parse(Query(("aggregationSizeMinutes", "5"), ("functions", "mean,min,max,sum,count,stddev,first,last,p10,p20,p30,p40,p50,p60,p70,p80,p90,p99")));
+        Assert.Equal(18, every.BucketFunctions.ValuesPerBucket);
+        Assert.Equal(18, Api.HeavyReads.ReadCost.Functions(every.BucketFunctions));
+    }
 }

@@ -18,12 +18,22 @@ public sealed class ReadCostTests
 
     [Theory]
     [InlineData(new[] { "value" }, 0, 1)]
-    [InlineData(new[] { "mean", "min", "max", "sum", "count" }, 0, 1)]   // one rollup row gives all five
+    [InlineData(new[] { "mean", "min", "max", "sum", "count" }, 0, 5)]   // one rollup row gives all five, but the answer holds five values
     [InlineData(new[] { "value", "stddev", "first", "last", "percentile" }, 2, 6)]
     [InlineData(new[] { "percentile" }, 3, 3)]
     [InlineData(new[] { "stddev" }, 0, 1)]
-    public void Functions_count_the_rollups_five_as_one_and_each_from_the_readings_as_one_more(string[] fields, int percentiles, int functions) =>
+    [InlineData(new[] { "value", "value", "value", "value", "value", "value", "value", "value" }, 0, 8)]   // aliases: computed once, written eight times
+    public void Functions_count_the_work_or_the_values_the_answer_holds_whichever_is_more(string[] fields, int percentiles, int functions) =>
         Assert.Equal(functions, ReadCost.Functions(BucketFunctions.Of(fields, Enumerable.Range(1, percentiles).Select(p => p / 10.0))));
+
+    [Fact]
+    public void More_values_per_bucket_than_the_bound_are_refused_however_cheap_the_work()
+    {
+        var refused = Assert.Throws<Api.Errors.ApiErrorException>(() => BucketFunctions.Of(Enumerable.Repeat("value", 1_700), []));
+
+        Assert.StartsWith($"A bucket may hold at most {BucketFunctions.MaxValuesPerBucket} values, aliases and repeats counted, not 1700", refused.Message);
+        Assert.Equal(BucketFunctions.MaxValuesPerBucket, BucketFunctions.Of(Enumerable.Repeat("value", BucketFunctions.MaxValuesPerBucket), []).ValuesPerBucket);
+    }
 
     [Fact]
     public void The_answers_bucket_limit_bounds_buckets_times_devices() =>
