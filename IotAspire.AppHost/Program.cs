@@ -22,7 +22,7 @@ var auth = builder.AddProject<Projects.IotAspire_Auth>(ResourceNames.Auth)
     .WithReference(authLogin, ResourceNames.AccountsDatabase).WaitFor(authLogin)
     .WithEnvironment("Bootstrap__AdminUsername", adminUsername)       // the first administrator
     .WithEnvironment("Bootstrap__AdminPassword", adminPassword)
-    .WithEnvironment("KeyRing__Directory", builder.GetAuthKeyRingDirectory())   // protects signing keys at rest
+    .WithEnvironment("KeyRing__Directory", builder.GetKeyRingDirectory("Auth"))   // protects signing keys at rest
     .WithConfiguredReplicas("Auth");   // Auth:Replicas (1); they share signing keys through PostgreSQL
 
 var api = builder.AddProject<Projects.IotAspire_Api>(ResourceNames.Api)
@@ -30,6 +30,7 @@ var api = builder.AddProject<Projects.IotAspire_Api>(ResourceNames.Api)
     .WithHttpHealthCheck("/health")
     .WithReference(apiLogin, ResourceNames.ReadingsDatabase).WaitFor(apiLogin)
     .WithReference(auth).WaitFor(auth)
+    .WithEnvironment("KeyRing__Directory", builder.GetKeyRingDirectory("Api"))   // protects webhook secrets at rest
     .WaitFor(grafanaLogin)    // the API grants Grafana's role the tables it may read
     .WithConfiguredReplicas("Api");   // Api:Replicas (1); live updates reach every replica through PostgreSQL
 

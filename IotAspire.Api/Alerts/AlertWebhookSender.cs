@@ -29,6 +29,19 @@ public sealed class AlertWebhookSender(WebhookStore store, IOptions<AlertsOption
             return;
         }
 
+        try
+        {
+            if (await store.ProtectClearSecretsAsync(stoppingToken) is > 0 and var protectedCount)
+            {
+                logger.LogInformation("Webhook secrets: {Count} stored in the clear by an older version are now encrypted", protectedCount);
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // They still work in the clear; the next start tries again.
+            logger.LogWarning(e, "Encrypting webhook secrets stored in the clear failed");
+        }
+
         while (!stoppingToken.IsCancellationRequested)
         {
             try

@@ -1,3 +1,5 @@
+using IotAspire.Shared.Security;
+
 namespace IotAspire.Api.Alerts;
 
 public static class AlertsServiceExtensions
@@ -9,6 +11,8 @@ public static class AlertsServiceExtensions
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddSingleton<Security.OwnEndpoints>();
         builder.Services.AddSingleton<AlertStore>();
+        builder.AddKeyRing(WebhookSecretProtection.ApplicationName);   // webhook secrets encrypted at rest
+        builder.Services.AddSingleton<WebhookSecretProtection>();
         builder.Services.AddSingleton<WebhookStore>();
         builder.Services.AddSingleton<AlertEvaluator>();
         builder.Services.AddSingleton<AlertFeed>();

@@ -5,23 +5,24 @@ using NpgsqlTypes;
 namespace IotAspire.Api.Alerts;
 
 /// <summary>The webhooks' SQL: a customer's webhook, its delivery log, and the sender's claims and outcomes.</summary>
-public sealed class WebhookStore(NpgsqlDataSource dataSource)
+public sealed class WebhookStore(NpgsqlDataSource dataSource, WebhookSecretProtection secrets)
 {
     private const string DeliveryColumns = "d.id, d.customer_id, d.alert_id, d.url, d.status, d.attempts, d.next_attempt_at, d.last_status_code, d.last_error, d.created_at, d.delivered_at";
 
     public async Task<AlertWebhookSummary> SetAsync(Guid customerId, string url, string secret, string by, CancellationToken ct)
     {
+        // Stored encrypted; the caller gets it once, in the clear, here.
         await using var command = dataSource.CreateCommand("""
             INSERT INTO alert_webhooks AS w (customer_id, url, secret, updated_at, updated_by) VALUES ($1, $2, $3, now(), $4)
             ON CONFLICT (customer_id) DO UPDATE SET url = EXCLUDED.url, secret = EXCLUDED.secret, updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by
-            RETURNING customer_id, url, secret, updated_at, updated_by
+            RETURNING customer_id, url, NULL, updated_at, updated_by
             """);
-        foreach (var value in new object[] { customerId, url, secret, by })
+        foreach (var value in new object[] { customerId, url, secrets.Protect(secret), by })
         {
             command.Parameters.Add(new() { Value = value });
         }
 
-        return (await ReadAsync(command, withSecret: true, ct))!;
+        return (await ReadAsync(command, withSecret: false, ct))! with { Secret = secret };
     }
 
     public async Task<AlertWebhookSummary?> GetAsync(Guid customerId, CancellationToken ct)
@@ -29,6 +30,34 @@ public sealed class WebhookStore(NpgsqlDataSource dataSource)
         await using var command = dataSource.CreateCommand("SELECT customer_id, url, NULL, updated_at, updated_by FROM alert_webhooks WHERE customer_id = $1");
         command.Parameters.Add(new() { Value = customerId });
         return await ReadAsync(command, withSecret: false, ct);
+    }
+
+    /// <summary>Encrypts the secrets an older version stored in the clear; how many. Idempotent, and safe beside another replica.</summary>
+    public async Task<int> ProtectClearSecretsAsync(CancellationToken ct)
+    {
+        var clear = new List<(Guid Customer, string Secret)>();
+        await using (var select = dataSource.CreateCommand(
+            $"SELECT {CitusDistribution.EveryCustomerMarker} customer_id, secret FROM alert_webhooks WHERE secret NOT LIKE '{WebhookSecretProtection.Prefix}%'"))
+        await using (var reader = await select.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                clear.Add((reader.GetGuid(0), reader.GetString(1)));
+            }
+        }
+
+        var protectedCount = 0;
+        foreach (var (customer, secret) in clear)
+        {
+            // Only if unchanged since it was read: a secret set meanwhile is already protected.
+            await using var update = dataSource.CreateCommand("UPDATE alert_webhooks SET secret = $3 WHERE customer_id = $1 AND secret = $2");
+            update.Parameters.Add(new() { Value = customer });
+            update.Parameters.Add(new() { Value = secret });
+            update.Parameters.Add(new() { Value = secrets.Protect(secret) });
+            protectedCount += await update.ExecuteNonQueryAsync(ct);
+        }
+
+        return protectedCount;
     }
 
     /// <summary>Removes the webhook (the sender then marks its deliveries not sent yet FAILED). Whether there was one.</summary>
@@ -108,7 +137,7 @@ public sealed class WebhookStore(NpgsqlDataSource dataSource)
             return null;
         }
 
-        return new Claimed(reader.GetString(0), reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetString(2), AlertStore.ReadEvent(reader, at: 3));
+        return new Claimed(reader.GetString(0), reader.GetInt32(1), reader.IsDBNull(2) ? null : secrets.Unprotect(reader.GetString(2)), AlertStore.ReadEvent(reader, at: 3));
     }
 
     /// <summary>An attempt's outcome: DELIVERED, or PENDING again at <paramref name="retryIn"/>, or FAILED when null.</summary>

@@ -2,8 +2,6 @@ using System.Diagnostics.Metrics;
 using System.Threading.RateLimiting;
 using IotAspire.Api.Errors;
 using IotAspire.Api.Security;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.Extensions.Options;
 
 namespace IotAspire.Api.HeavyReads;
@@ -95,12 +93,13 @@ public sealed class HeavyReadBudget : IDisposable
         // as the connection: there the turn ends with the read.
         if (untilResponse)
         {
-            http.HttpContext!.Response.RegisterForDispose(turn);
-            // A client that stops reading must not keep the turn: below this rate Kestrel aborts the connection, the
-            // request ends and the turn with it. (HTTP/2 has no per-request rate; there the server's limits apply.)
-            if (http.HttpContext.Features.Get<IHttpMinResponseDataRateFeature>() is { } rate)
+            var request = http.HttpContext!;
+            request.Response.RegisterForDispose(turn);
+            // A client that stops reading must not keep the turn: a write slower than the minimum rate cuts the
+            // connection, the request ends and the turn with it.
+            if (!request.Response.HasStarted && request.Response.Body is not StallGuardedResponseStream)
             {
-                rate.MinDataRate = new MinDataRate(options.MinResponseBytesPerSecond, options.ResponseGracePeriod);
+                request.Response.Body = new StallGuardedResponseStream(request.Response.Body, request, options, logger);
             }
         }
 

@@ -37,10 +37,9 @@ public sealed class HeavyReadsOptions
     public TimeSpan MaxWait { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// The slowest a client may take a heavy read's answer (Kestrel's minimum response data rate, for these responses
-    /// only): a client that stops reading an export is cut off, its connection aborted (no final chunk, so no file that
-    /// looks complete), and its turn ends. Kestrel's own default (240 bytes/s) lets a pending 64 KiB write wait 4.5
-    /// minutes, which kept a stalled client's turn for minutes. 16 KiB/s is far below any link a dashboard is used on.
+    /// The slowest a client may take a heavy read's answer (<see cref="StallGuardedResponseStream"/>): a client that stops
+    /// reading an export is cut off, its connection aborted (no final chunk, so no file that looks complete), and its
+    /// turn ends. 16 KiB/s is far below any link a dashboard is used on; a 64 KiB write may take 4 s past the grace.
     /// </summary>
     [Range(1, int.MaxValue)]
     public int MinResponseBytesPerSecond { get; set; } = 16 * 1024;

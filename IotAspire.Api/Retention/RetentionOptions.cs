@@ -24,4 +24,11 @@ public sealed class RetentionOptions
     /// </summary>
     [Range(100, 1_000_000)]
     public int BatchSize { get; set; } = 10_000;
+
+    /// <summary>
+    /// Days a finished webhook delivery (DELIVERED or FAILED) is kept, for every customer, with or without a retention
+    /// period: long enough to find out why a webhook failed. The alert changes themselves follow the customer's period.
+    /// </summary>
+    [Range(1, 3_650)]
+    public int KeepDeliveriesDays { get; set; } = 30;
 }

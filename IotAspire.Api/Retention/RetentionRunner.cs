@@ -12,7 +12,9 @@ namespace IotAspire.Api.Retention;
 /// <see cref="RetentionBoundaries"/>; batches in flight are waited out, <see cref="IngestBarrier"/>), the rollups
 /// brought up to date (<see cref="RollupMaterializer.CatchUpAsync"/>), then the readings before them are deleted device by device in
 /// bounded batches, each its own short transaction under the device's row lock, which keeps the device's
-/// count and span exact, and then the rollup buckets past their own, longer period. One replica runs at a
+/// count and span exact, the alert history of those readings' times, and then the rollup buckets past their own,
+/// longer period; last, every customer's finished webhook deliveries past
+/// <see cref="RetentionOptions.KeepDeliveriesDays"/>. One replica runs at a
 /// time (a PostgreSQL advisory lock); each customer's run is recorded in <c>retention_runs</c>.
 /// <para>
 /// Rows are deleted rather than partitions dropped: the readings table is not partitioned by time (no
@@ -84,6 +86,28 @@ public sealed class RetentionRunner(NpgsqlDataSource dataSource, RollupMateriali
     private static readonly Dictionary<string, string> DeleteRollupSql = ReadingRollups.All.ToDictionary(
         grain => grain.Table, grain => DeleteRollup.Replace("{0}", grain.Table, StringComparison.Ordinal));
 
+    // The alert history follows the readings it is about: changes at reading times before the cut-off go, with their
+    // finished webhook deliveries. A delivery still PENDING keeps its change until it is sent or given up. Every table
+    // is filtered by the customer, so that on Citus it is one shard's statement.
+    private const string DeleteAlertHistory = """
+        WITH gone_deliveries AS (
+            DELETE FROM alert_deliveries d WHERE d.customer_id = @customer AND d.status <> 'PENDING'
+                AND d.alert_id IN (SELECT e.id FROM alert_events e WHERE e.customer_id = @customer AND e.at < @cutoff)
+            RETURNING 1
+        ), gone_events AS (
+            DELETE FROM alert_events e WHERE e.customer_id = @customer AND e.at < @cutoff
+                AND NOT EXISTS (SELECT FROM alert_deliveries d WHERE d.customer_id = @customer AND d.alert_id = e.id AND d.status = 'PENDING')
+            RETURNING 1
+        )
+        SELECT (SELECT count(*) FROM gone_events), (SELECT count(*) FROM gone_deliveries)
+        """;
+
+    // Every customer's finished deliveries past Retention:KeepDeliveriesDays, whether or not it has a period: the log
+    // of attempts is for finding out why a webhook failed, not a history to keep.
+    private const string DeleteOldDeliveries = """
+        DELETE FROM alert_deliveries WHERE status <> 'PENDING' AND created_at < now() - @keep
+        """;
+
     private const string StartRun = """
         INSERT INTO retention_runs (customer_id, started_at, readings_cutoff, rollups_cutoff, readings_deleted, rollup_rows_deleted, outcome)
         VALUES (@customer, now(), @readings_cutoff, @rollups_cutoff, 0, 0, 'running') RETURNING id
@@ -134,6 +158,13 @@ public sealed class RetentionRunner(NpgsqlDataSource dataSource, RollupMateriali
             runs.Add(await RunForAsync(customer, ct));
         }
 
+        await using (var deliveries = dataSource.CreateCommand(DeleteOldDeliveries))
+        {
+            deliveries.Parameters.Add(new("keep", NpgsqlDbType.Interval) { Value = TimeSpan.FromDays(options.Value.KeepDeliveriesDays) });
+            var deleted = await deliveries.ExecuteNonQueryAsync(ct);
+            logger.LogInformation("Retention: {Deliveries} finished webhook deliveries older than {Days} days deleted", deleted, options.Value.KeepDeliveriesDays);
+        }
+
         return runs;
     }
 
@@ -178,6 +209,7 @@ public sealed class RetentionRunner(NpgsqlDataSource dataSource, RollupMateriali
                 readings += await DeleteReadingsAsync(customer, device, readingsCutoff, ct);
             }
 
+            await DeleteAlertHistoryAsync(customer, readingsCutoff, ct);
             if (rollupsCutoff is { } cutoff)
             {
                 foreach (var device in await DevicesAsync(customer, cutoff, ct))
@@ -208,6 +240,17 @@ public sealed class RetentionRunner(NpgsqlDataSource dataSource, RollupMateriali
         logger.LogInformation("Retention for customer {Customer}: {Readings} readings before {ReadingsCutoff} and {Rollups} rollup rows before {RollupsCutoff} deleted ({Outcome})",
             customer, readings, readingsCutoff, rollupRows, rollupsCutoff, outcome);
         return RetentionStore.ReadRun(finished);
+    }
+
+    private async Task DeleteAlertHistoryAsync(Guid customer, DateTimeOffset cutoff, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand(DeleteAlertHistory);
+        command.Parameters.Add(new("customer", NpgsqlDbType.Uuid) { Value = customer });
+        command.Parameters.Add(new("cutoff", NpgsqlDbType.TimestampTz) { Value = cutoff });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        logger.LogInformation("Retention for customer {Customer}: {Changes} alert changes and {Deliveries} webhook deliveries before {Cutoff} deleted",
+            customer, reader.GetInt64(0), reader.GetInt64(1), cutoff);
     }
 
     private async Task<List<Guid>> DevicesAsync(Guid customer, DateTimeOffset cutoff, CancellationToken ct)

@@ -4,12 +4,15 @@ namespace IotAspire.Auth.Tokens;
 
 /// <summary>
 /// Signing keys at rest: their private halves are encrypted with ASP.NET Core Data Protection before they
-/// reach the <c>accounts</c> database, with a key ring kept outside it (<see cref="KeyRingOptions"/>), so a
+/// reach the <c>accounts</c> database, with a key ring kept outside it (<see cref="IotAspire.Shared.Security.KeyRingOptions"/>), so a
 /// copy of the database alone cannot sign tokens. A key stored in the clear by an older version is still
 /// read, and protected in place when the keys are next loaded (<see cref="SigningKeyStore"/>).
 /// </summary>
 public sealed class SigningKeyProtection(IDataProtectionProvider provider)
 {
+    /// <summary>The token service's Data Protection application name: keys protected under another name cannot be read.</summary>
+    public const string ApplicationName = "IotAspire.Auth";
+
     /// <summary>The Data Protection purpose; a different purpose cannot read these keys.</summary>
     public const string Purpose = "IotAspire.Auth.SigningKeys.v1";
 

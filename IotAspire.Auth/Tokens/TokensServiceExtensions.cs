@@ -1,5 +1,4 @@
 using IotAspire.Shared.Security;
-using Microsoft.AspNetCore.DataProtection;
 
 namespace IotAspire.Auth.Tokens;
 
@@ -14,13 +13,7 @@ public static class TokensServiceExtensions
             (options => options.SigningKeyActivationDelay >= AccessTokenDefaults.JwksRefreshInterval,
                 $"SigningKeyActivationDelay must be at least {AccessTokenDefaults.JwksRefreshInterval.TotalMinutes:0} minutes, how often the API re-reads the published keys; "
                 + "a shorter delay would sign tokens the API cannot verify yet."));
-        builder.AddValidatedOptions<KeyRingOptions>(KeyRingOptions.Section);
-        var keyRing = builder.Configuration.GetSection(KeyRingOptions.Section).Get<KeyRingOptions>()?.Directory;
-        var dataProtection = builder.Services.AddDataProtection().SetApplicationName(KeyRingOptions.ApplicationName);
-        if (!string.IsNullOrWhiteSpace(keyRing))
-        {
-            dataProtection.PersistKeysToFileSystem(new DirectoryInfo(keyRing));
-        }
+        builder.AddKeyRing(SigningKeyProtection.ApplicationName);
 
         builder.Services.AddSingleton<SigningKeyProtection>();
         builder.Services.AddSingleton<SigningKeyStore>();

@@ -61,6 +61,14 @@ public class AlertsTests(AppHostFixture fixture)
 
         var webhook = (await graphQL.DataAsync("mutation($u: String!) { setAlertWebhook(url: $u) { url secret } }", new { u = receiver.Url }, token)).GetProperty("setAlertWebhook");
         var secret = webhook.GetProperty("secret").GetString()!;
+        // At rest the secret is encrypted (the API's key ring is outside the database); the signatures below verify with it.
+        await using (var dataSource = Npgsql.NpgsqlDataSource.Create(await fixture.AppHost.ConnectionStringAsync(ResourceNames.ReadingsDatabase)))
+        {
+            var stored = (await Sql.ListAsync(dataSource, "SELECT secret FROM alert_webhooks WHERE customer_id = $1", r => r.GetString(0), customerId)).Single();
+            Assert.StartsWith("dp1:", stored, StringComparison.Ordinal);
+            Assert.DoesNotContain(secret, stored, StringComparison.Ordinal);
+        }
+
         var rule = (await graphQL.DataAsync(CreateRule, new { d = device, k = "ABOVE", m = 2, t = 50.0, n = "boiler hot" }, token)).GetProperty("createAlertRule");
         var ruleId = rule.GetProperty("id").GetGuid();
         Assert.Equal(JsonValueKind.Null, rule.GetProperty("state").ValueKind);
@@ -187,6 +195,8 @@ public class AlertsTests(AppHostFixture fixture)
     [InlineData("""{ "k": "NO_DATA", "m": 5, "t": 3 }""", "threshold does not apply to NO_DATA")]
     [InlineData("""{ "k": "RATE_OF_CHANGE", "m": 0, "t": 3 }""", "minutes (the window) must be between 1")]
     [InlineData("""{ "k": "BELOW", "m": 99999, "t": 3 }""", "minutes must be between 0")]
+    [InlineData("""{ "k": "ABOVE", "m": 1, "t": 3, "n": "boiler\u0000hot" }""", "Variable '$n' is invalid: The text contains a NUL character (at 6)")]
+    [InlineData("""{ "k": "ABOVE", "m": 1, "t": 3, "n": "boiler\nhot" }""", "Variable '$n' is invalid: The text contains the control character U+000A (at 6)")]
     public async Task Bad_rules_get_BAD_USER_INPUT_naming_the_field(string variables, string message)
     {
         var (token, _) = await auth.NewCustomerAsync();
@@ -202,7 +212,12 @@ public class AlertsTests(AppHostFixture fixture)
     [InlineData("http://169.254.169.254/latest/meta-data/", "a link-local or metadata address")]
     [InlineData("http://[fd00:ec2::254]/", "a cloud metadata address")]
     [InlineData("ftp://example.com/", "url must be an absolute http or https URL")]
-    [InlineData("http://0.0.0.0:80/", "an unspecified or broadcast address")]
+    [InlineData("http://0.0.0.0:80/", "an unspecified (\"this network\") address")]
+    [InlineData("http://[64:ff9b::a9fe:a9fe]/", "a NAT64 address carrying 169.254.169.254, a link-local or metadata address")]
+    [InlineData("http://[::169.254.169.254]/", "an IPv4-compatible IPv6 address carrying 169.254.169.254")]
+    [InlineData("http://[2002:a9fe:a9fe::1]/", "a 6to4 address carrying 169.254.169.254")]
+    [InlineData("http://192.0.2.10/hook", "a documentation (TEST-NET-1) address")]
+    [InlineData("http://198.18.0.1/hook", "a benchmarking address")]
     [InlineData("http://no-such-host.invalid/hook", "does not resolve")]
     public async Task Webhook_urls_that_could_reach_inside_are_refused(string url, string message)
     {

@@ -5,6 +5,7 @@ using System.Text.Json;
 using IotAspire.Api.HeavyReads;
 using IotAspire.Bench;
 using IotAspire.Tests.Infrastructure;
+using Npgsql;
 
 namespace IotAspire.Tests.Faults;
 
@@ -13,6 +14,7 @@ namespace IotAspire.Tests.Faults;
 /// of two devices with the mean, stddev, first, last and two percentiles, LINEAR fill, as the issue tried it), and
 /// customer B's light reads keep their latency; A's reads beyond its turns are refused with RESOURCE_EXHAUSTED, 429
 /// and Retry-After, never failed otherwise. The bench's <c>fairness</c> section runs the same probe on its data set.
+/// A client that stops reading an export is cut off and its turn ends; it never keeps another customer's heavy read out.
 /// </summary>
 [Collection(AppHostCollection.Name)]
 public sealed class HeavyReadsTests(AppHostFixture fixture, Xunit.Abstractions.ITestOutputHelper output)
@@ -89,6 +91,83 @@ public sealed class HeavyReadsTests(AppHostFixture fixture, Xunit.Abstractions.I
         // budget B's p95 was 1.6 s (and 1.7 s in the issue), so this fails if A's reads are not held to their turns.
         Assert.True(result.LightLoaded.P95 <= (3 * result.LightIdle.P95) + 40,
             $"B's p95 went from {result.LightIdle.P95:0.0} ms to {result.LightLoaded.P95:0.0} ms while A ran heavy reads");
+    }
+
+    [Fact]
+    public async Task A_client_that_stops_reading_an_export_loses_its_connection_and_its_turn_and_never_keeps_another_customer_out()
+    {
+        // 300 000 readings (a CSV of ~20 MB, far more than the kernel buffers between the API and a client that reads
+        // nothing), put beneath the API as ExportMemoryTests does.
+        var (staller, stallerCustomer) = await auth.NewCustomerAsync();
+        var device = Guid.NewGuid();
+        await graphQL.DataAsync(GraphQLDocuments.Ingest, new { readings = new[] { new { timestamp = "2025-01-01T00:00:00Z", reading = 0.0, deviceId = device } } }, staller);
+        await using (var dataSource = NpgsqlDataSource.Create(await fixture.AppHost.ConnectionStringAsync(ResourceNames.ReadingsDatabase)))
+        {
+            await Sql.ExecuteAsync(dataSource, """
+                INSERT INTO readings (customer_id, device_id, recorded_at, reading)
+                SELECT $1, $2, TIMESTAMPTZ '2025-01-01 00:00:01+00' + i * INTERVAL '1 second', i * 0.001 + 0.5 FROM generate_series(0, 299999) i
+                """, stallerCustomer, device);
+        }
+
+        var (other, _) = await auth.NewCustomerAsync();
+        await graphQL.DataAsync(GraphQLDocuments.Ingest, new { readings = new[] { new { timestamp = "2025-01-01T00:00:00Z", reading = 1.0, deviceId = Guid.NewGuid() } } }, other);
+        using var client = PlainClient();
+
+        // The stalling client: a socket with a small receive buffer that sends the request and then reads nothing.
+        var endpoint = fixture.AppHost.App.GetEndpoint(ResourceNames.Api, "http");
+        using var stalled = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { ReceiveBufferSize = 4_096 };
+        await stalled.ConnectAsync(IPAddress.Loopback, endpoint.Port);
+        await stalled.SendAsync(System.Text.Encoding.ASCII.GetBytes(
+            $"GET /api/export?from=2025-01-01T00:00:00Z&to=2025-01-10T00:00:00Z HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {staller}\r\n\r\n"));
+        var stalledAt = System.Diagnostics.Stopwatch.StartNew();
+        await Task.Delay(TimeSpan.FromSeconds(1));
+
+        // Another customer's heavy read is answered meanwhile: the staller holds its own turn, never every turn.
+        var (otherStatus, _) = await ExportAsync(client, other, "from=2025-01-01T00:00:00Z&to=2025-01-02T00:00:00Z");
+        Assert.Equal(HttpStatusCode.OK, otherStatus);
+
+        // The staller's next heavy read is answered once the stalled one is cut off (it waited minutes before).
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        HttpStatusCode again;
+        do
+        {
+            (again, _) = await ExportAsync(client, staller, "from=2025-01-01T00:00:00Z&to=2025-01-01T00:01:00Z");
+        }
+        while (again == HttpStatusCode.TooManyRequests && waited.Elapsed < TimeSpan.FromSeconds(90));
+
+        output.WriteLine($"the staller's next heavy read answered {(int)again} {stalledAt.Elapsed.TotalSeconds:0.0} s after the stall began");
+        Assert.Equal(HttpStatusCode.OK, again);
+        Assert.True(stalledAt.Elapsed < Budget.ResponseGracePeriod + TimeSpan.FromSeconds(30), $"the turn came back only after {stalledAt.Elapsed.TotalSeconds:0} s");
+
+        // What the stalled client gets when it reads at last: a cut connection, never the chunked body's end.
+        var received = new MemoryStream();
+        var buffer = new byte[64 * 1024];
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            int read;
+            while ((read = await stalled.ReceiveAsync(buffer, System.Net.Sockets.SocketFlags.None, timeout.Token)) > 0)
+            {
+                received.Write(buffer, 0, read);
+            }
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            // reset by the API: cut, as it should be
+        }
+
+        var text = System.Text.Encoding.ASCII.GetString(received.ToArray());
+        Assert.StartsWith("HTTP/1.1 200", text, StringComparison.Ordinal);
+        Assert.False(text.EndsWith("\r\n0\r\n\r\n", StringComparison.Ordinal), $"the stalled export ended like a complete file ({received.Length:N0} bytes)");
+        Assert.True(received.Length < 300_000 * 30, $"the whole export arrived ({received.Length:N0} bytes)");
+    }
+
+    private static async Task<(HttpStatusCode Status, string Body)> ExportAsync(HttpClient client, string token, string query)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/export?" + query);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await client.SendAsync(request);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
     private static readonly DateTimeOffset End = new(2024, 7, 1, 0, 0, 0, TimeSpan.Zero);

@@ -74,7 +74,7 @@ public sealed class RunningAppHost : IAsyncDisposable
     {
         using var timeout = new CancellationTokenSource(StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.IotAspire_AppHost>(
-            [$"Postgres:Mode={PostgresMode}", $"Postgres:DataDirectory={dataDirectory}", $"Auth:KeyRingDirectory={KeyRingDirectoryFor(dataDirectory)}", $"Parameters:admin-password={AdminPassword}",
+            [$"Postgres:Mode={PostgresMode}", $"Postgres:DataDirectory={dataDirectory}", $"Auth:KeyRingDirectory={KeyRingDirectoryFor(dataDirectory)}", $"Api:KeyRingDirectory={ApiKeyRingDirectoryFor(dataDirectory)}", $"Parameters:admin-password={AdminPassword}",
              $"Parameters:grafana-db-password={GrafanaReaderPassword}",
              "Simulator:Enabled=false",   // tests write their own data; the simulator test runs it on its own
              // The services listen on their ports themselves (not behind DCP's proxy, which the testing builder's
@@ -137,6 +137,9 @@ public sealed class RunningAppHost : IAsyncDisposable
     /// <summary>The token service's Data Protection key ring, beside the (postgres-owned) data directory.</summary>
     public static string KeyRingDirectoryFor(string dataDirectory) => dataDirectory.TrimEnd('/') + "-auth-keys";
 
+    /// <summary>The API's key ring (webhook secrets) beside the data directory, as the token service's.</summary>
+    public static string ApiKeyRingDirectoryFor(string dataDirectory) => dataDirectory.TrimEnd('/') + "-api-keys";
+
     public string KeyRingDirectory => KeyRingDirectoryFor(DataDirectory);
 
     /// <summary>After the AppHost is disposed: waits for its PostgreSQL to exit, then deletes its data and key ring.</summary>
@@ -144,9 +147,12 @@ public sealed class RunningAppHost : IAsyncDisposable
     {
         await LocalPostgresProcesses.WaitUntilGoneAsync(dataDirectory);
         Directory.Delete(dataDirectory, recursive: true);
-        if (Directory.Exists(KeyRingDirectoryFor(dataDirectory)))
+        foreach (var keyRing in new[] { KeyRingDirectoryFor(dataDirectory), ApiKeyRingDirectoryFor(dataDirectory) })
         {
-            Directory.Delete(KeyRingDirectoryFor(dataDirectory), recursive: true);
+            if (Directory.Exists(keyRing))
+            {
+                Directory.Delete(keyRing, recursive: true);
+            }
         }
     }
 

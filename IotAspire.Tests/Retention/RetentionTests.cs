@@ -164,6 +164,41 @@ public class RetentionTests(AppHostFixture fixture)
     }
 
     [Fact]
+    public async Task The_alert_history_of_deleted_readings_goes_with_them_and_the_kept_history_stays()
+    {
+        var admin = await auth.AdminAccessTokenAsync();
+        var (customer, customerId) = await auth.NewCustomerAsync();
+        var device = Guid.NewGuid();
+        await graphQL.DataAsync("mutation($d: UUID!) { createAlertRule(deviceId: $d, kind: ABOVE, minutes: 0, threshold: 50) { id } }", new { d = device }, customer);
+
+        // Raised and cleared 60 days ago (past the period), and again 10 days ago (kept).
+        foreach (var daysAgo in new[] { 60, 10 })
+        {
+            await graphQL.DataAsync(GraphQLDocuments.Ingest, new { readings = Hour(device, daysAgo, 99).Take(1).Concat(Hour(device, daysAgo, 1).Skip(1)).ToArray() }, customer);
+        }
+
+        const string History = "query($d: [UUID!]) { alerts(deviceIds: $d) { state at } }";
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        JsonElement before;
+        do
+        {
+            await Task.Delay(200);
+            before = (await graphQL.DataAsync(History, new { d = new[] { device } }, customer)).GetProperty("alerts");
+        }
+        while (before.GetArrayLength() < 4 && DateTime.UtcNow < deadline);
+        Assert.Equal(4, before.GetArrayLength());
+
+        await graphQL.DataAsync(SetRetention, new { c = customerId, r = 30, u = 90 }, admin);
+        await graphQL.DataAsync(RunRetention, null, admin);
+
+        var after = (await graphQL.DataAsync(History, new { d = new[] { device } }, customer)).GetProperty("alerts");
+        Assert.Equal(2, after.GetArrayLength());
+        Assert.All(after.EnumerateArray(), a => Assert.True(a.GetProperty("at").GetDateTimeOffset() >= today.AddDays(-30), a.ToString()));
+        await using var dataSource = NpgsqlDataSource.Create(await fixture.AppHost.ConnectionStringAsync(ResourceNames.ReadingsDatabase));
+        Assert.Equal(0L, (await Sql.ListAsync(dataSource, $"SELECT count(*) FROM alert_events WHERE customer_id = $1 AND at < '{today.AddDays(-30):O}'", r => r.GetInt64(0), customerId)).Single());
+    }
+
+    [Fact]
     public async Task Deleting_in_batches_while_the_device_sends_keeps_counts_and_rollups_exact()
     {
         var admin = await auth.AdminAccessTokenAsync();
