@@ -110,6 +110,8 @@ public class BucketFunctionsTests(AppHostFixture fixture)
             ("{ deviceAggregates { aggregatedValues { percentile(p: -0.5) } } }", "p must be between 0 and 1"),
             ("{ deviceAggregates { aggregatedValues { percentile } } }", "percentile"),
             ("{ deviceAggregates { aggregatedValues { " + string.Join(" ", Enumerable.Range(0, 11).Select(i => $"p{i}: percentile(p: 0.{i:D2})")) + " } } }", "at most 10 different percentiles"),
+            // One function under many aliases is computed once but written as often: the answer's size is bounded.
+            ("{ deviceAggregates { aggregatedValues { " + string.Join(" ", Enumerable.Range(0, 40).Select(i => $"v{i}: value")) + " } } }", "A bucket may hold at most 32 values, aliases and repeats counted, not 40"),
         })
         {
             var (_, body) = await graphQL.PostAsync(query, null, token);

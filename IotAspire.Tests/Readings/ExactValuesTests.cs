@@ -10,7 +10,7 @@ namespace IotAspire.Tests.Readings;
 /// <summary>
 /// Acknowledged means stored bit for bit: random finite doubles across the range ingest accepts (±1e100), sent
 /// through every ingest path (GraphQL variables written shortest and with 17 digits, GraphQL literals, the original
-/// REST endpoint), read back through <c>readings</c> and the CSV export, equal exactly. Variables went through
+/// REST endpoint, a mutation over the WebSocket), read back through <c>readings</c> and the CSV export, equal exactly. Variables went through
 /// <c>decimal</c> once and came back one unit in the last place off for about one value in ten.
 /// </summary>
 [Collection(AppHostCollection.Name)]
@@ -27,7 +27,7 @@ public class ExactValuesTests(AppHostFixture fixture)
         var (token, _) = await auth.NewCustomerAsync();
         var random = new Random(29);
         var paths = new Dictionary<string, (Guid Device, double[] Values)>();
-        foreach (var path in new[] { "variables-shortest", "variables-17-digits", "literals", "original-rest" })
+        foreach (var path in new[] { "variables-shortest", "variables-17-digits", "literals", "original-rest", "websocket" })
         {
             var values = Enumerable.Range(0, PerPath).Select(_ => RandomReading(random)).ToArray();
             values[0] = -509.58980585028036;   // the value the attack report named
@@ -38,6 +38,7 @@ public class ExactValuesTests(AppHostFixture fixture)
         await SendVariablesAsync(token, paths["variables-17-digits"], "G17");
         await SendLiteralsAsync(token, paths["literals"]);
         await SendOriginalRestAsync(token, paths["original-rest"]);
+        await SendOverWebSocketAsync(token, paths["websocket"]);
 
         foreach (var (path, (device, values)) in paths)
         {
@@ -97,6 +98,19 @@ public class ExactValuesTests(AppHostFixture fixture)
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/device/create/") { Content = new StringContent($"[{readings}]", Encoding.UTF8, "application/json") };
         var (status, answer) = await graphQL.SendAsync(request, token);
         Assert.True(status == HttpStatusCode.Created, $"{(int)status}: {answer}");
+    }
+
+    private async Task SendOverWebSocketAsync(string token, (Guid Device, double[] Values) sent)
+    {
+        var (socket, _) = await GraphQLWebSocketClient.SignedInAsync(fixture.AppHost, token);
+        await using (socket)
+        {
+            var readings = string.Join(",", sent.Values.Select((v, i) => $$"""{"timestamp":"{{At(i):O}}","reading":{{Text(v, "G17")}},"deviceId":"{{sent.Device}}"}"""));
+            await socket.SendTextAsync("{\"id\":\"1\",\"type\":\"subscribe\",\"payload\":{\"query\":" + JsonSerializer.Serialize(GraphQLDocuments.Ingest) + ",\"variables\":{\"readings\":[" + readings + "]}}}");
+            var next = await socket.ReceiveAsync();
+            Assert.True(next.GetProperty("type").GetString() == "next", next.ToString());
+            Assert.Equal(sent.Values.Length, next.GetProperty("payload").GetProperty("data").GetProperty("ingestReadings").GetProperty("inserted").GetInt32());
+        }
     }
 
     private async Task<double[]> ReadPageAsync(string token, Guid device)
