@@ -104,8 +104,8 @@ public sealed class RetentionRunner(NpgsqlDataSource dataSource, RollupMateriali
 
     // Every customer's finished deliveries past Retention:KeepDeliveriesDays, whether or not it has a period: the log
     // of attempts is for finding out why a webhook failed, not a history to keep.
-    private const string DeleteOldDeliveries = """
-        DELETE FROM alert_deliveries WHERE status <> 'PENDING' AND created_at < now() - @keep
+    private const string DeleteOldDeliveries = $"""
+        DELETE {CitusDistribution.EveryCustomerMarker} FROM alert_deliveries WHERE status <> 'PENDING' AND created_at < now() - @keep
         """;
 
     private const string StartRun = """
