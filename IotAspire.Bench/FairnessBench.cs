@@ -20,6 +20,13 @@ public sealed class FairnessBench(SystemClient client, DataSet data)
 
     public const string Light = "{ devices { id readingCount lastReadingAt } }";
 
+    /// <summary>Heavy by its cost (30 days of 1-minute buckets of two devices), cheap where readings are few: means only, no fill.</summary>
+    public const string HeavyMeans = """
+        query($from: DateTime, $to: DateTime, $ids: [UUID!]) {
+          deviceAggregates(from: $from, to: $to, aggregationSizeMinutes: 1, deviceIds: $ids) { deviceId aggregatedValues { from value } }
+        }
+        """;
+
     public async Task<FairnessResult> RunAsync(int samples, Action<string> progress, CancellationToken ct)
     {
         // Signed in once each, before the heavy clients start: six sign-ins at once would meet the sign-in throttle,

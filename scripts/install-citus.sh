@@ -62,5 +62,8 @@ cd "$work"/citus-*
 ./configure -q PG_CONFIG="$pg_config" >/dev/null
 make -s -j"$(nproc)" >/dev/null
 make -s install >/dev/null
+# The stamp names the server version as it is now: installing the build dependencies from apt can upgrade the
+# server itself (seen: 15.18 to 15.20), and a stamp of the version read before that made the next run build again.
+want=$(cat "$tarball" "$patchfile" 2>/dev/null | sha256sum | cut -d' ' -f1)-$("$pg_config" --version | tr ' ' _)
 echo "$want" > "$stamp"
 echo "install-citus: installed $(grep -m1 default_version "$pkglibdir/../../../share/postgresql/$major/extension/citus.control" 2>/dev/null || echo citus) into $pkglibdir"
