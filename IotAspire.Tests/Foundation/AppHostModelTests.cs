@@ -19,14 +19,23 @@ public sealed class AppHostModelTests
 #pragma warning restore CS0618
     }
 
+    /// <summary>
+    /// The app model, built and never started. Disposing such an app waited out the host's shutdown timeout (30 s)
+    /// whenever another had been built in the process before: nothing runs, so it may stop at once.
+    /// </summary>
+    private static async Task<DistributedApplication> BuildModelAsync(string[] args, CancellationToken ct)
+    {
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.IotAspire_AppHost>(args, ct);
+        builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(2));
+        return await builder.BuildAsync(ct);
+    }
+
     [Fact]
     public async Task The_simulator_sends_with_device_tokens_from_its_own_seed_and_holds_no_password()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.IotAspire_AppHost>(
-            ["Postgres:Mode=local", "Simulator:Enabled=true", "Simulator:DeviceCount=3", "Parameters:admin-password=Test-Root-Pw-42"],
-            timeout.Token);
-        await using var app = await builder.BuildAsync(timeout.Token);
+        await using var app = await BuildModelAsync(
+            ["Postgres:Mode=local", "Simulator:Enabled=true", "Simulator:DeviceCount=3", "Parameters:admin-password=Test-Root-Pw-42"], timeout.Token);
 
         var simulator = await EnvironmentOfAsync(app, ResourceNames.Simulator);
         var api = await EnvironmentOfAsync(app, ResourceNames.Api);
@@ -49,9 +58,7 @@ public sealed class AppHostModelTests
     public async Task Each_service_gets_its_own_login_and_never_the_superusers_password()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.IotAspire_AppHost>(
-            ["Postgres:Mode=local", "Simulator:Enabled=true", "Parameters:admin-password=Test-Root-Pw-42"], timeout.Token);
-        await using var app = await builder.BuildAsync(timeout.Token);
+        await using var app = await BuildModelAsync(["Postgres:Mode=local", "Simulator:Enabled=true", "Parameters:admin-password=Test-Root-Pw-42"], timeout.Token);
 
         var api = await EnvironmentOfAsync(app, ResourceNames.Api);
         var auth = await EnvironmentOfAsync(app, ResourceNames.Auth);
