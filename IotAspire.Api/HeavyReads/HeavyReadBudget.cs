@@ -97,10 +97,7 @@ public sealed class HeavyReadBudget : IDisposable
             request.Response.RegisterForDispose(turn);
             // A client that stops reading must not keep the turn: a write slower than the minimum rate cuts the
             // connection, the request ends and the turn with it.
-            if (!request.Response.HasStarted && request.Response.Body is not StallGuardedResponseStream)
-            {
-                request.Response.Body = new StallGuardedResponseStream(request.Response.Body, request, options, logger);
-            }
+            StallGuardedResponseBody.Install(request, options, logger);
         }
 
         return turn;

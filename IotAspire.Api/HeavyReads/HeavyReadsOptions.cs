@@ -37,7 +37,7 @@ public sealed class HeavyReadsOptions
     public TimeSpan MaxWait { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// The slowest a client may take a heavy read's answer (<see cref="StallGuardedResponseStream"/>): a client that stops
+    /// The slowest a client may take a heavy read's answer (<see cref="StallGuardedResponseBody"/>): a client that stops
     /// reading an export is cut off, its connection aborted (no final chunk, so no file that looks complete), and its
     /// turn ends. 16 KiB/s is far below any link a dashboard is used on; a 64 KiB write may take 4 s past the grace.
     /// </summary>
