@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
 
 namespace IotAspire.Shared.Security;
 
@@ -67,12 +68,14 @@ public sealed class FailedTokenThrottle(IOptions<FailedTokenThrottlingOptions> o
     }
 
     /// <summary>
-    /// Counts a bearer token that did not authenticate, whatever the reason: expired, forged, revoked, or not a token at
-    /// all (JwtBearer answers a malformed one with a plain failure, or none, and those went uncounted).
+    /// Counts a bearer token that did not authenticate because of the token: expired, forged, revoked, or not a token at
+    /// all (JwtBearer reports text it cannot read as SecurityTokenMalformedException, an argument exception, which went
+    /// uncounted). Not a failure of the services behind the check (the token service's keys or the database out of
+    /// reach): an outage must not throttle everyone.
     /// </summary>
     public void CountUnless(string address, AuthenticateResult result)
     {
-        if (!result.Succeeded)
+        if (!result.Succeeded && result.Failure is null or SecurityTokenException or SecurityTokenArgumentException or AuthenticationFailureException)
         {
             CountFailure(address, result.Failure is AuthenticationFailureException ? "device token" : "access token");
         }
