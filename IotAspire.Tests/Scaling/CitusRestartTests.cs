@@ -8,6 +8,7 @@ namespace IotAspire.Tests.Scaling;
 /// builder gives every node new ports on each start, as a machine whose ports were taken meanwhile would: the
 /// coordinator must register its workers at their new addresses before anything else talks to them.
 /// </summary>
+[NeedsCitus]
 public sealed class CitusRestartTests
 {
     private static readonly string[] Citus = ["Postgres:Mode=citus", $"Postgres:CitusWorkers={CitusAppHostFixture.Workers}"];

@@ -37,15 +37,36 @@ namespace IotAspire.Api.Data.Migrations
                 column: "customer_id");
 
             // Rollups written before this migration were kept inside the ingest transaction: exact, nothing pending.
-            migrationBuilder.Sql(Data.PendingRollups.SpansViewSql);
-            migrationBuilder.Sql(Data.PendingRollups.CountsViewSql);
+            // The views' text as this migration runs it, never the live code's (a migration is history).
+            migrationBuilder.Sql("""
+                CREATE VIEW rollup_pending_spans AS
+                SELECT p.customer_id, d.device_id, unnest(range_agg(tstzrange(d.first_at, d.last_at + INTERVAL '1 microsecond'))) AS span
+                FROM rollup_pending p CROSS JOIN LATERAL unnest(p.device_ids, p.first_at, p.last_at) AS d(device_id, first_at, last_at)
+                GROUP BY p.customer_id, d.device_id
+                """);
+            migrationBuilder.Sql("""
+                CREATE VIEW rollup_pending_counts AS
+                SELECT b.customer_id, b.device_id, sum(raw.n - rolled.n)::bigint AS added, min(raw.first_at) AS first_at, max(raw.last_at) AS last_at
+                FROM (SELECT customer_id, device_id,
+                             unnest(range_agg(tstzrange(date_bin(INTERVAL '5 minutes', lower(span), TIMESTAMPTZ '1970-01-01 00:00:00+00'),
+                                                        date_bin(INTERVAL '5 minutes', upper(span) - INTERVAL '1 microsecond', TIMESTAMPTZ '1970-01-01 00:00:00+00') + INTERVAL '5 minutes'))) AS span
+                      FROM rollup_pending_spans
+                      GROUP BY 1, 2) AS b
+                CROSS JOIN LATERAL (SELECT count(*) AS n, min(recorded_at) AS first_at, max(recorded_at) AS last_at FROM readings r
+                                    WHERE r.customer_id = b.customer_id AND r.device_id = b.device_id
+                                      AND r.recorded_at >= lower(b.span) AND r.recorded_at < upper(b.span)) AS raw
+                CROSS JOIN LATERAL (SELECT coalesce(sum(reading_count), 0) AS n FROM readings_five_minute f
+                                    WHERE f.customer_id = b.customer_id AND f.device_id = b.device_id
+                                      AND f.bucket_start >= lower(b.span) AND f.bucket_start < upper(b.span)) AS rolled
+                GROUP BY 1, 2
+                """);
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.Sql($"DROP VIEW {Data.PendingRollups.CountsView}");
-            migrationBuilder.Sql($"DROP VIEW {Data.PendingRollups.SpansView}");
+            migrationBuilder.Sql("DROP VIEW rollup_pending_counts");
+            migrationBuilder.Sql("DROP VIEW rollup_pending_spans");
 
             migrationBuilder.DropTable(
                 name: "rollup_pending");

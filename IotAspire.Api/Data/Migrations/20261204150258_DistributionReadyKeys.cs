@@ -63,10 +63,39 @@ namespace IotAspire.Api.Data.Migrations
             migrationBuilder.Sql("INSERT INTO device_claims (device_id, customer_id, claimed_at) SELECT id, customer_id, first_seen_at FROM devices");
 
             // The pending counts without a CTE, which Citus would plan before any filter (PendingRollups.CountsQuery).
-            migrationBuilder.Sql(PendingRollups.CountsViewSql.Replace("CREATE VIEW", "CREATE OR REPLACE VIEW", StringComparison.Ordinal));
+            migrationBuilder.Sql("""
+                CREATE OR REPLACE VIEW rollup_pending_counts AS
+                SELECT b.customer_id, b.device_id, sum(raw.n - rolled.n)::bigint AS added, min(raw.first_at) AS first_at, max(raw.last_at) AS last_at
+                FROM (SELECT customer_id, device_id,
+                             unnest(range_agg(tstzrange(date_bin(INTERVAL '5 minutes', lower(span), TIMESTAMPTZ '1970-01-01 00:00:00+00'),
+                                                        date_bin(INTERVAL '5 minutes', upper(span) - INTERVAL '1 microsecond', TIMESTAMPTZ '1970-01-01 00:00:00+00') + INTERVAL '5 minutes'))) AS span
+                      FROM rollup_pending_spans
+                      GROUP BY 1, 2) AS b
+                CROSS JOIN LATERAL (SELECT count(*) AS n, min(recorded_at) AS first_at, max(recorded_at) AS last_at FROM readings r
+                                    WHERE r.customer_id = b.customer_id AND r.device_id = b.device_id
+                                      AND r.recorded_at >= lower(b.span) AND r.recorded_at < upper(b.span)) AS raw
+                CROSS JOIN LATERAL (SELECT coalesce(sum(reading_count), 0) AS n FROM readings_five_minute f
+                                    WHERE f.customer_id = b.customer_id AND f.device_id = b.device_id
+                                      AND f.bucket_start >= lower(b.span) AND f.bucket_start < upper(b.span)) AS rolled
+                GROUP BY 1, 2
+                """);
 
-            // On a Citus cluster, distribute the tables now that their keys allow it (nothing on one server).
-            migrationBuilder.Sql(CitusDistribution.DistributeSql());
+            // On a Citus cluster, distribute the tables now that their keys allow it (nothing on one server). Idempotent, and
+            // it names the tables later migrations add (skipped until they exist): the text every later migration runs too.
+            migrationBuilder.Sql("""
+                DO $citus$ BEGIN
+                    IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') THEN
+                        RETURN;
+                    END IF;
+                    SET LOCAL citus.multi_shard_modify_mode TO 'sequential';
+                    PERFORM create_reference_table(t) FROM unnest(ARRAY['device_claims', 'device_tokens', 'customer_retention', 'live_subscribers']) AS t
+                        WHERE to_regclass(t) IS NOT NULL AND NOT EXISTS (SELECT FROM pg_dist_partition WHERE logicalrelid = to_regclass(t));
+                    PERFORM create_distributed_table(t, 'customer_id', colocate_with => CASE WHEN t = 'readings' THEN 'default' ELSE 'readings' END)
+                        FROM unnest(ARRAY['readings', 'readings_five_minute', 'readings_hourly', 'readings_daily', 'ingested_per_minute', 'rollup_pending', 'devices', 'retention_runs', 'alert_rules', 'alert_events', 'alert_pending', 'alert_webhooks', 'alert_deliveries']) WITH ORDINALITY AS d(t, n)
+                        WHERE to_regclass(t) IS NOT NULL AND NOT EXISTS (SELECT FROM pg_dist_partition WHERE logicalrelid = to_regclass(t))
+                        ORDER BY n;
+                END $citus$;
+                """);
         }
 
         /// <inheritdoc />

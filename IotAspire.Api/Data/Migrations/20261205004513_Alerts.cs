@@ -129,7 +129,20 @@ namespace IotAspire.Api.Data.Migrations
                 columns: new[] { "customer_id", "device_id" });
 
             // On Citus, the new tables go to the workers beside the readings (a table already distributed is left alone).
-            migrationBuilder.Sql(CitusDistribution.DistributeSql());
+            migrationBuilder.Sql("""
+                DO $citus$ BEGIN
+                    IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') THEN
+                        RETURN;
+                    END IF;
+                    SET LOCAL citus.multi_shard_modify_mode TO 'sequential';
+                    PERFORM create_reference_table(t) FROM unnest(ARRAY['device_claims', 'device_tokens', 'customer_retention', 'live_subscribers']) AS t
+                        WHERE to_regclass(t) IS NOT NULL AND NOT EXISTS (SELECT FROM pg_dist_partition WHERE logicalrelid = to_regclass(t));
+                    PERFORM create_distributed_table(t, 'customer_id', colocate_with => CASE WHEN t = 'readings' THEN 'default' ELSE 'readings' END)
+                        FROM unnest(ARRAY['readings', 'readings_five_minute', 'readings_hourly', 'readings_daily', 'ingested_per_minute', 'rollup_pending', 'devices', 'retention_runs', 'alert_rules', 'alert_events', 'alert_pending', 'alert_webhooks', 'alert_deliveries']) WITH ORDINALITY AS d(t, n)
+                        WHERE to_regclass(t) IS NOT NULL AND NOT EXISTS (SELECT FROM pg_dist_partition WHERE logicalrelid = to_regclass(t))
+                        ORDER BY n;
+                END $citus$;
+                """);
         }
 
         /// <inheritdoc />
