@@ -1,7 +1,7 @@
 using GraphQL;
 using IotAspire.Api.Aggregation;
 using IotAspire.Api.Alerts;
-using IotAspire.Api.Data;
+using IotAspire.Api.ReadingsStore;
 using IotAspire.Api.Devices;
 using IotAspire.Api.Errors;
 using IotAspire.Api.GraphQLHttp;

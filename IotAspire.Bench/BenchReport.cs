@@ -88,7 +88,7 @@ public sealed record BenchReport(
         var md = new StringBuilder();
         md.AppendLine(CultureInfo.InvariantCulture, $"# Benchmark {StartedAt:yyyy-MM-dd HH:mm} UTC{(Options.Quick ? " (quick mode: small data, figures mean nothing)" : "")}");
         md.AppendLine();
-        md.AppendLine("Written by `dotnet run -c Release --project IotAspire.Bench` (README, \"Performance\"). Ratios are the figures to quote;");
+        md.AppendLine("Written by `dotnet run -c Release --project IotAspire.Bench` (docs/performance.md). Ratios are the figures to quote;");
         md.AppendLine("absolute times are this machine's only.");
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"- Machine: {Machine}");

@@ -20,7 +20,7 @@ public sealed class BenchRun(BenchTarget target, BenchOptions options)
         // The API's connection options (on Citus, one connection per worker in a transaction), so that the writer and
         // COPY figures beside the API's are taken the same way.
         await using var owner = NpgsqlDataSource.Create(
-            new NpgsqlConnectionStringBuilder(target.ReadingsOwnerConnectionString) { Options = Api.Data.CitusDistribution.ConnectionOptions }.ConnectionString);
+            new NpgsqlConnectionStringBuilder(target.ReadingsOwnerConnectionString) { Options = Api.ReadingsStore.CitusDistribution.ConnectionOptions }.ConnectionString);
         using var client = new SystemClient(target);
         var data = new DataSet(options);
 

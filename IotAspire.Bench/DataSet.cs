@@ -1,7 +1,5 @@
 using System.Globalization;
-using IotAspire.Api.Data;
-using IotAspire.Api.Ingestion;
-using Microsoft.Extensions.Options;
+using IotAspire.Api.ReadingsStore;
 using Npgsql;
 
 namespace IotAspire.Bench;
@@ -49,7 +47,7 @@ public sealed class DataSet(BenchOptions options)
             }
         }
 
-        var writer = new ReadingsWriter(owner, Options.Create(new IngestionOptions()));
+        var writer = new ReadingsWriter(owner);
         long written = 0;
         foreach (var batch in Batches())
         {
@@ -127,7 +125,7 @@ public sealed class DataSet(BenchOptions options)
         ["readings", "ingested_per_minute", "devices", "device_tokens", PendingRollups.Table, .. ReadingRollups.All.Select(grain => grain.Table)];
 
     /// <summary>What the ingest bench's alert rules leave (IngestBench.ByAlertRulesAsync).</summary>
-    public static readonly IReadOnlyList<string> AlertTables = ["alert_deliveries", Api.Data.PendingAlerts.EventsTable, Api.Data.PendingAlerts.Table, Api.Data.PendingAlerts.RulesTable, "alert_webhooks"];
+    public static readonly IReadOnlyList<string> AlertTables = ["alert_deliveries", Api.ReadingsStore.PendingAlerts.EventsTable, Api.ReadingsStore.PendingAlerts.Table, Api.ReadingsStore.PendingAlerts.RulesTable, "alert_webhooks"];
 
     /// <summary>Every row of these customers, in every readings and alerts table.</summary>
     public static async Task RemoveAsync(NpgsqlDataSource owner, Guid[] customers, CancellationToken ct)

@@ -1,9 +1,8 @@
 using System.Diagnostics;
-using IotAspire.Api.Ingestion;
 using IotAspire.Load;
-using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
+using IotAspire.Api.ReadingsStore;
 
 namespace IotAspire.Bench;
 
@@ -292,11 +291,11 @@ public sealed class IngestBench(SystemClient client, NpgsqlDataSource owner, Ben
         do
         {
             await Task.Delay(200, ct);
-            pending = await CountAsync($"SELECT count(*) FROM {Api.Data.PendingAlerts.Table} WHERE customer_id = ANY(@customers)", ct);
+            pending = await CountAsync($"SELECT count(*) FROM {Api.ReadingsStore.PendingAlerts.Table} WHERE customer_id = ANY(@customers)", ct);
         }
         while (pending > 0 && evaluated.Elapsed < TimeSpan.FromMinutes(2));
 
-        var changes = await CountAsync($"SELECT count(*) FROM {Api.Data.PendingAlerts.EventsTable} WHERE customer_id = ANY(@customers)", ct);
+        var changes = await CountAsync($"SELECT count(*) FROM {Api.ReadingsStore.PendingAlerts.EventsTable} WHERE customer_id = ANY(@customers)", ct);
         return [new AlertRulesResult(clients, readings, options.AlertRules, without.Average(r => r.Rate), with.Average(r => r.Rate),
             without.Average(r => Percentile(r.Lags, 0.95)), with.Average(r => Percentile(r.Lags, 0.95)), changes, evaluated.Elapsed.TotalSeconds)];
     }
@@ -402,7 +401,7 @@ public sealed class IngestBench(SystemClient client, NpgsqlDataSource owner, Ben
 
     private async Task WriteAsync(List<Row[]> batches, CancellationToken ct)
     {
-        var writer = new ReadingsWriter(owner, Options.Create(new IngestionOptions()));
+        var writer = new ReadingsWriter(owner);
         foreach (var batch in batches)
         {
             var stored = await writer.WriteAsync([.. batch.Select(r => new ReadingToStore(r.Customer, r.Device, r.At, r.Value))], ct);

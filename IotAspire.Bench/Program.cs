@@ -2,7 +2,7 @@ using IotAspire.Bench;
 using Spectre.Console;
 
 // The benchmark command: starts the system (PostgreSQL from local binaries, a data directory kept between
-// runs), generates the data set once, measures, and writes bench/results/<date>.md and .png. See the README.
+// runs), generates the data set once, measures, and writes bench/results/<date>.md and .png. See docs/performance.md.
 BenchOptions options;
 try
 {

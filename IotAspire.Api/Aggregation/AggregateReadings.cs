@@ -2,6 +2,7 @@ using IotAspire.Api.Errors;
 using IotAspire.Api.HeavyReads;
 using IotAspire.Api.Readings;
 using IotAspire.Api.Security;
+using IotAspire.Api.ReadingsStore;
 
 namespace IotAspire.Api.Aggregation;
 
@@ -17,10 +18,10 @@ public sealed class AggregateReadings(DeviceAggregatesReader reader, HeavyReadBu
     public const long MaxBucketsPerDevice = 100_000;
 
     /// <summary>Buckets one <c>deviceAggregates</c> answer may hold over all its devices (the SQL stops there).</summary>
-    public const int MaxBucketsPerAnswer = 100_000;
+    public const int MaxBucketsPerAnswer = AggregateRequest.DefaultMaxBuckets;
 
     /// <summary>Devices one <c>deviceIds</c> argument may name.</summary>
-    public const int MaxDeviceIds = 1_000;
+    public const int MaxDeviceIds = AggregateRequest.MaxDeviceIds;
     public static readonly TimeSpan DefaultRange = TimeSpan.FromDays(30);
 
     public async Task<IReadOnlyList<DeviceAggregate>> RunAsync(

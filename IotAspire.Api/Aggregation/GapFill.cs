@@ -1,3 +1,4 @@
+using IotAspire.Api.ReadingsStore;
 namespace IotAspire.Api.Aggregation;
 
 /// <summary>Fills the empty buckets of one device's answer (<see cref="FillMode"/>); a pure rule.</summary>

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using IotAspire.Api.Data;
+using IotAspire.Api.ReadingsStore;
 using IotAspire.Api.Readings;
 using Microsoft.Extensions.Options;
 using Npgsql;

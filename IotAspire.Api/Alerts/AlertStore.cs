@@ -1,5 +1,5 @@
 using System.Text.Json;
-using IotAspire.Api.Data;
+using IotAspire.Api.ReadingsStore;
 using Npgsql;
 using NpgsqlTypes;
 

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
-using IotAspire.Api.Aggregation;
 using IotAspire.Api.Errors;
+using IotAspire.Api.ReadingsStore;
 using IotAspire.Api.Readings;
 using IotAspire.Api.Security;
 using Microsoft.Extensions.Options;
@@ -62,9 +62,9 @@ public sealed class ManageAlerts(AlertStore store, WebhookStore webhooks, AlertF
             throw ApiErrors.BadInput($"last must be between 1 and {MaxHistory}, not {last}.");
         }
 
-        if (deviceIds is { Count: > AggregateReadings.MaxDeviceIds })
+        if (deviceIds is { Count: > AggregateRequest.MaxDeviceIds })
         {
-            throw ApiErrors.BadInput($"deviceIds may name at most {AggregateReadings.MaxDeviceIds} devices, not {deviceIds.Count}.");
+            throw ApiErrors.BadInput($"deviceIds may name at most {AggregateRequest.MaxDeviceIds} devices, not {deviceIds.Count}.");
         }
 
         return store.HistoryAsync(scope, state, deviceIds, from ?? ReadingTime.Earliest, to ?? ReadingTime.End, last, ct);
@@ -74,9 +74,9 @@ public sealed class ManageAlerts(AlertStore store, WebhookStore webhooks, AlertF
     public IAsyncEnumerable<AlertRecord> Watch(Caller caller, IReadOnlyList<Guid>? deviceIds, Guid? customerId, CancellationToken ct)
     {
         var scope = CustomerScope.For(caller, customerId);
-        if (deviceIds is { Count: > AggregateReadings.MaxDeviceIds })
+        if (deviceIds is { Count: > AggregateRequest.MaxDeviceIds })
         {
-            throw ApiErrors.BadInput($"deviceIds may name at most {AggregateReadings.MaxDeviceIds} devices, not {deviceIds.Count}.");
+            throw ApiErrors.BadInput($"deviceIds may name at most {AggregateRequest.MaxDeviceIds} devices, not {deviceIds.Count}.");
         }
 
         var subscription = feed.Subscribe(scope, deviceIds);

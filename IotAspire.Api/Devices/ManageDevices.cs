@@ -1,6 +1,6 @@
-using IotAspire.Api.Aggregation;
 using IotAspire.Api.Errors;
 using IotAspire.Api.Security;
+using IotAspire.Api.ReadingsStore;
 
 namespace IotAspire.Api.Devices;
 

@@ -1,6 +1,7 @@
 using GraphQL;
 using GraphQL.Transport;
 using GraphQL.Types;
+using IotAspire.Api.Schema;
 using IotAspire.Api.Errors;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;

@@ -1,4 +1,4 @@
-using IotAspire.Api.Aggregation;
+using IotAspire.Api.ReadingsStore;
 
 namespace IotAspire.Api.HeavyReads;
 
@@ -8,7 +8,7 @@ namespace IotAspire.Api.HeavyReads;
 /// devices: those named, or those with readings in the range; functions: the rollups' five count as one (one rollup
 /// row gives them all), and each function that needs the readings (stddev, first, last, each percentile) as one more;
 /// or, where more, the values each bucket of the answer holds (aliases and repeats counted).
-/// An answer holds at most <see cref="AggregateReadings.MaxBucketsPerAnswer"/> buckets, so that bounds buckets x devices.
+/// An answer holds at most <see cref="AggregateRequest.DefaultMaxBuckets"/> buckets, so that bounds buckets x devices.
 /// </summary>
 /// <remarks>
 /// What it does not see: how many readings a bucket holds (a device that sends every second costs more per bucket
@@ -32,7 +32,7 @@ public static class ReadCost
     }
 
     public static long Of(long bucketsPerDevice, long devices, int functions) =>
-        Math.Min(bucketsPerDevice * devices, AggregateReadings.MaxBucketsPerAnswer) * functions;
+        Math.Min(bucketsPerDevice * devices, AggregateRequest.DefaultMaxBuckets) * functions;
 
     /// <summary>
     /// How many devices make a read of these buckets and functions heavy: 1 when any device does, null when no number
@@ -41,7 +41,7 @@ public static class ReadCost
     /// </summary>
     public static long? HeavyFromDevices(long bucketsPerDevice, int functions, long heavyCost)
     {
-        if ((long)AggregateReadings.MaxBucketsPerAnswer * functions < heavyCost)
+        if ((long)AggregateRequest.DefaultMaxBuckets * functions < heavyCost)
         {
             return null;
         }

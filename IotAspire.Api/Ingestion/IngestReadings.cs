@@ -3,6 +3,7 @@ using IotAspire.Api.Errors;
 using IotAspire.Api.Readings;
 using IotAspire.Api.Security;
 using Microsoft.Extensions.Options;
+using IotAspire.Api.ReadingsStore;
 
 namespace IotAspire.Api.Ingestion;
 

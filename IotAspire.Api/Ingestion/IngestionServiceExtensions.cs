@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Options;
+using Npgsql;
+using IotAspire.Api.ReadingsStore;
 namespace IotAspire.Api.Ingestion;
 
 public static class IngestionServiceExtensions
@@ -6,7 +9,8 @@ public static class IngestionServiceExtensions
     public static IHostApplicationBuilder AddIngestion(this IHostApplicationBuilder builder)
     {
         builder.AddValidatedOptions<IngestionOptions>(IngestionOptions.Section);
-        builder.Services.AddSingleton<ReadingsWriter>();
+        builder.Services.AddSingleton(services => new ReadingsWriter(services.GetRequiredService<NpgsqlDataSource>(),
+            claimNewDevices: !services.GetRequiredService<IOptions<IngestionOptions>>().Value.RequireRegisteredDevices));
         builder.Services.AddSingleton<IngestReadings>();
         return builder;
     }

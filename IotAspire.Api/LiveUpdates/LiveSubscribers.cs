@@ -1,5 +1,5 @@
 using System.Threading.Channels;
-using IotAspire.Api.Data;
+using IotAspire.Api.ReadingsStore;
 using IotAspire.Api.Errors;
 using Microsoft.Extensions.Options;
 using Npgsql;

@@ -1,4 +1,4 @@
-using IotAspire.Api.Data;
+using IotAspire.Api.ReadingsStore;
 using Npgsql;
 
 namespace IotAspire.Api.LiveUpdates;

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 using IotAspire.Api.Aggregation;
-using IotAspire.Api.Data;
+using IotAspire.Api.ReadingsStore;
 using IotAspire.Api.Errors;
 using IotAspire.Api.Security;
 using Npgsql;
@@ -64,9 +64,9 @@ public sealed class WatchReadings(LiveSubscribers subscribers, NpgsqlDataSource 
 
     private static void CheckDeviceIds(IReadOnlyList<Guid>? deviceIds)
     {
-        if (deviceIds is { Count: > AggregateReadings.MaxDeviceIds })
+        if (deviceIds is { Count: > AggregateRequest.MaxDeviceIds })
         {
-            throw ApiErrors.BadInput($"deviceIds may name at most {AggregateReadings.MaxDeviceIds} devices, not {deviceIds.Count}; leave it out to watch every device.");
+            throw ApiErrors.BadInput($"deviceIds may name at most {AggregateRequest.MaxDeviceIds} devices, not {deviceIds.Count}; leave it out to watch every device.");
         }
     }
 

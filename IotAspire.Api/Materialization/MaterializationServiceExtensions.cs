@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Options;
+using Npgsql;
+using IotAspire.Api.ReadingsStore;
 namespace IotAspire.Api.Materialization;
 
 public static class MaterializationServiceExtensions
@@ -7,7 +10,8 @@ public static class MaterializationServiceExtensions
     {
         builder.AddValidatedOptions<MaterializerOptions>(MaterializerOptions.Section);
         builder.Services.AddSingleton<RollupMetrics>();
-        builder.Services.AddSingleton<RollupMaterializer>();
+        builder.Services.AddSingleton(services => new RollupMaterializer(services.GetRequiredService<NpgsqlDataSource>(),
+            services.GetRequiredService<IOptions<MaterializerOptions>>().Value.MaxRowsPerPass, services.GetRequiredService<RollupMetrics>()));
         builder.Services.AddHostedService<MaterializerJob>();
         return builder;
     }

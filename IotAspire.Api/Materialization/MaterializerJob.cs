@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using IotAspire.Api.ReadingsStore;
 
 namespace IotAspire.Api.Materialization;
 

@@ -6,6 +6,7 @@ using IotAspire.Api.Ingestion;
 using IotAspire.Api.Security;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
+using IotAspire.Api.ReadingsStore;
 
 namespace IotAspire.Api.OriginalRest;
 

@@ -3,6 +3,7 @@ using IotAspire.Api.Aggregation;
 using IotAspire.Api.Errors;
 using IotAspire.Api.HeavyReads;
 using IotAspire.Api.Security;
+using IotAspire.Api.ReadingsStore;
 
 namespace IotAspire.Api.RawReadings;
 

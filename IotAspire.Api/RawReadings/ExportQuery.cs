@@ -1,6 +1,6 @@
 using System.Globalization;
-using IotAspire.Api.Aggregation;
 using IotAspire.Api.Errors;
+using IotAspire.Api.ReadingsStore;
 
 namespace IotAspire.Api.RawReadings;
 

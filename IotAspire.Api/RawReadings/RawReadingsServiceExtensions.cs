@@ -1,3 +1,4 @@
+using IotAspire.Api.ReadingsStore;
 namespace IotAspire.Api.RawReadings;
 
 public static class RawReadingsServiceExtensions

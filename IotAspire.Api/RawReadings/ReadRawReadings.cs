@@ -1,4 +1,5 @@
 using IotAspire.Api.Security;
+using IotAspire.Api.ReadingsStore;
 
 namespace IotAspire.Api.RawReadings;
 

@@ -1,4 +1,4 @@
-using IotAspire.Api.LiveUpdates;
+using IotAspire.Api.ReadingsStore;
 
 namespace IotAspire.Api.RawReadings;
 

@@ -1,5 +1,4 @@
-using IotAspire.Api.Data;
-using IotAspire.Api.Materialization;
+using IotAspire.Api.ReadingsStore;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;

@@ -3,7 +3,6 @@ using GraphQL.Execution;
 using GraphQL.Validation;
 using GraphQL.Validation.Errors;
 using IotAspire.Api.Errors;
-using IotAspire.Api.GraphQLHttp;
 
 namespace IotAspire.Api.Schema;
 

@@ -2,8 +2,8 @@ using GraphQL;
 using GraphQL.Execution;
 using GraphQL.Types;
 using GraphQLParser.AST;
-using IotAspire.Api.Aggregation;
 using ExecutionContext = GraphQL.Execution.ExecutionContext;
+using IotAspire.Api.ReadingsStore;
 
 namespace IotAspire.Api.Schema;
 

@@ -4,7 +4,7 @@ using GraphQL.Execution;
 using GraphQL.Types;
 using GraphQLParser.AST;
 using ExecutionContext = GraphQL.Execution.ExecutionContext;
-using IotAspire.Api.Aggregation;
+using IotAspire.Api.ReadingsStore;
 
 namespace IotAspire.Api.Schema;
 
@@ -12,7 +12,7 @@ namespace IotAspire.Api.Schema;
 /// GraphQL.NET's parallel execution of queries, except for lists of <c>AggregatedValue</c>: those are written
 /// to JSON in one loop over the buckets instead of as an object node with a resolved field node per
 /// selected field per bucket. A week of five-minute buckets for ten devices is 20 160 buckets; the general
-/// path spent about 4 µs on each (README, "Performance").
+/// path spent about 4 µs on each (docs/performance.md).
 /// <para>
 /// Only selections this loop answers exactly as the general path would take it: <c>from</c>, <c>value</c>,
 /// <c>mean</c>, <c>min</c>, <c>max</c>, <c>sum</c>, <c>count</c>, <c>stddev</c>, <c>first</c>, <c>last</c> and <c>__typename</c>, under any alias, through fragments and <c>@skip</c>/<c>@include</c> (GraphQL.NET

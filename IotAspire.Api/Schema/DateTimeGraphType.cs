@@ -98,7 +98,7 @@ public sealed class IsoDateTimeGraphType : ScalarGraphType
     /// yyyy-MM-dd, then optionally [T or space]HH:mm[:ss[.f to fffffff]], then optionally Z or an offset
     /// (+hh, +hhmm or +hh:mm); T and Z in either case. Read by hand, not by the culture-aware general parser:
     /// a batch of 1 000 readings parses 1 000 of these, and that parser was the largest single cost of
-    /// reading a batch's variables in a trace of the API under ingest (README, "Performance").
+    /// reading a batch's variables in a trace of the API under ingest (docs/performance.md).
     /// </summary>
     public static bool TryParseIso8601(ReadOnlySpan<char> text, out DateTimeOffset moment)
     {

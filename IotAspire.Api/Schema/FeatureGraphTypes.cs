@@ -1,11 +1,10 @@
 using GraphQL.Types;
-using IotAspire.Api.Aggregation;
 using IotAspire.Api.Alerts;
 using IotAspire.Api.Devices;
 using IotAspire.Api.Ingestion;
-using IotAspire.Api.LiveUpdates;
 using IotAspire.Api.RawReadings;
 using IotAspire.Api.Retention;
+using IotAspire.Api.ReadingsStore;
 
 namespace IotAspire.Api.Schema;
 
@@ -54,8 +53,8 @@ public sealed class RetentionRunGraphType : AutoRegisteringObjectGraphType<Reten
     public RetentionRunGraphType() => Name = "RetentionRun";
 }
 
-/// <summary><c>type RollupStatus</c>: a <see cref="Materialization.RollupStatus"/>.</summary>
-public sealed class RollupStatusGraphType : AutoRegisteringObjectGraphType<Materialization.RollupStatus>
+/// <summary><c>type RollupStatus</c>: a <see cref="ReadingsStore.RollupStatus"/>.</summary>
+public sealed class RollupStatusGraphType : AutoRegisteringObjectGraphType<ReadingsStore.RollupStatus>
 {
     public RollupStatusGraphType() => Name = "RollupStatus";
 }

@@ -1,11 +1,11 @@
 using System.ComponentModel;
 using GraphQL;
-using IotAspire.Api.Aggregation;
 using IotAspire.Api.Alerts;
 using IotAspire.Api.Devices;
 using IotAspire.Api.Ingestion;
 using IotAspire.Api.Retention;
 using IotAspire.Api.Security;
+using IotAspire.Api.ReadingsStore;
 
 namespace IotAspire.Api.Schema;
 

@@ -3,10 +3,10 @@ using GraphQL;
 using IotAspire.Api.Aggregation;
 using IotAspire.Api.Alerts;
 using IotAspire.Api.Devices;
-using IotAspire.Api.Materialization;
 using IotAspire.Api.RawReadings;
 using IotAspire.Api.Retention;
 using IotAspire.Api.Security;
+using IotAspire.Api.ReadingsStore;
 
 namespace IotAspire.Api.Schema;
 

@@ -1,12 +1,11 @@
 using GraphQL;
 using GraphQL.DI;
-using IotAspire.Api.Aggregation;
 using IotAspire.Api.Alerts;
 using IotAspire.Api.Devices;
 using IotAspire.Api.Ingestion;
-using IotAspire.Api.LiveUpdates;
 using IotAspire.Api.RawReadings;
 using IotAspire.Api.Retention;
+using IotAspire.Api.ReadingsStore;
 
 namespace IotAspire.Api.Schema;
 
@@ -34,7 +33,7 @@ public static class ReadingsSchemaExtensions
             schema.RegisterTypeMapping<PageInfo, PageInfoGraphType>();
             schema.RegisterTypeMapping<RetentionPolicy, RetentionGraphType>();
             schema.RegisterTypeMapping<RetentionRunSummary, RetentionRunGraphType>();
-            schema.RegisterTypeMapping<Materialization.RollupStatus, RollupStatusGraphType>();
+            schema.RegisterTypeMapping<ReadingsStore.RollupStatus, RollupStatusGraphType>();
             schema.RegisterTypeMapping<AlertRuleSummary, AlertRuleGraphType>();
             schema.RegisterTypeMapping<AlertRecord, AlertGraphType>();
             schema.RegisterTypeMapping<AlertDeliverySummary, AlertDeliveryGraphType>();

@@ -4,6 +4,7 @@ using IotAspire.Api.Aggregation;
 using IotAspire.Api.Alerts;
 using IotAspire.Api.LiveUpdates;
 using IotAspire.Api.Security;
+using IotAspire.Api.ReadingsStore;
 
 namespace IotAspire.Api.Schema;
 

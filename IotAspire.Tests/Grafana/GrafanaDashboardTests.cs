@@ -1,9 +1,8 @@
 using System.Text.Json;
-using IotAspire.Api.Aggregation;
-using IotAspire.Api.Ingestion;
 using IotAspire.Bench.Grafana;
 using IotAspire.Tests.Infrastructure;
 using Npgsql;
+using IotAspire.Api.ReadingsStore;
 
 namespace IotAspire.Tests.Grafana;
 
@@ -42,7 +41,7 @@ public sealed class GrafanaDashboardTests(AppHostFixture fixture)
         var readingsConnection = await fixture.AppHost.ConnectionStringAsync(ResourceNames.ReadingsDatabase);
         await using (var owner = NpgsqlDataSource.Create(readingsConnection))
         {
-            Assert.IsType<IngestOutcome.Stored>(await new ReadingsWriter(owner, Microsoft.Extensions.Options.Options.Create(new IngestionOptions())).WriteAsync(readings, default));
+            Assert.IsType<IngestOutcome.Stored>(await new ReadingsWriter(owner).WriteAsync(readings, default));
         }
 
         await using var reader = NpgsqlDataSource.Create(RunningAppHost.AsGrafanaReader(readingsConnection));

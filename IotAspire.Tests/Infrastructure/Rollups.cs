@@ -1,5 +1,4 @@
-using IotAspire.Api.Data;
-using IotAspire.Api.Materialization;
+using IotAspire.Api.ReadingsStore;
 using Npgsql;
 
 namespace IotAspire.Tests.Infrastructure;

@@ -58,14 +58,38 @@ public sealed class RunningAppHost : IAsyncDisposable
 
     private const string TestFailedTokenLimit = "1000000";
 
-    /// <summary>A TCP port nothing listens on now (the system's choice for port 0).</summary>
+    /// <summary>
+    /// A TCP port nothing listens on now, below the system's ephemeral range: a port the system hands out for port 0 or
+    /// for an outgoing connection may be taken by another process's connection while a service that listened on it is
+    /// down (a test that kills and restarts the API, with other AppHosts running beside it), and the restart would fail.
+    /// </summary>
     public static int FreeLoopbackPort()
     {
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
+        var (low, _) = EphemeralPortRange();
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var port = Random.Shared.Next(Math.Max(1024, low - 12_000), low);
+            try
+            {
+                var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+                listener.Start();
+                listener.Stop();
+                return port;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+            }
+        }
+
+        throw new InvalidOperationException($"No free port below {low} after 100 tries.");
+    }
+
+    private static (int Low, int High) EphemeralPortRange()
+    {
+        const string range = "/proc/sys/net/ipv4/ip_local_port_range";
+        return File.Exists(range) && File.ReadAllText(range).Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries) is [var low, var high, ..]
+            ? (int.Parse(low, System.Globalization.CultureInfo.InvariantCulture), int.Parse(high, System.Globalization.CultureInfo.InvariantCulture))
+            : (49152, 65535);   // IANA's dynamic range: the default elsewhere
     }
 
     /// <summary>The same, and <paramref name="configure"/> may change the app model (a service's environment, say) before it is built.</summary>

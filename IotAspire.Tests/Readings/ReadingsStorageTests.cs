@@ -1,7 +1,6 @@
-using IotAspire.Api.Aggregation;
-using IotAspire.Api.Ingestion;
 using IotAspire.Tests.Infrastructure;
 using Npgsql;
+using IotAspire.Api.ReadingsStore;
 
 namespace IotAspire.Tests.Readings;
 
@@ -88,7 +87,7 @@ public class ReadingsStorageTests(AppHostFixture fixture) : IAsyncLifetime
     public async Task When_registration_is_required_only_registered_devices_store_and_nothing_else_is_written()
     {
         var (customer, registered, unknown) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
-        var strict = new ReadingsWriter(dataSource, Microsoft.Extensions.Options.Options.Create(new IngestionOptions { RequireRegisteredDevices = true }));
+        var strict = new ReadingsWriter(dataSource, claimNewDevices: false);
         await new IotAspire.Api.Devices.DeviceRegistry(dataSource).RegisterAsync(registered, customer, default);
 
         var refused = await strict.WriteAsync([new(customer, registered, Start, 1), new(customer, unknown, Start, 2)], default);
@@ -148,7 +147,7 @@ public class ReadingsStorageTests(AppHostFixture fixture) : IAsyncLifetime
 
     private DeviceAggregatesReader dataSourceReader => new(dataSource);
 
-    private Task<IngestOutcome> Write(IReadOnlyList<ReadingToStore> readings) => new ReadingsWriter(dataSource, Microsoft.Extensions.Options.Options.Create(new IngestionOptions())).WriteAsync(readings, default);
+    private Task<IngestOutcome> Write(IReadOnlyList<ReadingToStore> readings) => new ReadingsWriter(dataSource).WriteAsync(readings, default);
 
     private Task<IngestOutcome> WriteSeed(IEnumerable<SeedReading> readings) =>
         Write(readings.Select(r => new ReadingToStore(r.CustomerId, r.DeviceId, r.RecordedAt, r.Reading)).ToList());

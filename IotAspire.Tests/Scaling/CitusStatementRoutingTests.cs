@@ -20,7 +20,7 @@ namespace IotAspire.Tests.Scaling;
 public sealed class CitusStatementRoutingTests(CitusAppHostFixture fixture)
 {
     /// <summary>The comment that marks a statement as meant to read or write every customer's shards (docs/scaling.md).</summary>
-    public const string EveryCustomerMarker = Api.Data.CitusDistribution.EveryCustomerMarker;
+    public const string EveryCustomerMarker = Api.ReadingsStore.CitusDistribution.EveryCustomerMarker;
 
     private const string MultiShardLine = "LOG:  multi-task query about to be executed";
 

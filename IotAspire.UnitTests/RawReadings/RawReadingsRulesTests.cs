@@ -4,6 +4,7 @@ using IotAspire.Api.RawReadings;
 using IotAspire.Api.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
+using IotAspire.Api.ReadingsStore;
 
 namespace IotAspire.UnitTests.RawReadings;
 

@@ -1,6 +1,7 @@
 using IotAspire.Api.Aggregation;
 using IotAspire.Api.Errors;
 using IotAspire.Api.Security;
+using IotAspire.Api.ReadingsStore;
 
 namespace IotAspire.UnitTests.Readings;
 

@@ -1,5 +1,5 @@
-using IotAspire.Api.Aggregation;
 using IotAspire.Api.Errors;
+using IotAspire.Api.ReadingsStore;
 
 namespace IotAspire.UnitTests.Readings;
 

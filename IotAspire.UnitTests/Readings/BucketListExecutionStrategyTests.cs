@@ -2,11 +2,11 @@ using GraphQL;
 using GraphQL.Execution;
 using GraphQL.Types;
 using GraphQLParser.AST;
-using IotAspire.Api.Aggregation;
 using IotAspire.Api.GraphQLHttp;
 using IotAspire.Api.Schema;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using IotAspire.Api.ReadingsStore;
 
 namespace IotAspire.UnitTests.Readings;
 

@@ -1,4 +1,5 @@
 using IotAspire.Api.Aggregation;
+using IotAspire.Api.ReadingsStore;
 
 namespace IotAspire.UnitTests.Readings;
 

@@ -1,4 +1,4 @@
-using IotAspire.Api.Ingestion;
+using IotAspire.Api.ReadingsStore;
 
 namespace IotAspire.UnitTests.Readings;
 

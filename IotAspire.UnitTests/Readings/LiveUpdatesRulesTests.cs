@@ -1,4 +1,4 @@
-using IotAspire.Api.Data;
+using IotAspire.Api.ReadingsStore;
 using IotAspire.Api.LiveUpdates;
 
 namespace IotAspire.UnitTests.Readings;

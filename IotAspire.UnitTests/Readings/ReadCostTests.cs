@@ -1,5 +1,6 @@
 using IotAspire.Api.Aggregation;
 using IotAspire.Api.HeavyReads;
+using IotAspire.Api.ReadingsStore;
 
 namespace IotAspire.UnitTests.Readings;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using IotAspire.Api.Data;
+using IotAspire.Api.ReadingsStore;
 
 namespace IotAspire.UnitTests.Readings;
 

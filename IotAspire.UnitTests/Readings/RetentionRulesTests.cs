@@ -1,5 +1,4 @@
-using IotAspire.Api.Aggregation;
-using IotAspire.Api.Data;
+using IotAspire.Api.ReadingsStore;
 using IotAspire.Api.Errors;
 using IotAspire.Api.Retention;
 

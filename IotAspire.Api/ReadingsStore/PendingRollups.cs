@@ -1,0 +1,108 @@
+namespace IotAspire.Api.ReadingsStore;
+
+/// <summary>
+/// What the rollups do not hold yet. Ingest writes, in its own transaction, one <see cref="Table"/> row per batch
+/// and customer: per device, the span of the readings it stored or changed and how many (the cheapest record of
+/// what a batch touched). The materializer (Materialization/RollupMaterializer.cs) recomputes the buckets under
+/// those spans from the readings and deletes the rows in one transaction. So at every moment a rollup bucket
+/// that no pending span touches is exact, and reads take the readings for the rest (docs/rollups.md).
+/// </summary>
+public static class PendingRollups
+{
+    public const string Table = "rollup_pending";
+
+    /// <summary>Held exclusively by the materializer for a pass ("IoT Aspire rollups"), one pass across replicas.</summary>
+    public const long MaterializerLockKey = 0x1_07A5_4011;
+
+    /// <summary>
+    /// Held (shared) by a transaction that sets a device's row from the readings (a claim, a move) from a statement
+    /// before it reads them to its end: no pass runs meanwhile. Otherwise a pass could fold a pending batch of that
+    /// device while the row is not committed yet (so the pass adds nothing to it), and the row, computed from a
+    /// snapshot in which the batch was still pending, would leave it to the pass: counted by neither.
+    /// </summary>
+    public static readonly string HoldOffMaterializerSql = $"SELECT pg_advisory_xact_lock_shared({MaterializerLockKey})";
+
+    /// <summary>
+    /// A view of the pending spans, merged per device: <c>customer_id</c>, <c>device_id</c>, <c>span</c> (a
+    /// half-open <c>tstzrange</c>). Grafana's panels read the readings for the rollup buckets it touches.
+    /// </summary>
+    public const string SpansView = "rollup_pending_spans";
+
+    /// <summary>The view's definition (the migration creates it).</summary>
+    public const string SpansViewSql = $"""
+        CREATE VIEW {SpansView} AS
+        SELECT p.customer_id, d.device_id, unnest(range_agg(tstzrange(d.first_at, d.last_at + INTERVAL '1 microsecond'))) AS span
+        FROM {Table} p CROSS JOIN LATERAL unnest(p.device_ids, p.first_at, p.last_at) AS d(device_id, first_at, last_at)
+        GROUP BY p.customer_id, d.device_id
+        """;
+
+    /// <summary>
+    /// A view of what each device's pending readings add to what its row and the rollups hold: <c>customer_id</c>,
+    /// <c>device_id</c>, <c>added</c> (readings to add to <c>devices.reading_count</c>), <c>first_at</c>, <c>last_at</c>
+    /// (to widen its span with). The device row holds exactly what the five-minute rollup rows hold (the
+    /// materializer adds what their recomputation gained), so the pending spans, widened to the five-minute
+    /// buckets the materializer will recompute and merged, are counted from the readings in place of those
+    /// buckets' rollup rows.
+    /// </summary>
+    public const string CountsView = "rollup_pending_counts";
+
+    public static readonly string CountsViewSql = $"CREATE VIEW {CountsView} AS\n{CountsQuery(null)}";
+
+    /// <summary>
+    /// The view's query, for one customer when <paramref name="customer"/> (an expression) is given: then every
+    /// table it reads is filtered by it, so that on Citus the query is routed to that customer's worker (the view
+    /// filtered from outside prunes the pending rows, but not the readings and rollups it reaches through LATERAL).
+    /// No CTE: Citus plans a CTE on its own, before any outer filter.
+    /// </summary>
+    public static string CountsQuery(string? customer)
+    {
+        var scope = customer is null ? "" : $"WHERE customer_id = {customer}";
+        var owner = customer ?? "b.customer_id";
+        return $$"""
+            SELECT b.customer_id, b.device_id, sum(raw.n - rolled.n)::bigint AS added, min(raw.first_at) AS first_at, max(raw.last_at) AS last_at
+            FROM (SELECT customer_id, device_id,
+                         unnest(range_agg(tstzrange(date_bin(INTERVAL '5 minutes', lower(span), TIMESTAMPTZ '1970-01-01 00:00:00+00'),
+                                                    date_bin(INTERVAL '5 minutes', upper(span) - INTERVAL '1 microsecond', TIMESTAMPTZ '1970-01-01 00:00:00+00') + INTERVAL '5 minutes'))) AS span
+                  FROM {{SpansView}} {{scope}}
+                  GROUP BY 1, 2) AS b
+            CROSS JOIN LATERAL (SELECT count(*) AS n, min(recorded_at) AS first_at, max(recorded_at) AS last_at FROM readings r
+                                WHERE r.customer_id = {{owner}} AND r.device_id = b.device_id
+                                  AND r.recorded_at >= lower(b.span) AND r.recorded_at < upper(b.span)) AS raw
+            CROSS JOIN LATERAL (SELECT coalesce(sum(reading_count), 0) AS n FROM {{ReadingRollups.FiveMinuteTable}} f
+                                WHERE f.customer_id = {{owner}} AND f.device_id = b.device_id
+                                  AND f.bucket_start >= lower(b.span) AND f.bucket_start < upper(b.span)) AS rolled
+            GROUP BY 1, 2
+            """;
+    }
+
+    /// <summary>
+    /// A device's count and span as its row must hold them (what the rollups hold), for provisioning that sets the row
+    /// from the readings: joins that add <c>stored</c> (every stored reading of the device under
+    /// <paramref name="customer"/>: <c>n</c>, <c>first_at</c>, <c>last_at</c>) and <c>pending</c> (what of it the
+    /// materializer will add, <c>added</c>) to a row source naming the device as <paramref name="device"/>; one of
+    /// <paramref name="deviceIds"/> (an array). <see cref="FoldedCount"/> is the count. Uncorrelated joins filtered by
+    /// the customer, so that on Citus the statement is routed whole to the customer's worker. Only under
+    /// <see cref="HoldOffMaterializerSql"/>.
+    /// </summary>
+    public static string FoldedStatsJoins(string customer, string deviceIds, string device) => $"""
+        LEFT JOIN (SELECT device_id, count(*) AS n, min(recorded_at) AS first_at, max(recorded_at) AS last_at FROM readings
+                   WHERE customer_id = {customer} AND device_id = ANY({deviceIds}) GROUP BY device_id) AS stored ON stored.device_id = {device}
+        LEFT JOIN ({CountsQuery(customer)}) AS pending ON pending.device_id = {device}
+        """;
+
+    /// <summary>The count <see cref="FoldedStatsJoins"/> gives.</summary>
+    public const string FoldedCount = "coalesce(stored.n, 0) - coalesce(pending.added, 0)";
+
+    /// <summary>
+    /// The pending spans over a request's devices, merged across them, as half-open (<c>from</c>, <c>to</c>) rows in
+    /// time order. Filters ({0}) name <c>customer_id</c> and <c>device_id</c>, as the aggregate reader's do.
+    /// </summary>
+    public const string MergedSpansQuery = $$"""
+        SELECT lower(span), upper(span)
+        FROM (SELECT unnest(range_agg(span)) AS span
+              FROM {{SpansView}}
+              WHERE span && tstzrange(@from, @to)
+                {0}) AS merged
+        ORDER BY 1
+        """;
+}

@@ -1,0 +1,104 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace IotAspire.Api.ReadingsStore;
+
+/// <summary>
+/// Raw readings of one customer, for pages and for exports: the SQL of both, side by side. Each device is read by
+/// its own (customer, device, time) key range (PostgreSQL 15 has no skip scan: a customer-wide time filter would
+/// walk every reading the customer ever sent), through the customer's <c>devices</c> rows, which ingest writes
+/// in the same transaction as a device's first reading. Every table is filtered by the customer (one shard on Citus).
+/// </summary>
+public sealed class RawReadingsReader(NpgsqlDataSource dataSource)
+{
+    // Time-ordered over the devices: each device contributes at most a page after the cursor (its key range read
+    // from there), and the merge keeps the first @take. A page costs (devices x page size) at most, however deep.
+    // The cursor is exclusive: (recorded_at, device_id) after (@after_at, @after_device).
+    private const string PageQuery = """
+        SELECT r.device_id, r.recorded_at, r.reading
+        FROM devices d
+        CROSS JOIN LATERAL (
+            SELECT device_id, recorded_at, reading
+            FROM readings
+            WHERE customer_id = @customer_id AND device_id = d.id
+              AND recorded_at >= @from AND recorded_at < @to AND recorded_at >= @after_at
+              AND (recorded_at > @after_at OR device_id > @after_device)
+            ORDER BY recorded_at
+            LIMIT @take) r
+        WHERE d.customer_id = @customer_id AND (@device_ids::uuid[] IS NULL OR d.id = ANY(@device_ids))
+        ORDER BY r.recorded_at, r.device_id
+        LIMIT @take
+        """;
+
+    // Device after device, each in time order: the order of the key, so PostgreSQL streams rows as it reads them
+    // and neither it nor the API holds more than a row in hand, however long the range.
+    private const string ExportQuery = """
+        SELECT r.device_id, r.recorded_at, r.reading
+        FROM devices d
+        CROSS JOIN LATERAL (
+            SELECT device_id, recorded_at, reading
+            FROM readings
+            WHERE customer_id = @customer_id AND device_id = d.id AND recorded_at >= @from AND recorded_at < @to
+            ORDER BY recorded_at) r
+        WHERE d.customer_id = @customer_id AND (@device_ids::uuid[] IS NULL OR d.id = ANY(@device_ids))
+        ORDER BY d.id
+        """;
+
+    /// <summary>An export's statement may run this long (the API's other statements: 20 s).</summary>
+    public static readonly TimeSpan ExportStatementTimeout = TimeSpan.FromMinutes(30);
+
+    /// <summary>Up to <paramref name="take"/> readings after <paramref name="after"/> (null: from the start), time-ordered.</summary>
+    public async Task<IReadOnlyList<StoredReading>> PageAsync(RawReadingsRequest request, ReadingCursor? after, int take, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand(PageQuery);
+        AddRequest(command, request);
+        // No cursor: just before from, after every device (the maximal UUID), so the condition keeps from itself.
+        var start = after ?? new ReadingCursor(request.From.AddTicks(-TimeSpan.TicksPerMicrosecond), Guid.AllBitsSet);
+        command.Parameters.Add(new("after_at", NpgsqlDbType.TimestampTz) { Value = start.RecordedAt.UtcDateTime });
+        command.Parameters.Add(new("after_device", NpgsqlDbType.Uuid) { Value = start.DeviceId });
+        command.Parameters.Add(new("take", NpgsqlDbType.Integer) { Value = take });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var readings = new List<StoredReading>(take);
+        while (await reader.ReadAsync(ct))
+        {
+            readings.Add(new StoredReading(reader.GetGuid(0), request.CustomerId, reader.GetFieldValue<DateTimeOffset>(1), reader.GetDouble(2)));
+        }
+
+        return readings;
+    }
+
+    /// <summary>
+    /// Every reading of the request, device after device in time order, handed to <paramref name="write"/> one at a
+    /// time as PostgreSQL sends them (nothing is collected); <paramref name="write"/> may await, which holds the
+    /// database's side back too. Returns how many were written.
+    /// </summary>
+    public async Task<long> ExportAsync(RawReadingsRequest request, Func<Guid, DateTimeOffset, double, ValueTask> write, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await using (var timeout = new NpgsqlCommand($"SET LOCAL statement_timeout = {ExportStatementTimeout.TotalMilliseconds:0}", connection, transaction))
+        {
+            await timeout.ExecuteNonQueryAsync(ct);
+        }
+
+        await using var command = new NpgsqlCommand(ExportQuery, connection, transaction);
+        AddRequest(command, request);
+        await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
+        var count = 0L;
+        while (await reader.ReadAsync(ct))
+        {
+            await write(reader.GetGuid(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetDouble(2));
+            count++;
+        }
+
+        return count;
+    }
+
+    private static void AddRequest(NpgsqlCommand command, RawReadingsRequest request)
+    {
+        command.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = request.CustomerId });
+        command.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = request.DeviceIds is { } ids ? ids.ToArray() : DBNull.Value });
+        command.Parameters.Add(new("from", NpgsqlDbType.TimestampTz) { Value = request.From.UtcDateTime });
+        command.Parameters.Add(new("to", NpgsqlDbType.TimestampTz) { Value = request.To.UtcDateTime });
+    }
+}
