@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Text;
 using IotAspire.Api.Errors;
 using Npgsql;
 using NpgsqlTypes;
@@ -29,98 +27,6 @@ namespace IotAspire.Api.ReadingsStore;
 /// </summary>
 public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
 {
-    // {0}: the filters on the devices; {1}: the parts of the range, each read for one device. With each
-    // device, how far retention deleted its customer's data (RetentionGaps), found once per device by key.
-    // The LIMIT bounds the work: every bucket but the first and last of a device comes from one part, so
-    // more rows than that means more buckets than allowed, which is refused.
-    // A device whose readings in the range are all pending is not in the daily rollup yet: the pending rows name it.
-    private const string BucketsQuery = $$"""
-        WITH devices AS (
-            SELECT customer_id, device_id
-            FROM readings_daily
-            WHERE bucket_start >= date_bin(INTERVAL '1 day', @from, TIMESTAMPTZ '1970-01-01 00:00:00+00') AND bucket_start < @to
-              {0}
-            UNION
-            SELECT customer_id, device_id
-            FROM {{PendingRollups.SpansView}}
-            WHERE span && tstzrange(@from, @to)
-              {0}
-        )
-        SELECT devices.customer_id, devices.device_id, retention.readings_deleted_before, retention.rollups_deleted_before, parts.*
-        FROM devices
-        LEFT JOIN customer_retention AS retention ON retention.customer_id = devices.customer_id
-        CROSS JOIN LATERAL ({1}) AS parts (bucket_start, total, n, low, high, stddev, first, last, percentiles)
-        LIMIT @max_rows
-        """;
-
-    // {0}: the part's index; {1}: the bucket of recorded_at; {2}: the selected functions; {4}: the customer filter,
-    // when one customer is in scope. The key's INCLUDEd reading makes this an index-only scan. The customer is named
-    // again beside devices.customer_id because on Citus the devices CTE is planned on its own: joined to its result
-    // alone, each part would run on every shard; with the customer's id it is routed to that customer's shards.
-    private const string ReadingsPart = """
-        SELECT {1}, {2}
-        FROM readings
-        WHERE customer_id = devices.customer_id {4} AND device_id = devices.device_id AND recorded_at >= @from_{0} AND recorded_at < @to_{0}
-        GROUP BY 1
-        """;
-
-    // {3}: the rollup table.
-    private const string RollupPart = """
-        SELECT {1}, {2}
-        FROM {3}
-        WHERE customer_id = devices.customer_id {4} AND device_id = devices.device_id AND bucket_start >= @from_{0} AND bucket_start < @to_{0}
-        GROUP BY 1
-        """;
-
-    // A rollup bucket of the requested size is an answer bucket already.
-    private const string SameSizeRollupPart = """
-        SELECT bucket_start, {2}
-        FROM {3}
-        WHERE customer_id = devices.customer_id {4} AND device_id = devices.device_id AND bucket_start >= @from_{0} AND bucket_start < @to_{0}
-        """;
-
-    // The bucket of {0}: date_bin's in UTC; in a zone, the last of the layout's bucket starts at or before it
-    // (width_bucket is a binary search of the sorted array).
-    private const string UtcBucket = "date_bin(make_interval(mins => @aggregation_size_minutes), {0}, TIMESTAMPTZ '1970-01-01 00:00:00+00')";
-    private const string ZoneBucket = "(@bucket_starts)[width_bucket({0}, @bucket_starts)]";
-
-    private static readonly CompositeFormat BucketsFormat = CompositeFormat.Parse(BucketsQuery);
-    private static readonly CompositeFormat ReadingsPartFormat = CompositeFormat.Parse(ReadingsPart);
-    private static readonly CompositeFormat RollupPartFormat = CompositeFormat.Parse(RollupPart);
-    private static readonly CompositeFormat SameSizeRollupPartFormat = CompositeFormat.Parse(SameSizeRollupPart);
-
-    /// <summary>
-    /// The columns of a part, in the order <c>parts</c> names them: each selected function, or a typed NULL.
-    /// A rollup keeps sum, count, minimum and maximum; the rest come from readings alone.
-    /// </summary>
-    private static string Columns(BucketFunctions functions, bool fromReadings, bool grouped)
-    {
-        string Pick(bool selected, string expression, string type = "float8") => selected ? expression : $"NULL::{type}";
-        var needSum = functions.Has(BucketFunction.Mean) || functions.Has(BucketFunction.Sum);
-        var needCount = functions.Has(BucketFunction.Mean) || functions.Has(BucketFunction.Count);
-        string[] columns = fromReadings
-            ?
-            [
-                Pick(needSum, "sum(reading)"),
-                Pick(needCount, "count(*)::float8"),
-                Pick(functions.Has(BucketFunction.Min), "min(reading)"),
-                Pick(functions.Has(BucketFunction.Max), "max(reading)"),
-                Pick(functions.Has(BucketFunction.Stddev), "stddev_samp(reading)"),
-                Pick(functions.Has(BucketFunction.First), "(array_agg(reading ORDER BY recorded_at))[1]"),
-                Pick(functions.Has(BucketFunction.Last), "(array_agg(reading ORDER BY recorded_at DESC))[1]"),
-                Pick(functions.Has(BucketFunction.Percentiles), "percentile_cont(@percentiles) WITHIN GROUP (ORDER BY reading)", "float8[]"),
-            ]
-            :
-            [
-                Pick(needSum, grouped ? "sum(reading_sum)" : "reading_sum"),
-                Pick(needCount, grouped ? "sum(reading_count)::float8" : "reading_count::float8"),
-                Pick(functions.Has(BucketFunction.Min), grouped ? "min(reading_min)" : "reading_min"),
-                Pick(functions.Has(BucketFunction.Max), grouped ? "max(reading_max)" : "reading_max"),
-                "NULL::float8", "NULL::float8", "NULL::float8", "NULL::float8[]",
-            ];
-        return string.Join(", ", columns);
-    }
-
     /// <summary>
     /// The answer as of one moment: the pending spans and the buckets are read in one repeatable-read
     /// transaction, so a batch committing or a materializer pass between the two statements cannot make a
@@ -141,43 +47,15 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
         return await ReadAsync(request, pending, connection, commit: snapshot, ct);
     }
 
-    // Devices with readings in the range, counted only up to @enough: what the heavy-read budget needs to know (see
-    // ReadCost), found in the daily rollup's keys and stopped as soon as it knows. Pending batches are not counted:
-    // an estimate, of a moment.
-    private const string DevicesInRangeQuery = $$"""
-        SELECT {{CitusDistribution.EveryCustomerMarker}} count(*) FROM (
-            SELECT DISTINCT customer_id, device_id FROM readings_daily
-            WHERE bucket_start >= date_bin(INTERVAL '1 day', @from, TIMESTAMPTZ '1970-01-01 00:00:00+00') AND bucket_start < @to
-              {0}
-            LIMIT @enough) AS devices
-        """;
-
-    private static readonly CompositeFormat DevicesInRangeFormat = CompositeFormat.Parse(DevicesInRangeQuery);
-
     /// <summary>How many devices in scope have readings in the range, counting no further than <paramref name="enough"/>.</summary>
     public async Task<long> CountDevicesAsync(AggregateRequest request, long enough, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand();
-        command.CommandText = string.Format(CultureInfo.InvariantCulture, DevicesInRangeFormat, string.Join("\n  ", Scope(request, command.Parameters)));
+        AddScope(request, command.Parameters);
+        command.CommandText = BucketStatements.DevicesInRange(BucketScope.Of(request));
         command.Parameters.Add(new("enough", NpgsqlDbType.Bigint) { Value = enough });
         return (long)(await command.ExecuteScalarAsync(ct))!;
     }
-
-    // The customers with data in the range (of the named devices, if any): an administrator's read across customers.
-    // The pending rows first: a pass moves a batch from them to the rollups, and on Citus the two halves are read one
-    // after the other (no snapshot spans the workers), so in this order a batch a pass folds in between is seen in one.
-    private const string CustomersQuery = $$"""
-        SELECT {{CitusDistribution.EveryCustomerMarker}} customer_id FROM {{PendingRollups.SpansView}}
-        WHERE span && tstzrange(@from, @to)
-          {0}
-        UNION
-        SELECT {{CitusDistribution.EveryCustomerMarker}} customer_id FROM readings_daily
-        WHERE bucket_start >= date_bin(INTERVAL '1 day', @from, TIMESTAMPTZ '1970-01-01 00:00:00+00') AND bucket_start < @to
-          {0}
-        ORDER BY 1
-        """;
-
-    private static readonly CompositeFormat CustomersFormat = CompositeFormat.Parse(CustomersQuery);
 
     /// <summary>
     /// Every customer's aggregates (administrators): the customers with data in the range, then each customer's as
@@ -190,7 +68,8 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
         var customers = new List<Guid>();
         await using (var command = dataSource.CreateCommand())
         {
-            command.CommandText = string.Format(CultureInfo.InvariantCulture, CustomersFormat, string.Join("\n  ", Scope(request, command.Parameters)));
+            AddScope(request, command.Parameters);
+            command.CommandText = BucketStatements.Customers(BucketScope.Of(request));
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
@@ -225,28 +104,20 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
         return aggregates;   // in customer order, each sorted by device
     }
 
-    private const string CustomerFilter = "AND customer_id = @customer_id";
-
-    // Filters are added only when asked for, so each query shape gets its own plan. The same filters scope
-    // the pending spans and the devices.
-    private static List<string> Scope(AggregateRequest request, NpgsqlParameterCollection parameters)
+    // The parameters of the range and of the request's scope (BucketScope writes the matching filters).
+    private static void AddScope(AggregateRequest request, NpgsqlParameterCollection parameters)
     {
-        var filters = new List<string>();
         parameters.Add(new("from", NpgsqlDbType.TimestampTz) { Value = request.From.ToUniversalTime() });
         parameters.Add(new("to", NpgsqlDbType.TimestampTz) { Value = request.To.ToUniversalTime() });
         if (request.CustomerId is { } customerId)
         {
-            filters.Add(CustomerFilter);
             parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId });
         }
 
         if (request.DeviceIds is { } deviceIds)
         {
-            filters.Add("AND device_id = ANY(@device_ids)");
             parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds.ToArray() });
         }
-
-        return filters;
     }
 
     private const string BeginSnapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
@@ -256,7 +127,8 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
     {
         await using var batch = new NpgsqlBatch(connection) { BatchCommands = { new NpgsqlBatchCommand(BeginSnapshot) } };
         var spansQuery = new NpgsqlBatchCommand();
-        spansQuery.CommandText = string.Format(CultureInfo.InvariantCulture, PendingSpansFormat, string.Join("\n  ", Scope(request, spansQuery.Parameters)));
+        AddScope(request, spansQuery.Parameters);
+        spansQuery.CommandText = BucketStatements.PendingSpans(BucketScope.Of(request));
         batch.BatchCommands.Add(spansQuery);
         await using var reader = await batch.ExecuteReaderAsync(ct);
         var spans = new List<(DateTimeOffset From, DateTimeOffset To)>();
@@ -267,8 +139,6 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
 
         return spans;
     }
-
-    private static readonly CompositeFormat PendingSpansFormat = CompositeFormat.Parse(PendingRollups.MergedSpansQuery);
 
     private static async Task<IReadOnlyList<DeviceAggregate>> ReadAsync(
         AggregateRequest request, List<(DateTimeOffset From, DateTimeOffset To)> pending, NpgsqlConnection connection, bool commit, CancellationToken ct)
@@ -284,8 +154,7 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
             batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
         }
 
-        var filters = Scope(request, command.Parameters);
-        var customerFilter = request.CustomerId is null ? "" : CustomerFilter;
+        AddScope(request, command.Parameters);
         command.Parameters.Add(new("max_rows", NpgsqlDbType.Bigint) { Value = MaxRows(request) });
 
         if (functions.Has(BucketFunction.Percentiles))
@@ -294,43 +163,28 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
         }
 
         IReadOnlyList<RollupGrain> grains;
-        string bucketFormat;
         if (layout.IsUtc)
         {
             command.Parameters.Add(new("aggregation_size_minutes", NpgsqlDbType.Integer) { Value = request.AggregationSizeMinutes });
             grains = ReadingRollups.For(request.AggregationSizeMinutes);
-            bucketFormat = UtcBucket;
         }
         else
         {
             var starts = layout.Starts(request.From, request.To);
             command.Parameters.Add(new("bucket_starts", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = starts.Select(s => s.UtcDateTime).ToArray() });
             grains = layout.RollupsFor(starts);
-            bucketFormat = ZoneBucket;
         }
 
         // Functions the rollups do not keep are computed from the readings of the whole range; otherwise what is
         // pending is read from the readings too.
         var segments = ReadingRollups.Plan(request.From, request.To, functions.NeedsReadings ? [] : grains, pending);
-        var parts = new List<string>(segments.Count);
         for (var i = 0; i < segments.Count; i++)
         {
-            var segment = segments[i];
-            command.Parameters.Add(new($"from_{i}", NpgsqlDbType.TimestampTz) { Value = segment.From.ToUniversalTime() });
-            command.Parameters.Add(new($"to_{i}", NpgsqlDbType.TimestampTz) { Value = segment.To.ToUniversalTime() });
-            parts.Add(segment.Grain switch
-            {
-                null => string.Format(CultureInfo.InvariantCulture, ReadingsPartFormat, i,
-                    string.Format(CultureInfo.InvariantCulture, bucketFormat, "recorded_at"), Columns(functions, fromReadings: true, grouped: true), null, customerFilter),
-                { Minutes: var minutes } when layout.IsUtc && minutes == request.AggregationSizeMinutes => string.Format(CultureInfo.InvariantCulture,
-                    SameSizeRollupPartFormat, i, null, Columns(functions, fromReadings: false, grouped: false), segment.Grain.Table, customerFilter),
-                _ => string.Format(CultureInfo.InvariantCulture, RollupPartFormat, i,
-                    string.Format(CultureInfo.InvariantCulture, bucketFormat, "bucket_start"), Columns(functions, fromReadings: false, grouped: true), segment.Grain.Table, customerFilter),
-            });
+            command.Parameters.Add(new($"from_{i}", NpgsqlDbType.TimestampTz) { Value = segments[i].From.ToUniversalTime() });
+            command.Parameters.Add(new($"to_{i}", NpgsqlDbType.TimestampTz) { Value = segments[i].To.ToUniversalTime() });
         }
 
-        command.CommandText = string.Format(CultureInfo.InvariantCulture, BucketsFormat,
-            string.Join("\n  ", filters), string.Join("\nUNION ALL\n", parts));
+        command.CommandText = BucketStatements.ForPlan(request, segments);
 
         var devices = new Dictionary<(Guid Customer, Guid Device), DeviceBuckets>();
         DeviceBuckets? current = null;
@@ -342,27 +196,30 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
         var (readMin, readMax) = (functions.Has(BucketFunction.Min), functions.Has(BucketFunction.Max));
         await using (var reader = await batch.ExecuteReaderAsync(ct))
         {
+            var at = BucketOrdinals.Of(reader);
             while (await reader.ReadAsync(ct))
             {
                 rows++;
-                var key = (reader.GetGuid(0), reader.GetGuid(1));
+                var key = (reader.GetGuid(at.Customer), reader.GetGuid(at.Device));
                 if (current is null || key != currentKey)
                 {
                     currentKey = key;
                     current = CollectionsMarshal.GetValueRefOrAddDefault(devices, key, out _) ??= new DeviceBuckets();
-                    if (!reader.IsDBNull(2))
+                    if (!reader.IsDBNull(at.ReadingsDeletedBefore))
                     {
-                        deleted[key.Item1] = (reader.GetFieldValue<DateTimeOffset>(2), reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3));
+                        deleted[key.Item1] = (reader.GetFieldValue<DateTimeOffset>(at.ReadingsDeletedBefore),
+                            reader.IsDBNull(at.RollupsDeletedBefore) ? null : reader.GetFieldValue<DateTimeOffset>(at.RollupsDeletedBefore));
                     }
                 }
 
                 // Only the selected columns are read (the others are NULL); a large answer reads 100 000 rows.
                 current.Add(new BucketRow(
-                    reader.GetFieldValue<DateTimeOffset>(4),
-                    readSum ? reader.GetDouble(5) : double.NaN, readCount ? reader.GetDouble(6) : double.NaN,
-                    readMin ? reader.GetDouble(7) : double.NaN, readMax ? reader.GetDouble(8) : double.NaN,
+                    reader.GetFieldValue<DateTimeOffset>(at.Bucket),
+                    readSum ? reader.GetDouble(at.Sum) : double.NaN, readCount ? reader.GetDouble(at.Count) : double.NaN,
+                    readMin ? reader.GetDouble(at.Min) : double.NaN, readMax ? reader.GetDouble(at.Max) : double.NaN,
                     functions.NeedsReadings
-                        ? new ReadingsOnly(Nullable(reader, 9), Nullable(reader, 10), Nullable(reader, 11), reader.IsDBNull(12) ? null : reader.GetFieldValue<double[]>(12))
+                        ? new ReadingsOnly(Nullable(reader, at.Stddev), Nullable(reader, at.First), Nullable(reader, at.Last),
+                            reader.IsDBNull(at.Percentiles) ? null : reader.GetFieldValue<double[]>(at.Percentiles))
                         : null));
             }
         }
@@ -391,27 +248,23 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
 
     private static double? Nullable(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetDouble(ordinal);
 
-    // For fill PREVIOUS: the time of a device's last reading before @from, read backwards on its key. One statement
-    // per device, sent together: each names its customer, so that on Citus it is routed to that customer's worker.
-    private const string LastReadingBeforeQuery = """
-        SELECT recorded_at FROM readings
-        WHERE customer_id = @customer_id AND device_id = @device_id AND recorded_at < @from
-        ORDER BY recorded_at DESC LIMIT 1
-        """;
-
-    // Of the named devices (of the customer in scope, if any), those with a reading before @from: its existence
-    // is one backwards step on the device's key.
-    private const string DevicesWithReadingBeforeQuery = """
-        SELECT d.customer_id, d.id
-        FROM devices d
-        WHERE d.id = ANY(@device_ids) AND (@customer_id::uuid IS NULL OR d.customer_id = @customer_id)
-          AND EXISTS (SELECT 1 FROM readings r WHERE r.customer_id = d.customer_id AND r.device_id = d.id AND r.recorded_at < @from)
-        """;
+    /// <summary>Where each named column of <see cref="BucketStatements.Buckets"/> is, looked up by name once per answer.</summary>
+    private readonly record struct BucketOrdinals(
+        int Customer, int Device, int ReadingsDeletedBefore, int RollupsDeletedBefore,
+        int Bucket, int Sum, int Count, int Min, int Max, int Stddev, int First, int Last, int Percentiles)
+    {
+        public static BucketOrdinals Of(NpgsqlDataReader reader) => new(
+            reader.GetOrdinal("customer_id"), reader.GetOrdinal("device_id"),
+            reader.GetOrdinal("readings_deleted_before"), reader.GetOrdinal("rollups_deleted_before"),
+            reader.GetOrdinal(BucketColumns.Bucket), reader.GetOrdinal(BucketColumns.Sum), reader.GetOrdinal(BucketColumns.Count),
+            reader.GetOrdinal(BucketColumns.Min), reader.GetOrdinal(BucketColumns.Max), reader.GetOrdinal(BucketColumns.Stddev),
+            reader.GetOrdinal(BucketColumns.First), reader.GetOrdinal(BucketColumns.Last), reader.GetOrdinal(BucketColumns.Percentiles));
+    }
 
     /// <summary>Which of <paramref name="deviceIds"/> have a reading before the range, under the customer in scope.</summary>
     public async Task<IReadOnlyList<(Guid Customer, Guid Device)>> DevicesWithReadingBeforeAsync(AggregateRequest request, Guid[] deviceIds, CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand(DevicesWithReadingBeforeQuery);
+        await using var command = dataSource.CreateCommand(BucketStatements.DevicesWithReadingBefore);
         command.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds });
         command.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = request.CustomerId is { } customer ? customer : DBNull.Value });
         command.Parameters.Add(new("from", NpgsqlDbType.TimestampTz) { Value = request.From.ToUniversalTime() });
@@ -425,12 +278,6 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
         return devices;
     }
 
-    // The mean of a device's readings in [bucket start, end); one statement per device, as above.
-    private const string MeanBetweenQuery = """
-        SELECT avg(reading) FROM readings
-        WHERE customer_id = @customer_id AND device_id = @device_id AND recorded_at >= @start AND recorded_at < @end
-        """;
-
     /// <summary>
     /// Per device, the mean of its last non-empty bucket before the range, when it has one (fill PREVIOUS):
     /// only the part of that bucket before <c>from</c>, as the range's own first bucket counts only what lies inside.
@@ -443,7 +290,7 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
         {
             foreach (var (customer, device) in devices)
             {
-                var command = new NpgsqlBatchCommand(LastReadingBeforeQuery);
+                var command = new NpgsqlBatchCommand(BucketStatements.LastReadingBefore);
                 command.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customer });
                 command.Parameters.Add(new("device_id", NpgsqlDbType.Uuid) { Value = device });
                 command.Parameters.Add(new("from", NpgsqlDbType.TimestampTz) { Value = request.From.ToUniversalTime() });
@@ -473,7 +320,7 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
             foreach (var (customer, device, at) in lastBefore)
             {
                 var start = request.Layout.StartOf(at);
-                var command = new NpgsqlBatchCommand(MeanBetweenQuery);
+                var command = new NpgsqlBatchCommand(BucketStatements.MeanBetween);
                 command.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customer });
                 command.Parameters.Add(new("device_id", NpgsqlDbType.Uuid) { Value = device });
                 command.Parameters.Add(new("start", NpgsqlDbType.TimestampTz) { Value = start.UtcDateTime });

@@ -49,22 +49,22 @@ public static class DeviceOwners
     // The owners, with from when each owner's retention keeps readings (RetentionBoundaries): two reference tables on
     // Citus, read where the statement runs. A device another transaction was claiming at the same moment is seen
     // here: the claim above waited for it. {0}: the row lock, or none.
-    private const string ReadOwners = $$"""
-        SELECT d.device_id, d.customer_id, {{RetentionBoundaries.ReadingsKeptFrom}}
+    private static string ReadOwners(string locking) => $"""
+        SELECT d.device_id, d.customer_id, {RetentionBoundaries.ReadingsKeptFrom}
         FROM device_claims d LEFT JOIN customer_retention r ON r.customer_id = d.customer_id
-        WHERE d.device_id = ANY(@device_ids) ORDER BY d.device_id {0}
+        WHERE d.device_id = ANY(@device_ids) ORDER BY d.device_id {locking}
         """;
 
     // Locked until the transaction ends: transactions that share devices queue here, in one order, and no
     // owner changes under them.
-    private static readonly string LockOwners = ReadOwners.Replace("{0}", "FOR NO KEY UPDATE OF d", StringComparison.Ordinal);
+    public static readonly string LockOwners = ReadOwners(locking: "FOR NO KEY UPDATE OF d");
 
     // Ingest reads its owners without locking them: a lock writes every device row of the batch (in arrival
     // order, a thousand rows a batch, as many writes as the readings themselves). Without it, a device moved to
     // another customer while a batch is in flight gets that batch's readings under the customer that owned it
     // when the batch was checked, as if the batch had committed just before the move. Retention, the other
     // reason the lock was taken, waits out in-flight batches through the ingest barrier instead (IngestBarrier).
-    private static readonly string PlainOwners = ReadOwners.Replace("{0}", "", StringComparison.Ordinal);
+    public static readonly string PlainOwners = ReadOwners(locking: "");
 
     /// <summary>
     /// Claims the devices nobody owns for the customer named beside each (when <paramref name="claim"/>), then

@@ -61,8 +61,8 @@ public static class PendingRollups
         return $$"""
             SELECT b.customer_id, b.device_id, sum(raw.n - rolled.n)::bigint AS added, min(raw.first_at) AS first_at, max(raw.last_at) AS last_at
             FROM (SELECT customer_id, device_id,
-                         unnest(range_agg(tstzrange(date_bin(INTERVAL '5 minutes', lower(span), TIMESTAMPTZ '1970-01-01 00:00:00+00'),
-                                                    date_bin(INTERVAL '5 minutes', upper(span) - INTERVAL '1 microsecond', TIMESTAMPTZ '1970-01-01 00:00:00+00') + INTERVAL '5 minutes'))) AS span
+                         unnest(range_agg(tstzrange({{ReadingRollups.FiveMinute.BucketOf("lower(span)")}},
+                                                    {{ReadingRollups.FiveMinute.BucketOf("upper(span) - INTERVAL '1 microsecond'")}} + {{ReadingRollups.FiveMinute.Interval}}))) AS span
                   FROM {{SpansView}} {{scope}}
                   GROUP BY 1, 2) AS b
             CROSS JOIN LATERAL (SELECT count(*) AS n, min(recorded_at) AS first_at, max(recorded_at) AS last_at FROM readings r
@@ -92,17 +92,4 @@ public static class PendingRollups
 
     /// <summary>The count <see cref="FoldedStatsJoins"/> gives.</summary>
     public const string FoldedCount = "coalesce(stored.n, 0) - coalesce(pending.added, 0)";
-
-    /// <summary>
-    /// The pending spans over a request's devices, merged across them, as half-open (<c>from</c>, <c>to</c>) rows in
-    /// time order. Filters ({0}) name <c>customer_id</c> and <c>device_id</c>, as the aggregate reader's do.
-    /// </summary>
-    public const string MergedSpansQuery = $$"""
-        SELECT lower(span), upper(span)
-        FROM (SELECT unnest(range_agg(span)) AS span
-              FROM {{SpansView}}
-              WHERE span && tstzrange(@from, @to)
-                {0}) AS merged
-        ORDER BY 1
-        """;
 }

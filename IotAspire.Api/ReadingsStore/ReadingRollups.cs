@@ -18,7 +18,10 @@ public static class ReadingRollups
     public static readonly RollupGrain Hourly = new(HourlyTable, 60);
     public static readonly RollupGrain Daily = new(DailyTable, 1_440);
 
-    /// <summary>Every rollup, finest first: what ingestion keeps.</summary>
+    /// <summary>Where every bucket is aligned, as SQL: the Unix epoch.</summary>
+    public const string Epoch = "TIMESTAMPTZ '1970-01-01 00:00:00+00'";
+
+    /// <summary>Every rollup, finest first: what the materializer keeps, each summed from the one before it.</summary>
     public static readonly IReadOnlyList<RollupGrain> All = [FiveMinute, Hourly, Daily];
 
     /// <summary>
@@ -27,10 +30,7 @@ public static class ReadingRollups
     /// enough.
     /// </summary>
     public static IReadOnlyList<RollupGrain> For(int aggregationSizeMinutes) =>
-        aggregationSizeMinutes % Daily.Minutes == 0 ? [Daily, Hourly, FiveMinute]
-        : aggregationSizeMinutes % Hourly.Minutes == 0 ? [Hourly, FiveMinute]
-        : aggregationSizeMinutes % FiveMinute.Minutes == 0 ? [FiveMinute]
-        : [];
+        [.. All.Reverse().Where(grain => aggregationSizeMinutes % grain.Minutes == 0)];
 
     /// <summary>
     /// Where to read [<paramref name="from"/>, <paramref name="to"/>) from, in time order: the whole buckets
@@ -121,8 +121,26 @@ public static class ReadingRollups
     }
 }
 
-/// <summary>A rollup table and the length of its buckets.</summary>
-public sealed record RollupGrain(string Table, int Minutes);
+/// <summary>
+/// A rollup table and the length of its buckets. Each grain is a whole multiple of the one before it in
+/// <see cref="ReadingRollups.All"/>, which its buckets are summed from.
+/// </summary>
+public sealed record RollupGrain(string Table, int Minutes)
+{
+    /// <summary>The grain's name in the SQL built over it (the table's name without <c>readings_</c>).</summary>
+    public string Name => Table.StartsWith("readings_", StringComparison.Ordinal) ? Table["readings_".Length..] : Table;
+
+    /// <summary>The bucket length as an SQL interval literal: <c>INTERVAL '5 minutes'</c>, <c>'1 hour'</c>, <c>'1 day'</c>.</summary>
+    public string Interval => Minutes % 1_440 == 0 ? Plural(Minutes / 1_440, "day")
+        : Minutes % 60 == 0 ? Plural(Minutes / 60, "hour")
+        : Plural(Minutes, "minute");
+
+    /// <summary>The start of the bucket holding <paramref name="moment"/> (an SQL expression), aligned to the Unix epoch.</summary>
+    public string BucketOf(string moment) => $"date_bin({Interval}, {moment}, {ReadingRollups.Epoch})";
+
+    private static string Plural(int count, string unit) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"INTERVAL '{count} {unit}{(count == 1 ? "" : "s")}'");
+}
 
 /// <summary>Part of a range, read from a rollup (whole buckets of it) or, when <see cref="Grain"/> is null, from the readings.</summary>
 public sealed record RollupSegment(RollupGrain? Grain, DateTimeOffset From, DateTimeOffset To);

@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
-using System.Text;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -25,34 +23,34 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, bool claimNewDev
     // WHERE), so a retried batch rewrites nothing and leaves nothing pending. Stored and changed readings
     // alike go into the pending row of their customer: the materializer recomputes the buckets they fall in
     // from the readings, so a changed value needs nothing more here.
-    private const string UpsertReadings = """
+    // onConflict: what a reading already stored does (EXCLUDED.ingested_at is its default, now(): Citus allows no
+    // function in DO UPDATE SET); inserted: whether a row was inserted; pendingRows: the rows of rollup_pending.
+    private static string WriteReadings(string onConflict, string inserted, string pendingRows) => $"""
         WITH written AS (
             INSERT INTO readings (customer_id, device_id, recorded_at, reading)
             SELECT * FROM unnest(@customer_ids, @device_ids, @recorded_at, @readings)
-            {0}
-            RETURNING customer_id, device_id, recorded_at, {1} AS inserted
+            {onConflict}
+            RETURNING customer_id, device_id, recorded_at, {inserted} AS inserted
         ), per_device AS (
             SELECT customer_id, device_id, count(*)::int AS n, min(recorded_at) AS first_at, max(recorded_at) AS last_at
             FROM written GROUP BY 1, 2
         ), pending AS (
-            INSERT INTO rollup_pending (customer_id, device_ids, first_at, last_at, reading_counts)
-            {3}
-        ), {2}
+            INSERT INTO {PendingRollups.Table} (customer_id, device_ids, first_at, last_at, reading_counts)
+            {pendingRows}
+        ), {ReadingsNotification.NotifySql}
         )
         SELECT count(*) FILTER (WHERE inserted)::int, count(*) FILTER (WHERE NOT inserted)::int, (SELECT count(*) FROM notified)::int FROM written
         """;
 
-    // {0}: what a reading already stored does (EXCLUDED.ingested_at is its default, now(): Citus allows no
-    // function in DO UPDATE SET); {1}: whether a row was inserted; {2}: the live-update notifications' CTE;
-    // {3}: the pending rows. UpsertReadings has no other braces.
-    private static readonly CompositeFormat UpsertReadingsFormat = CompositeFormat.Parse(UpsertReadings);
-
-    // The pending rows from what the upsert wrote (a changed reading counts, an unchanged one does not).
-    private static readonly string UpsertReadingsSql = string.Format(CultureInfo.InvariantCulture, UpsertReadingsFormat, """
+    /// <summary>The upsert of a batch some of whose readings may be stored already; the pending rows from what it wrote.</summary>
+    public static readonly string UpsertReadingsSql = WriteReadings(
+        onConflict: """
             ON CONFLICT (customer_id, device_id, recorded_at)
                 DO UPDATE SET reading = EXCLUDED.reading, ingested_at = EXCLUDED.ingested_at
                 WHERE readings.reading IS DISTINCT FROM EXCLUDED.reading
-            """, "(xmax = 0)", ReadingsNotification.NotifySql, """
+            """,
+        inserted: "(xmax = 0)",
+        pendingRows: """
             SELECT customer_id, array_agg(device_id), array_agg(first_at), array_agg(last_at), array_agg(n)
             FROM per_device GROUP BY customer_id
             """);
@@ -63,11 +61,13 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, bool claimNewDev
     // then written, so the pending rows are known before it runs (PendingOfBatch): one VALUES row per customer.
     private static readonly ConcurrentDictionary<int, string> InsertReadingsSql = new();
 
-    private static string InsertReadingsSqlFor(int customers) => InsertReadingsSql.GetOrAdd(customers, static n =>
-        string.Format(CultureInfo.InvariantCulture, UpsertReadingsFormat, "", "true", ReadingsNotification.NotifySql,
-            n == 0
-                ? "SELECT NULL::uuid, NULL::uuid[], NULL::timestamptz[], NULL::timestamptz[], NULL::int[] WHERE false"   // an empty batch
-                : PendingValues(n)));
+    /// <summary>The plain INSERT of a batch of new readings of <paramref name="customers"/> customers.</summary>
+    public static string InsertReadingsSqlFor(int customers) => InsertReadingsSql.GetOrAdd(customers, static n => WriteReadings(
+        onConflict: "",
+        inserted: "true",
+        pendingRows: n == 0
+            ? "SELECT NULL::uuid, NULL::uuid[], NULL::timestamptz[], NULL::timestamptz[], NULL::int[] WHERE false"   // an empty batch
+            : PendingValues(n)));
 
     // The pending rows of a batch of new readings: one VALUES row per customer (PendingOfBatch), parameters @pending_*_i.
     private static string PendingValues(int customers) =>
@@ -80,13 +80,13 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, bool claimNewDev
     // follow in a second one; on one server the single statement above stays the faster. The pending rows stay VALUES
     // rows: each is routed to its customer's shard, where an INSERT ... SELECT would go through the coordinator and
     // open a connection to every worker, so that a worker that is down would fail every customer's ingest.
-    private const string CopyReadings = "COPY readings (customer_id, device_id, recorded_at, reading) FROM STDIN (FORMAT BINARY)";
+    public const string CopyReadings = "COPY readings (customer_id, device_id, recorded_at, reading) FROM STDIN (FORMAT BINARY)";
     private static readonly ConcurrentDictionary<int, string> InsertPendingSql = new();
-    private static string InsertPendingSqlFor(int customers) => InsertPendingSql.GetOrAdd(customers, static n =>
+    public static string InsertPendingSqlFor(int customers) => InsertPendingSql.GetOrAdd(customers, static n =>
         $"INSERT INTO {PendingRollups.Table} (customer_id, device_ids, first_at, last_at, reading_counts) {PendingValues(n)}");
 
     // The notifications of a copied batch: per_device from the pending rows' arrays, flattened.
-    private static readonly string NotifyCopiedSql = $"""
+    public static readonly string NotifyCopiedSql = $"""
         WITH per_device AS (
             SELECT * FROM unnest(@notify_customers, @notify_devices, @notify_first, @notify_last) AS d(customer_id, device_id, first_at, last_at)
         ), {ReadingsNotification.NotifySql}

@@ -23,122 +23,6 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, int maxRowsP
     /// <summary>Held by the replica running a pass; provisioning holds it shared, tests hold it to keep rows pending.</summary>
     public const long AdvisoryLockKey = PendingRollups.MaterializerLockKey;
 
-    // Every part sees the same snapshot: the rollup rows read here are those from before this pass. Per device,
-    // the pending spans are widened to whole five-minute buckets and merged (a multirange), and each merged span
-    // is one index range of the readings (or of a rollup), read through LATERAL so that it stays a range scan
-    // whatever the planner guesses of these CTEs: a pass costs an index descent per device and span, not per
-    // bucket (bench/results/2026-12-04-materializer-profile.md). The hours around the recomputed buckets are
-    // summed from the new five-minute figures plus the stored ones the pass did not recompute, and the days
-    // from the hours likewise. A device's count changes by what its recomputed buckets gained over what they
-    // held (a changed reading gains nothing), and only under the customer that owns it now.
-    // One customer per statement, every table named with customer_id = @customer_id: on Citus the statement is
-    // routed whole to the worker holding that customer's shards, and runs there as on one server.
-    private const string Pass = $$"""
-        WITH taken AS (
-            DELETE FROM {{PendingRollups.Table}} WHERE customer_id = @customer_id
-                AND id IN (SELECT id FROM {{PendingRollups.Table}} WHERE customer_id = @customer_id ORDER BY id LIMIT @max_rows)
-            RETURNING customer_id, device_ids, first_at, last_at, reading_counts, ingested_at
-        ), taken_devices AS (
-            SELECT t.customer_id, d.device_id, d.first_at, d.last_at, d.n, t.ingested_at
-            FROM taken t CROSS JOIN LATERAL unnest(t.device_ids, t.first_at, t.last_at, t.reading_counts) AS d(device_id, first_at, last_at, n)
-        ), ranges AS (
-            SELECT customer_id, device_id,
-                   range_agg(tstzrange(date_bin(INTERVAL '5 minutes', first_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'),
-                                       date_bin(INTERVAL '5 minutes', last_at, TIMESTAMPTZ '1970-01-01 00:00:00+00') + INTERVAL '5 minutes')) AS buckets
-            FROM taken_devices GROUP BY 1, 2
-        ), five AS (
-            SELECT rg.customer_id, rg.device_id, s.bucket_start, s.n, s.total, s.low, s.high, s.first_at, s.last_at
-            FROM ranges rg CROSS JOIN LATERAL unnest(rg.buckets) AS span
-            CROSS JOIN LATERAL (SELECT date_bin(INTERVAL '5 minutes', recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket_start,
-                                       count(*) AS n, sum(reading) AS total, min(reading) AS low, max(reading) AS high,
-                                       min(recorded_at) AS first_at, max(recorded_at) AS last_at
-                                FROM readings r
-                                WHERE r.customer_id = @customer_id AND r.device_id = rg.device_id
-                                  AND r.recorded_at >= lower(span) AND r.recorded_at < upper(span)
-                                GROUP BY 1) AS s
-        ), replaced AS MATERIALIZED (
-            SELECT rg.customer_id, rg.device_id, sum(o.n) AS n
-            FROM ranges rg CROSS JOIN LATERAL unnest(rg.buckets) AS span
-            CROSS JOIN LATERAL (SELECT sum(f.reading_count) AS n FROM {{ReadingRollups.FiveMinuteTable}} f
-                                WHERE f.customer_id = @customer_id AND f.device_id = rg.device_id
-                                  AND f.bucket_start >= lower(span) AND f.bucket_start < upper(span)) AS o
-            GROUP BY 1, 2
-        ), write_five AS (
-            INSERT INTO {{ReadingRollups.FiveMinuteTable}} AS r (customer_id, device_id, bucket_start, reading_count, reading_sum, reading_min, reading_max)
-            SELECT customer_id, device_id, bucket_start, n, total, low, high FROM five
-            ON CONFLICT (customer_id, device_id, bucket_start) DO UPDATE SET
-                reading_count = EXCLUDED.reading_count, reading_sum = EXCLUDED.reading_sum,
-                reading_min = EXCLUDED.reading_min, reading_max = EXCLUDED.reading_max
-        ), hour_ranges AS (
-            SELECT rg.customer_id, rg.device_id, rg.buckets,
-                   (SELECT range_agg(tstzrange(date_bin(INTERVAL '1 hour', lower(span), TIMESTAMPTZ '1970-01-01 00:00:00+00'),
-                                               date_bin(INTERVAL '1 hour', upper(span) - INTERVAL '1 microsecond', TIMESTAMPTZ '1970-01-01 00:00:00+00') + INTERVAL '1 hour'))
-                    FROM unnest(rg.buckets) AS span) AS hours
-            FROM ranges rg
-        ), hourly AS (
-            SELECT customer_id, device_id, date_bin(INTERVAL '1 hour', bucket_start, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket_start,
-                   sum(n)::bigint AS n, sum(total) AS total, min(low) AS low, max(high) AS high
-            FROM (SELECT customer_id, device_id, bucket_start, n, total, low, high FROM five
-                  UNION ALL
-                  SELECT hr.customer_id, hr.device_id, f.bucket_start, f.reading_count, f.reading_sum, f.reading_min, f.reading_max
-                  FROM hour_ranges hr CROSS JOIN LATERAL unnest(hr.hours) AS span
-                  CROSS JOIN LATERAL (SELECT * FROM {{ReadingRollups.FiveMinuteTable}} f
-                                      WHERE f.customer_id = @customer_id AND f.device_id = hr.device_id
-                                        AND f.bucket_start >= lower(span) AND f.bucket_start < upper(span)
-                                        AND NOT hr.buckets @> f.bucket_start) AS f) AS parts
-            GROUP BY 1, 2, 3
-        ), write_hourly AS (
-            INSERT INTO {{ReadingRollups.HourlyTable}} AS r (customer_id, device_id, bucket_start, reading_count, reading_sum, reading_min, reading_max)
-            SELECT customer_id, device_id, bucket_start, n, total, low, high FROM hourly
-            ON CONFLICT (customer_id, device_id, bucket_start) DO UPDATE SET
-                reading_count = EXCLUDED.reading_count, reading_sum = EXCLUDED.reading_sum,
-                reading_min = EXCLUDED.reading_min, reading_max = EXCLUDED.reading_max
-        ), day_ranges AS (
-            SELECT hr.customer_id, hr.device_id, hr.hours,
-                   (SELECT range_agg(tstzrange(date_bin(INTERVAL '1 day', lower(span), TIMESTAMPTZ '1970-01-01 00:00:00+00'),
-                                               date_bin(INTERVAL '1 day', upper(span) - INTERVAL '1 microsecond', TIMESTAMPTZ '1970-01-01 00:00:00+00') + INTERVAL '1 day'))
-                    FROM unnest(hr.hours) AS span) AS days
-            FROM hour_ranges hr
-        ), daily AS (
-            SELECT customer_id, device_id, date_bin(INTERVAL '1 day', bucket_start, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket_start,
-                   sum(n)::bigint AS n, sum(total) AS total, min(low) AS low, max(high) AS high
-            FROM (SELECT customer_id, device_id, bucket_start, n, total, low, high FROM hourly
-                  UNION ALL
-                  SELECT dr.customer_id, dr.device_id, h.bucket_start, h.reading_count, h.reading_sum, h.reading_min, h.reading_max
-                  FROM day_ranges dr CROSS JOIN LATERAL unnest(dr.days) AS span
-                  CROSS JOIN LATERAL (SELECT * FROM {{ReadingRollups.HourlyTable}} h
-                                      WHERE h.customer_id = @customer_id AND h.device_id = dr.device_id
-                                        AND h.bucket_start >= lower(span) AND h.bucket_start < upper(span)
-                                        AND NOT dr.hours @> h.bucket_start) AS h) AS parts
-            GROUP BY 1, 2, 3
-        ), write_daily AS (
-            INSERT INTO {{ReadingRollups.DailyTable}} AS r (customer_id, device_id, bucket_start, reading_count, reading_sum, reading_min, reading_max)
-            SELECT customer_id, device_id, bucket_start, n, total, low, high FROM daily
-            ON CONFLICT (customer_id, device_id, bucket_start) DO UPDATE SET
-                reading_count = EXCLUDED.reading_count, reading_sum = EXCLUDED.reading_sum,
-                reading_min = EXCLUDED.reading_min, reading_max = EXCLUDED.reading_max
-        ), counted AS (
-            UPDATE devices d SET reading_count = d.reading_count + c.added,
-                                 first_reading_at = LEAST(d.first_reading_at, c.first_at),
-                                 last_reading_at = GREATEST(d.last_reading_at, c.last_at)
-            FROM (SELECT rg.customer_id, rg.device_id, (coalesce(now_held.n, 0) - coalesce(replaced.n, 0))::bigint AS added, now_held.first_at, now_held.last_at
-                  FROM ranges rg
-                  LEFT JOIN (SELECT customer_id, device_id, sum(n) AS n, min(first_at) AS first_at, max(last_at) AS last_at FROM five GROUP BY 1, 2) AS now_held
-                         ON now_held.customer_id = rg.customer_id AND now_held.device_id = rg.device_id
-                  LEFT JOIN replaced ON replaced.customer_id = rg.customer_id AND replaced.device_id = rg.device_id) AS c
-            WHERE d.customer_id = @customer_id AND d.id = c.device_id AND c.customer_id = @customer_id
-        ), ingested AS (
-            INSERT INTO ingested_per_minute AS m (customer_id, device_id, minute, reading_count)
-            SELECT customer_id, device_id, date_bin(INTERVAL '1 minute', ingested_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'), sum(n)::bigint
-            FROM taken_devices GROUP BY 1, 2, 3
-            ON CONFLICT (customer_id, device_id, minute) DO UPDATE SET reading_count = m.reading_count + EXCLUDED.reading_count
-        ), folded AS (
-            SELECT device_id, min(first_at) AS first_at, max(last_at) AS last_at FROM taken_devices GROUP BY device_id
-        )
-        SELECT (SELECT count(*) FROM taken)::int, (SELECT count(*) FROM five)::int, (SELECT min(ingested_at) FROM taken),
-               (SELECT array_agg(device_id) FROM folded), (SELECT array_agg(first_at) FROM folded), (SELECT array_agg(last_at) FROM folded)
-        """;
-
     // The pending table is a queue: every row is deleted within seconds, so dead rows pile up faster than
     // autovacuum (a minute apart by default) clears them, and every read that scans it (an administrator's, or
     // Grafana's view) reads the dead pages too: 22 ms for an empty table after a backlog, in one bench run.
@@ -190,7 +74,7 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, int maxRowsP
         }
 
         var pass = new MaterializerPass(0, 0, null, TimeSpan.Zero);
-        await using (var fold = new NpgsqlCommand(Pass, connection, transaction))
+        await using (var fold = new NpgsqlCommand(FoldStatement.Pass, connection, transaction))
         await using (var note = new NpgsqlCommand(PendingAlerts.NoteFoldedSql, connection, transaction))
         {
             var noteCustomer = note.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid));

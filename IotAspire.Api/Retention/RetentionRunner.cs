@@ -71,19 +71,18 @@ public sealed class RetentionRunner(NpgsqlDataSource dataSource, RollupMateriali
         WHERE id = @device AND customer_id = @customer
         """;
 
-    // Ingest never writes a bucket this old (it refuses the readings), so no lock is needed. {0}: the rollup.
-    private const string DeleteRollup = """
+    // Ingest never writes a bucket this old (it refuses the readings), so no lock is needed.
+    private static string DeleteRollup(RollupGrain grain) => $"""
         WITH gone AS (
-            DELETE FROM {0} WHERE customer_id = @customer AND device_id = @device
-                AND bucket_start < coalesce((SELECT bucket_start FROM {0} WHERE customer_id = @customer AND device_id = @device AND bucket_start < @cutoff
+            DELETE FROM {grain.Table} WHERE customer_id = @customer AND device_id = @device
+                AND bucket_start < coalesce((SELECT bucket_start FROM {grain.Table} WHERE customer_id = @customer AND device_id = @device AND bucket_start < @cutoff
                                              ORDER BY bucket_start OFFSET @batch LIMIT 1), @cutoff)
             RETURNING 1
         )
         SELECT count(*) FROM gone
         """;
 
-    private static readonly Dictionary<string, string> DeleteRollupSql = ReadingRollups.All.ToDictionary(
-        grain => grain.Table, grain => DeleteRollup.Replace("{0}", grain.Table, StringComparison.Ordinal));
+    private static readonly Dictionary<string, string> DeleteRollupSql = ReadingRollups.All.ToDictionary(grain => grain.Table, DeleteRollup);
 
     // The alert history follows the readings it is about: changes at reading times before the cut-off go, with their
     // finished webhook deliveries. A delivery still PENDING keeps its change until it is sent or given up. Every table

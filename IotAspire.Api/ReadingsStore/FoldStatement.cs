@@ -1,0 +1,162 @@
+namespace IotAspire.Api.ReadingsStore;
+
+/// <summary>
+/// The materializer's statement: takes one customer's pending rows and, in the same statement, recomputes every bucket
+/// of every grain (<see cref="ReadingRollups.All"/>) they touch, the devices' counts and spans and the per-minute ingest
+/// counts. Built from one block per grain, so a grain added to <see cref="ReadingRollups.All"/> is folded with no other
+/// change here; its full text is in the unit tests' expected SQL (<c>fold-pass.sql</c>).
+/// <para>
+/// Every part sees the same snapshot: the rollup rows read here are those from before this pass. Per device, the pending
+/// spans are widened to whole buckets of the finest grain and merged (a multirange), and each merged span is one index
+/// range of the readings (or of a rollup), read through LATERAL so that it stays a range scan whatever the planner
+/// guesses of these CTEs: a pass costs an index descent per device and span, not per bucket
+/// (bench/results/2026-12-04-materializer-profile.md). Each coarser grain's buckets around the recomputed ones are summed
+/// from the new figures of the grain before it plus the stored ones the pass did not recompute. A device's count changes
+/// by what its recomputed finest buckets gained over what they held (a changed reading gains nothing), and only under the
+/// customer that owns it now. One customer per statement, every table named with <c>customer_id = @customer_id</c>: on
+/// Citus the statement is routed whole to the worker holding that customer's shards, and runs there as on one server.
+/// </para>
+/// </summary>
+public static class FoldStatement
+{
+    /// <summary>The statement over <see cref="ReadingRollups.All"/>. Parameters: <c>@customer_id</c>, <c>@max_rows</c>.</summary>
+    public static readonly string Pass = For(ReadingRollups.All);
+
+    /// <summary>
+    /// The statement for <paramref name="grains"/>, finest first. Its one row: pending rows taken, finest buckets
+    /// recomputed, the oldest taken row's batch start, and the folded devices with their spans (three arrays).
+    /// </summary>
+    public static string For(IReadOnlyList<RollupGrain> grains)
+    {
+        var finest = grains[0];
+        var blocks = new List<string> { Taken, FinestSpans(finest), FinestFigures(finest), Replaced(finest), Write(finest) };
+        for (var i = 1; i < grains.Count; i++)
+        {
+            blocks.Add(CoarserSpans(grains[i], grains[i - 1]));
+            blocks.Add(CoarserFigures(grains[i], grains[i - 1]));
+            blocks.Add(Write(grains[i]));
+        }
+
+        blocks.Add(Counted(finest));
+        blocks.Add(Ingested);
+        return $"""
+            WITH {string.Join(",\n", blocks)}
+            SELECT (SELECT count(*) FROM taken)::int, (SELECT count(*) FROM {finest.Name})::int, (SELECT min(ingested_at) FROM taken),
+                   (SELECT array_agg(device_id) FROM folded), (SELECT array_agg(first_at) FROM folded), (SELECT array_agg(last_at) FROM folded)
+            """;
+    }
+
+    // The pending rows taken (oldest first, up to @max_rows), one row per device of each.
+    private const string Taken = $"""
+        taken AS (
+            DELETE FROM {PendingRollups.Table} WHERE customer_id = @customer_id
+                AND id IN (SELECT id FROM {PendingRollups.Table} WHERE customer_id = @customer_id ORDER BY id LIMIT @max_rows)
+            RETURNING customer_id, device_ids, first_at, last_at, reading_counts, ingested_at
+        ), taken_devices AS (
+            SELECT t.customer_id, d.device_id, d.first_at, d.last_at, d.n, t.ingested_at
+            FROM taken t CROSS JOIN LATERAL unnest(t.device_ids, t.first_at, t.last_at, t.reading_counts) AS d(device_id, first_at, last_at, n)
+        )
+        """;
+
+    // Per device, the finest buckets the taken spans touch, merged.
+    private static string FinestSpans(RollupGrain grain) => $"""
+        spans_{grain.Name} AS (
+            SELECT customer_id, device_id,
+                   range_agg(tstzrange({grain.BucketOf("first_at")}, {grain.BucketOf("last_at")} + {grain.Interval})) AS spans
+            FROM taken_devices GROUP BY 1, 2
+        )
+        """;
+
+    // The finest buckets recomputed from the readings (with each bucket's first and last reading time, for the devices' spans).
+    private static string FinestFigures(RollupGrain grain) => $"""
+        {grain.Name} AS (
+            SELECT s.customer_id, s.device_id, b.bucket_start, b.n, b.total, b.low, b.high, b.first_at, b.last_at
+            FROM spans_{grain.Name} s CROSS JOIN LATERAL unnest(s.spans) AS span
+            CROSS JOIN LATERAL (SELECT {grain.BucketOf("recorded_at")} AS bucket_start,
+                                       count(*) AS n, sum(reading) AS total, min(reading) AS low, max(reading) AS high,
+                                       min(recorded_at) AS first_at, max(recorded_at) AS last_at
+                                FROM readings r
+                                WHERE r.customer_id = @customer_id AND r.device_id = s.device_id
+                                  AND r.recorded_at >= lower(span) AND r.recorded_at < upper(span)
+                                GROUP BY 1) AS b
+        )
+        """;
+
+    // What the finest buckets being replaced held, per device: what the device's count loses before it gains the new figures.
+    private static string Replaced(RollupGrain grain) => $"""
+        replaced AS MATERIALIZED (
+            SELECT s.customer_id, s.device_id, sum(o.n) AS n
+            FROM spans_{grain.Name} s CROSS JOIN LATERAL unnest(s.spans) AS span
+            CROSS JOIN LATERAL (SELECT sum(f.reading_count) AS n FROM {grain.Table} f
+                                WHERE f.customer_id = @customer_id AND f.device_id = s.device_id
+                                  AND f.bucket_start >= lower(span) AND f.bucket_start < upper(span)) AS o
+            GROUP BY 1, 2
+        )
+        """;
+
+    private static string Write(RollupGrain grain) => $"""
+        write_{grain.Name} AS (
+            INSERT INTO {grain.Table} AS r (customer_id, device_id, bucket_start, reading_count, reading_sum, reading_min, reading_max)
+            SELECT customer_id, device_id, bucket_start, n, total, low, high FROM {grain.Name}
+            ON CONFLICT (customer_id, device_id, bucket_start) DO UPDATE SET
+                reading_count = EXCLUDED.reading_count, reading_sum = EXCLUDED.reading_sum,
+                reading_min = EXCLUDED.reading_min, reading_max = EXCLUDED.reading_max
+        )
+        """;
+
+    // Per device, the buckets of this grain around the finer grain's recomputed spans (and those spans, to tell which
+    // finer buckets are new).
+    private static string CoarserSpans(RollupGrain grain, RollupGrain finer) => $"""
+        spans_{grain.Name} AS (
+            SELECT s.customer_id, s.device_id, s.spans AS finer_spans,
+                   (SELECT range_agg(tstzrange({grain.BucketOf("lower(span)")},
+                                               {grain.BucketOf("upper(span) - INTERVAL '1 microsecond'")} + {grain.Interval}))
+                    FROM unnest(s.spans) AS span) AS spans
+            FROM spans_{finer.Name} s
+        )
+        """;
+
+    // This grain's buckets: the finer grain's new figures plus its stored buckets the pass did not recompute.
+    private static string CoarserFigures(RollupGrain grain, RollupGrain finer) => $"""
+        {grain.Name} AS (
+            SELECT customer_id, device_id, {grain.BucketOf("bucket_start")} AS bucket_start,
+                   sum(n)::bigint AS n, sum(total) AS total, min(low) AS low, max(high) AS high
+            FROM (SELECT customer_id, device_id, bucket_start, n, total, low, high FROM {finer.Name}
+                  UNION ALL
+                  SELECT s.customer_id, s.device_id, f.bucket_start, f.reading_count, f.reading_sum, f.reading_min, f.reading_max
+                  FROM spans_{grain.Name} s CROSS JOIN LATERAL unnest(s.spans) AS span
+                  CROSS JOIN LATERAL (SELECT * FROM {finer.Table} f
+                                      WHERE f.customer_id = @customer_id AND f.device_id = s.device_id
+                                        AND f.bucket_start >= lower(span) AND f.bucket_start < upper(span)
+                                        AND NOT s.finer_spans @> f.bucket_start) AS f) AS parts
+            GROUP BY 1, 2, 3
+        )
+        """;
+
+    // The devices' counts and spans move by what their finest buckets now hold over what they held.
+    private static string Counted(RollupGrain finest) => $"""
+        counted AS (
+            UPDATE devices d SET reading_count = d.reading_count + c.added,
+                                 first_reading_at = LEAST(d.first_reading_at, c.first_at),
+                                 last_reading_at = GREATEST(d.last_reading_at, c.last_at)
+            FROM (SELECT s.customer_id, s.device_id, (coalesce(now_held.n, 0) - coalesce(replaced.n, 0))::bigint AS added, now_held.first_at, now_held.last_at
+                  FROM spans_{finest.Name} s
+                  LEFT JOIN (SELECT customer_id, device_id, sum(n) AS n, min(first_at) AS first_at, max(last_at) AS last_at FROM {finest.Name} GROUP BY 1, 2) AS now_held
+                         ON now_held.customer_id = s.customer_id AND now_held.device_id = s.device_id
+                  LEFT JOIN replaced ON replaced.customer_id = s.customer_id AND replaced.device_id = s.device_id) AS c
+            WHERE d.customer_id = @customer_id AND d.id = c.device_id AND c.customer_id = @customer_id
+        )
+        """;
+
+    // The per-minute ingest counts (by the time ingest stored each batch) and the folded devices with their spans.
+    private const string Ingested = $"""
+        ingested AS (
+            INSERT INTO ingested_per_minute AS m (customer_id, device_id, minute, reading_count)
+            SELECT customer_id, device_id, date_bin(INTERVAL '1 minute', ingested_at, {ReadingRollups.Epoch}), sum(n)::bigint
+            FROM taken_devices GROUP BY 1, 2, 3
+            ON CONFLICT (customer_id, device_id, minute) DO UPDATE SET reading_count = m.reading_count + EXCLUDED.reading_count
+        ), folded AS (
+            SELECT device_id, min(first_at) AS first_at, max(last_at) AS last_at FROM taken_devices GROUP BY device_id
+        )
+        """;
+}

@@ -1,0 +1,129 @@
+using IotAspire.Api.ReadingsStore;
+
+namespace IotAspire.UnitTests.ReadingsStore;
+
+/// <summary>
+/// The full text of every statement the readings store sends over readings, rollups and pending rows, rendered for
+/// representative requests and compared with the checked-in <c>expected-sql/*.sql</c>: a change to a statement shows in
+/// review as a diff of SQL. To accept a change, run the tests with <c>IOTASPIRE_WRITE_EXPECTED_SQL=1</c> and review the
+/// files' diff.
+/// <para>
+/// Inputs: one customer and every customer (an administrator's read), devices named and not, UTC and a time zone, the
+/// rollup functions and the functions only readings give, a plan with rollup parts of each grain and pending spans read
+/// from the readings; on one server and on Citus (ingest writes a batch in one statement on one server, by COPY and two
+/// statements on Citus). Fill NONE and NULL add no statement (the gaps are filled in C#); PREVIOUS adds the three
+/// statements of <c>fill-previous-*.sql</c>.
+/// </para>
+/// </summary>
+public sealed class ExpectedSqlTests
+{
+    private static readonly string Root = FindRepositoryRoot();
+    private static readonly string Folder = Path.Combine(Root, "IotAspire.UnitTests", "ReadingsStore", "expected-sql");
+    private static readonly Guid Customer = Guid.Parse("b0c2bda5-0d6d-4c6a-86d4-76489ea2b9df");
+    private static readonly DateTimeOffset From = new(2026, 11, 28, 22, 40, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset To = new(2026, 12, 3, 1, 5, 0, TimeSpan.Zero);
+
+    /// <summary>Every statement, by the name of its file.</summary>
+    public static TheoryData<string> Statements() => new(All().Keys);
+
+    private static SortedDictionary<string, string> All()
+    {
+        var oneCustomer = new AggregateRequest(Customer, null, From, To, 60);
+        var everyCustomer = new AggregateRequest(null, [Guid.Empty], From, To, 5);
+        var inBerlin = new AggregateRequest(Customer, null, From, To, 60) { Layout = BucketLayout.For(60, "Europe/Berlin") };
+        var percentiles = new AggregateRequest(Customer, null, From, To, 60)
+        {
+            Functions = new BucketFunctions(BucketFunction.Stddev | BucketFunction.First | BucketFunction.Last | BucketFunction.Percentiles, [0.5, 0.95]),
+        };
+        IReadOnlyList<(DateTimeOffset, DateTimeOffset)> pending = [(From.AddHours(30), From.AddHours(30.5))];
+
+        return new(StringComparer.Ordinal)
+        {
+            // Ingest: one server (one statement) and Citus (COPY, then the pending rows and notifications).
+            ["ingest-upsert"] = ReadingsWriter.UpsertReadingsSql,
+            ["ingest-insert-new-2-customers"] = ReadingsWriter.InsertReadingsSqlFor(2),
+            ["ingest-citus-copy"] = ReadingsWriter.CopyReadings,
+            ["ingest-citus-pending-2-customers"] = ReadingsWriter.InsertPendingSqlFor(2),
+            ["ingest-citus-notify"] = ReadingsWriter.NotifyCopiedSql,
+            ["ingest-owners"] = DeviceOwners.PlainOwners,
+            ["ingest-owners-locked"] = DeviceOwners.LockOwners,
+
+            // The materializer's pass over every grain.
+            ["fold-pass"] = FoldStatement.Pass,
+
+            // Buckets: the plan of each request as the reader makes it (grains that tile the answer, pending spans).
+            ["buckets-one-customer-hourly-with-pending"] = BucketStatements.ForPlan(oneCustomer,
+                ReadingRollups.Plan(From, To, ReadingRollups.For(60), pending)),
+            ["buckets-every-customer-named-devices-5-minutes"] = BucketStatements.ForPlan(everyCustomer,
+                ReadingRollups.Plan(From, To, ReadingRollups.For(5))),
+            ["buckets-europe-berlin-hourly"] = BucketStatements.ForPlan(inBerlin,
+                ReadingRollups.Plan(From, To, inBerlin.Layout.RollupsFor(inBerlin.Layout.Starts(From, To)))),
+            ["buckets-readings-only-functions"] = BucketStatements.ForPlan(percentiles, ReadingRollups.Plan(From, To, [])),
+            ["buckets-pending-spans-one-customer"] = BucketStatements.PendingSpans(BucketScope.Of(oneCustomer)),
+            ["buckets-devices-in-range-every-customer"] = BucketStatements.DevicesInRange(BucketScope.Of(everyCustomer)),
+            ["buckets-customers-every-customer"] = BucketStatements.Customers(BucketScope.Of(everyCustomer)),
+            ["fill-previous-devices-with-reading-before"] = BucketStatements.DevicesWithReadingBefore,
+            ["fill-previous-last-reading-before"] = BucketStatements.LastReadingBefore,
+            ["fill-previous-mean-between"] = BucketStatements.MeanBetween,
+
+            // Pending rows: what a device's row adds while batches are pending (provisioning).
+            ["pending-counts-one-customer"] = PendingRollups.CountsQuery("@customer_id"),
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(Statements))]
+    public void A_statement_is_the_checked_in_sql(string name)
+    {
+        var actual = Normalized(All()[name]);
+        var file = Path.Combine(Folder, name + ".sql");
+        if (Environment.GetEnvironmentVariable("IOTASPIRE_WRITE_EXPECTED_SQL") == "1")
+        {
+            Directory.CreateDirectory(Folder);
+            File.WriteAllText(file, actual);
+        }
+
+        Assert.True(File.Exists(file), $"{file} is missing: run with IOTASPIRE_WRITE_EXPECTED_SQL=1 and review it.");
+        Assert.Equal(Normalized(File.ReadAllText(file)), actual);
+    }
+
+    [Fact]
+    public void Every_checked_in_file_is_a_statement_still()
+    {
+        var names = All().Keys.ToHashSet();
+        var stale = Directory.EnumerateFiles(Folder, "*.sql").Select(Path.GetFileNameWithoutExtension).Where(name => !names.Contains(name!)).ToList();
+        Assert.True(stale.Count == 0, $"expected-sql files of no statement: {string.Join(", ", stale)}");
+    }
+
+    [Fact]
+    public void The_fold_writes_every_grain_once_each_from_the_one_before()
+    {
+        var pass = FoldStatement.Pass;
+        foreach (var grain in ReadingRollups.All)
+        {
+            Assert.Single(System.Text.RegularExpressions.Regex.Matches(pass, $@"INSERT INTO {grain.Table}\b"));
+        }
+
+        // A grain added to the declaration is folded by the same statement builder.
+        var withWeekly = FoldStatement.For([.. ReadingRollups.All, new RollupGrain("readings_weekly", 10_080)]);
+        Assert.Contains("INSERT INTO readings_weekly", withWeekly, StringComparison.Ordinal);
+        Assert.Contains("FROM readings_daily f", withWeekly, StringComparison.Ordinal);
+        Assert.Contains("INTERVAL '7 days'", withWeekly, StringComparison.Ordinal);
+    }
+
+    private static string Normalized(string sql) =>
+        string.Join("\n", sql.ReplaceLineEndings("\n").Split('\n').Select(line => line.TrimEnd())).Trim() + "\n";
+
+    private static string FindRepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "IotAspire.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"No IotAspire.sln above {AppContext.BaseDirectory}.");
+    }
+}
