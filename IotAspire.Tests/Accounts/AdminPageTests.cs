@@ -5,8 +5,8 @@ using Microsoft.Playwright;
 namespace IotAspire.Tests.Accounts;
 
 /// <summary>The admin page in headless Chromium, as an operator uses it.</summary>
-[Collection(AppHostCollection.Name)]
-public sealed class AdminPageTests(AppHostFixture fixture)
+[Collection(SecondAppHostCollection.Name)]
+public sealed class AdminPageTests(SecondAppHostFixture fixture)
 {
     [Fact]
     public async Task An_administrator_signs_in_creates_a_customer_user_that_can_sign_in_and_deactivates_it()

@@ -5,8 +5,8 @@ using Npgsql;
 namespace IotAspire.Tests.Accounts;
 
 /// <summary>The original system's token tests, ported, plus refresh rotation and expiry.</summary>
-[Collection(AppHostCollection.Name)]
-public sealed class TokenEndpointTests(AppHostFixture fixture)
+[Collection(SecondAppHostCollection.Name)]
+public sealed class TokenEndpointTests(SecondAppHostFixture fixture)
 {
     private readonly TokenServiceClient auth = new(fixture.AppHost);
 

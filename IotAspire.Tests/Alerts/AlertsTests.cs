@@ -14,8 +14,8 @@ namespace IotAspire.Tests.Alerts;
 /// another's), and POSTed signed to its webhook, retried after a failure; NO_DATA from the clock; bad rules and
 /// webhook URLs refused by name.
 /// </summary>
-[Collection(AppHostCollection.Name)]
-public class AlertsTests(AppHostFixture fixture)
+[Collection(SecondAppHostCollection.Name)]
+public class AlertsTests(SecondAppHostFixture fixture)
 {
     private const string CreateRule = """
         mutation($d: UUID!, $k: AlertRuleKind!, $m: Int!, $t: Float, $n: String, $c: UUID) {

@@ -17,8 +17,8 @@ namespace IotAspire.Tests.Faults;
 /// set and reports B's latency beside A (a ratio of wall-clock times is measured there, not asserted here).
 /// A client that stops reading an export is cut off and its turn ends; it never keeps another customer's heavy read out.
 /// </summary>
-[Collection(AppHostCollection.Name)]
-public sealed class HeavyReadsTests(AppHostFixture fixture, Xunit.Abstractions.ITestOutputHelper output)
+[Collection(SecondAppHostCollection.Name)]
+public sealed class HeavyReadsTests(SecondAppHostFixture fixture, Xunit.Abstractions.ITestOutputHelper output)
 {
     // The API's defaults on this machine (it reads the same processor count).
     private static readonly HeavyReadsOptions Budget = new();

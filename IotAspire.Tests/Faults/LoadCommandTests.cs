@@ -4,8 +4,8 @@ using IotAspire.Tests.Infrastructure;
 namespace IotAspire.Tests.Faults;
 
 /// <summary>The load command's quick mode: a few devices for a few seconds, and the same exactness check as a long run.</summary>
-[Collection(AppHostCollection.Name)]
-public sealed class LoadCommandTests(AppHostFixture fixture)
+[Collection(SecondAppHostCollection.Name)]
+public sealed class LoadCommandTests(SecondAppHostFixture fixture)
 {
     [Fact]
     public async Task A_short_load_run_stores_exactly_what_was_acknowledged()

@@ -9,8 +9,8 @@ namespace IotAspire.Tests.Fuzz;
 /// documents and variables): never a 5xx, never a stack trace, both services healthy afterwards, and no
 /// other customer's rows changed. Seeded, so a failure replays.
 /// </summary>
-[Collection(AppHostCollection.Name)]
-public sealed class RequestFuzzTests(AppHostFixture fixture)
+[Collection(SecondAppHostCollection.Name)]
+public sealed class RequestFuzzTests(SecondAppHostFixture fixture)
 {
     private const int ApiRequests = 2_000;
     private const int AuthRequests = 600;

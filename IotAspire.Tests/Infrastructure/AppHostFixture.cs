@@ -23,6 +23,9 @@ public class AppHostFixture : IAsyncLifetime
     }
 }
 
+/// <summary>The same AppHost, a second one, for <see cref="SecondAppHostCollection"/>.</summary>
+public sealed class SecondAppHostFixture : AppHostFixture;
+
 /// <summary>
 /// The same AppHost on a local Citus cluster: a coordinator and two workers (Scaling/), and two API replicas behind
 /// the API's port, as a scaled-out installation runs (live updates reach both through the coordinator).

@@ -8,8 +8,8 @@ namespace IotAspire.Tests.Performance;
 /// The benchmark command's quick mode, against the test AppHost: it proves that every measurement runs and
 /// that the results file and chart are written, not how fast anything is (figures on tiny data mean nothing).
 /// </summary>
-[Collection(AppHostCollection.Name)]
-public sealed class BenchCommandTests(AppHostFixture fixture)
+[Collection(SecondAppHostCollection.Name)]
+public sealed class BenchCommandTests(SecondAppHostFixture fixture)
 {
     [Fact]
     public async Task The_quick_mode_measures_everything_and_writes_the_results_file_and_chart()

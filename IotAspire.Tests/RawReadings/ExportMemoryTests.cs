@@ -11,8 +11,8 @@ namespace IotAspire.Tests.RawReadings;
 /// tree Aspire started, sampled throughout) rises no more than for a tenth of them; collecting them, as strings or rows,
 /// would take several times the file.
 /// </summary>
-[Collection(AppHostCollection.Name)]
-public class ExportMemoryTests(AppHostFixture fixture, ITestOutputHelper output)
+[Collection(SecondAppHostCollection.Name)]
+public class ExportMemoryTests(SecondAppHostFixture fixture, ITestOutputHelper output)
 {
     private const int Devices = 10;
     private const int PerDevice = 100_000;

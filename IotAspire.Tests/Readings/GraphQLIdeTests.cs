@@ -4,8 +4,8 @@ using Microsoft.Playwright;
 namespace IotAspire.Tests.Readings;
 
 /// <summary>Banana Cake Pop at /graphql, used as a customer would: paste a token into its headers, run a query.</summary>
-[Collection(AppHostCollection.Name)]
-public sealed class GraphQLIdeTests(AppHostFixture fixture)
+[Collection(SecondAppHostCollection.Name)]
+public sealed class GraphQLIdeTests(SecondAppHostFixture fixture)
 {
     [Fact]
     public async Task The_IDE_loads_at_graphql_and_runs_an_authenticated_query_without_calling_any_other_host()

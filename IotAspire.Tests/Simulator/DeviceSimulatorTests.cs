@@ -6,8 +6,8 @@ using Npgsql;
 
 namespace IotAspire.Tests.Simulator;
 
-[Collection(AppHostCollection.Name)]
-public sealed class DeviceSimulatorTests(AppHostFixture fixture)
+[Collection(SecondAppHostCollection.Name)]
+public sealed class DeviceSimulatorTests(SecondAppHostFixture fixture)
 {
     private readonly GraphQLClient graphQL = new(fixture.AppHost);
 
