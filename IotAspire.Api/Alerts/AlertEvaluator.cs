@@ -17,6 +17,9 @@ namespace IotAspire.Api.Alerts;
 /// </summary>
 public sealed class AlertEvaluator(NpgsqlDataSource dataSource, IOptions<AlertsOptions> options, TimeProvider clock, ILogger<AlertEvaluator> logger)
 {
+    /// <summary>Held exclusively by the evaluator for a pass ("IoT Aspire alerts"): one pass across replicas.</summary>
+    public const long LockKey = 0x1_07A5_A1E7;
+
     private const int MaxCustomersPerPass = 100;
 
     /// <summary>Readings one rule's evaluation reads at most (a late reading a week back on a device sending every second: 600 000).</summary>
@@ -32,7 +35,7 @@ public sealed class AlertEvaluator(NpgsqlDataSource dataSource, IOptions<AlertsO
         var watch = Stopwatch.StartNew();
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        await using (var turn = new NpgsqlCommand($"SELECT pg_try_advisory_xact_lock({PendingAlerts.EvaluatorLockKey})", connection, transaction))
+        await using (var turn = new NpgsqlCommand($"SELECT pg_try_advisory_xact_lock({LockKey})", connection, transaction))
         {
             if (!(bool)(await turn.ExecuteScalarAsync(ct))!)
             {
@@ -91,14 +94,14 @@ public sealed class AlertEvaluator(NpgsqlDataSource dataSource, IOptions<AlertsO
 
     /// <summary>
     /// For each rule (device, kind, window, and its device's new span), the readings its states from the span's start on
-    /// depend on, in two statements for all of them (<see cref="AlertStore.RuleBoundsSql"/> says which readings).
+    /// depend on, in two statements for all of them (<see cref="ReadingRanges.RuleBoundsSql"/> says which readings).
     /// </summary>
     private static async Task<List<AlertTimeline.Point>[]> RuleReadingsAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, Guid customer,
         (Guid Device, AlertRuleKind Kind, int Minutes, DateTimeOffset First, DateTimeOffset Last)[] rules, CancellationToken ct)
     {
         var windows = rules.Select(r => TimeSpan.FromMinutes(r.Minutes)).ToArray();
-        var bounds = await ListAsync(connection, transaction, AlertStore.RuleBoundsSql, r => (
+        var bounds = await ListAsync(connection, transaction, ReadingRanges.RuleBoundsSql, r => (
                 I: (int)r.GetInt64(0) - 1,
                 Before: r.IsDBNull(1) ? (DateTimeOffset?)null : r.GetFieldValue<DateTimeOffset>(1),
                 After: r.IsDBNull(2) ? (DateTimeOffset?)null : r.GetFieldValue<DateTimeOffset>(2),
@@ -118,7 +121,7 @@ public sealed class AlertEvaluator(NpgsqlDataSource dataSource, IOptions<AlertsO
         }
 
         var readings = rules.Select(_ => new List<AlertTimeline.Point>()).ToArray();
-        await ListAsync(connection, transaction, AlertStore.RuleReadingsSql, r =>
+        await ListAsync(connection, transaction, ReadingRanges.RuleReadingsSql, r =>
             {
                 readings[(int)r.GetInt64(0) - 1].Add(new AlertTimeline.Point(r.GetFieldValue<DateTimeOffset>(1), r.GetDouble(2)));
                 return 0;
@@ -133,7 +136,7 @@ public sealed class AlertEvaluator(NpgsqlDataSource dataSource, IOptions<AlertsO
         var now = clock.GetUtcNow();
         foreach (var customer in await ListAsync(connection, transaction, AlertStore.NoDataCustomersSql, r => r.GetGuid(0), ct))
         {
-            var rules = await ListAsync(connection, transaction, AlertStore.NoDataRulesSql, r => (
+            var rules = await ListAsync(connection, transaction, ReadingRanges.NoDataRulesSql, r => (
                 Id: r.GetGuid(0), Device: r.GetGuid(1), Name: r.GetString(2), Minutes: r.GetInt32(3), CreatedAt: r.GetFieldValue<DateTimeOffset>(4),
                 LastAt: r.IsDBNull(5) ? (DateTimeOffset?)null : r.GetFieldValue<DateTimeOffset>(5), LastValue: r.IsDBNull(6) ? (double?)null : r.GetDouble(6),
                 State: r.IsDBNull(7) ? ((AlertChange, DateTimeOffset, DateTimeOffset?)?)null

@@ -115,7 +115,7 @@ public sealed class DeviceTokenStore(NpgsqlDataSource dataSource)
     }
 
     // Claimed for the customer if nobody has it, and its row locked until the transaction ends, so concurrent
-    // creations count its tokens in turn (Data/DeviceOwners.cs, as ingestion claims devices).
+    // creations count its tokens in turn (ReadingsStore/DeviceOwners.cs, as ingestion claims devices).
     private static async Task<bool> ClaimAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid deviceId, Guid customerId, CancellationToken ct) =>
         (await DeviceOwners.ClaimAndLockAsync(connection, transaction, [deviceId], [customerId], claim: true, ct)).TryGetValue(deviceId, out var owner)
         && owner.CustomerId == customerId;

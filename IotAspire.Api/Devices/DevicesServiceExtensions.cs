@@ -1,3 +1,4 @@
+using IotAspire.Api.ReadingsStore;
 using IotAspire.Api.Security;
 using Microsoft.AspNetCore.Authentication;
 

@@ -25,8 +25,7 @@ public sealed class GrafanaReadAccess(NpgsqlDataSource dataSource, ILogger<Grafa
         await using var grant = dataSource.CreateCommand($"""
             SELECT pg_advisory_xact_lock(hashtext('iotaspire grafana grants'));
             REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {DatabaseRoles.GrafanaReader};
-            GRANT SELECT ON readings, devices, {ReadingRollups.FiveMinuteTable}, {ReadingRollups.HourlyTable}, {ReadingRollups.DailyTable}, ingested_per_minute,
-                {PendingRollups.Table}, {PendingRollups.SpansView}, {PendingAlerts.EventsTable} TO {DatabaseRoles.GrafanaReader};
+            GRANT SELECT ON {string.Join(", ", ReadingsTables.GrafanaReadable)} TO {DatabaseRoles.GrafanaReader};
             """);
         await grant.ExecuteNonQueryAsync(cancellationToken);
         logger.LogInformation("Role {Role} may read the readings tables", DatabaseRoles.GrafanaReader);

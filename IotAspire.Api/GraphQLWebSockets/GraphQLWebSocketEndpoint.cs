@@ -10,7 +10,7 @@ namespace IotAspire.Api.GraphQLWebSockets;
 /// GraphQL over WebSocket with the graphql-transport-ws protocol (the one Banana Cake Pop and the graphql-ws
 /// client speak), on the same URL as GraphQL over HTTP. Hand-written for the same reason as that transport:
 /// the GraphQL.Server packages are not available here. The protocol's rules are in
-/// <see cref="GraphQLWebSocketConnection"/>.
+/// <see cref="TransportWsServer"/> (the protocol), over a <see cref="WebSocketChannel"/> (the socket), with <see cref="SubscriptionOperations"/> (each operation).
 /// </summary>
 public static class GraphQLWebSocketEndpoint
 {
@@ -43,11 +43,11 @@ public static class GraphQLWebSocketEndpoint
                 return;
             }
 
-            using var connection = new GraphQLWebSocketConnection(http, socket,
+            using var connection = new TransportWsServer(http, socket,
                 http.RequestServices.GetRequiredService<IGraphQLTextSerializer>(), options,
                 http.RequestServices.GetRequiredService<IOptions<GraphQLHttpOptions>>().Value,
                 http.RequestServices.GetRequiredService<LiveSubscribers>().ReplicaId.ToString(),
-                http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger<GraphQLWebSocketConnection>());
+                http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger<TransportWsServer>());
             await connection.RunAsync();
         });
         return app;

@@ -19,14 +19,6 @@ public sealed class WatchReadings(LiveSubscribers subscribers, NpgsqlDataSource 
     /// <summary>Buckets one <c>deviceAggregateUpdated</c> event may hold: a late batch spanning more sends its latest ones.</summary>
     public const int MaxBucketsPerUpdate = 1_000;
 
-    // The batch's rows, found by the device's key range and told apart from other transactions' rows by
-    // ingested_at (the committing transaction's start, to the microsecond). Scoped by customer in the SQL.
-    private const string BatchReadings = """
-        SELECT recorded_at, reading FROM readings
-        WHERE customer_id = @customer AND device_id = @device AND recorded_at BETWEEN @first AND @last AND ingested_at = @ingested
-        ORDER BY recorded_at
-        """;
-
     /// <summary><c>readingsIngested</c>: each committed batch of the caller's devices, as the readings it stored or changed.</summary>
     public async Task<IAsyncEnumerable<IReadOnlyList<StoredReading>>> ReadingsIngestedAsync(
         Caller caller, IReadOnlyList<Guid>? deviceIds, Guid? customerId, CancellationToken ct)
@@ -103,7 +95,7 @@ public sealed class WatchReadings(LiveSubscribers subscribers, NpgsqlDataSource 
 
     private async Task<IReadOnlyList<StoredReading>> ReadBatchAsync(ReadingsNotification batch, Guid customerId, CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand(BatchReadings);
+        await using var command = dataSource.CreateCommand(ReadingRanges.BatchReadingsSql);
         command.Parameters.Add(new("customer", NpgsqlDbType.Uuid) { Value = customerId });
         command.Parameters.Add(new("device", NpgsqlDbType.Uuid) { Value = batch.DeviceId });
         command.Parameters.Add(new("first", NpgsqlDbType.TimestampTz) { Value = batch.FirstAt });

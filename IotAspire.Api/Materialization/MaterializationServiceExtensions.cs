@@ -11,7 +11,8 @@ public static class MaterializationServiceExtensions
         builder.AddValidatedOptions<MaterializerOptions>(MaterializerOptions.Section);
         builder.Services.AddSingleton<RollupMetrics>();
         builder.Services.AddSingleton(services => new RollupMaterializer(services.GetRequiredService<NpgsqlDataSource>(),
-            services.GetRequiredService<IOptions<MaterializerOptions>>().Value.MaxRowsPerPass, services.GetRequiredService<RollupMetrics>()));
+            services.GetRequiredService<IOptions<MaterializerOptions>>().Value.MaxRowsPerPass, services.GetRequiredService<RollupMetrics>(),
+            services.GetServices<IFoldObserver>()));
         builder.Services.AddHostedService<MaterializerJob>();
         return builder;
     }

@@ -10,6 +10,9 @@ namespace IotAspire.Api.ReadingsStore;
 /// </summary>
 public static class DeviceOwners
 {
+    /// <summary>The customer a device is claimed by (<c>$1</c>), if any.</summary>
+    public const string OwnerSql = "SELECT customer_id FROM device_claims WHERE device_id = $1";
+
     // Before the claim, in a statement of its own, only when the batch holds a device nobody has claimed. The
     // claims are read in a MATERIALIZED CTE so that, on Citus, the lock is taken on the coordinator (where the
     // materializer takes it), not on whichever node the reference table was read.

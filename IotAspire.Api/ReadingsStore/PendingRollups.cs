@@ -3,7 +3,7 @@ namespace IotAspire.Api.ReadingsStore;
 /// <summary>
 /// What the rollups do not hold yet. Ingest writes, in its own transaction, one <see cref="Table"/> row per batch
 /// and customer: per device, the span of the readings it stored or changed and how many (the cheapest record of
-/// what a batch touched). The materializer (Materialization/RollupMaterializer.cs) recomputes the buckets under
+/// what a batch touched). The materializer (ReadingsStore/RollupMaterializer.cs) recomputes the buckets under
 /// those spans from the readings and deletes the rows in one transaction. So at every moment a rollup bucket
 /// that no pending span touches is exact, and reads take the readings for the rest (docs/rollups.md).
 /// </summary>

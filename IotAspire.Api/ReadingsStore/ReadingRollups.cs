@@ -4,7 +4,7 @@ namespace IotAspire.Api.ReadingsStore;
 /// Exact rollups of the readings: per device, the count, sum, minimum and maximum of its readings in each
 /// five minutes (the API's default bucket), hour and UTC day (buckets aligned to the Unix epoch, as
 /// <c>deviceAggregates</c> aligns its own).
-/// They are kept after commit by the materializer (Materialization/RollupMaterializer.cs): a bucket no
+/// They are kept after commit by the materializer (ReadingsStore/RollupMaterializer.cs): a bucket no
 /// pending span touches (<see cref="PendingRollups"/>) has the same count as the readings (its sum differs from
 /// a sum over raw rows only in the order the additions were made); reads take the readings for the rest.
 /// </summary>

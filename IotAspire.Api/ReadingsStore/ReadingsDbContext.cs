@@ -94,7 +94,7 @@ public sealed class ReadingsDbContext(DbContextOptions<ReadingsDbContext> option
         });
 
         // What ingest committed and the rollups do not hold yet: one row per batch and customer, written in the
-        // ingest transaction instead of the rollup rows themselves (Materialization/RollupMaterializer.cs).
+        // ingest transaction instead of the rollup rows themselves (ReadingsStore/RollupMaterializer.cs).
         modelBuilder.Entity<PendingRollup>(pending =>
         {
             pending.ToTable("rollup_pending");

@@ -120,7 +120,7 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, bool claimNewDev
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
 
-        // Entering the ingest barrier, claiming new devices and reading the owners: one round trip (Data/DeviceOwners.cs).
+        // Entering the ingest barrier, claiming new devices and reading the owners: one round trip (ReadingsStore/DeviceOwners.cs).
         var listened = new List<Guid>();
         var owners = await DeviceOwners.EnterAndReadForIngestAsync(connection, transaction, deviceIds, customerIds, claim: claimNewDevices, listened, ct);
 

@@ -18,7 +18,8 @@ namespace IotAspire.Api.ReadingsStore;
 /// <param name="dataSource">The readings database.</param>
 /// <param name="maxRowsPerPass">How many pending rows one pass takes at most (the materialization feature's <c>MaxRowsPerPass</c>).</param>
 /// <param name="metrics">Where each pass and status is recorded (meter <c>IotAspire.Rollups</c>).</param>
-public sealed class RollupMaterializer(NpgsqlDataSource dataSource, int maxRowsPerPass, RollupMetrics metrics)
+/// <param name="observers">Told of each customer's folded devices inside the pass's transaction.</param>
+public sealed class RollupMaterializer(NpgsqlDataSource dataSource, int maxRowsPerPass, RollupMetrics metrics, IEnumerable<IFoldObserver> observers)
 {
     /// <summary>Held by the replica running a pass; provisioning holds it shared, tests hold it to keep rows pending.</summary>
     public const long AdvisoryLockKey = PendingRollups.MaterializerLockKey;
@@ -75,18 +76,14 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, int maxRowsP
 
         var pass = new MaterializerPass(0, 0, null, TimeSpan.Zero);
         await using (var fold = new NpgsqlCommand(FoldStatement.Pass, connection, transaction))
-        await using (var note = new NpgsqlCommand(PendingAlerts.NoteFoldedSql, connection, transaction))
         {
-            var noteCustomer = note.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid));
-            var noteDevices = note.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid));
-            var noteFirst = note.Parameters.Add(new("first_at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz));
-            var noteLast = note.Parameters.Add(new("last_at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz));
             fold.Parameters.Add(new("max_rows", NpgsqlDbType.Integer) { Value = maxRowsPerPass });
             var customer = fold.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid));
             // Up to MaxRowsPerPass rows in all: the customers left wait for the next pass, at the head of its list.
             foreach (var customerId in customers.TakeWhile(_ => pass.Rows < maxRowsPerPass))
             {
                 customer.Value = customerId;
+                FoldedDevices folded;
                 await using (var reader = await fold.ExecuteReaderAsync(ct))
                 {
                     await reader.ReadAsync(ct);
@@ -98,12 +95,14 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, int maxRowsP
                         continue;
                     }
 
-                    (noteCustomer.Value, noteDevices.Value, noteFirst.Value, noteLast.Value) =
-                        (customerId, reader.GetFieldValue<Guid[]>(3), reader.GetFieldValue<DateTime[]>(4), reader.GetFieldValue<DateTime[]>(5));
+                    folded = new FoldedDevices(customerId, reader.GetFieldValue<Guid[]>(3), reader.GetFieldValue<DateTime[]>(4), reader.GetFieldValue<DateTime[]>(5));
                 }
 
-                // The devices folded that alert rules watch, for the evaluator (PendingAlerts): committed with the fold.
-                await note.ExecuteNonQueryAsync(ct);
+                // Whoever must know which devices were folded (the alerts feature) writes it now: committed with the fold.
+                foreach (var observer in observers)
+                {
+                    await observer.OnFoldedAsync(connection, transaction, folded, ct);
+                }
             }
         }
 

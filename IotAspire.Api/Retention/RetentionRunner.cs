@@ -42,47 +42,7 @@ public sealed class RetentionRunner(NpgsqlDataSource dataSource, RollupMateriali
         RETURNING r.readings_deleted_before, r.rollups_deleted_before
         """;
 
-    // Every reading has its daily bucket, and the rollups outlive the readings: the devices to visit.
-    private const string DevicesBefore = "SELECT DISTINCT device_id FROM readings_daily WHERE customer_id = @customer AND bucket_start < @cutoff";
-
-    // The device's row first, as the materializer's count update takes it: the count stays exact.
-    private const string LockDevice = "SELECT FROM devices WHERE customer_id = @customer AND id = @device FOR NO KEY UPDATE";
-
-    // The oldest @batch rows of the device, by key range rather than by ctid (Citus plans no ctid subquery), so that
-    // one statement stays an index range scan on one shard.
-    private const string DeleteReadings = """
-        WITH gone AS (
-            DELETE FROM readings WHERE customer_id = @customer AND device_id = @device
-                AND recorded_at < coalesce((SELECT recorded_at FROM readings WHERE customer_id = @customer AND device_id = @device AND recorded_at < @cutoff
-                                            ORDER BY recorded_at OFFSET @batch LIMIT 1), @cutoff)
-            RETURNING 1
-        ), counted AS (
-            UPDATE devices SET reading_count = devices.reading_count - (SELECT count(*) FROM gone)
-            WHERE devices.id = @device AND devices.customer_id = @customer
-            RETURNING 1
-        )
-        SELECT count(*) FROM gone
-        """;
-
-    // A later statement, so that it sees the rows deleted above.
-    private const string RecomputeSpan = """
-        UPDATE devices SET first_reading_at = (SELECT min(recorded_at) FROM readings WHERE customer_id = @customer AND device_id = @device),
-                           last_reading_at = CASE WHEN reading_count = 0 THEN NULL ELSE last_reading_at END
-        WHERE id = @device AND customer_id = @customer
-        """;
-
-    // Ingest never writes a bucket this old (it refuses the readings), so no lock is needed.
-    private static string DeleteRollup(RollupGrain grain) => $"""
-        WITH gone AS (
-            DELETE FROM {grain.Table} WHERE customer_id = @customer AND device_id = @device
-                AND bucket_start < coalesce((SELECT bucket_start FROM {grain.Table} WHERE customer_id = @customer AND device_id = @device AND bucket_start < @cutoff
-                                             ORDER BY bucket_start OFFSET @batch LIMIT 1), @cutoff)
-            RETURNING 1
-        )
-        SELECT count(*) FROM gone
-        """;
-
-    private static readonly Dictionary<string, string> DeleteRollupSql = ReadingRollups.All.ToDictionary(grain => grain.Table, DeleteRollup);
+    private static readonly Dictionary<string, string> DeleteRollupSql = ReadingRollups.All.ToDictionary(grain => grain.Table, RetentionStatements.DeleteRollup);
 
     // The alert history follows the readings it is about: changes at reading times before the cut-off go, with their
     // finished webhook deliveries. A delivery still PENDING keeps its change until it is sent or given up. Every table
@@ -253,7 +213,7 @@ public sealed class RetentionRunner(NpgsqlDataSource dataSource, RollupMateriali
 
     private async Task<List<Guid>> DevicesAsync(Guid customer, DateTimeOffset cutoff, CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand(DevicesBefore);
+        await using var command = dataSource.CreateCommand(RetentionStatements.DevicesBefore);
         command.Parameters.Add(new("customer", NpgsqlDbType.Uuid) { Value = customer });
         command.Parameters.Add(new("cutoff", NpgsqlDbType.TimestampTz) { Value = cutoff });
         await using var reader = await command.ExecuteReaderAsync(ct);
@@ -275,7 +235,7 @@ public sealed class RetentionRunner(NpgsqlDataSource dataSource, RollupMateriali
             await using var transaction = await connection.BeginTransactionAsync(ct);
             await using var batch = new NpgsqlBatch(connection, transaction)
             {
-                BatchCommands = { new NpgsqlBatchCommand(LockDevice), new NpgsqlBatchCommand(DeleteReadings), new NpgsqlBatchCommand(RecomputeSpan) },
+                BatchCommands = { new NpgsqlBatchCommand(RetentionStatements.LockDevice), new NpgsqlBatchCommand(RetentionStatements.DeleteReadings), new NpgsqlBatchCommand(RetentionStatements.RecomputeSpan) },
             };
             foreach (var command in batch.BatchCommands)
             {

@@ -88,7 +88,7 @@ public class ReadingsStorageTests(AppHostFixture fixture) : IAsyncLifetime
     {
         var (customer, registered, unknown) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
         var strict = new ReadingsWriter(dataSource, claimNewDevices: false);
-        await new IotAspire.Api.Devices.DeviceRegistry(dataSource).RegisterAsync(registered, customer, default);
+        await new DeviceRegistry(dataSource).RegisterAsync(registered, customer, default);
 
         var refused = await strict.WriteAsync([new(customer, registered, Start, 1), new(customer, unknown, Start, 2)], default);
         var stored = await strict.WriteAsync([new(customer, registered, Start, 1)], default);

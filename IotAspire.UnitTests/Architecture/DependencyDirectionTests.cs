@@ -91,6 +91,30 @@ public sealed partial class DependencyDirectionTests
         Assert.True(offending.Count == 0, string.Join(Environment.NewLine, offending));
     }
 
+    [Theory]
+    [MemberData(nameof(OutsideTheStore))]
+    public void Only_the_store_names_the_readings_tables(string folder)
+    {
+        var offending = SourceLines(folder)
+            .Where(l => ReadingsTable().IsMatch(l.Line))
+            .Select(l => $"{l.File}:{l.Number}: {l.Line}")
+            .ToList();
+
+        Assert.True(offending.Count == 0, string.Join(Environment.NewLine, offending));
+    }
+
+    [Fact]
+    public void The_table_check_sees_a_statement_naming_a_readings_table()
+    {
+        Assert.Matches(ReadingsTable(), "SELECT recorded_at FROM readings WHERE customer_id = @c");
+        Assert.Matches(ReadingsTable(), "UPDATE devices SET reading_count = 0");
+        Assert.Matches(ReadingsTable(), "JOIN readings_daily d ON true");
+        Assert.DoesNotMatch(ReadingsTable(), "SELECT url FROM alert_webhooks");
+        Assert.DoesNotMatch(ReadingsTable(), "the readings from devices");
+    }
+
+    public static TheoryData<string> OutsideTheStore() => new(Layers.Keys.Where(folder => folder != "ReadingsStore"));
+
     public static TheoryData<string> BelowTheSchema() => new(Layers.Where(l => l.Value < Layers["Schema"]).Select(l => l.Key));
 
     private static IEnumerable<string> ApiFolders() =>
@@ -116,6 +140,10 @@ public sealed partial class DependencyDirectionTests
         line.TrimStart().StartsWith("//", StringComparison.Ordinal)
             ? []
             : FolderReference().Matches(line).Select(m => m.Groups[1].Value).Distinct();
+
+    // A statement naming a table of the readings store: readings, rollups, pending rows, devices and their claims.
+    [GeneratedRegex(@"\b(FROM|JOIN|INTO|UPDATE|ON|TABLE)\s+(readings|readings_five_minute|readings_hourly|readings_daily|rollup_pending|rollup_pending_spans|rollup_pending_counts|ingested_per_minute|devices|device_claims)\b")]
+    private static partial Regex ReadingsTable();
 
     [GeneratedRegex(@"(?<!"")\bIotAspire\.Api\.([A-Z][A-Za-z]+)\b")]   // not a string literal's text
     private static partial Regex FolderReference();

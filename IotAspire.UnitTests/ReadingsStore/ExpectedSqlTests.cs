@@ -66,6 +66,22 @@ public sealed class ExpectedSqlTests
             ["fill-previous-last-reading-before"] = BucketStatements.LastReadingBefore,
             ["fill-previous-mean-between"] = BucketStatements.MeanBetween,
 
+            // Retention: a device's readings and rollups deleted before a cut-off, in batches.
+            ["retention-devices-before"] = RetentionStatements.DevicesBefore,
+            ["retention-lock-device"] = RetentionStatements.LockDevice,
+            ["retention-delete-readings"] = RetentionStatements.DeleteReadings,
+            ["retention-recompute-span"] = RetentionStatements.RecomputeSpan,
+            ["retention-delete-rollup-daily"] = RetentionStatements.DeleteRollup(ReadingRollups.Daily),
+
+            // Readings by key range for the live updates and the alert evaluator.
+            ["ranges-batch-readings"] = ReadingRanges.BatchReadingsSql,
+            ["ranges-rule-bounds"] = ReadingRanges.RuleBoundsSql,
+            ["ranges-rule-readings"] = ReadingRanges.RuleReadingsSql,
+            ["ranges-no-data-rules"] = ReadingRanges.NoDataRulesSql,
+
+            // Provisioning: a device's row set from what the rollups and the pending rows hold.
+            ["devices-register"] = DeviceRegistry.RegisterSql,
+
             // Pending rows: what a device's row adds while batches are pending (provisioning).
             ["pending-counts-one-customer"] = PendingRollups.CountsQuery("@customer_id"),
         };

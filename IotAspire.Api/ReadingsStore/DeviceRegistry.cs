@@ -1,8 +1,7 @@
-using IotAspire.Api.ReadingsStore;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace IotAspire.Api.Devices;
+namespace IotAspire.Api.ReadingsStore;
 
 /// <summary>
 /// The SQL of device provisioning on the <c>devices</c> table the ingest path reads: a row is a device's
@@ -26,7 +25,7 @@ public sealed class DeviceRegistry(NpgsqlDataSource dataSource)
     // The device's count and span are those of its readings under the customer it now belongs to: on a
     // move they start again from what that customer has stored for it (usually nothing).
     // Its count is what the rollups hold (PendingRollups.FoldedCount): the materializer adds what is pending.
-    private static readonly string Register = $"""
+    public static readonly string RegisterSql = $"""
         INSERT INTO devices (id, customer_id, first_seen_at, reading_count, first_reading_at, last_reading_at)
         SELECT d.device_id, @customer_id, now(), {PendingRollups.FoldedCount}, stored.first_at, stored.last_at
         FROM (SELECT @device_id::uuid AS device_id) AS d
@@ -67,7 +66,7 @@ public sealed class DeviceRegistry(NpgsqlDataSource dataSource)
             await remove.ExecuteNonQueryAsync(ct);
         }
 
-        await ExecuteAsync(connection, transaction, Register, deviceId, customerId, ct);
+        await ExecuteAsync(connection, transaction, RegisterSql, deviceId, customerId, ct);
         await ExecuteAsync(connection, transaction, RevokeTokensOfOthers, deviceId, customerId, ct);
         await transaction.CommitAsync(ct);
     }
