@@ -10,7 +10,7 @@ namespace IotAspire.UnitTests.Architecture;
 /// </summary>
 public sealed partial class DependencyDirectionTests
 {
-    private static readonly string Root = FindRepositoryRoot();
+    private static readonly string Root = RepositoryRoot.Path;
 
     /// <summary>
     /// Every folder of the API and its layer. A folder may use folders of lower layers; within a layer only the edges
@@ -81,22 +81,16 @@ public sealed partial class DependencyDirectionTests
 
     [Theory]
     [MemberData(nameof(BelowTheSchema))]
-    public void Below_the_schema_no_folder_knows_graphql(string folder)
-    {
-        var offending = SourceLines(folder)
-            .Where(l => GraphQLReference().IsMatch(l.Line))
-            .Select(l => $"{l.File}:{l.Number}: {l.Line}")
-            .ToList();
-
-        Assert.True(offending.Count == 0, string.Join(Environment.NewLine, offending));
-    }
+    public void Below_the_schema_no_folder_knows_graphql(string folder) => AssertNoLineMatches(folder, GraphQLReference());
 
     [Theory]
     [MemberData(nameof(OutsideTheStore))]
-    public void Only_the_store_names_the_readings_tables(string folder)
+    public void Only_the_store_names_the_readings_tables(string folder) => AssertNoLineMatches(folder, ReadingsTable());
+
+    private static void AssertNoLineMatches(string folder, Regex forbidden)
     {
         var offending = SourceLines(folder)
-            .Where(l => ReadingsTable().IsMatch(l.Line))
+            .Where(l => forbidden.IsMatch(l.Line))
             .Select(l => $"{l.File}:{l.Number}: {l.Line}")
             .ToList();
 
@@ -162,19 +156,6 @@ public sealed partial class DependencyDirectionTests
             || name.StartsWith("Npgsql.EntityFrameworkCore", StringComparison.Ordinal)
             || name.Contains("JwtBearer", StringComparison.Ordinal)
             || name.StartsWith("GraphQL", StringComparison.Ordinal));
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "IotAspire.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No IotAspire.sln above {AppContext.BaseDirectory}.");
     }
 
     // A using of GraphQL.NET, its parser or the API's GraphQL folders, or a namespace-qualified use of them.

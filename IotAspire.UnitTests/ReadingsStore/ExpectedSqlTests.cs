@@ -17,7 +17,7 @@ namespace IotAspire.UnitTests.ReadingsStore;
 /// </summary>
 public sealed class ExpectedSqlTests
 {
-    private static readonly string Root = FindRepositoryRoot();
+    private static readonly string Root = RepositoryRoot.Path;
     private static readonly string Folder = Path.Combine(Root, "IotAspire.UnitTests", "ReadingsStore", "expected-sql");
     private static readonly Guid Customer = Guid.Parse("b0c2bda5-0d6d-4c6a-86d4-76489ea2b9df");
     private static readonly DateTimeOffset From = new(2026, 11, 28, 22, 40, 0, TimeSpan.Zero);
@@ -129,17 +129,4 @@ public sealed class ExpectedSqlTests
 
     private static string Normalized(string sql) =>
         string.Join("\n", sql.ReplaceLineEndings("\n").Split('\n').Select(line => line.TrimEnd())).Trim() + "\n";
-
-    private static string FindRepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "IotAspire.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No IotAspire.sln above {AppContext.BaseDirectory}.");
-    }
 }
