@@ -42,7 +42,7 @@ public static class CitusDistribution
     /// <summary>Distributed by customer, co-located with <c>readings</c> (the first).</summary>
     public static readonly string[] DistributedTables =
     [
-        "readings", "readings_five_minute", "readings_hourly", "readings_daily", "ingested_per_minute",
+        "readings", .. ReadingRollups.All.Select(grain => grain.Table), "ingested_per_minute",
         PendingRollups.Table, "devices", "retention_runs",
         PendingAlerts.RulesTable, PendingAlerts.EventsTable, PendingAlerts.Table, "alert_webhooks", "alert_deliveries",
     ];
@@ -55,29 +55,9 @@ public static class CitusDistribution
     /// </summary>
     public static readonly string[] ReferenceTables = ["device_claims", "device_tokens", "customer_retention", "live_subscribers"];
 
+    // A migration that adds a table distributes it with the DO block of the last migration that did
+    // (20261205004513_Alerts), the new table added to its list: a migration holds the text it runs, never these lists.
+
     /// <summary>Tables that stay on the coordinator alone.</summary>
     public static readonly string[] CoordinatorTables = ["__EFMigrationsHistory"];
-
-    /// <summary>
-    /// Run by the migration that made the keys distribution-ready and by every later one that adds tables, and idempotent:
-    /// a table already distributed is left alone, and one a later migration creates (these lists name today's tables,
-    /// the earlier migrations run them too) is skipped until it exists. Sequential mode: Citus refuses to create reference tables after parallel work on distributed ones
-    /// in one transaction otherwise.
-    /// </summary>
-    public static string DistributeSql() => $$"""
-        DO $citus$ BEGIN
-            IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') THEN
-                RETURN;
-            END IF;
-            SET LOCAL citus.multi_shard_modify_mode TO 'sequential';
-            PERFORM create_reference_table(t) FROM unnest(ARRAY[{{Quoted(ReferenceTables)}}]) AS t
-                WHERE to_regclass(t) IS NOT NULL AND NOT EXISTS (SELECT FROM pg_dist_partition WHERE logicalrelid = to_regclass(t));
-            PERFORM create_distributed_table(t, '{{DistributionColumn}}', colocate_with => CASE WHEN t = '{{DistributedTables[0]}}' THEN 'default' ELSE '{{DistributedTables[0]}}' END)
-                FROM unnest(ARRAY[{{Quoted(DistributedTables)}}]) WITH ORDINALITY AS d(t, n)
-                WHERE to_regclass(t) IS NOT NULL AND NOT EXISTS (SELECT FROM pg_dist_partition WHERE logicalrelid = to_regclass(t))
-                ORDER BY n;
-        END $citus$;
-        """;
-
-    private static string Quoted(IEnumerable<string> tables) => string.Join(", ", tables.Select(t => $"'{t}'"));
 }

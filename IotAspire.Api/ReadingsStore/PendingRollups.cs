@@ -28,14 +28,6 @@ public static class PendingRollups
     /// </summary>
     public const string SpansView = "rollup_pending_spans";
 
-    /// <summary>The view's definition (the migration creates it).</summary>
-    public const string SpansViewSql = $"""
-        CREATE VIEW {SpansView} AS
-        SELECT p.customer_id, d.device_id, unnest(range_agg(tstzrange(d.first_at, d.last_at + INTERVAL '1 microsecond'))) AS span
-        FROM {Table} p CROSS JOIN LATERAL unnest(p.device_ids, p.first_at, p.last_at) AS d(device_id, first_at, last_at)
-        GROUP BY p.customer_id, d.device_id
-        """;
-
     /// <summary>
     /// A view of what each device's pending readings add to what its row and the rollups hold: <c>customer_id</c>,
     /// <c>device_id</c>, <c>added</c> (readings to add to <c>devices.reading_count</c>), <c>first_at</c>, <c>last_at</c>
@@ -46,10 +38,8 @@ public static class PendingRollups
     /// </summary>
     public const string CountsView = "rollup_pending_counts";
 
-    public static readonly string CountsViewSql = $"CREATE VIEW {CountsView} AS\n{CountsQuery(null)}";
-
     /// <summary>
-    /// The view's query, for one customer when <paramref name="customer"/> (an expression) is given: then every
+    /// The view's query (the migrations hold the view's own text), for one customer when <paramref name="customer"/> (an expression) is given: then every
     /// table it reads is filtered by it, so that on Citus the query is routed to that customer's worker (the view
     /// filtered from outside prunes the pending rows, but not the readings and rollups it reaches through LATERAL).
     /// No CTE: Citus plans a CTE on its own, before any outer filter.

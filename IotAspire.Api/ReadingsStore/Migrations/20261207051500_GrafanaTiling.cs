@@ -30,55 +30,46 @@ namespace IotAspire.Api.ReadingsStore.Migrations
                 RETURNS TABLE (at timestamptz, device uuid, total double precision, n bigint, low double precision, high double precision)
                 LANGUAGE plpgsql STABLE
                 AS $tiled$
+                DECLARE
+                    -- The coarsest rollup whose buckets divide the panel's bucket (none: the readings answer alone).
+                    seconds bigint := extract(epoch FROM bucket)::bigint;
+                    grain interval := CASE WHEN seconds % 86400 = 0 THEN INTERVAL '1 day'
+                                           WHEN seconds % 3600 = 0 THEN INTERVAL '1 hour'
+                                           WHEN seconds % 300 = 0 THEN INTERVAL '5 minutes' END;
+                    rollup text := CASE WHEN seconds % 86400 = 0 THEN 'readings_daily'
+                                        WHEN seconds % 3600 = 0 THEN 'readings_hourly'
+                                        ELSE 'readings_five_minute' END;   -- without a grain no bucket of it is whole: unread
                 BEGIN
                 RETURN QUERY EXECUTE format($query$
-                WITH span AS (
-                  -- The coarsest rollup whose buckets divide the panel's bucket (none: the readings answer alone).
-                  SELECT CASE WHEN extract(epoch FROM %5$L::interval)::bigint %% 86400 = 0 THEN INTERVAL '1 day'
-                              WHEN extract(epoch FROM %5$L::interval)::bigint %% 3600 = 0 THEN INTERVAL '1 hour'
-                              WHEN extract(epoch FROM %5$L::interval)::bigint %% 300 = 0 THEN INTERVAL '5 minutes' END AS grain
-                ), bounds AS (
+                WITH bounds AS (
                   -- The whole rollup buckets inside the range; none without a rollup.
-                  SELECT grain,
-                         CASE WHEN first_whole < end_whole THEN first_whole ELSE %4$L::timestamptz + INTERVAL '1 microsecond' END AS whole_from,
+                  SELECT CASE WHEN first_whole < end_whole THEN first_whole ELSE %4$L::timestamptz + INTERVAL '1 microsecond' END AS whole_from,
                          CASE WHEN first_whole < end_whole THEN end_whole ELSE %4$L::timestamptz + INTERVAL '1 microsecond' END AS whole_to
-                  FROM (SELECT grain,
-                               date_bin(grain, %3$L::timestamptz + grain - INTERVAL '1 microsecond', TIMESTAMPTZ '1970-01-01 00:00:00+00') AS first_whole,
-                               date_bin(grain, %4$L::timestamptz + INTERVAL '1 microsecond', TIMESTAMPTZ '1970-01-01 00:00:00+00') AS end_whole
-                        FROM span) AS whole
+                  FROM (SELECT date_bin(%5$L::interval, %3$L::timestamptz + %5$L::interval - INTERVAL '1 microsecond', TIMESTAMPTZ '1970-01-01 00:00:00+00') AS first_whole,
+                               date_bin(%5$L::interval, %4$L::timestamptz + INTERVAL '1 microsecond', TIMESTAMPTZ '1970-01-01 00:00:00+00') AS end_whole) AS whole
                 ), stale AS (
                   -- Whole rollup buckets holding readings the rollups do not have yet: read from the readings instead.
                   SELECT DISTINCT s.customer_id, s.device_id, b.bucket_start
                   FROM rollup_pending_spans s, bounds,
-                       generate_series(date_bin(grain, lower(s.span), TIMESTAMPTZ '1970-01-01 00:00:00+00'), upper(s.span) - INTERVAL '1 microsecond', grain) AS b(bucket_start)
+                       generate_series(date_bin(%5$L::interval, lower(s.span), TIMESTAMPTZ '1970-01-01 00:00:00+00'), upper(s.span) - INTERVAL '1 microsecond', %5$L::interval) AS b(bucket_start)
                   WHERE s.customer_id = ANY(%1$L::uuid[]) AND s.device_id = ANY(%2$L::uuid[])
                     AND b.bucket_start >= whole_from AND b.bucket_start < whole_to
                 )
-                SELECT bucket_start, r.device_id, reading_sum, reading_count::bigint, reading_min, reading_max FROM readings_five_minute r, bounds
-                WHERE grain = INTERVAL '5 minutes' AND customer_id = ANY(%1$L::uuid[]) AND r.device_id = ANY(%2$L::uuid[])
+                SELECT bucket_start, r.device_id, reading_sum, reading_count::bigint, reading_min, reading_max FROM %6$I r, bounds
+                WHERE customer_id = ANY(%1$L::uuid[]) AND r.device_id = ANY(%2$L::uuid[])
                   AND bucket_start >= whole_from AND bucket_start < whole_to
                   AND NOT EXISTS (SELECT FROM stale WHERE stale.customer_id = r.customer_id AND stale.device_id = r.device_id AND stale.bucket_start = r.bucket_start)
                 UNION ALL
-                SELECT bucket_start, r.device_id, reading_sum, reading_count::bigint, reading_min, reading_max FROM readings_hourly r, bounds
-                WHERE grain = INTERVAL '1 hour' AND customer_id = ANY(%1$L::uuid[]) AND r.device_id = ANY(%2$L::uuid[])
-                  AND bucket_start >= whole_from AND bucket_start < whole_to
-                  AND NOT EXISTS (SELECT FROM stale WHERE stale.customer_id = r.customer_id AND stale.device_id = r.device_id AND stale.bucket_start = r.bucket_start)
-                UNION ALL
-                SELECT bucket_start, r.device_id, reading_sum, reading_count::bigint, reading_min, reading_max FROM readings_daily r, bounds
-                WHERE grain = INTERVAL '1 day' AND customer_id = ANY(%1$L::uuid[]) AND r.device_id = ANY(%2$L::uuid[])
-                  AND bucket_start >= whole_from AND bucket_start < whole_to
-                  AND NOT EXISTS (SELECT FROM stale WHERE stale.customer_id = r.customer_id AND stale.device_id = r.device_id AND stale.bucket_start = r.bucket_start)
-                UNION ALL
-                SELECT recorded_at, r.device_id, reading, 1::bigint, reading, reading FROM stale JOIN bounds ON true
+                SELECT recorded_at, r.device_id, reading, 1::bigint, reading, reading FROM stale
                 JOIN readings r ON r.customer_id = stale.customer_id AND r.device_id = stale.device_id
-                 AND r.recorded_at >= stale.bucket_start AND r.recorded_at < stale.bucket_start + grain
+                 AND r.recorded_at >= stale.bucket_start AND r.recorded_at < stale.bucket_start + %5$L::interval
                 UNION ALL
                 SELECT recorded_at, r.device_id, reading, 1::bigint, reading, reading FROM readings r, bounds
                 WHERE customer_id = ANY(%1$L::uuid[]) AND r.device_id = ANY(%2$L::uuid[]) AND recorded_at >= %3$L::timestamptz AND recorded_at < whole_from
                 UNION ALL
                 SELECT recorded_at, r.device_id, reading, 1::bigint, reading, reading FROM readings r, bounds
                 WHERE customer_id = ANY(%1$L::uuid[]) AND r.device_id = ANY(%2$L::uuid[]) AND recorded_at >= whole_to AND recorded_at <= %4$L::timestamptz
-                $query$, of_customers, of_devices, range_from, range_to, bucket);
+                $query$, of_customers, of_devices, range_from, range_to, grain, rollup);
                 END
                 $tiled$
                 """);
