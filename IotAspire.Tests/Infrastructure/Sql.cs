@@ -34,9 +34,14 @@ public static class Sql
         return row;
     }
 
+    // A test's own statements (a million rows of set-up, say) may wait their turn behind the collections running beside
+    // them on a loaded machine: Npgsql's 30-second default would fail the set-up, not the system. Five minutes bounds a hang.
+    private const int CommandTimeoutSeconds = 300;
+
     private static NpgsqlCommand Command(NpgsqlDataSource dataSource, string sql, object[] parameters)
     {
         var command = dataSource.CreateCommand(sql);
+        command.CommandTimeout = CommandTimeoutSeconds;
         foreach (var parameter in parameters)
         {
             command.Parameters.Add(new NpgsqlParameter { Value = parameter });
