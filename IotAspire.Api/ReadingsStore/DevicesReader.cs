@@ -12,7 +12,8 @@ public sealed class DevicesReader(NpgsqlDataSource dataSource)
 {
     // Counts and spans are kept on the device row by the materializer and by provisioning: this reads one row
     // per device, however many readings it has, plus what its pending readings add (PendingRollups.CountsView).
-    private const string DevicesColumns = "d.id, d.customer_id, LEAST(d.first_reading_at, p.first_at), GREATEST(d.last_reading_at, p.last_at), (d.reading_count + coalesce(p.added, 0))::int";
+    private const string DevicesColumns = "d.id, d.customer_id, LEAST(d.first_reading_at, p.first_at) AS first_reading_at, "
+        + "GREATEST(d.last_reading_at, p.last_at) AS last_reading_at, (d.reading_count + coalesce(p.added, 0))::int AS reading_count";
 
     // A customer's devices: every table filtered by the customer (on Citus, routed to its worker).
     private static readonly string CustomerDevices = $"""
@@ -56,10 +57,10 @@ public sealed class DevicesReader(NpgsqlDataSource dataSource)
             }
 
             devices.Add(new DeviceSummary(
-                reader.GetGuid(0), reader.GetGuid(1),
-                reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2),
-                reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3),
-                reader.GetInt32(4)));
+                reader.GetGuid(reader.GetOrdinal("id")), reader.GetGuid(reader.GetOrdinal("customer_id")),
+                reader.GetFieldValue<DateTimeOffset?>(reader.GetOrdinal("first_reading_at")),
+                reader.GetFieldValue<DateTimeOffset?>(reader.GetOrdinal("last_reading_at")),
+                reader.GetInt32(reader.GetOrdinal("reading_count"))));
         }
 
         return devices;

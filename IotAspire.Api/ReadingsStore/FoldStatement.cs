@@ -41,9 +41,21 @@ public static class FoldStatement
         blocks.Add(Ingested);
         return $"""
             WITH {string.Join(",\n", blocks)}
-            SELECT (SELECT count(*) FROM taken)::int, (SELECT count(*) FROM {finest.Name})::int, (SELECT min(ingested_at) FROM taken),
-                   (SELECT array_agg(device_id) FROM folded), (SELECT array_agg(first_at) FROM folded), (SELECT array_agg(last_at) FROM folded)
+            SELECT (SELECT count(*) FROM taken)::int AS {Result.TakenRows}, (SELECT count(*) FROM {finest.Name})::int AS {Result.Buckets},
+                   (SELECT min(ingested_at) FROM taken) AS {Result.OldestIngestedAt}, (SELECT array_agg(device_id) FROM folded) AS {Result.DeviceIds},
+                   (SELECT array_agg(first_at) FROM folded) AS {Result.FirstAt}, (SELECT array_agg(last_at) FROM folded) AS {Result.LastAt}
             """;
+    }
+
+    /// <summary>The columns of the statement's one row, read by name.</summary>
+    public static class Result
+    {
+        public const string TakenRows = "taken_rows";
+        public const string Buckets = "buckets";
+        public const string OldestIngestedAt = "oldest_ingested_at";
+        public const string DeviceIds = "device_ids";
+        public const string FirstAt = "first_at";
+        public const string LastAt = "last_at";
     }
 
     // The pending rows taken (oldest first, up to @max_rows), one row per device of each.

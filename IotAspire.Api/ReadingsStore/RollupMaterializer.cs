@@ -87,15 +87,21 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, int maxRowsP
                 await using (var reader = await fold.ExecuteReaderAsync(ct))
                 {
                     await reader.ReadAsync(ct);
-                    var oldest = reader.IsDBNull(2) ? (DateTimeOffset?)null : reader.GetFieldValue<DateTimeOffset>(2);
-                    pass = new MaterializerPass(pass.Rows + reader.GetInt32(0), pass.Buckets + reader.GetInt32(1),
+                    var oldestAt = reader.GetOrdinal(FoldStatement.Result.OldestIngestedAt);
+                    var oldest = reader.IsDBNull(oldestAt) ? (DateTimeOffset?)null : reader.GetFieldValue<DateTimeOffset>(oldestAt);
+                    pass = new MaterializerPass(
+                        pass.Rows + reader.GetInt32(reader.GetOrdinal(FoldStatement.Result.TakenRows)),
+                        pass.Buckets + reader.GetInt32(reader.GetOrdinal(FoldStatement.Result.Buckets)),
                         pass.OldestIngestedAt is { } before && (oldest is null || before < oldest) ? before : oldest, TimeSpan.Zero);
-                    if (reader.IsDBNull(3))
+                    if (reader.IsDBNull(reader.GetOrdinal(FoldStatement.Result.DeviceIds)))
                     {
                         continue;
                     }
 
-                    folded = new FoldedDevices(customerId, reader.GetFieldValue<Guid[]>(3), reader.GetFieldValue<DateTime[]>(4), reader.GetFieldValue<DateTime[]>(5));
+                    folded = new FoldedDevices(customerId,
+                        reader.GetFieldValue<Guid[]>(reader.GetOrdinal(FoldStatement.Result.DeviceIds)),
+                        reader.GetFieldValue<DateTime[]>(reader.GetOrdinal(FoldStatement.Result.FirstAt)),
+                        reader.GetFieldValue<DateTime[]>(reader.GetOrdinal(FoldStatement.Result.LastAt)));
                 }
 
                 // Whoever must know which devices were folded (the alerts feature) writes it now: committed with the fold.

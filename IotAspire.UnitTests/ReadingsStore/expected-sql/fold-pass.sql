@@ -110,5 +110,6 @@ ingested AS (
 ), folded AS (
     SELECT device_id, min(first_at) AS first_at, max(last_at) AS last_at FROM taken_devices GROUP BY device_id
 )
-SELECT (SELECT count(*) FROM taken)::int, (SELECT count(*) FROM five_minute)::int, (SELECT min(ingested_at) FROM taken),
-       (SELECT array_agg(device_id) FROM folded), (SELECT array_agg(first_at) FROM folded), (SELECT array_agg(last_at) FROM folded)
+SELECT (SELECT count(*) FROM taken)::int AS taken_rows, (SELECT count(*) FROM five_minute)::int AS buckets,
+       (SELECT min(ingested_at) FROM taken) AS oldest_ingested_at, (SELECT array_agg(device_id) FROM folded) AS device_ids,
+       (SELECT array_agg(first_at) FROM folded) AS first_at, (SELECT array_agg(last_at) FROM folded) AS last_at
