@@ -17,11 +17,6 @@ public sealed class AggregateReadings(DeviceAggregatesReader reader, HeavyReadBu
     public const int MaxAggregationSizeMinutes = 527_040;   // 366 days
     public const long MaxBucketsPerDevice = 100_000;
 
-    /// <summary>Buckets one <c>deviceAggregates</c> answer may hold over all its devices (the SQL stops there).</summary>
-    public const int MaxBucketsPerAnswer = AggregateRequest.DefaultMaxBuckets;
-
-    /// <summary>Devices one <c>deviceIds</c> argument may name.</summary>
-    public const int MaxDeviceIds = AggregateRequest.MaxDeviceIds;
     public static readonly TimeSpan DefaultRange = TimeSpan.FromDays(30);
 
     public async Task<IReadOnlyList<DeviceAggregate>> RunAsync(
@@ -112,9 +107,9 @@ public sealed class AggregateReadings(DeviceAggregatesReader reader, HeavyReadBu
             ReadingTime.Check(t, "to");
         }
 
-        if (deviceIds is { Count: > MaxDeviceIds })
+        if (deviceIds is { Count: > AggregateRequest.MaxDeviceIds })
         {
-            throw ApiErrors.BadInput($"deviceIds may name at most {MaxDeviceIds} devices, not {deviceIds.Count}; leave it out to aggregate every device.");
+            throw ApiErrors.BadInput($"deviceIds may name at most {AggregateRequest.MaxDeviceIds} devices, not {deviceIds.Count}; leave it out to aggregate every device.");
         }
 
         var end = to ?? now;

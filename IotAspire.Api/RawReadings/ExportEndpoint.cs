@@ -35,7 +35,7 @@ public static class ExportEndpoint
             var query = ExportQuery.Parse(http.Request.Query);
             if (query.AggregationSizeMinutes is { } size)
             {
-                // Bounded by deviceAggregates' own limits (MaxBucketsPerAnswer): computed whole, then written.
+                // Bounded by deviceAggregates' own limits (AggregateRequest.DefaultMaxBuckets): computed whole, then written.
                 var aggregates = await aggregate.RunAsync(caller, query.From, query.To, size, query.DeviceIds, query.CustomerId, query.Fill, query.TimeZone, query.BucketFunctions, ct);
                 await WriteAggregatesAsync(http, query, aggregates, ct);
                 return;

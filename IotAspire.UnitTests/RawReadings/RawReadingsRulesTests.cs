@@ -1,4 +1,3 @@
-using IotAspire.Api.Aggregation;
 using IotAspire.Api.Errors;
 using IotAspire.Api.RawReadings;
 using IotAspire.Api.Security;
@@ -69,7 +68,7 @@ public sealed class RawReadingsRulesTests
         var at = DateTimeOffset.Parse("2026-12-04T10:00:00Z");
         Assert.StartsWith("from (", Assert.Throws<ApiErrorException>(() => RawReadingsRequest.Check(Customer, null, at, at, null)).Message);
         Assert.StartsWith("to (", Assert.Throws<ApiErrorException>(() => RawReadingsRequest.Check(Customer, null, null, at.AddTicks(1), null)).Message);
-        var tooMany = Enumerable.Range(0, AggregateReadings.MaxDeviceIds + 1).Select(_ => Guid.NewGuid()).ToArray();
+        var tooMany = Enumerable.Range(0, AggregateRequest.MaxDeviceIds + 1).Select(_ => Guid.NewGuid()).ToArray();
         Assert.StartsWith("deviceIds may name at most", Assert.Throws<ApiErrorException>(() => RawReadingsRequest.Check(Customer, tooMany, null, null, null)).Message);
         var device = Guid.NewGuid();
         Assert.Equal([device], RawReadingsRequest.Check(Customer, [device, device], null, null, null).DeviceIds);

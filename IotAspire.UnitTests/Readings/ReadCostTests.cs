@@ -1,4 +1,3 @@
-using IotAspire.Api.Aggregation;
 using IotAspire.Api.HeavyReads;
 using IotAspire.Api.ReadingsStore;
 
@@ -38,7 +37,7 @@ public sealed class ReadCostTests
 
     [Fact]
     public void The_answers_bucket_limit_bounds_buckets_times_devices() =>
-        Assert.Equal(AggregateReadings.MaxBucketsPerAnswer * 3L, ReadCost.Of(43_200, 1_000, 3));
+        Assert.Equal(AggregateRequest.DefaultMaxBuckets * 3L, ReadCost.Of(43_200, 1_000, 3));
 
     [Theory]
     [InlineData(43_200, 6, 50_000, 1L)]      // heavy with any one device
