@@ -21,9 +21,11 @@ public sealed class AggregateReadings(DeviceAggregatesReader reader, HeavyReadBu
 
     public async Task<IReadOnlyList<DeviceAggregate>> RunAsync(
         Caller caller, DateTimeOffset? from, DateTimeOffset? to, int? aggregationSizeMinutes, IReadOnlyList<Guid>? deviceIds,
-        Guid? customerId, FillMode fill, string? timeZone, BucketFunctions functions, CancellationToken ct)
+        Guid? customerId, FillMode fill, string? timeZone, BucketFunctions functions, CancellationToken ct,
+        IReadOnlyList<string>? keys = null, IReadOnlyList<Tag>? tags = null)
     {
-        var request = Check(caller, from, to, aggregationSizeMinutes, deviceIds, customerId, clock.GetUtcNow(), timeZone) with { Functions = functions };
+        var request = Check(caller, from, to, aggregationSizeMinutes, deviceIds, customerId, clock.GetUtcNow(), timeZone, keys, tags) with { Functions = functions };
+        request = await reader.WithSeriesAsync(request, ct);
         using var turn = await IsHeavyAsync(request, ct) ? await budget.EnterAsync(caller, "deviceAggregates read", ct) : null;
         var aggregates = await reader.ReadAsync(request, ct);
         if (fill == FillMode.None)
@@ -31,15 +33,23 @@ public sealed class AggregateReadings(DeviceAggregatesReader reader, HeavyReadBu
             return aggregates;
         }
 
-        // A named device with no reading in the range but one before it (a device that reports only on change)
-        // gets its buckets too, carrying that reading with PREVIOUS. A device with no reading before the range
-        // either stays absent, as do unnamed devices without readings in the range: nothing is known of them there.
-        if (request.DeviceIds is { } named && named.Except(aggregates.Select(a => a.DeviceId)).ToArray() is { Length: > 0 } quiet)
+        // A named series (a named device's key) with no reading in the range but one before it (a device that reports
+        // only on change) gets its buckets too, carrying that reading with PREVIOUS. A series with no reading before the
+        // range either stays absent, as do series of unnamed devices without readings in the range: nothing is known of
+        // them there.
+        var series = request.Series!.ToDictionary(s => (s.CustomerId, s.Id));
+        var answered = aggregates.Select(a => (a.CustomerId, SeriesIds.Of(a.DeviceId, a.Key))).ToHashSet();
+        if (request.DeviceIds is not null && series.Keys.Where(s => !answered.Contains(s)).Select(s => s.Id).ToArray() is { Length: > 0 } quiet)
         {
             var layout = request.Layout;
-            aggregates = [.. aggregates.Concat((await reader.DevicesWithReadingBeforeAsync(request, quiet, ct)).Select(d =>
-                    new DeviceAggregate(d.Device, d.Customer, layout.Label(request.From), layout.Label(request.To), request.AggregationSizeMinutes, [], null)))
-                .OrderBy(a => a.CustomerId).ThenBy(a => a.DeviceId)];
+            List<DeviceAggregate> filled = [.. aggregates, .. (await reader.SeriesWithReadingBeforeAsync(request, quiet, ct))
+                .Where(series.ContainsKey)
+                .Select(s => new DeviceAggregate(series[s].DeviceId, s.Customer, layout.Label(request.From), layout.Label(request.To), request.AggregationSizeMinutes, [], null)
+                {
+                    Key = series[s].Key,
+                })];
+            filled.Sort(DeviceAggregatesReader.Order);
+            aggregates = filled;
         }
 
         if (aggregates.Count == 0)
@@ -58,12 +68,12 @@ public sealed class AggregateReadings(DeviceAggregatesReader reader, HeavyReadBu
         }
 
         var previous = fill == FillMode.Previous
-            ? await reader.PreviousMeansAsync(request, aggregates.Select(a => (a.CustomerId, a.DeviceId)).ToArray(), ct)
+            ? await reader.PreviousMeansAsync(request, aggregates.Select(a => (a.CustomerId, SeriesIds.Of(a.DeviceId, a.Key))).ToArray(), ct)
             : [];
         return [.. aggregates.Select(a => a with
         {
             AggregatedValues = GapFill.Apply(a.AggregatedValues, starts, fill,
-                previous.TryGetValue((a.CustomerId, a.DeviceId), out var before) ? before : null, request.Layout.Label),
+                previous.TryGetValue((a.CustomerId, SeriesIds.Of(a.DeviceId, a.Key)), out var before) ? before : null, request.Layout.Label),
         })];
     }
 
@@ -78,8 +88,8 @@ public sealed class AggregateReadings(DeviceAggregatesReader reader, HeavyReadBu
             return false;
         }
 
-        var devices = request.DeviceIds?.Count ?? (heavyFrom <= 1 ? 1 : await reader.CountDevicesAsync(request, heavyFrom, ct));
-        return devices >= heavyFrom;
+        var series = SeriesScope.Of(request).Narrowed ? request.Series!.Count : heavyFrom <= 1 ? 1 : await reader.CountSeriesAsync(request, heavyFrom, ct);
+        return series >= heavyFrom;
     }
 
     /// <summary>
@@ -88,8 +98,9 @@ public sealed class AggregateReadings(DeviceAggregatesReader reader, HeavyReadBu
     /// </summary>
     public static AggregateRequest Check(
         Caller caller, DateTimeOffset? from, DateTimeOffset? to, int? aggregationSizeMinutes, IReadOnlyList<Guid>? deviceIds,
-        Guid? customerId, DateTimeOffset now, string? timeZone = null)
+        Guid? customerId, DateTimeOffset now, string? timeZone = null, IReadOnlyList<string>? keys = null, IReadOnlyList<Tag>? tags = null)
     {
+        AggregateRequest.CheckSeriesFilters(keys, tags);
         var size = aggregationSizeMinutes ?? DefaultAggregationSizeMinutes;
         if (size is < MinAggregationSizeMinutes or > MaxAggregationSizeMinutes)
         {
@@ -128,6 +139,6 @@ public sealed class AggregateReadings(DeviceAggregatesReader reader, HeavyReadBu
                 + $"Use aggregationSizeMinutes of at least {suggested}, or a shorter range.");
         }
 
-        return new AggregateRequest(CustomerScope.For(caller, customerId), deviceIds, start, end, size) { Layout = layout };
+        return new AggregateRequest(CustomerScope.For(caller, customerId), deviceIds, start, end, size) { Layout = layout, Keys = keys, Tags = tags };
     }
 }

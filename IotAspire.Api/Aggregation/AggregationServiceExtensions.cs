@@ -10,6 +10,10 @@ public static class AggregationServiceExtensions
         builder.Services.AddSingleton<DeviceAggregatesReader>();
         builder.Services.AddSingleton<DevicesReader>();
         builder.Services.AddSingleton<AggregateReadings>();
+        builder.Services.AddSingleton<GroupBucketsReader>();
+        builder.Services.AddSingleton<AggregateGroups>();
+        builder.Services.AddSingleton<LatestValuesReader>();
+        builder.Services.AddSingleton<ReadLatest>();
         return builder;
     }
 }

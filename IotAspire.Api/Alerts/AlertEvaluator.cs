@@ -47,12 +47,13 @@ public sealed class AlertEvaluator(NpgsqlDataSource dataSource, IOptions<AlertsO
         foreach (var customer in await ListAsync(connection, transaction, AlertStore.PendingCustomersSql, r => r.GetGuid(0), ct, ("max_customers", MaxCustomersPerPass)))
         {
             var pending = await ListAsync(connection, transaction, AlertStore.TakePendingSql,
-                r => (Device: r.GetGuid(0), First: r.GetFieldValue<DateTimeOffset>(1), Last: r.GetFieldValue<DateTimeOffset>(2)), ct, ("customer_id", customer));
+                r => (Series: r.GetGuid(0), First: r.GetFieldValue<DateTimeOffset>(1), Last: r.GetFieldValue<DateTimeOffset>(2)), ct, ("customer_id", customer));
             devices += pending.Count;
-            var spans = pending.ToDictionary(p => p.Device);
-            var watching = await ListAsync(connection, transaction, AlertStore.RulesForDevicesSql,
-                r => (Id: r.GetGuid(0), Device: r.GetGuid(1), Name: r.GetString(2), Kind: AlertRuleRules.Parse(r.GetString(3)), Threshold: r.GetDouble(4), Minutes: r.GetInt32(5)),
-                ct, ("customer_id", customer), ("device_ids", spans.Keys.ToArray()));
+            var spans = pending.ToDictionary(p => p.Series);
+            var watching = await ListAsync(connection, transaction, AlertStore.RulesForSeriesSql,
+                r => (Id: r.GetGuid(0), Series: r.GetGuid(1), Name: r.GetString(2), Kind: AlertRuleRules.Parse(r.GetString(3)), Threshold: r.GetDouble(4), Minutes: r.GetInt32(5),
+                    Device: r.GetGuid(6)),
+                ct, ("customer_id", customer), ("series_ids", spans.Keys.ToArray()));
             rules += watching.Count;
             if (watching.Count == 0)
             {
@@ -60,7 +61,7 @@ public sealed class AlertEvaluator(NpgsqlDataSource dataSource, IOptions<AlertsO
             }
 
             var readings = await RuleReadingsAsync(connection, transaction, customer,
-                [.. watching.Select(rule => (rule.Device, rule.Kind, rule.Minutes, spans[rule.Device].First, spans[rule.Device].Last))], ct);
+                [.. watching.Select(rule => (rule.Series, rule.Kind, rule.Minutes, spans[rule.Series].First, spans[rule.Series].Last))], ct);
             var found = new List<AlertStore.Found>();
             for (var i = 0; i < watching.Count; i++)
             {
@@ -70,7 +71,7 @@ public sealed class AlertEvaluator(NpgsqlDataSource dataSource, IOptions<AlertsO
                     logger.LogWarning("Rule {Rule} of customer {Customer}: more than {Max} readings to evaluate at once; changes after the first {Max} were not evaluated", rule.Id, customer, MaxReadingsPerRule, MaxReadingsPerRule);
                 }
 
-                found.AddRange(AlertTimeline.Transitions(rule.Kind, rule.Threshold, rule.Minutes, readings[i], spans[rule.Device].First).Select(change =>
+                found.AddRange(AlertTimeline.Transitions(rule.Kind, rule.Threshold, rule.Minutes, readings[i], spans[rule.Series].First).Select(change =>
                     new AlertStore.Found(rule.Id, rule.Device, change.Change, change.Reading.At, change.Reading.At, change.Reading.Value,
                         Message(rule.Name, rule.Kind, rule.Threshold, rule.Minutes, change.Change, change.Reading.Value))));
             }
@@ -93,12 +94,12 @@ public sealed class AlertEvaluator(NpgsqlDataSource dataSource, IOptions<AlertsO
     }
 
     /// <summary>
-    /// For each rule (device, kind, window, and its device's new span), the readings its states from the span's start on
+    /// For each rule (series, kind, window, and its series' new span), the readings its states from the span's start on
     /// depend on, in two statements for all of them (<see cref="ReadingRanges.RuleBoundsSql"/> says which readings).
     /// </summary>
     private static async Task<List<AlertTimeline.Point>[]> RuleReadingsAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, Guid customer,
-        (Guid Device, AlertRuleKind Kind, int Minutes, DateTimeOffset First, DateTimeOffset Last)[] rules, CancellationToken ct)
+        (Guid Series, AlertRuleKind Kind, int Minutes, DateTimeOffset First, DateTimeOffset Last)[] rules, CancellationToken ct)
     {
         var windows = rules.Select(r => TimeSpan.FromMinutes(r.Minutes)).ToArray();
         var bounds = await ListAsync(connection, transaction, ReadingRanges.RuleBoundsSql, r => (
@@ -106,7 +107,7 @@ public sealed class AlertEvaluator(NpgsqlDataSource dataSource, IOptions<AlertsO
                 Before: r.IsDBNull(1) ? (DateTimeOffset?)null : r.GetFieldValue<DateTimeOffset>(1),
                 After: r.IsDBNull(2) ? (DateTimeOffset?)null : r.GetFieldValue<DateTimeOffset>(2),
                 Reach: r.IsDBNull(3) ? (DateTimeOffset?)null : r.GetFieldValue<DateTimeOffset>(3)), ct,
-            ("customer_id", customer), ("device_ids", rules.Select(r => r.Device).ToArray()),
+            ("customer_id", customer), ("series_ids", rules.Select(r => r.Series).ToArray()),
             ("first_at", rules.Select(r => r.First.UtcDateTime).ToArray()), ("last_at", rules.Select(r => r.Last.UtcDateTime).ToArray()), ("windows", windows));
         var lower = new DateTime[rules.Length];
         var upper = new DateTime[rules.Length];
@@ -126,7 +127,7 @@ public sealed class AlertEvaluator(NpgsqlDataSource dataSource, IOptions<AlertsO
                 readings[(int)r.GetInt64(0) - 1].Add(new AlertTimeline.Point(r.GetFieldValue<DateTimeOffset>(1), r.GetDouble(2)));
                 return 0;
             }, ct,
-            ("customer_id", customer), ("device_ids", rules.Select(r => r.Device).ToArray()), ("lower", lower), ("upper", upper), ("max_readings", MaxReadingsPerRule));
+            ("customer_id", customer), ("series_ids", rules.Select(r => r.Series).ToArray()), ("lower", lower), ("upper", upper), ("max_readings", MaxReadingsPerRule));
         return readings;
     }
 

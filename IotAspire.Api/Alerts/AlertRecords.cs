@@ -35,7 +35,11 @@ public sealed record AlertRuleSummary(
     [property: Description("ABOVE, BELOW: how long the condition must hold; NO_DATA: how long without readings; RATE_OF_CHANGE: the window.")] int Minutes,
     [property: Description("A muted rule is not evaluated: it records and sends nothing until unmuted.")] bool Muted,
     [property: Description("RAISED while the condition holds, CLEARED after, null before its first change.")] AlertChange? State,
-    DateTimeOffset? StateSince, DateTimeOffset CreatedAt, string CreatedBy);
+    DateTimeOffset? StateSince, DateTimeOffset CreatedAt, string CreatedBy)
+{
+    [Description("The key of the device whose values the rule watches (reading unless the rule names one).")]
+    public string Key { get; init; } = "reading";
+}
 
 /// <summary>A recorded state change (<c>Alert</c> in the schema): the history, the subscription and the webhook send these.</summary>
 public sealed record AlertRecord(

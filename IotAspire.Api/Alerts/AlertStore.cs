@@ -19,7 +19,7 @@ public sealed class AlertStore(NpgsqlDataSource dataSource)
 
     // A rule with its current state: the change with the latest reading time.
     private const string RuleColumns = """
-        r.id, r.customer_id, r.device_id, r.name, r.kind, r.threshold, r.minutes, r.muted, s.state, s.at, r.created_at, r.created_by
+        r.id, r.customer_id, r.device_id, r.key, r.name, r.kind, r.threshold, r.minutes, r.muted, s.state, s.at, r.created_at, r.created_by
         """;
 
     // customer: what the state is looked up under: @customer_id for one customer's rules (so that on Citus the lateral
@@ -45,16 +45,19 @@ public sealed class AlertStore(NpgsqlDataSource dataSource)
         return await command.ExecuteScalarAsync(ct) as Guid?;
     }
 
-    public async Task<AlertRuleSummary> CreateRuleAsync(Guid customerId, Guid deviceId, string name, AlertRuleKind kind, double? threshold, int minutes, string createdBy, CancellationToken ct)
+    public async Task<AlertRuleSummary> CreateRuleAsync(
+        Guid customerId, Guid deviceId, string key, string name, AlertRuleKind kind, double? threshold, int minutes, string createdBy, CancellationToken ct)
     {
         await using var command = dataSource.CreateCommand($"""
-            INSERT INTO {PendingAlerts.RulesTable} AS r (customer_id, id, device_id, name, kind, threshold, minutes, muted, created_at, created_by)
-            VALUES (@customer_id, @id, @device_id, @name, @kind, @threshold, @minutes, false, now(), @created_by)
+            INSERT INTO {PendingAlerts.RulesTable} AS r (customer_id, id, device_id, key, series_id, name, kind, threshold, minutes, muted, created_at, created_by)
+            VALUES (@customer_id, @id, @device_id, @key, @series_id, @name, @kind, @threshold, @minutes, false, now(), @created_by)
             RETURNING {RuleColumns.Replace("s.state, s.at", "NULL::text, NULL::timestamptz", StringComparison.Ordinal)}
             """);
         command.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId });
         command.Parameters.Add(new("id", NpgsqlDbType.Uuid) { Value = Guid.CreateVersion7() });
         command.Parameters.Add(new("device_id", NpgsqlDbType.Uuid) { Value = deviceId });
+        command.Parameters.Add(new("key", NpgsqlDbType.Text) { Value = key });
+        command.Parameters.Add(new("series_id", NpgsqlDbType.Uuid) { Value = SeriesIds.Of(deviceId, key) });
         command.Parameters.Add(new("name", NpgsqlDbType.Text) { Value = name });
         command.Parameters.Add(new("kind", NpgsqlDbType.Text) { Value = AlertRuleRules.Name(kind) });
         command.Parameters.Add(new("threshold", NpgsqlDbType.Double) { Value = threshold is { } t ? t : DBNull.Value });
@@ -113,10 +116,10 @@ public sealed class AlertStore(NpgsqlDataSource dataSource)
         while (await reader.ReadAsync(ct))
         {
             rules.Add(new AlertRuleSummary(
-                reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetString(3), AlertRuleRules.Parse(reader.GetString(4)),
-                reader.IsDBNull(5) ? null : reader.GetDouble(5), reader.GetInt32(6), reader.GetBoolean(7),
-                reader.IsDBNull(8) ? null : Change(reader.GetString(8)), reader.IsDBNull(9) ? null : reader.GetFieldValue<DateTimeOffset>(9),
-                reader.GetFieldValue<DateTimeOffset>(10), reader.GetString(11)));
+                reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetString(4), AlertRuleRules.Parse(reader.GetString(5)),
+                reader.IsDBNull(6) ? null : reader.GetDouble(6), reader.GetInt32(7), reader.GetBoolean(8),
+                reader.IsDBNull(9) ? null : Change(reader.GetString(9)), reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10),
+                reader.GetFieldValue<DateTimeOffset>(11), reader.GetString(12)) { Key = reader.GetString(3) });
         }
 
         return rules;
@@ -171,16 +174,16 @@ public sealed class AlertStore(NpgsqlDataSource dataSource)
     /// <summary>Customers with readings to evaluate, the longest waiting first.</summary>
     public const string PendingCustomersSql = $"SELECT {CitusDistribution.EveryCustomerMarker} customer_id FROM {PendingAlerts.Table} GROUP BY customer_id ORDER BY min(id) LIMIT @max_customers";
 
-    /// <summary>Takes a customer's pending devices, merged per device.</summary>
+    /// <summary>Takes a customer's pending series, merged per series.</summary>
     public const string TakePendingSql = $"""
-        WITH taken AS (DELETE FROM {PendingAlerts.Table} WHERE customer_id = @customer_id RETURNING device_id, first_at, last_at)
-        SELECT device_id, min(first_at), max(last_at) FROM taken GROUP BY device_id
+        WITH taken AS (DELETE FROM {PendingAlerts.Table} WHERE customer_id = @customer_id RETURNING series_id, first_at, last_at)
+        SELECT series_id, min(first_at), max(last_at) FROM taken GROUP BY series_id
         """;
 
-    /// <summary>The threshold and rate rules watching those devices.</summary>
-    public const string RulesForDevicesSql = $"""
-        SELECT id, device_id, name, kind, threshold, minutes FROM {PendingAlerts.RulesTable}
-        WHERE customer_id = @customer_id AND device_id = ANY(@device_ids) AND kind <> 'NO_DATA' AND NOT muted
+    /// <summary>The threshold and rate rules watching those series.</summary>
+    public const string RulesForSeriesSql = $"""
+        SELECT id, series_id, name, kind, threshold, minutes, device_id FROM {PendingAlerts.RulesTable}
+        WHERE customer_id = @customer_id AND series_id = ANY(@series_ids) AND kind <> 'NO_DATA' AND NOT muted
         """;
 
     /// <summary>Customers with NO_DATA rules to check.</summary>

@@ -15,7 +15,7 @@ public static class AlertsServiceExtensions
         builder.AddKeyRing(WebhookSecretProtection.ApplicationName);   // webhook secrets encrypted at rest
         builder.Services.AddSingleton<WebhookSecretProtection>();
         builder.Services.AddSingleton<WebhookStore>();
-        builder.Services.AddSingleton<IFoldObserver, FoldedDevicesNote>();   // the materializer notes the devices rules watch
+        builder.Services.AddSingleton<IFoldObserver, FoldedSeriesNote>();   // the materializer notes the devices rules watch
         builder.Services.AddSingleton<AlertEvaluator>();
         builder.Services.AddSingleton<AlertFeed>();
         builder.Services.AddHostedService(services => services.GetRequiredService<AlertFeed>());

@@ -16,9 +16,11 @@ public sealed class ManageAlerts(AlertStore store, WebhookStore webhooks, AlertF
     public const int MaxHistory = 1_000;
 
     public async Task<AlertRuleSummary> CreateRuleAsync(
-        Caller caller, Guid deviceId, AlertRuleKind kind, double? threshold, int minutes, string? name, Guid? customerId, CancellationToken ct)
+        Caller caller, Guid deviceId, AlertRuleKind kind, double? threshold, int minutes, string? name, Guid? customerId, CancellationToken ct,
+        string? key = null)
     {
         AlertRuleRules.Check(kind, threshold, minutes, name);
+        key = key is null ? TelemetryKey.Default : TelemetryKey.Check(key, "key");
         var owner = await store.DeviceOwnerAsync(deviceId, ct);
         var customer = Named(caller, customerId ?? (caller.IsAdmin ? owner : null), "create an alert rule");
         if (owner is { } claimedBy && claimedBy != customer)
@@ -31,7 +33,7 @@ public sealed class ManageAlerts(AlertStore store, WebhookStore webhooks, AlertF
             throw ApiErrors.BadInput($"A customer may have at most {AlertRuleRules.MaxRulesPerCustomer} alert rules; delete some first.");
         }
 
-        return await store.CreateRuleAsync(customer, deviceId, name ?? "", kind, threshold, minutes, caller.UserName, ct);
+        return await store.CreateRuleAsync(customer, deviceId, key, name ?? "", kind, threshold, minutes, caller.UserName, ct);
     }
 
     public Task<IReadOnlyList<AlertRuleSummary>> RulesAsync(Caller caller, Guid? deviceId, Guid? customerId, CancellationToken ct) =>

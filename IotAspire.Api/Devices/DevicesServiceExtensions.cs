@@ -14,6 +14,7 @@ public static class DevicesServiceExtensions
     public static IHostApplicationBuilder AddDeviceProvisioning(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<DeviceRegistry>();
+        builder.Services.AddSingleton<DeviceAttributesWriter>();
         builder.Services.AddSingleton<ManageDevices>();
         builder.Services.AddSingleton<DeviceTokenStore>();
         builder.Services.AddSingleton<ManageDeviceTokens>();

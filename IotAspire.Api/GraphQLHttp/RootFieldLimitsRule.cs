@@ -7,13 +7,14 @@ namespace IotAspire.Api.GraphQLHttp;
 
 /// <summary>
 /// Bounds the work of one operation by its root fields, counted as they would execute: aliases and
-/// fragments included. At most <see cref="GraphQLHttpOptions.MaxRootFields"/> of them, and
-/// <c>ingestReadings</c> at most once, so that one request stores one batch, all or nothing, within the
-/// batch limit. Registered for cached documents too.
+/// fragments included. At most <see cref="GraphQLHttpOptions.MaxRootFields"/> of them, and one ingest field
+/// (<c>ingestReadings</c> or <c>ingestMessages</c>) at most once, so that one request stores one batch, all or nothing,
+/// within the batch limit. Registered for cached documents too.
 /// </summary>
 public sealed class RootFieldLimitsRule(IOptions<GraphQLHttpOptions> options) : ValidationRuleBase
 {
     public const string IngestField = "ingestReadings";
+    public const string IngestMessagesField = "ingestMessages";
 
     // Fragments may spread fragments; core validation refuses cycles, this bounds the walk until it has.
     private const int MaxFragmentNesting = 16;
@@ -28,9 +29,9 @@ public sealed class RootFieldLimitsRule(IOptions<GraphQLHttpOptions> options) : 
         {
             context.ReportError(new RootFieldLimitError(context, $"An operation may select at most {limit} root fields (aliases and fragments count); this one selects {fields.Count}. Send several requests instead."));
         }
-        else if (fields.Count(name => name == IngestField) > 1)
+        else if (fields.Count(name => name is IngestField or IngestMessagesField) > 1)
         {
-            context.ReportError(new RootFieldLimitError(context, $"An operation may hold {IngestField} only once, so that a request stores one batch, all or nothing; send the readings as one batch."));
+            context.ReportError(new RootFieldLimitError(context, $"An operation may hold one {IngestField} or {IngestMessagesField}, once, so that a request stores one batch, all or nothing; send the values as one batch."));
         }
 
         return default;

@@ -14,8 +14,16 @@ namespace IotAspire.Api.Ingestion;
 /// </summary>
 public sealed class IngestReadings(ReadingsWriter writer, IOptions<IngestionOptions> options)
 {
-    public async Task<IngestOutcome.Stored> RunAsync(Caller caller, IReadOnlyList<SentReading> readings, CancellationToken ct) =>
-        await writer.WriteAsync(Check(caller, readings, options.Value.MaxBatchSize), ct) switch
+    public Task<IngestOutcome.Stored> RunAsync(Caller caller, IReadOnlyList<SentReading> readings, CancellationToken ct) =>
+        StoreAsync(Check(caller, readings, options.Value.MaxBatchSize), "readings", ct);
+
+    /// <summary>Stores a batch of messages (several named values each) as one batch of values: all of them or none.</summary>
+    public Task<IngestOutcome.Stored> RunMessagesAsync(Caller caller, IReadOnlyList<SentMessage> messages, CancellationToken ct) =>
+        StoreAsync(CheckMessages(caller, messages, options.Value.MaxBatchSize), "messages", ct);
+
+    // index: of the value in the batch; a message's values are named by their message in messages' errors.
+    private async Task<IngestOutcome.Stored> StoreAsync(IReadOnlyList<ReadingToStore> values, string batchName, CancellationToken ct) =>
+        await writer.WriteAsync(values, ct) switch
         {
             IngestOutcome.Stored stored => stored,
             IngestOutcome.DeviceOwnedByAnotherCustomer(var device) when options.Value.RequireRegisteredDevices => throw NotRegistered(device),
@@ -23,7 +31,7 @@ public sealed class IngestReadings(ReadingsWriter writer, IOptions<IngestionOpti
             IngestOutcome.DeviceOwnedByAnotherCustomer(var device) => throw ApiErrors.NotAllowed(
                 $"Device {device} belongs to another customer; nothing was written."),
             IngestOutcome.OlderThanRetention(var index, var at, var keptFrom) => throw ApiErrors.BadInput(
-                $"readings[{index}].timestamp ({ReadingTime.Text(at)}) is older than the customer's retention keeps readings (from {ReadingTime.Text(keptFrom)}); "
+                $"{batchName}[{(batchName == "messages" ? MessageOf(values, index) : index)}].timestamp ({ReadingTime.Text(at)}) is older than the customer's retention keeps readings (from {ReadingTime.Text(keptFrom)}); "
                 + "older data is kept only as rollups. Nothing was written: leave such readings out."),
             var other => throw new InvalidOperationException($"Unexpected ingest outcome {other}."),
         };
@@ -50,31 +58,92 @@ public sealed class IngestReadings(ReadingsWriter writer, IOptions<IngestionOpti
         for (var i = 0; i < readings.Count; i++)
         {
             var reading = readings[i];
-            if (!(Math.Abs(reading.Reading) <= MaxMagnitude))
-            {
-                throw ApiErrors.BadInput($"readings[{i}].reading must be a finite number between -1e100 and 1e100, not {reading.Reading.ToString(CultureInfo.InvariantCulture)}.");
-            }
-
+            CheckValue(reading.Reading, $"readings[{i}].reading");
             ReadingTime.Check(reading.Timestamp, $"readings[{i}].timestamp");
-
-            toStore.Add(new ReadingToStore(CustomerFor(caller, reading, i), reading.DeviceId, reading.Timestamp, reading.Reading));
+            var key = reading.Key is null ? TelemetryKey.Default : TelemetryKey.Check(reading.Key, $"readings[{i}].key");
+            toStore.Add(new ReadingToStore(CustomerFor(caller, reading.DeviceId, reading.CustomerId, $"readings[{i}]"), reading.DeviceId, reading.Timestamp, reading.Reading, key));
         }
 
         return toStore;
     }
 
-    private static Guid CustomerFor(Caller caller, SentReading reading, int index)
+    /// <summary>
+    /// A batch of messages as the values it stores, or the first reason to refuse it (a pure rule). The batch limit
+    /// counts values, as a batch of readings counts readings; a message names each key once.
+    /// </summary>
+    public static IReadOnlyList<ReadingToStore> CheckMessages(Caller caller, IReadOnlyList<SentMessage> messages, int maxBatchSize)
+    {
+        var count = messages.Sum(m => (long)m.Values.Count);
+        if (count > maxBatchSize)
+        {
+            throw ApiErrors.BadInput($"A batch may hold at most {maxBatchSize} values; these {messages.Count} messages hold {count}. Send them in smaller batches.");
+        }
+
+        var toStore = new List<ReadingToStore>((int)count);
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var message = messages[i];
+            if (message.Values.Count == 0)
+            {
+                throw ApiErrors.BadInput($"messages[{i}].values is empty; a message carries at least one value.");
+            }
+
+            ReadingTime.Check(message.Timestamp, $"messages[{i}].timestamp");
+            var customer = CustomerFor(caller, message.DeviceId, message.CustomerId, $"messages[{i}]");
+            keys.Clear();
+            for (var j = 0; j < message.Values.Count; j++)
+            {
+                var (key, value) = (TelemetryKey.Check(message.Values[j].Key, $"messages[{i}].values[{j}].key"), message.Values[j].Value);
+                CheckValue(value, $"messages[{i}].values[{j}].value");
+                if (!keys.Add(key))
+                {
+                    throw ApiErrors.BadInput($"messages[{i}].values names key {key} twice; a message has one value per key.");
+                }
+
+                toStore.Add(new ReadingToStore(customer, message.DeviceId, message.Timestamp, value, key));
+            }
+        }
+
+        return toStore;
+    }
+
+    // Which message the value at index belongs to (values are stored in message order).
+    private static int MessageOf(IReadOnlyList<ReadingToStore> values, int index)
+    {
+        var message = 0;
+        for (var i = 1; i <= index; i++)
+        {
+            if (values[i].DeviceId != values[i - 1].DeviceId || values[i].RecordedAt != values[i - 1].RecordedAt)
+            {
+                message++;
+            }
+        }
+
+        return message;
+    }
+
+    private static void CheckValue(double value, string name)
+    {
+        if (!(Math.Abs(value) <= MaxMagnitude))
+        {
+            throw ApiErrors.BadInput($"{name} must be a finite number between -1e100 and 1e100, not {value.ToString(CultureInfo.InvariantCulture)}.");
+        }
+    }
+
+    // place: where the caller sent it (readings[3], messages[2]).
+    private static Guid CustomerFor(Caller caller, Guid deviceId, Guid? customerId, string place)
     {
         if (caller.IsDevice)
         {
-            if (reading.DeviceId != caller.DeviceId)
+            if (deviceId != caller.DeviceId)
             {
-                throw ApiErrors.NotAllowed($"readings[{index}] is for device {reading.DeviceId}, but this device token may only send readings of device {caller.DeviceId}; nothing was written.");
+                throw ApiErrors.NotAllowed($"{place} is for device {deviceId}, but this device token may only send readings of device {caller.DeviceId}; nothing was written.");
             }
 
-            if (reading.CustomerId is { } other && other != caller.CustomerId)
+            if (customerId is { } other && other != caller.CustomerId)
             {
-                throw ApiErrors.NotAllowed($"readings[{index}] is for customer {other}, but this device token's device belongs to {caller.CustomerId}; leave customerId out. Nothing was written.");
+                throw ApiErrors.NotAllowed($"{place} is for customer {other}, but this device token's device belongs to {caller.CustomerId}; leave customerId out. Nothing was written.");
             }
 
             return caller.CustomerId!.Value;
@@ -82,14 +151,14 @@ public sealed class IngestReadings(ReadingsWriter writer, IOptions<IngestionOpti
 
         if (caller.IsAdmin)
         {
-            return reading.CustomerId
-                ?? throw ApiErrors.BadInput($"readings[{index}].customerId is required when an administrator ingests readings.");
+            return customerId
+                ?? throw ApiErrors.BadInput($"{place}.customerId is required when an administrator ingests readings.");
         }
 
         var own = CustomerScope.Own(caller);
-        if (reading.CustomerId is { } named && named != own)
+        if (customerId is { } named && named != own)
         {
-            throw ApiErrors.NotAllowed($"readings[{index}] is for customer {named}, but you may only write for your own ({own}); nothing was written.");
+            throw ApiErrors.NotAllowed($"{place} is for customer {named}, but you may only write for your own ({own}); nothing was written.");
         }
 
         return own;

@@ -85,7 +85,7 @@ public sealed class WatchReadings(LiveSubscribers subscribers, NpgsqlDataSource 
         await foreach (var batch in subscription.Batches.ReadAllAsync(either.Token))
         {
             var (from, to) = TouchedBuckets(batch.FirstAt, batch.LastAt, sizeMinutes);
-            var request = new AggregateRequest(scope ?? batch.CustomerId, [batch.DeviceId], from, to, sizeMinutes) { Functions = functions };
+            var request = new AggregateRequest(scope ?? batch.CustomerId, [batch.DeviceId], from, to, sizeMinutes) { Functions = functions, Keys = [batch.Key] };
             foreach (var aggregate in await aggregates.ReadAsync(request, either.Token))
             {
                 yield return aggregate;
@@ -97,7 +97,7 @@ public sealed class WatchReadings(LiveSubscribers subscribers, NpgsqlDataSource 
     {
         await using var command = dataSource.CreateCommand(ReadingRanges.BatchReadingsSql);
         command.Parameters.Add(new("customer", NpgsqlDbType.Uuid) { Value = customerId });
-        command.Parameters.Add(new("device", NpgsqlDbType.Uuid) { Value = batch.DeviceId });
+        command.Parameters.Add(new("series", NpgsqlDbType.Uuid) { Value = batch.SeriesId });
         command.Parameters.Add(new("first", NpgsqlDbType.TimestampTz) { Value = batch.FirstAt });
         command.Parameters.Add(new("last", NpgsqlDbType.TimestampTz) { Value = batch.LastAt });
         command.Parameters.Add(new("ingested", NpgsqlDbType.TimestampTz) { Value = batch.IngestedAt });
@@ -105,7 +105,7 @@ public sealed class WatchReadings(LiveSubscribers subscribers, NpgsqlDataSource 
         var readings = new List<StoredReading>();
         while (await reader.ReadAsync(ct))
         {
-            readings.Add(new StoredReading(batch.DeviceId, customerId, reader.GetFieldValue<DateTimeOffset>(0), reader.GetDouble(1)));
+            readings.Add(new StoredReading(batch.DeviceId, customerId, reader.GetFieldValue<DateTimeOffset>(0), reader.GetDouble(1)) { Key = batch.Key });
         }
 
         return readings;

@@ -8,12 +8,13 @@ namespace IotAspire.Api.RawReadings;
 /// <summary>
 /// RFC 4180 rows written as UTF-8 straight into the response's pipe: no string per row, and a flush every
 /// <see cref="FlushBytes"/>, which waits while the client is slower than the database (so memory stays flat).
-/// The values written are UUIDs, times and numbers, which never need quoting; header names are ours.
+/// The values written are UUIDs, times, numbers and keys (letters, digits, '_', '.', '-'), which never need quoting;
+/// header names are ours.
 /// </summary>
 public sealed class CsvRows(PipeWriter pipe)
 {
     private const int FlushBytes = 64 * 1024;
-    private const int MaxValueBytes = 64;
+    private const int MaxValueBytes = Readings.TelemetryKey.MaxLength;
     private int unflushed;
 
     /// <summary>What exports write for times: UTC to the microsecond, as the API's answers show them.</summary>
@@ -48,6 +49,14 @@ public sealed class CsvRows(PipeWriter pipe)
     {
         var span = pipe.GetSpan(MaxValueBytes);
         value.TryFormat(span, out var written, default, CultureInfo.InvariantCulture);
+        End(span, written, last);
+    }
+
+    /// <summary>A key, as <see cref="Readings.TelemetryKey"/> allows it: ASCII that never needs quoting.</summary>
+    public void Key(string key, bool last = false)
+    {
+        var span = pipe.GetSpan(MaxValueBytes + 1);
+        var written = Encoding.ASCII.GetBytes(key, span);
         End(span, written, last);
     }
 

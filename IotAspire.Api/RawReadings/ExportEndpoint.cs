@@ -36,12 +36,13 @@ public static class ExportEndpoint
             if (query.AggregationSizeMinutes is { } size)
             {
                 // Bounded by deviceAggregates' own limits (AggregateRequest.DefaultMaxBuckets): computed whole, then written.
-                var aggregates = await aggregate.RunAsync(caller, query.From, query.To, size, query.DeviceIds, query.CustomerId, query.Fill, query.TimeZone, query.BucketFunctions, ct);
+                var aggregates = await aggregate.RunAsync(caller, query.From, query.To, size, query.DeviceIds, query.CustomerId, query.Fill, query.TimeZone, query.BucketFunctions, ct,
+                    query.Keys, query.Tags);
                 await WriteAggregatesAsync(http, query, aggregates, ct);
                 return;
             }
 
-            var request = RawReadingsRequest.Check(caller, query.DeviceIds, query.From, query.To, query.CustomerId);
+            var request = RawReadingsRequest.Check(caller, query.DeviceIds, query.From, query.To, query.CustomerId, query.Keys, query.Tags);
             // Every raw export is a heavy read: it reads every reading of its range, however many.
             using var turn = await budget.EnterAsync(caller, "raw readings export", ct);
             if (query.Format == ExportQuery.Parquet)
@@ -72,13 +73,13 @@ public static class ExportEndpoint
         async ValueTask StartAsync()
         {
             Start(http, $"readings_{request.CustomerId:N}_{Stamp(request.From)}_{Stamp(request.To)}.csv");
-            csv.Header(["device_id", "timestamp", "reading"]);
+            csv.Header(["device_id", "timestamp", "reading", "key"]);   // key last: files of before keys read as they did
             started = true;
             await csv.FlushAsync(ct);
         }
 
         // The response starts with the first row, so a failure before it still gets an answer with a status.
-        await reader.ExportAsync(request, async (device, time, value) =>
+        await reader.ExportAsync(request, async (device, key, time, value) =>
         {
             if (!started)
             {
@@ -87,7 +88,8 @@ public static class ExportEndpoint
 
             csv.Value(device);
             csv.Value(time);
-            csv.Value(value, last: true);
+            csv.Value(value);
+            csv.Key(key, last: true);
             await csv.FlushIfFullAsync(ct);
         }, ct);
         if (!started)
@@ -117,10 +119,10 @@ public static class ExportEndpoint
             }
         }
 
-        await reader.ExportAsync(request, async (device, time, value) =>
+        await reader.ExportAsync(request, async (device, key, time, value) =>
         {
             StartOnce();
-            await parquet.AddAsync(device, time, value, ct);
+            await parquet.AddAsync(device, key, time, value, ct);
         }, ct);
         StartOnce();
         await parquet.CompleteAsync(ct);
@@ -131,7 +133,7 @@ public static class ExportEndpoint
         var range = aggregates.Count > 0 ? $"{Stamp(aggregates[0].From)}_{Stamp(aggregates[0].To)}" : "empty";
         Start(http, $"aggregates_{query.AggregationSizeMinutes}min_{range}.csv");
         var csv = new CsvRows(http.Response.BodyWriter);
-        csv.Header(["customer_id", "device_id", "from", .. query.Functions]);
+        csv.Header(["customer_id", "device_id", "from", .. query.Functions, "key"]);   // key last, as in the readings' file
         foreach (var device in aggregates)
         {
             foreach (var bucket in device.AggregatedValues)
@@ -139,16 +141,16 @@ public static class ExportEndpoint
                 csv.Value(device.CustomerId);
                 csv.Value(device.DeviceId);
                 csv.Value(bucket.From);
-                for (var i = 0; i < query.Functions.Count; i++)
+                foreach (var function in query.Functions)
                 {
-                    var last = i == query.Functions.Count - 1;
-                    switch (query.Functions[i])
+                    switch (function)
                     {
-                        case "count": csv.Value(bucket.Count, last); break;
-                        case var name: csv.Value(Function(bucket, name), last); break;
+                        case "count": csv.Value(bucket.Count); break;
+                        case var name: csv.Value(Function(bucket, name)); break;
                     }
                 }
 
+                csv.Key(device.Key, last: true);
                 await csv.FlushIfFullAsync(ct);
             }
         }

@@ -15,10 +15,16 @@ public sealed record ExportQuery(
     string Format, IReadOnlyList<Guid>? DeviceIds, DateTimeOffset? From, DateTimeOffset? To, Guid? CustomerId,
     int? AggregationSizeMinutes, IReadOnlyList<string> Functions, BucketFunctions BucketFunctions, FillMode Fill, string? TimeZone)
 {
+    /// <summary>Only these keys (<c>keys=temperature,humidity</c>); null: every key.</summary>
+    public IReadOnlyList<string>? Keys { get; init; }
+
+    /// <summary>Only devices carrying every one of these tags (<c>tag=site=berlin&amp;tag=floor=3</c>); null: any device.</summary>
+    public IReadOnlyList<Tag>? Tags { get; init; }
+
     public const string Csv = "csv";
     public const string Parquet = "parquet";
 
-    private static readonly string[] Known = ["deviceIds", "from", "to", "customerId", "format", "aggregationSizeMinutes", "functions", "fill", "timeZone"];
+    private static readonly string[] Known = ["deviceIds", "keys", "tag", "from", "to", "customerId", "format", "aggregationSizeMinutes", "functions", "fill", "timeZone"];
     private static readonly string[] AggregatesOnly = ["functions", "fill", "timeZone"];
 
     /// <summary>The export asked for, or the first bad parameter, named as the caller wrote it (a pure rule).</summary>
@@ -57,8 +63,17 @@ public sealed record ExportQuery(
             Values(query, "deviceIds") is { Count: > 0 } ids ? [.. ids.Select(id => Id(id, "deviceIds"))] : null,
             Time(query, "from"), Time(query, "to"),
             query["customerId"] is { Count: > 0 } customer ? Id(customer.ToString(), "customerId") : null,
-            size, functions, Of(functions), FillOf(query), query["timeZone"] is { Count: > 0 } zone ? zone.ToString() : null);
+            size, functions, Of(functions), FillOf(query), query["timeZone"] is { Count: > 0 } zone ? zone.ToString() : null)
+        {
+            Keys = Values(query, "keys") is { Count: > 0 } keys ? keys : null,
+            Tags = query["tag"] is { Count: > 0 } tags ? [.. tags.Select(TagOf)] : null,
+        };
     }
+
+    // name=value, split at the first '=' (a tag name has none).
+    private static Tag TagOf(string? text) => text?.IndexOf('=', StringComparison.Ordinal) is > 0 and var at
+        ? new Tag(text[..at], text[(at + 1)..])
+        : throw ApiErrors.BadInput($"tag must be name=value (tag=site=berlin), not '{text}'.");
 
     /// <summary>The bucket functions the <c>functions</c> names select; <c>pNN</c> is the NN-th percentile.</summary>
     private static BucketFunctions Of(IReadOnlyList<string> names)

@@ -7,14 +7,15 @@ namespace IotAspire.Api.RawReadings;
 public sealed class ReadRawReadings(RawReadingsReader reader)
 {
     public async Task<ReadingConnection> PageAsync(
-        Caller caller, IReadOnlyList<Guid>? deviceIds, DateTimeOffset? from, DateTimeOffset? to, int? first, string? after, Guid? customerId, CancellationToken ct)
+        Caller caller, IReadOnlyList<Guid>? deviceIds, DateTimeOffset? from, DateTimeOffset? to, int? first, string? after, Guid? customerId, CancellationToken ct,
+        IReadOnlyList<string>? keys = null, IReadOnlyList<Tag>? tags = null)
     {
-        var request = RawReadingsRequest.Check(caller, deviceIds, from, to, customerId);
+        var request = RawReadingsRequest.Check(caller, deviceIds, from, to, customerId, keys, tags);
         var take = RawReadingsRequest.CheckPageSize(first);
         var cursor = after is null ? (ReadingCursor?)null : ReadingCursor.Decode(after);
         // One more than the page: whether there is a next page, without a count.
         var readings = await reader.PageAsync(request, cursor, take + 1, ct);
-        var edges = readings.Take(take).Select(r => new ReadingEdge(new ReadingCursor(r.Timestamp, r.DeviceId).Encode(), r)).ToList();
+        var edges = readings.Take(take).Select(r => new ReadingEdge(new ReadingCursor(r.Timestamp, SeriesIds.Of(r.DeviceId, r.Key)).Encode(), r)).ToList();
         return new ReadingConnection(edges, new PageInfo(
             HasNextPage: readings.Count > take,
             HasPreviousPage: cursor is not null,   // Relay allows false when paging forward; a cursor means readings before it

@@ -5,17 +5,88 @@ namespace IotAspire.Api.ReadingsStore;
 /// (<see cref="BucketScope"/>), where each part of its range is read from (<see cref="ReadingRollups.Plan(DateTimeOffset, DateTimeOffset, IReadOnlyList{RollupGrain}, IReadOnlyList{ValueTuple{DateTimeOffset, DateTimeOffset}})"/>),
 /// how a bucket is found (<see cref="BucketOf"/>) and which figures each part computes (<see cref="Columns"/>).
 /// <see cref="DeviceAggregatesReader"/> runs them with their parameters; the unit tests hold their full text for
-/// representative requests (<c>expected-sql/</c>). Every filter on customer and device is written only when asked for,
-/// so each shape of request gets its own plan.
+/// representative requests (<c>expected-sql/</c>). Every filter on customer and series is written only when asked for,
+/// so each shape of request gets its own plan. A request names devices, keys and tags; <see cref="SeriesOf"/> turns them
+/// into the series (one key of one device) the readings and rollups are kept by.
 /// </summary>
 public static class BucketStatements
 {
-    /// <summary>The days of the daily rollup a range touches: where the devices with readings in it are found.</summary>
+    /// <summary>
+    /// The series a request covers, with their device and key: of its customer (or every customer's, with none in scope),
+    /// of the named devices, keys and tags. A tag filter reads the devices' rows (the tags of the customer that owns
+    /// the device now).
+    /// </summary>
+    public static string SeriesOf(SeriesScope scope) => $"""
+        SELECT {(scope.OneCustomer ? "" : CitusDistribution.EveryCustomerMarker + " ")}s.customer_id, s.id, s.device_id, s.key
+        FROM {Series.Table} s
+        {(scope.Tags ? "JOIN devices d ON d.customer_id = s.customer_id AND d.id = s.device_id AND d.tags @> @tags" : "")}
+        WHERE true
+          {scope.Filters}
+        ORDER BY s.customer_id, s.device_id, s.key
+        LIMIT @max_series + 1
+        """;
+
+    /// <summary>
+    /// The series of one key of a customer's devices, each with its device's value of tag <c>@group_by</c> (null: the
+    /// device has no such tag), for <c>groupAggregates</c>: only devices the customer owns now (their rows hold the tags).
+    /// </summary>
+    public static string GroupedSeries(SeriesScope scope) => $"""
+        SELECT s.customer_id, s.id, s.device_id, s.key, d.tags ->> @group_by AS grp
+        FROM {Series.Table} s
+        JOIN devices d ON d.customer_id = s.customer_id AND d.id = s.device_id{(scope.Tags ? " AND d.tags @> @tags" : "")}
+        WHERE true
+          {scope.Filters}
+        ORDER BY s.customer_id, s.device_id, s.key
+        LIMIT @max_series + 1
+        """;
+
+    /// <summary>
+    /// Per group and bucket, one answer over the readings of every series of the group (<c>@series_ids</c> and
+    /// <c>@groups</c> in parallel): the parts of the plan read per series as for <see cref="Buckets"/>, then summed per
+    /// group and bucket, so a group's mean is the mean of its readings (sums over counts), not a mean of means. Only the
+    /// figures the rollups keep; the others come from <see cref="GroupReadings"/>.
+    /// </summary>
+    public static string GroupedBuckets(BucketScope scope, IReadOnlyList<string> parts) => $"""
+        WITH in_range AS (
+            SELECT customer_id, series_id
+            FROM {ReadingRollups.DailyTable}
+            WHERE {DaysOfRange}
+              {scope.Filters}
+            UNION
+            SELECT customer_id, series_id
+            FROM {PendingRollups.SpansView}
+            WHERE span && tstzrange(@from, @to)
+              {scope.Filters}
+        )
+        SELECT g.grp, parts.{BucketColumns.Bucket}, sum(parts.{BucketColumns.Sum}) AS {BucketColumns.Sum}, sum(parts.{BucketColumns.Count}) AS {BucketColumns.Count},
+               min(parts.{BucketColumns.Min}) AS {BucketColumns.Min}, max(parts.{BucketColumns.Max}) AS {BucketColumns.Max}
+        FROM in_range
+        JOIN unnest(@series_ids, @groups) AS g(series_id, grp) ON g.series_id = in_range.series_id
+        CROSS JOIN LATERAL ({string.Join("\nUNION ALL\n", parts)}) AS parts ({string.Join(", ", BucketColumns.Names)})
+        GROUP BY 1, 2
+        """;
+
+    /// <summary>
+    /// Per group and bucket, the selected functions over the readings of every series of the group: what the rollups
+    /// cannot combine (a standard deviation, first, last or percentile of a group is one of its readings, not of its
+    /// devices' answers). Each series read by its own key range.
+    /// </summary>
+    public static string GroupReadings(bool utc, BucketFunctions functions) => $"""
+        SELECT groups.grp, parts.*
+        FROM (SELECT DISTINCT grp FROM unnest(@groups) AS x(grp)) AS groups
+        CROSS JOIN LATERAL (SELECT {BucketOf(utc, "r.recorded_at")}, {Columns(functions, PartSource.Readings)}
+                            FROM unnest(@series_ids, @groups) AS m(series_id, grp)
+                            JOIN readings r ON r.customer_id = @customer_id AND r.series_id = m.series_id
+                            WHERE m.grp IS NOT DISTINCT FROM groups.grp AND r.recorded_at >= @from AND r.recorded_at < @to
+                            GROUP BY 1) AS parts ({string.Join(", ", BucketColumns.Names)})
+        """;
+
+    /// <summary>The days of the daily rollup a range touches: where the series with readings in it are found.</summary>
     private static readonly string DaysOfRange =
         $"bucket_start >= {ReadingRollups.Daily.BucketOf("@from")} AND bucket_start < @to";
 
     /// <summary>
-    /// The pending spans over a request's devices, merged across them, as half-open (<c>from</c>, <c>to</c>) rows in
+    /// The pending spans over a request's series, merged across them, as half-open (<c>from</c>, <c>to</c>) rows in
     /// time order: read in the same snapshot as the buckets, and read from the readings.
     /// </summary>
     public static string PendingSpans(BucketScope scope) => $"""
@@ -28,19 +99,19 @@ public static class BucketStatements
         """;
 
     /// <summary>
-    /// Devices with readings in the range, counted only up to <c>@enough</c>: what the heavy-read budget needs to know,
+    /// Series with readings in the range, counted only up to <c>@enough</c>: what the heavy-read budget needs to know,
     /// found in the daily rollup's keys and stopped as soon as it knows. Pending batches are not counted: an estimate, of a moment.
     /// </summary>
-    public static string DevicesInRange(BucketScope scope) => $"""
+    public static string SeriesInRange(BucketScope scope) => $"""
         SELECT {CitusDistribution.EveryCustomerMarker} count(*) FROM (
-            SELECT DISTINCT customer_id, device_id FROM {ReadingRollups.DailyTable}
+            SELECT DISTINCT customer_id, series_id FROM {ReadingRollups.DailyTable}
             WHERE {DaysOfRange}
               {scope.Filters}
-            LIMIT @enough) AS devices
+            LIMIT @enough) AS in_range
         """;
 
     /// <summary>
-    /// The customers with data in the range (of the named devices, if any): an administrator's read across customers.
+    /// The customers with data in the range (of the named series, if any): an administrator's read across customers.
     /// The pending rows first: a pass moves a batch from them to the rollups, and on Citus the two halves are read one
     /// after the other (no snapshot spans the workers), so in this order a batch a pass folds in between is seen in one.
     /// </summary>
@@ -56,27 +127,27 @@ public static class BucketStatements
         """;
 
     /// <summary>
-    /// The buckets of one request (one customer, or, with no customer in scope, every customer at once): the devices
+    /// The buckets of one request (one customer, or, with no customer in scope, every customer at once): the series
     /// with readings in the range, each with how far retention deleted its customer's data (RetentionGaps), and then
-    /// <paramref name="parts"/> read for each device. The devices come from the daily rollup and, for what is not folded
-    /// yet, from the pending spans. The LIMIT bounds the work: every bucket but the first and last of a device comes
+    /// <paramref name="parts"/> read for each series. The series come from the daily rollup and, for what is not folded
+    /// yet, from the pending spans. The LIMIT bounds the work: every bucket but the first and last of a series comes
     /// from one part, so more rows than that means more buckets than allowed, which is refused.
     /// </summary>
     public static string Buckets(BucketScope scope, IReadOnlyList<string> parts) => $"""
-        WITH devices AS (
-            SELECT customer_id, device_id
+        WITH in_range AS (
+            SELECT customer_id, series_id
             FROM {ReadingRollups.DailyTable}
             WHERE {DaysOfRange}
               {scope.Filters}
             UNION
-            SELECT customer_id, device_id
+            SELECT customer_id, series_id
             FROM {PendingRollups.SpansView}
             WHERE span && tstzrange(@from, @to)
               {scope.Filters}
         )
-        SELECT devices.customer_id, devices.device_id, retention.readings_deleted_before, retention.rollups_deleted_before, parts.*
-        FROM devices
-        LEFT JOIN customer_retention AS retention ON retention.customer_id = devices.customer_id
+        SELECT in_range.customer_id, in_range.series_id, retention.readings_deleted_before, retention.rollups_deleted_before, parts.*
+        FROM in_range
+        LEFT JOIN customer_retention AS retention ON retention.customer_id = in_range.customer_id
         CROSS JOIN LATERAL ({string.Join("\nUNION ALL\n", parts)}) AS parts ({string.Join(", ", BucketColumns.Names)})
         LIMIT @max_rows
         """;
@@ -85,7 +156,7 @@ public static class BucketStatements
     /// The buckets of part <paramref name="index"/> of the range (<c>@from_i</c>, <c>@to_i</c>) for one device, from the
     /// readings (<paramref name="grain"/> null) or from a rollup. The key's INCLUDEd figures make each an index-only scan;
     /// a rollup bucket of the answer's own size is an answer bucket already, read without grouping. The customer is named
-    /// again beside <c>devices.customer_id</c> when one is in scope because on Citus the devices CTE is planned on its own:
+    /// again beside <c>in_range.customer_id</c> when one is in scope because on Citus the in_range CTE is planned on its own:
     /// joined to its result alone, each part would run on every shard; with the customer's id it is routed to that
     /// customer's shards.
     /// </summary>
@@ -97,7 +168,7 @@ public static class BucketStatements
             return $"""
                 SELECT {BucketOf(utc, "recorded_at")}, {Columns(functions, PartSource.Readings)}
                 FROM readings
-                WHERE customer_id = devices.customer_id{customer} AND device_id = devices.device_id AND recorded_at >= @from_{index} AND recorded_at < @to_{index}
+                WHERE customer_id = in_range.customer_id{customer} AND series_id = in_range.series_id AND recorded_at >= @from_{index} AND recorded_at < @to_{index}
                 GROUP BY 1
                 """;
         }
@@ -106,12 +177,12 @@ public static class BucketStatements
             ? $"""
                 SELECT bucket_start, {Columns(functions, PartSource.RollupAsItIs)}
                 FROM {grain.Table}
-                WHERE customer_id = devices.customer_id{customer} AND device_id = devices.device_id AND bucket_start >= @from_{index} AND bucket_start < @to_{index}
+                WHERE customer_id = in_range.customer_id{customer} AND series_id = in_range.series_id AND bucket_start >= @from_{index} AND bucket_start < @to_{index}
                 """
             : $"""
                 SELECT {BucketOf(utc, "bucket_start")}, {Columns(functions, PartSource.RollupGrouped)}
                 FROM {grain.Table}
-                WHERE customer_id = devices.customer_id{customer} AND device_id = devices.device_id AND bucket_start >= @from_{index} AND bucket_start < @to_{index}
+                WHERE customer_id = in_range.customer_id{customer} AND series_id = in_range.series_id AND bucket_start >= @from_{index} AND bucket_start < @to_{index}
                 GROUP BY 1
                 """;
     }
@@ -180,46 +251,67 @@ public static class BucketStatements
     }
 
     /// <summary>
-    /// For fill PREVIOUS: the time of a device's last reading before <c>@from</c>, read backwards on its key. One statement
-    /// per device, sent together: each names its customer, so that on Citus it is routed to that customer's worker.
+    /// For fill PREVIOUS: the time of a series' last reading before <c>@from</c>, read backwards on its key. One statement
+    /// per series, sent together: each names its customer, so that on Citus it is routed to that customer's worker.
     /// </summary>
     public const string LastReadingBefore = """
         SELECT recorded_at FROM readings
-        WHERE customer_id = @customer_id AND device_id = @device_id AND recorded_at < @from
+        WHERE customer_id = @customer_id AND series_id = @series_id AND recorded_at < @from
         ORDER BY recorded_at DESC LIMIT 1
         """;
 
     /// <summary>
-    /// Of the named devices (of the customer in scope, if any), those with a reading before <c>@from</c>: its existence
-    /// is one backwards step on the device's key.
+    /// Of the named series (of the customer in scope, if any), those with a reading before <c>@from</c>: its existence
+    /// is one backwards step on the series' key.
     /// </summary>
-    public const string DevicesWithReadingBefore = """
-        SELECT d.customer_id, d.id
-        FROM devices d
-        WHERE d.id = ANY(@device_ids) AND (@customer_id::uuid IS NULL OR d.customer_id = @customer_id)
-          AND EXISTS (SELECT 1 FROM readings r WHERE r.customer_id = d.customer_id AND r.device_id = d.id AND r.recorded_at < @from)
+    public static readonly string SeriesWithReadingBefore = $"""
+        SELECT s.customer_id, s.id
+        FROM {Series.Table} s
+        WHERE s.id = ANY(@series_ids) AND (@customer_id::uuid IS NULL OR s.customer_id = @customer_id)
+          AND EXISTS (SELECT 1 FROM readings r WHERE r.customer_id = s.customer_id AND r.series_id = s.id AND r.recorded_at < @from)
         """;
 
-    /// <summary>The mean of a device's readings in [<c>@start</c>, <c>@end</c>); one statement per device, as above.</summary>
+    /// <summary>The mean of a series' readings in [<c>@start</c>, <c>@end</c>); one statement per series, as above.</summary>
     public const string MeanBetween = """
         SELECT avg(reading) FROM readings
-        WHERE customer_id = @customer_id AND device_id = @device_id AND recorded_at >= @start AND recorded_at < @end
+        WHERE customer_id = @customer_id AND series_id = @series_id AND recorded_at >= @start AND recorded_at < @end
         """;
 }
 
 /// <summary>
-/// What a request scopes its statements to: one customer (<c>@customer_id</c>) or every customer, and named devices
-/// (<c>@device_ids</c>) or every device. The same filters scope the pending spans, the devices and the customers.
+/// What the series of a request are found by (<see cref="BucketStatements.SeriesOf"/>): its customer (<c>@customer_id</c>)
+/// or every customer, named devices (<c>@device_ids</c>), keys (<c>@keys</c>) and tags (<c>@tags</c>, a jsonb object).
 /// </summary>
-public sealed record BucketScope(bool OneCustomer, bool NamedDevices)
+public sealed record SeriesScope(bool OneCustomer, bool NamedDevices, bool NamedKeys, bool Tags)
 {
-    public static BucketScope Of(AggregateRequest request) => new(request.CustomerId is not null, request.DeviceIds is not null);
+    public static SeriesScope Of(AggregateRequest request) =>
+        new(request.CustomerId is not null, request.DeviceIds is not null, request.Keys is not null, request.Tags is { Count: > 0 });
+
+    /// <summary>Whether the request names anything narrower than every series of its customers.</summary>
+    public bool Narrowed => NamedDevices || NamedKeys || Tags;
+
+    public string Filters => string.Join("\n  ", new[]
+    {
+        OneCustomer ? "AND s.customer_id = @customer_id" : null,
+        NamedDevices ? "AND s.device_id = ANY(@device_ids)" : null,
+        NamedKeys ? "AND s.key = ANY(@keys)" : null,
+    }.OfType<string>());
+}
+
+/// <summary>
+/// What a request scopes its statements to: one customer (<c>@customer_id</c>) or every customer, and named series
+/// (<c>@series_ids</c>, found by <see cref="BucketStatements.SeriesOf"/>) or every series. The same filters scope the
+/// pending spans, the series and the customers.
+/// </summary>
+public sealed record BucketScope(bool OneCustomer, bool NamedSeries)
+{
+    public static BucketScope Of(AggregateRequest request) => new(request.CustomerId is not null, SeriesScope.Of(request).Narrowed);
 
     /// <summary>The filters, each an <c>AND</c> on its own line (none: an empty string).</summary>
     public string Filters => string.Join("\n  ", new[]
     {
         OneCustomer ? "AND customer_id = @customer_id" : null,
-        NamedDevices ? "AND device_id = ANY(@device_ids)" : null,
+        NamedSeries ? "AND series_id = ANY(@series_ids)" : null,
     }.OfType<string>());
 }
 

@@ -43,7 +43,7 @@ public static class CitusDistribution
     public static readonly string[] DistributedTables =
     [
         "readings", .. ReadingRollups.All.Select(grain => grain.Table), "ingested_per_minute",
-        PendingRollups.Table, "devices", "retention_runs",
+        PendingRollups.Table, "devices", Series.Table, "retention_runs",
         PendingAlerts.RulesTable, PendingAlerts.EventsTable, PendingAlerts.Table, "alert_webhooks", "alert_deliveries",
     ];
 

@@ -3,14 +3,18 @@ using System.ComponentModel;
 namespace IotAspire.Api.ReadingsStore;
 
 /// <summary>
-/// One device's buckets over the requested range, with the selected functions. <see cref="IncompleteBefore"/>: buckets that start
+/// One device's buckets of one key (<see cref="Key"/>) over the requested range, with the selected functions. <see cref="IncompleteBefore"/>: buckets that start
 /// before it lack readings its customer's retention deleted (null: every bucket is complete).
 /// </summary>
 public sealed record DeviceAggregate(
     Guid DeviceId, Guid CustomerId, DateTimeOffset From, DateTimeOffset To, int AggregationSizeMinutes,
     IReadOnlyList<AggregatedValue> AggregatedValues,
     [property: Description("Buckets that start before this time lack readings that the customer's retention deleted; null when every bucket is complete. Bucket sizes that are multiples of 5 minutes are answered from the rollups, which are kept longer than the readings.")]
-    DateTimeOffset? IncompleteBefore = null);
+    DateTimeOffset? IncompleteBefore = null)
+{
+    [Description("The key whose values these buckets aggregate (reading for readings sent without one).")]
+    public string Key { get; init; } = SeriesIds.DeviceKey;
+}
 
 /// <summary>
 /// One bucket, labelled by its start. Mean (<see cref="Value"/>, also as <see cref="Mean"/>), minimum, maximum,

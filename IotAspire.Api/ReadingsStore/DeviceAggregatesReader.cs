@@ -12,8 +12,8 @@ namespace IotAspire.Api.ReadingsStore;
 /// functions are computed (<see cref="BucketFunctions"/>), in one statement. The customer filter is part of the SQL.
 /// <para>
 /// What makes it cost per bucket read rather than per reading stored:
-/// the devices with readings in the range are found in the daily rollup, and each is then read by its own
-/// (customer, device, time) key range (PostgreSQL 15 has no skip scan: a customer-wide time filter on
+/// the series with readings in the range are found in the daily rollup, and each is then read by its own
+/// (customer, series, time) key range (PostgreSQL 15 has no skip scan: a customer-wide time filter on
 /// that key would walk every reading the customer ever sent); when a rollup's buckets tile the requested
 /// ones, whole rollup buckets stand in for their readings (<see cref="ReadingRollups.Plan(DateTimeOffset, DateTimeOffset, IReadOnlyList{RollupGrain})"/>), read by
 /// index-only scans of keys that carry the figures; and a rollup of exactly the requested size is read
@@ -35,6 +35,12 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
     /// </summary>
     public async Task<IReadOnlyList<DeviceAggregate>> ReadAsync(AggregateRequest request, CancellationToken ct)
     {
+        request = await WithSeriesAsync(request, ct);
+        if (request.Series is [] && SeriesScope.Of(request).Narrowed)
+        {
+            return [];   // nothing of what was named has readings
+        }
+
         if (request.CustomerId is null)
         {
             return await ReadEveryCustomerAsync(request, ct);
@@ -47,12 +53,61 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
         return await ReadAsync(request, pending, connection, commit: snapshot, ct);
     }
 
-    /// <summary>How many devices in scope have readings in the range, counting no further than <paramref name="enough"/>.</summary>
-    public async Task<long> CountDevicesAsync(AggregateRequest request, long enough, CancellationToken ct)
+    /// <summary>The request with its series found (<see cref="SeriesAsync"/>), unless they are already.</summary>
+    public async Task<AggregateRequest> WithSeriesAsync(AggregateRequest request, CancellationToken ct) =>
+        request.Series is null ? request with { Series = await SeriesAsync(request, ct) } : request;
+
+    /// <summary>
+    /// The series the request's devices, keys and tags name (every series of its customers when it names none), in
+    /// customer, device and key order; more than <see cref="AggregateRequest.MaxSeries"/> is refused.
+    /// </summary>
+    public async Task<IReadOnlyList<SeriesName>> SeriesAsync(AggregateRequest request, CancellationToken ct)
     {
+        var scope = SeriesScope.Of(request);
+        await using var command = dataSource.CreateCommand(BucketStatements.SeriesOf(scope));
+        if (request.CustomerId is { } customerId)
+        {
+            command.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId });
+        }
+
+        if (request.DeviceIds is { } deviceIds)
+        {
+            command.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds.ToArray() });
+        }
+
+        if (request.Keys is { } keys)
+        {
+            command.Parameters.Add(new("keys", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = keys.ToArray() });
+        }
+
+        if (scope.Tags)
+        {
+            command.Parameters.Add(new("tags", NpgsqlDbType.Jsonb) { Value = new DeviceFilter(Tags: request.Tags).TagsJson });
+        }
+
+        command.Parameters.Add(new("max_series", NpgsqlDbType.Integer) { Value = AggregateRequest.MaxSeries });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var series = new List<SeriesName>();
+        while (await reader.ReadAsync(ct))
+        {
+            if (series.Count == AggregateRequest.MaxSeries)
+            {
+                throw ApiErrors.BadInput($"The request covers more than {AggregateRequest.MaxSeries} series (devices times keys); name fewer deviceIds or keys, or filter by tags.");
+            }
+
+            series.Add(new SeriesName(reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetString(3)));
+        }
+
+        return series;
+    }
+
+    /// <summary>How many series in scope have readings in the range, counting no further than <paramref name="enough"/>.</summary>
+    public async Task<long> CountSeriesAsync(AggregateRequest request, long enough, CancellationToken ct)
+    {
+        request = await WithSeriesAsync(request, ct);
         await using var command = dataSource.CreateCommand();
         AddScope(request, command.Parameters);
-        command.CommandText = BucketStatements.DevicesInRange(BucketScope.Of(request));
+        command.CommandText = BucketStatements.SeriesInRange(BucketScope.Of(request));
         command.Parameters.Add(new("enough", NpgsqlDbType.Bigint) { Value = enough });
         return (long)(await command.ExecuteScalarAsync(ct))!;
     }
@@ -90,7 +145,10 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
             IReadOnlyList<DeviceAggregate> own;
             try
             {
-                own = await ReadAsync(request with { CustomerId = customer, MaxBuckets = remaining }, ct);
+                own = await ReadAsync(request with
+                {
+                    CustomerId = customer, MaxBuckets = remaining, Series = [.. request.Series!.Where(s => s.CustomerId == customer)],
+                }, ct);
             }
             catch (ApiErrorException) when (remaining < request.MaxBuckets)
             {
@@ -101,11 +159,11 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
             aggregates.AddRange(own);
         }
 
-        return aggregates;   // in customer order, each sorted by device
+        return aggregates;   // in customer order, each sorted by device and key
     }
 
     // The parameters of the range and of the request's scope (BucketScope writes the matching filters).
-    private static void AddScope(AggregateRequest request, NpgsqlParameterCollection parameters)
+    public static void AddScope(AggregateRequest request, NpgsqlParameterCollection parameters)
     {
         parameters.Add(new("from", NpgsqlDbType.TimestampTz) { Value = request.From.ToUniversalTime() });
         parameters.Add(new("to", NpgsqlDbType.TimestampTz) { Value = request.To.ToUniversalTime() });
@@ -114,15 +172,55 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
             parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId });
         }
 
-        if (request.DeviceIds is { } deviceIds)
+        if (BucketScope.Of(request).NamedSeries)
         {
-            parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds.ToArray() });
+            parameters.Add(new("series_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = request.Series!.Select(s => s.Id).ToArray() });
         }
     }
 
-    private const string BeginSnapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+    /// <summary>
+    /// Adds the parameters of the request's buckets, functions and plan (<c>@percentiles</c>, <c>@aggregation_size_minutes</c>
+    /// or <c>@bucket_starts</c>, <c>@from_i</c> and <c>@to_i</c>) and returns the plan: where each part of the range is read
+    /// from, around the <paramref name="pending"/> spans.
+    /// </summary>
+    public static IReadOnlyList<RollupSegment> AddPlan(
+        AggregateRequest request, IReadOnlyList<(DateTimeOffset From, DateTimeOffset To)> pending, NpgsqlParameterCollection parameters)
+    {
+        var (layout, functions) = (request.Layout, request.Functions);
+        if (functions.Has(BucketFunction.Percentiles))
+        {
+            parameters.Add(new("percentiles", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = functions.PercentileFractions.ToArray() });
+        }
 
-    private static async Task<List<(DateTimeOffset From, DateTimeOffset To)>> PendingSpansAsync(
+        IReadOnlyList<RollupGrain> grains;
+        if (layout.IsUtc)
+        {
+            parameters.Add(new("aggregation_size_minutes", NpgsqlDbType.Integer) { Value = request.AggregationSizeMinutes });
+            grains = ReadingRollups.For(request.AggregationSizeMinutes);
+        }
+        else
+        {
+            var starts = layout.Starts(request.From, request.To);
+            parameters.Add(new("bucket_starts", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = starts.Select(s => s.UtcDateTime).ToArray() });
+            grains = layout.RollupsFor(starts);
+        }
+
+        // Functions the rollups do not keep are computed from the readings of the whole range; otherwise what is
+        // pending is read from the readings too.
+        var segments = ReadingRollups.Plan(request.From, request.To, functions.NeedsReadings ? [] : grains, pending);
+        for (var i = 0; i < segments.Count; i++)
+        {
+            parameters.Add(new($"from_{i}", NpgsqlDbType.TimestampTz) { Value = segments[i].From.ToUniversalTime() });
+            parameters.Add(new($"to_{i}", NpgsqlDbType.TimestampTz) { Value = segments[i].To.ToUniversalTime() });
+        }
+
+        return segments;
+    }
+
+    public const string BeginSnapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+
+    /// <summary>The pending spans over the request's series, read first in a repeatable-read snapshot left open (<see cref="BeginSnapshot"/>).</summary>
+    public static async Task<List<(DateTimeOffset From, DateTimeOffset To)>> PendingSpansAsync(
         AggregateRequest request, NpgsqlConnection connection, CancellationToken ct)
     {
         await using var batch = new NpgsqlBatch(connection) { BatchCommands = { new NpgsqlBatchCommand(BeginSnapshot) } };
@@ -157,38 +255,12 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
         AddScope(request, command.Parameters);
         command.Parameters.Add(new("max_rows", NpgsqlDbType.Bigint) { Value = MaxRows(request) });
 
-        if (functions.Has(BucketFunction.Percentiles))
-        {
-            command.Parameters.Add(new("percentiles", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = functions.PercentileFractions.ToArray() });
-        }
-
-        IReadOnlyList<RollupGrain> grains;
-        if (layout.IsUtc)
-        {
-            command.Parameters.Add(new("aggregation_size_minutes", NpgsqlDbType.Integer) { Value = request.AggregationSizeMinutes });
-            grains = ReadingRollups.For(request.AggregationSizeMinutes);
-        }
-        else
-        {
-            var starts = layout.Starts(request.From, request.To);
-            command.Parameters.Add(new("bucket_starts", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = starts.Select(s => s.UtcDateTime).ToArray() });
-            grains = layout.RollupsFor(starts);
-        }
-
-        // Functions the rollups do not keep are computed from the readings of the whole range; otherwise what is
-        // pending is read from the readings too.
-        var segments = ReadingRollups.Plan(request.From, request.To, functions.NeedsReadings ? [] : grains, pending);
-        for (var i = 0; i < segments.Count; i++)
-        {
-            command.Parameters.Add(new($"from_{i}", NpgsqlDbType.TimestampTz) { Value = segments[i].From.ToUniversalTime() });
-            command.Parameters.Add(new($"to_{i}", NpgsqlDbType.TimestampTz) { Value = segments[i].To.ToUniversalTime() });
-        }
-
+        var segments = AddPlan(request, pending, command.Parameters);
         command.CommandText = BucketStatements.ForPlan(request, segments);
 
-        var devices = new Dictionary<(Guid Customer, Guid Device), DeviceBuckets>();
+        var devices = new Dictionary<(Guid Customer, Guid Series), DeviceBuckets>();
         DeviceBuckets? current = null;
-        (Guid Customer, Guid Device) currentKey = default;
+        (Guid Customer, Guid Series) currentKey = default;
         var rows = 0L;
         var deleted = new Dictionary<Guid, (DateTimeOffset Readings, DateTimeOffset? Rollups)>();
         var readSum = functions.Has(BucketFunction.Mean) || functions.Has(BucketFunction.Sum);
@@ -200,7 +272,7 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
             while (await reader.ReadAsync(ct))
             {
                 rows++;
-                var key = (reader.GetGuid(at.Customer), reader.GetGuid(at.Device));
+                var key = (reader.GetGuid(at.Customer), reader.GetGuid(at.Series));
                 if (current is null || key != currentKey)
                 {
                     currentKey = key;
@@ -226,15 +298,22 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
 
         var aggregates = new List<DeviceAggregate>(devices.Count);
         var buckets = 0L;
-        foreach (var ((customer, device), rowsOfDevice) in devices)
+        var names = request.Series!.ToDictionary(s => (s.CustomerId, s.Id));
+        foreach (var ((customer, series), rowsOfDevice) in devices)
         {
+            // A series committed after the catalog was read (its first readings arrived meanwhile) is left for the next answer.
+            if (!names.TryGetValue((customer, series), out var name))
+            {
+                continue;
+            }
+
             var values = rowsOfDevice.ToValues(functions, layout);
             buckets += values.Count;
             var incompleteBefore = deleted.TryGetValue(customer, out var gone)
                 ? RetentionGaps.IncompleteBefore(segments, request.To, layout, gone.Readings, gone.Rollups)
                 : null;
-            aggregates.Add(new DeviceAggregate(device, customer, layout.Label(request.From), layout.Label(request.To), request.AggregationSizeMinutes,
-                values, incompleteBefore is { } before ? layout.Label(before) : null));
+            aggregates.Add(new DeviceAggregate(name.DeviceId, customer, layout.Label(request.From), layout.Label(request.To), request.AggregationSizeMinutes,
+                values, incompleteBefore is { } before ? layout.Label(before) : null) { Key = name.Key });
         }
 
         if (buckets > request.MaxBuckets || rows >= MaxRows(request))
@@ -242,74 +321,80 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
             throw TooManyBuckets(request.MaxBuckets);
         }
 
-        aggregates.Sort(static (a, b) => a.CustomerId != b.CustomerId ? a.CustomerId.CompareTo(b.CustomerId) : a.DeviceId.CompareTo(b.DeviceId));
+        aggregates.Sort(Order);
         return aggregates;
     }
+
+    /// <summary>The order of every answer: by customer, device, then key.</summary>
+    public static int Order(DeviceAggregate a, DeviceAggregate b) =>
+        a.CustomerId != b.CustomerId ? a.CustomerId.CompareTo(b.CustomerId)
+        : a.DeviceId != b.DeviceId ? a.DeviceId.CompareTo(b.DeviceId)
+        : string.CompareOrdinal(a.Key, b.Key);
 
     private static double? Nullable(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetDouble(ordinal);
 
     /// <summary>Where each named column of <see cref="BucketStatements.Buckets"/> is, looked up by name once per answer.</summary>
     private readonly record struct BucketOrdinals(
-        int Customer, int Device, int ReadingsDeletedBefore, int RollupsDeletedBefore,
+        int Customer, int Series, int ReadingsDeletedBefore, int RollupsDeletedBefore,
         int Bucket, int Sum, int Count, int Min, int Max, int Stddev, int First, int Last, int Percentiles)
     {
         public static BucketOrdinals Of(NpgsqlDataReader reader) => new(
-            reader.GetOrdinal("customer_id"), reader.GetOrdinal("device_id"),
+            reader.GetOrdinal("customer_id"), reader.GetOrdinal("series_id"),
             reader.GetOrdinal("readings_deleted_before"), reader.GetOrdinal("rollups_deleted_before"),
             reader.GetOrdinal(BucketColumns.Bucket), reader.GetOrdinal(BucketColumns.Sum), reader.GetOrdinal(BucketColumns.Count),
             reader.GetOrdinal(BucketColumns.Min), reader.GetOrdinal(BucketColumns.Max), reader.GetOrdinal(BucketColumns.Stddev),
             reader.GetOrdinal(BucketColumns.First), reader.GetOrdinal(BucketColumns.Last), reader.GetOrdinal(BucketColumns.Percentiles));
     }
 
-    /// <summary>Which of <paramref name="deviceIds"/> have a reading before the range, under the customer in scope.</summary>
-    public async Task<IReadOnlyList<(Guid Customer, Guid Device)>> DevicesWithReadingBeforeAsync(AggregateRequest request, Guid[] deviceIds, CancellationToken ct)
+    /// <summary>Which of <paramref name="seriesIds"/> have a reading before the range, under the customer in scope.</summary>
+    public async Task<IReadOnlyList<(Guid Customer, Guid Series)>> SeriesWithReadingBeforeAsync(AggregateRequest request, Guid[] seriesIds, CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand(BucketStatements.DevicesWithReadingBefore);
-        command.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds });
+        await using var command = dataSource.CreateCommand(BucketStatements.SeriesWithReadingBefore);
+        command.Parameters.Add(new("series_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = seriesIds });
         command.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = request.CustomerId is { } customer ? customer : DBNull.Value });
         command.Parameters.Add(new("from", NpgsqlDbType.TimestampTz) { Value = request.From.ToUniversalTime() });
         await using var reader = await command.ExecuteReaderAsync(ct);
-        var devices = new List<(Guid Customer, Guid Device)>();
+        var series = new List<(Guid Customer, Guid Series)>();
         while (await reader.ReadAsync(ct))
         {
-            devices.Add((reader.GetGuid(0), reader.GetGuid(1)));
+            series.Add((reader.GetGuid(0), reader.GetGuid(1)));
         }
 
-        return devices;
+        return series;
     }
 
     /// <summary>
-    /// Per device, the mean of its last non-empty bucket before the range, when it has one (fill PREVIOUS):
+    /// Per series, the mean of its last non-empty bucket before the range, when it has one (fill PREVIOUS):
     /// only the part of that bucket before <c>from</c>, as the range's own first bucket counts only what lies inside.
     /// </summary>
-    public async Task<Dictionary<(Guid Customer, Guid Device), double>> PreviousMeansAsync(
-        AggregateRequest request, (Guid Customer, Guid Device)[] devices, CancellationToken ct)
+    public async Task<Dictionary<(Guid Customer, Guid Series), double>> PreviousMeansAsync(
+        AggregateRequest request, (Guid Customer, Guid Series)[] series, CancellationToken ct)
     {
-        var lastBefore = new List<(Guid Customer, Guid Device, DateTimeOffset At)>();
+        var lastBefore = new List<(Guid Customer, Guid Series, DateTimeOffset At)>();
         await using (var batch = dataSource.CreateBatch())
         {
-            foreach (var (customer, device) in devices)
+            foreach (var (customer, seriesId) in series)
             {
                 var command = new NpgsqlBatchCommand(BucketStatements.LastReadingBefore);
                 command.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customer });
-                command.Parameters.Add(new("device_id", NpgsqlDbType.Uuid) { Value = device });
+                command.Parameters.Add(new("series_id", NpgsqlDbType.Uuid) { Value = seriesId });
                 command.Parameters.Add(new("from", NpgsqlDbType.TimestampTz) { Value = request.From.ToUniversalTime() });
                 batch.BatchCommands.Add(command);
             }
 
             await using var reader = await batch.ExecuteReaderAsync(ct);
-            foreach (var (customer, device) in devices)
+            foreach (var (customer, seriesId) in series)
             {
                 if (await reader.ReadAsync(ct))
                 {
-                    lastBefore.Add((customer, device, reader.GetFieldValue<DateTimeOffset>(0)));
+                    lastBefore.Add((customer, seriesId, reader.GetFieldValue<DateTimeOffset>(0)));
                 }
 
                 await reader.NextResultAsync(ct);
             }
         }
 
-        var means = new Dictionary<(Guid Customer, Guid Device), double>();
+        var means = new Dictionary<(Guid Customer, Guid Series), double>();
         if (lastBefore.Count == 0)
         {
             return means;
@@ -317,23 +402,23 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
 
         await using (var batch = dataSource.CreateBatch())
         {
-            foreach (var (customer, device, at) in lastBefore)
+            foreach (var (customer, seriesId, at) in lastBefore)
             {
                 var start = request.Layout.StartOf(at);
                 var command = new NpgsqlBatchCommand(BucketStatements.MeanBetween);
                 command.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customer });
-                command.Parameters.Add(new("device_id", NpgsqlDbType.Uuid) { Value = device });
+                command.Parameters.Add(new("series_id", NpgsqlDbType.Uuid) { Value = seriesId });
                 command.Parameters.Add(new("start", NpgsqlDbType.TimestampTz) { Value = start.UtcDateTime });
                 command.Parameters.Add(new("end", NpgsqlDbType.TimestampTz) { Value = Min(request.Layout.NextStart(start), request.From).UtcDateTime });
                 batch.BatchCommands.Add(command);
             }
 
             await using var reader = await batch.ExecuteReaderAsync(ct);
-            foreach (var (customer, device, _) in lastBefore)
+            foreach (var (customer, seriesId, _) in lastBefore)
             {
                 if (await reader.ReadAsync(ct) && !reader.IsDBNull(0))
                 {
-                    means[(customer, device)] = reader.GetDouble(0);
+                    means[(customer, seriesId)] = reader.GetDouble(0);
                 }
 
                 await reader.NextResultAsync(ct);

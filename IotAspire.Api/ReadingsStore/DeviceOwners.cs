@@ -13,16 +13,6 @@ public static class DeviceOwners
     /// <summary>The customer a device is claimed by (<c>$1</c>), if any.</summary>
     public const string OwnerSql = "SELECT customer_id FROM device_claims WHERE device_id = $1";
 
-    // Before the claim, in a statement of its own, only when the batch holds a device nobody has claimed. The
-    // claims are read in a MATERIALIZED CTE so that, on Citus, the lock is taken on the coordinator (where the
-    // materializer takes it), not on whichever node the reference table was read.
-    private static readonly string HoldOffMaterializerForNewDevices = $"""
-        WITH new AS MATERIALIZED (
-            SELECT FROM unnest(@device_ids) AS batch(id) WHERE NOT EXISTS (SELECT FROM device_claims c WHERE c.device_id = batch.id) LIMIT 1
-        )
-        {PendingRollups.HoldOffMaterializerSql} WHERE EXISTS (SELECT FROM new)
-        """;
-
     // The devices nobody has claimed become the first customer's that names them: a claim (device_claims, which keeps
     // one owner per device), then the device's row (devices, keyed by customer). Claims are written in device order, in
     // one statement for every customer of the batch: concurrent batches claiming the same new devices then wait for
@@ -35,15 +25,13 @@ public static class DeviceOwners
         ON CONFLICT (device_id) DO NOTHING
         """;
 
-    // A device new to the table may have readings already (it was removed, then sent again): its count and span start
-    // from them. Only devices not yet claimed pay for that lookup. Its count is what the rollups hold
-    // (PendingRollups.FoldedCount): the materializer adds what is pending. One customer per statement: on Citus it is
-    // then routed whole to that customer's worker. In device order, as the claims.
-    private static readonly string AddDeviceRows = $"""
-        INSERT INTO devices (id, customer_id, first_seen_at, reading_count, first_reading_at, last_reading_at)
-        SELECT c.device_id, c.customer_id, now(), {PendingRollups.FoldedCount}, stored.first_at, stored.last_at
+    // Each customer's rows of the devices it claimed (a device's name and tags are its customer's; its readings' counts
+    // are its series'). One customer per statement: on Citus it is then routed whole to that customer's worker. In
+    // device order, as the claims.
+    private const string AddDeviceRows = """
+        INSERT INTO devices (id, customer_id, first_seen_at)
+        SELECT c.device_id, c.customer_id, now()
         FROM device_claims c
-        {PendingRollups.FoldedStatsJoins("@customer_id", "@device_ids", "c.device_id")}
         WHERE c.customer_id = @customer_id AND c.device_id = ANY(@device_ids)
         ORDER BY c.device_id
         ON CONFLICT (customer_id, id) DO NOTHING
@@ -94,7 +82,7 @@ public static class DeviceOwners
             return owners;
         }
 
-        // Only the devices nobody owned a moment ago are claimed (and looked up in the readings).
+        // Only the devices nobody owned a moment ago are claimed.
         var unknown = deviceIds.Index().Where(device => !owners.ContainsKey(device.Item)).Select(device => device.Index).ToArray();
         return await ReadAsync(connection, transaction, deviceIds, customerIds, enter: false, claim: true, PlainOwners, ct,
             claimDeviceIds: [.. unknown.Select(i => deviceIds[i])], claimCustomerIds: [.. unknown.Select(i => customerIds[i])]);
@@ -119,10 +107,6 @@ public static class DeviceOwners
         var skip = enter ? 1 : 0;
         if (claim)
         {
-            var holdOff = new NpgsqlBatchCommand(HoldOffMaterializerForNewDevices);
-            holdOff.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = claimDeviceIds });
-            batch.BatchCommands.Add(holdOff);
-            skip++;
             // The first customer to name a device in the batch claims it; then each customer's device rows.
             var claimAll = new NpgsqlBatchCommand(ClaimDevices);
             claimAll.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = claimDeviceIds });
@@ -149,7 +133,7 @@ public static class DeviceOwners
 
         var owners = new Dictionary<Guid, DeviceOwner>();
         await using var found = await batch.ExecuteReaderAsync(ct);
-        // Past the barrier's row and the hold-off's: the owners are the last result.
+        // Past the barrier's row: the owners are the last result.
         for (; skip > 0; skip--)
         {
             await found.NextResultAsync(ct);

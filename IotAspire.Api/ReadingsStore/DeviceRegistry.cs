@@ -22,17 +22,11 @@ public sealed class DeviceRegistry(NpgsqlDataSource dataSource)
 
     private const string RemoveOldRow = "DELETE FROM devices WHERE customer_id = @old_customer_id AND id = @device_id";
 
-    // The device's count and span are those of its readings under the customer it now belongs to: on a
-    // move they start again from what that customer has stored for it (usually nothing).
-    // Its count is what the rollups hold (PendingRollups.FoldedCount): the materializer adds what is pending.
-    public static readonly string RegisterSql = $"""
-        INSERT INTO devices (id, customer_id, first_seen_at, reading_count, first_reading_at, last_reading_at)
-        SELECT d.device_id, @customer_id, now(), {PendingRollups.FoldedCount}, stored.first_at, stored.last_at
-        FROM (SELECT @device_id::uuid AS device_id) AS d
-        {PendingRollups.FoldedStatsJoins("@customer_id", "ARRAY[@device_id::uuid]", "d.device_id")}
-        ON CONFLICT (customer_id, id) DO UPDATE SET reading_count = EXCLUDED.reading_count,
-                                                    first_reading_at = EXCLUDED.first_reading_at,
-                                                    last_reading_at = EXCLUDED.last_reading_at
+    // The device's row under its new customer (its readings' counts are its series', which stay with the customer that
+    // sent them).
+    public const string RegisterSql = """
+        INSERT INTO devices (id, customer_id, first_seen_at) VALUES (@device_id, @customer_id, now())
+        ON CONFLICT (customer_id, id) DO NOTHING
         """;
 
     // A device's tokens belong to the customer it belonged to when they were made: moving the device away
@@ -46,13 +40,20 @@ public sealed class DeviceRegistry(NpgsqlDataSource dataSource)
 
     private const string RemoveClaim = "DELETE FROM device_claims WHERE device_id = @device_id RETURNING customer_id";
 
+    /// <summary>The customer a device is claimed by, if any.</summary>
+    public async Task<Guid?> OwnerAsync(Guid deviceId, CancellationToken ct)
+    {
+        await using var command = dataSource.CreateCommand(DeviceOwners.OwnerSql);
+        command.Parameters.Add(new() { Value = deviceId });
+        return await command.ExecuteScalarAsync(ct) as Guid?;
+    }
+
     /// <summary>Registers the device to the customer, or moves it there from another.</summary>
     public async Task RegisterAsync(Guid deviceId, Guid customerId, CancellationToken ct)
     {
         // One transaction: the claim, the rows and the revocation change together.
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        await ExecuteAsync(connection, transaction, PendingRollups.HoldOffMaterializerSql, deviceId, customerId, ct);
         Guid? oldCustomer;
         await using (var move = Command(connection, transaction, MoveClaim, deviceId, customerId))
         {

@@ -2,18 +2,17 @@ namespace IotAspire.Api.ReadingsStore;
 
 /// <summary>
 /// The materializer's statement: takes one customer's pending rows and, in the same statement, recomputes every bucket
-/// of every grain (<see cref="ReadingRollups.All"/>) they touch, the devices' counts and spans and the per-minute ingest
+/// of every grain (<see cref="ReadingRollups.All"/>) they touch, the series' counts and spans and the per-minute ingest
 /// counts. Built from one block per grain, so a grain added to <see cref="ReadingRollups.All"/> is folded with no other
 /// change here; its full text is in the unit tests' expected SQL (<c>fold-pass.sql</c>).
 /// <para>
-/// Every part sees the same snapshot: the rollup rows read here are those from before this pass. Per device, the pending
+/// Every part sees the same snapshot: the rollup rows read here are those from before this pass. Per series, the pending
 /// spans are widened to whole buckets of the finest grain and merged (a multirange), and each merged span is one index
 /// range of the readings (or of a rollup), read through LATERAL so that it stays a range scan whatever the planner
-/// guesses of these CTEs: a pass costs an index descent per device and span, not per bucket
+/// guesses of these CTEs: a pass costs an index descent per series and span, not per bucket
 /// (bench/results/2026-12-04-materializer-profile.md). Each coarser grain's buckets around the recomputed ones are summed
-/// from the new figures of the grain before it plus the stored ones the pass did not recompute. A device's count changes
-/// by what its recomputed finest buckets gained over what they held (a changed reading gains nothing), and only under the
-/// customer that owns it now. One customer per statement, every table named with <c>customer_id = @customer_id</c>: on
+/// from the new figures of the grain before it plus the stored ones the pass did not recompute. A series' count changes
+/// by what its recomputed finest buckets gained over what they held (a changed reading gains nothing). One customer per statement, every table named with <c>customer_id = @customer_id</c>: on
 /// Citus the statement is routed whole to the worker holding that customer's shards, and runs there as on one server.
 /// </para>
 /// </summary>
@@ -24,7 +23,7 @@ public static class FoldStatement
 
     /// <summary>
     /// The statement for <paramref name="grains"/>, finest first. Its one row: pending rows taken, finest buckets
-    /// recomputed, the oldest taken row's batch start, and the folded devices with their spans (three arrays).
+    /// recomputed, the oldest taken row's batch start, and the folded series with their spans (three arrays).
     /// </summary>
     public static string For(IReadOnlyList<RollupGrain> grains)
     {
@@ -42,7 +41,7 @@ public static class FoldStatement
         return $"""
             WITH {string.Join(",\n", blocks)}
             SELECT (SELECT count(*) FROM taken)::int AS {Result.TakenRows}, (SELECT count(*) FROM {finest.Name})::int AS {Result.Buckets},
-                   (SELECT min(ingested_at) FROM taken) AS {Result.OldestIngestedAt}, (SELECT array_agg(device_id) FROM folded) AS {Result.DeviceIds},
+                   (SELECT min(ingested_at) FROM taken) AS {Result.OldestIngestedAt}, (SELECT array_agg(series_id) FROM folded) AS {Result.SeriesIds},
                    (SELECT array_agg(first_at) FROM folded) AS {Result.FirstAt}, (SELECT array_agg(last_at) FROM folded) AS {Result.LastAt}
             """;
     }
@@ -53,54 +52,54 @@ public static class FoldStatement
         public const string TakenRows = "taken_rows";
         public const string Buckets = "buckets";
         public const string OldestIngestedAt = "oldest_ingested_at";
-        public const string DeviceIds = "device_ids";
+        public const string SeriesIds = "series_ids";
         public const string FirstAt = "first_at";
         public const string LastAt = "last_at";
     }
 
-    // The pending rows taken (oldest first, up to @max_rows), one row per device of each.
+    // The pending rows taken (oldest first, up to @max_rows), one row per series of each.
     private const string Taken = $"""
         taken AS (
             DELETE FROM {PendingRollups.Table} WHERE customer_id = @customer_id
                 AND id IN (SELECT id FROM {PendingRollups.Table} WHERE customer_id = @customer_id ORDER BY id LIMIT @max_rows)
-            RETURNING customer_id, device_ids, first_at, last_at, reading_counts, ingested_at
-        ), taken_devices AS (
-            SELECT t.customer_id, d.device_id, d.first_at, d.last_at, d.n, t.ingested_at
-            FROM taken t CROSS JOIN LATERAL unnest(t.device_ids, t.first_at, t.last_at, t.reading_counts) AS d(device_id, first_at, last_at, n)
+            RETURNING customer_id, series_ids, first_at, last_at, reading_counts, ingested_at
+        ), taken_series AS (
+            SELECT t.customer_id, d.series_id, d.first_at, d.last_at, d.n, t.ingested_at
+            FROM taken t CROSS JOIN LATERAL unnest(t.series_ids, t.first_at, t.last_at, t.reading_counts) AS d(series_id, first_at, last_at, n)
         )
         """;
 
-    // Per device, the finest buckets the taken spans touch, merged.
+    // Per series, the finest buckets the taken spans touch, merged.
     private static string FinestSpans(RollupGrain grain) => $"""
         spans_{grain.Name} AS (
-            SELECT customer_id, device_id,
+            SELECT customer_id, series_id,
                    range_agg(tstzrange({grain.BucketOf("first_at")}, {grain.BucketOf("last_at")} + {grain.Interval})) AS spans
-            FROM taken_devices GROUP BY 1, 2
+            FROM taken_series GROUP BY 1, 2
         )
         """;
 
-    // The finest buckets recomputed from the readings (with each bucket's first and last reading time, for the devices' spans).
+    // The finest buckets recomputed from the readings (with each bucket's first and last reading time, for the series' spans).
     private static string FinestFigures(RollupGrain grain) => $"""
         {grain.Name} AS (
-            SELECT s.customer_id, s.device_id, b.bucket_start, b.n, b.total, b.low, b.high, b.first_at, b.last_at
+            SELECT s.customer_id, s.series_id, b.bucket_start, b.n, b.total, b.low, b.high, b.first_at, b.last_at
             FROM spans_{grain.Name} s CROSS JOIN LATERAL unnest(s.spans) AS span
             CROSS JOIN LATERAL (SELECT {grain.BucketOf("recorded_at")} AS bucket_start,
                                        count(*) AS n, sum(reading) AS total, min(reading) AS low, max(reading) AS high,
                                        min(recorded_at) AS first_at, max(recorded_at) AS last_at
                                 FROM readings r
-                                WHERE r.customer_id = @customer_id AND r.device_id = s.device_id
+                                WHERE r.customer_id = @customer_id AND r.series_id = s.series_id
                                   AND r.recorded_at >= lower(span) AND r.recorded_at < upper(span)
                                 GROUP BY 1) AS b
         )
         """;
 
-    // What the finest buckets being replaced held, per device: what the device's count loses before it gains the new figures.
+    // What the finest buckets being replaced held, per series: what the series' count loses before it gains the new figures.
     private static string Replaced(RollupGrain grain) => $"""
         replaced AS MATERIALIZED (
-            SELECT s.customer_id, s.device_id, sum(o.n) AS n
+            SELECT s.customer_id, s.series_id, sum(o.n) AS n
             FROM spans_{grain.Name} s CROSS JOIN LATERAL unnest(s.spans) AS span
             CROSS JOIN LATERAL (SELECT sum(f.reading_count) AS n FROM {grain.Table} f
-                                WHERE f.customer_id = @customer_id AND f.device_id = s.device_id
+                                WHERE f.customer_id = @customer_id AND f.series_id = s.series_id
                                   AND f.bucket_start >= lower(span) AND f.bucket_start < upper(span)) AS o
             GROUP BY 1, 2
         )
@@ -108,19 +107,19 @@ public static class FoldStatement
 
     private static string Write(RollupGrain grain) => $"""
         write_{grain.Name} AS (
-            INSERT INTO {grain.Table} AS r (customer_id, device_id, bucket_start, reading_count, reading_sum, reading_min, reading_max)
-            SELECT customer_id, device_id, bucket_start, n, total, low, high FROM {grain.Name}
-            ON CONFLICT (customer_id, device_id, bucket_start) DO UPDATE SET
+            INSERT INTO {grain.Table} AS r (customer_id, series_id, bucket_start, reading_count, reading_sum, reading_min, reading_max)
+            SELECT customer_id, series_id, bucket_start, n, total, low, high FROM {grain.Name}
+            ON CONFLICT (customer_id, series_id, bucket_start) DO UPDATE SET
                 reading_count = EXCLUDED.reading_count, reading_sum = EXCLUDED.reading_sum,
                 reading_min = EXCLUDED.reading_min, reading_max = EXCLUDED.reading_max
         )
         """;
 
-    // Per device, the buckets of this grain around the finer grain's recomputed spans (and those spans, to tell which
+    // Per series, the buckets of this grain around the finer grain's recomputed spans (and those spans, to tell which
     // finer buckets are new).
     private static string CoarserSpans(RollupGrain grain, RollupGrain finer) => $"""
         spans_{grain.Name} AS (
-            SELECT s.customer_id, s.device_id, s.spans AS finer_spans,
+            SELECT s.customer_id, s.series_id, s.spans AS finer_spans,
                    (SELECT range_agg(tstzrange({grain.BucketOf("lower(span)")},
                                                {grain.BucketOf("upper(span) - INTERVAL '1 microsecond'")} + {grain.Interval}))
                     FROM unnest(s.spans) AS span) AS spans
@@ -131,44 +130,44 @@ public static class FoldStatement
     // This grain's buckets: the finer grain's new figures plus its stored buckets the pass did not recompute.
     private static string CoarserFigures(RollupGrain grain, RollupGrain finer) => $"""
         {grain.Name} AS (
-            SELECT customer_id, device_id, {grain.BucketOf("bucket_start")} AS bucket_start,
+            SELECT customer_id, series_id, {grain.BucketOf("bucket_start")} AS bucket_start,
                    sum(n)::bigint AS n, sum(total) AS total, min(low) AS low, max(high) AS high
-            FROM (SELECT customer_id, device_id, bucket_start, n, total, low, high FROM {finer.Name}
+            FROM (SELECT customer_id, series_id, bucket_start, n, total, low, high FROM {finer.Name}
                   UNION ALL
-                  SELECT s.customer_id, s.device_id, f.bucket_start, f.reading_count, f.reading_sum, f.reading_min, f.reading_max
+                  SELECT s.customer_id, s.series_id, f.bucket_start, f.reading_count, f.reading_sum, f.reading_min, f.reading_max
                   FROM spans_{grain.Name} s CROSS JOIN LATERAL unnest(s.spans) AS span
                   CROSS JOIN LATERAL (SELECT * FROM {finer.Table} f
-                                      WHERE f.customer_id = @customer_id AND f.device_id = s.device_id
+                                      WHERE f.customer_id = @customer_id AND f.series_id = s.series_id
                                         AND f.bucket_start >= lower(span) AND f.bucket_start < upper(span)
                                         AND NOT s.finer_spans @> f.bucket_start) AS f) AS parts
             GROUP BY 1, 2, 3
         )
         """;
 
-    // The devices' counts and spans move by what their finest buckets now hold over what they held.
+    // The series' counts and spans move by what their finest buckets now hold over what they held.
     private static string Counted(RollupGrain finest) => $"""
         counted AS (
-            UPDATE devices d SET reading_count = d.reading_count + c.added,
+            UPDATE {Series.Table} d SET reading_count = d.reading_count + c.added,
                                  first_reading_at = LEAST(d.first_reading_at, c.first_at),
                                  last_reading_at = GREATEST(d.last_reading_at, c.last_at)
-            FROM (SELECT s.customer_id, s.device_id, (coalesce(now_held.n, 0) - coalesce(replaced.n, 0))::bigint AS added, now_held.first_at, now_held.last_at
+            FROM (SELECT s.customer_id, s.series_id, (coalesce(now_held.n, 0) - coalesce(replaced.n, 0))::bigint AS added, now_held.first_at, now_held.last_at
                   FROM spans_{finest.Name} s
-                  LEFT JOIN (SELECT customer_id, device_id, sum(n) AS n, min(first_at) AS first_at, max(last_at) AS last_at FROM {finest.Name} GROUP BY 1, 2) AS now_held
-                         ON now_held.customer_id = s.customer_id AND now_held.device_id = s.device_id
-                  LEFT JOIN replaced ON replaced.customer_id = s.customer_id AND replaced.device_id = s.device_id) AS c
-            WHERE d.customer_id = @customer_id AND d.id = c.device_id AND c.customer_id = @customer_id
+                  LEFT JOIN (SELECT customer_id, series_id, sum(n) AS n, min(first_at) AS first_at, max(last_at) AS last_at FROM {finest.Name} GROUP BY 1, 2) AS now_held
+                         ON now_held.customer_id = s.customer_id AND now_held.series_id = s.series_id
+                  LEFT JOIN replaced ON replaced.customer_id = s.customer_id AND replaced.series_id = s.series_id) AS c
+            WHERE d.customer_id = @customer_id AND d.id = c.series_id AND c.customer_id = @customer_id
         )
         """;
 
-    // The per-minute ingest counts (by the time ingest stored each batch) and the folded devices with their spans.
+    // The per-minute ingest counts (by the time ingest stored each batch) and the folded series with their spans.
     private const string Ingested = $"""
         ingested AS (
-            INSERT INTO ingested_per_minute AS m (customer_id, device_id, minute, reading_count)
-            SELECT customer_id, device_id, date_bin(INTERVAL '1 minute', ingested_at, {ReadingRollups.Epoch}), sum(n)::bigint
-            FROM taken_devices GROUP BY 1, 2, 3
-            ON CONFLICT (customer_id, device_id, minute) DO UPDATE SET reading_count = m.reading_count + EXCLUDED.reading_count
+            INSERT INTO ingested_per_minute AS m (customer_id, series_id, minute, reading_count)
+            SELECT customer_id, series_id, date_bin(INTERVAL '1 minute', ingested_at, {ReadingRollups.Epoch}), sum(n)::bigint
+            FROM taken_series GROUP BY 1, 2, 3
+            ON CONFLICT (customer_id, series_id, minute) DO UPDATE SET reading_count = m.reading_count + EXCLUDED.reading_count
         ), folded AS (
-            SELECT device_id, min(first_at) AS first_at, max(last_at) AS last_at FROM taken_devices GROUP BY device_id
+            SELECT series_id, min(first_at) AS first_at, max(last_at) AS last_at FROM taken_series GROUP BY series_id
         )
         """;
 }

@@ -4,13 +4,13 @@ namespace IotAspire.Api.ReadingsStore;
 
 /// <summary>
 /// Told of each customer's fold inside the materializer's transaction, so that what it writes commits with the fold
-/// or not at all. A feature that must learn which devices' readings were folded (the alerts feature: which rules to
+/// or not at all. A feature that must learn which series' readings were folded (the alerts feature: which rules to
 /// evaluate) registers one; the store calls every registered observer and knows none of them.
 /// </summary>
 public interface IFoldObserver
 {
-    Task OnFoldedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, FoldedDevices folded, CancellationToken ct);
+    Task OnFoldedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, FoldedSeries folded, CancellationToken ct);
 }
 
-/// <summary>One customer's devices whose pending readings a pass folded, each with the span of what it folded.</summary>
-public sealed record FoldedDevices(Guid CustomerId, Guid[] DeviceIds, DateTime[] FirstAt, DateTime[] LastAt);
+/// <summary>One customer's series whose pending readings a pass folded, each with the span of what it folded.</summary>
+public sealed record FoldedSeries(Guid CustomerId, Guid[] SeriesIds, DateTime[] FirstAt, DateTime[] LastAt);

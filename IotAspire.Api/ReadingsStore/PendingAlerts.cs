@@ -2,7 +2,7 @@ namespace IotAspire.Api.ReadingsStore;
 
 /// <summary>
 /// The alerts feature's tables, named once for the database's schema (the store owns the schema and its migrations):
-/// <see cref="Table"/> holds the devices with rules whose readings a pass folded (Alerts/FoldedDevicesNote.cs).
+/// <see cref="Table"/> holds the devices with rules whose readings a pass folded (Alerts/FoldedSeriesNote.cs).
 /// </summary>
 public static class PendingAlerts
 {

@@ -2,7 +2,7 @@ namespace IotAspire.Api.ReadingsStore;
 
 /// <summary>
 /// What the rollups do not hold yet. Ingest writes, in its own transaction, one <see cref="Table"/> row per batch
-/// and customer: per device, the span of the readings it stored or changed and how many (the cheapest record of
+/// and customer: per series (one key of one device), the span of the readings it stored or changed and how many (the cheapest record of
 /// what a batch touched). The materializer (ReadingsStore/RollupMaterializer.cs) recomputes the buckets under
 /// those spans from the readings and deletes the rows in one transaction. So at every moment a rollup bucket
 /// that no pending span touches is exact, and reads take the readings for the rest (docs/rollups.md).
@@ -15,23 +15,15 @@ public static class PendingRollups
     public const long MaterializerLockKey = 0x1_07A5_4011;
 
     /// <summary>
-    /// Held (shared) by a transaction that sets a device's row from the readings (a claim, a move) from a statement
-    /// before it reads them to its end: no pass runs meanwhile. Otherwise a pass could fold a pending batch of that
-    /// device while the row is not committed yet (so the pass adds nothing to it), and the row, computed from a
-    /// snapshot in which the batch was still pending, would leave it to the pass: counted by neither.
-    /// </summary>
-    public static readonly string HoldOffMaterializerSql = $"SELECT pg_advisory_xact_lock_shared({MaterializerLockKey})";
-
-    /// <summary>
-    /// A view of the pending spans, merged per device: <c>customer_id</c>, <c>device_id</c>, <c>span</c> (a
+    /// A view of the pending spans, merged per series: <c>customer_id</c>, <c>series_id</c>, <c>span</c> (a
     /// half-open <c>tstzrange</c>). Grafana's panels read the readings for the rollup buckets it touches.
     /// </summary>
     public const string SpansView = "rollup_pending_spans";
 
     /// <summary>
-    /// A view of what each device's pending readings add to what its row and the rollups hold: <c>customer_id</c>,
-    /// <c>device_id</c>, <c>added</c> (readings to add to <c>devices.reading_count</c>), <c>first_at</c>, <c>last_at</c>
-    /// (to widen its span with). The device row holds exactly what the five-minute rollup rows hold (the
+    /// A view of what each series' pending readings add to what its row and the rollups hold: <c>customer_id</c>,
+    /// <c>series_id</c>, <c>added</c> (readings to add to <c>series.reading_count</c>), <c>first_at</c>, <c>last_at</c>
+    /// (to widen its span with). The series row holds exactly what the five-minute rollup rows hold (the
     /// materializer adds what their recomputation gained), so the pending spans, widened to the five-minute
     /// buckets the materializer will recompute and merged, are counted from the readings in place of those
     /// buckets' rollup rows.
@@ -49,37 +41,19 @@ public static class PendingRollups
         var scope = customer is null ? "" : $"WHERE customer_id = {customer}";
         var owner = customer ?? "b.customer_id";
         return $$"""
-            SELECT b.customer_id, b.device_id, sum(raw.n - rolled.n)::bigint AS added, min(raw.first_at) AS first_at, max(raw.last_at) AS last_at
-            FROM (SELECT customer_id, device_id,
+            SELECT b.customer_id, b.series_id, sum(raw.n - rolled.n)::bigint AS added, min(raw.first_at) AS first_at, max(raw.last_at) AS last_at
+            FROM (SELECT customer_id, series_id,
                          unnest(range_agg(tstzrange({{ReadingRollups.FiveMinute.BucketOf("lower(span)")}},
                                                     {{ReadingRollups.FiveMinute.BucketOf("upper(span) - INTERVAL '1 microsecond'")}} + {{ReadingRollups.FiveMinute.Interval}}))) AS span
                   FROM {{SpansView}} {{scope}}
                   GROUP BY 1, 2) AS b
             CROSS JOIN LATERAL (SELECT count(*) AS n, min(recorded_at) AS first_at, max(recorded_at) AS last_at FROM readings r
-                                WHERE r.customer_id = {{owner}} AND r.device_id = b.device_id
+                                WHERE r.customer_id = {{owner}} AND r.series_id = b.series_id
                                   AND r.recorded_at >= lower(b.span) AND r.recorded_at < upper(b.span)) AS raw
             CROSS JOIN LATERAL (SELECT coalesce(sum(reading_count), 0) AS n FROM {{ReadingRollups.FiveMinuteTable}} f
-                                WHERE f.customer_id = {{owner}} AND f.device_id = b.device_id
+                                WHERE f.customer_id = {{owner}} AND f.series_id = b.series_id
                                   AND f.bucket_start >= lower(b.span) AND f.bucket_start < upper(b.span)) AS rolled
             GROUP BY 1, 2
             """;
     }
-
-    /// <summary>
-    /// A device's count and span as its row must hold them (what the rollups hold), for provisioning that sets the row
-    /// from the readings: joins that add <c>stored</c> (every stored reading of the device under
-    /// <paramref name="customer"/>: <c>n</c>, <c>first_at</c>, <c>last_at</c>) and <c>pending</c> (what of it the
-    /// materializer will add, <c>added</c>) to a row source naming the device as <paramref name="device"/>; one of
-    /// <paramref name="deviceIds"/> (an array). <see cref="FoldedCount"/> is the count. Uncorrelated joins filtered by
-    /// the customer, so that on Citus the statement is routed whole to the customer's worker. Only under
-    /// <see cref="HoldOffMaterializerSql"/>.
-    /// </summary>
-    public static string FoldedStatsJoins(string customer, string deviceIds, string device) => $"""
-        LEFT JOIN (SELECT device_id, count(*) AS n, min(recorded_at) AS first_at, max(recorded_at) AS last_at FROM readings
-                   WHERE customer_id = {customer} AND device_id = ANY({deviceIds}) GROUP BY device_id) AS stored ON stored.device_id = {device}
-        LEFT JOIN ({CountsQuery(customer)}) AS pending ON pending.device_id = {device}
-        """;
-
-    /// <summary>The count <see cref="FoldedStatsJoins"/> gives.</summary>
-    public const string FoldedCount = "coalesce(stored.n, 0) - coalesce(pending.added, 0)";
 }

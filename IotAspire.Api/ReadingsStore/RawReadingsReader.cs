@@ -4,44 +4,50 @@ using NpgsqlTypes;
 namespace IotAspire.Api.ReadingsStore;
 
 /// <summary>
-/// Raw readings of one customer, for pages and for exports: the SQL of both, side by side. Each device is read by
-/// its own (customer, device, time) key range (PostgreSQL 15 has no skip scan: a customer-wide time filter would
-/// walk every reading the customer ever sent), through the customer's <c>devices</c> rows, which ingest writes
-/// in the same transaction as a device's first reading. Every table is filtered by the customer (one shard on Citus).
+/// Raw readings of one customer, for pages and for exports: the SQL of both, side by side. Each series (a device's key)
+/// is read by its own (customer, series, time) key range (PostgreSQL 15 has no skip scan: a customer-wide time filter
+/// would walk every reading the customer ever sent), through the customer's <c>series</c> rows, which ingest writes in
+/// the same transaction as a series' first reading. Every table is filtered by the customer (one shard on Citus).
 /// </summary>
 public sealed class RawReadingsReader(NpgsqlDataSource dataSource)
 {
-    // Time-ordered over the devices: each device contributes at most a page after the cursor (its key range read
-    // from there), and the merge keeps the first @take. A page costs (devices x page size) at most, however deep.
-    // The cursor is exclusive: (recorded_at, device_id) after (@after_at, @after_device).
-    private const string PageQuery = """
-        SELECT r.device_id, r.recorded_at, r.reading
-        FROM devices d
+    // The customer's series of the named devices and keys, of devices carrying every tag of @tags (null: any).
+    private const string SeriesOfRequest = """
+        s.customer_id = @customer_id AND (@device_ids::uuid[] IS NULL OR s.device_id = ANY(@device_ids)) AND (@keys::text[] IS NULL OR s.key = ANY(@keys))
+          AND (@tags::jsonb IS NULL OR EXISTS (SELECT FROM devices d WHERE d.customer_id = @customer_id AND d.id = s.device_id AND d.tags @> @tags))
+        """;
+
+    // Time-ordered over the series: each series contributes at most a page after the cursor (its key range read
+    // from there), and the merge keeps the first @take. A page costs (series x page size) at most, however deep.
+    // The cursor is exclusive: (recorded_at, series_id) after (@after_at, @after_series).
+    private const string PageQuery = $"""
+        SELECT s.device_id, s.key, r.series_id, r.recorded_at, r.reading
+        FROM {Series.Table} s
         CROSS JOIN LATERAL (
-            SELECT device_id, recorded_at, reading
+            SELECT series_id, recorded_at, reading
             FROM readings
-            WHERE customer_id = @customer_id AND device_id = d.id
+            WHERE customer_id = @customer_id AND series_id = s.id
               AND recorded_at >= @from AND recorded_at < @to AND recorded_at >= @after_at
-              AND (recorded_at > @after_at OR device_id > @after_device)
+              AND (recorded_at > @after_at OR series_id > @after_series)
             ORDER BY recorded_at
             LIMIT @take) r
-        WHERE d.customer_id = @customer_id AND (@device_ids::uuid[] IS NULL OR d.id = ANY(@device_ids))
-        ORDER BY r.recorded_at, r.device_id
+        WHERE {SeriesOfRequest}
+        ORDER BY r.recorded_at, r.series_id
         LIMIT @take
         """;
 
-    // Device after device, each in time order: the order of the key, so PostgreSQL streams rows as it reads them
-    // and neither it nor the API holds more than a row in hand, however long the range.
-    private const string ExportQuery = """
-        SELECT r.device_id, r.recorded_at, r.reading
-        FROM devices d
+    // Series after series (by device, then key), each in time order: the order of the key, so PostgreSQL streams rows
+    // as it reads them and neither it nor the API holds more than a row in hand, however long the range.
+    private const string ExportQuery = $"""
+        SELECT s.device_id, s.key, r.recorded_at, r.reading
+        FROM {Series.Table} s
         CROSS JOIN LATERAL (
-            SELECT device_id, recorded_at, reading
+            SELECT recorded_at, reading
             FROM readings
-            WHERE customer_id = @customer_id AND device_id = d.id AND recorded_at >= @from AND recorded_at < @to
+            WHERE customer_id = @customer_id AND series_id = s.id AND recorded_at >= @from AND recorded_at < @to
             ORDER BY recorded_at) r
-        WHERE d.customer_id = @customer_id AND (@device_ids::uuid[] IS NULL OR d.id = ANY(@device_ids))
-        ORDER BY d.id
+        WHERE {SeriesOfRequest}
+        ORDER BY s.device_id, s.key
         """;
 
     /// <summary>An export's statement may run this long (the API's other statements: 20 s).</summary>
@@ -52,27 +58,27 @@ public sealed class RawReadingsReader(NpgsqlDataSource dataSource)
     {
         await using var command = dataSource.CreateCommand(PageQuery);
         AddRequest(command, request);
-        // No cursor: just before from, after every device (the maximal UUID), so the condition keeps from itself.
+        // No cursor: just before from, after every series (the maximal UUID), so the condition keeps from itself.
         var start = after ?? new ReadingCursor(request.From.AddTicks(-TimeSpan.TicksPerMicrosecond), Guid.AllBitsSet);
         command.Parameters.Add(new("after_at", NpgsqlDbType.TimestampTz) { Value = start.RecordedAt.UtcDateTime });
-        command.Parameters.Add(new("after_device", NpgsqlDbType.Uuid) { Value = start.DeviceId });
+        command.Parameters.Add(new("after_series", NpgsqlDbType.Uuid) { Value = start.SeriesId });
         command.Parameters.Add(new("take", NpgsqlDbType.Integer) { Value = take });
         await using var reader = await command.ExecuteReaderAsync(ct);
         var readings = new List<StoredReading>(take);
         while (await reader.ReadAsync(ct))
         {
-            readings.Add(new StoredReading(reader.GetGuid(0), request.CustomerId, reader.GetFieldValue<DateTimeOffset>(1), reader.GetDouble(2)));
+            readings.Add(new StoredReading(reader.GetGuid(0), request.CustomerId, reader.GetFieldValue<DateTimeOffset>(3), reader.GetDouble(4)) { Key = reader.GetString(1) });
         }
 
         return readings;
     }
 
     /// <summary>
-    /// Every reading of the request, device after device in time order, handed to <paramref name="write"/> one at a
+    /// Every reading of the request, series after series (by device, then key) in time order, handed to <paramref name="write"/> one at a
     /// time as PostgreSQL sends them (nothing is collected); <paramref name="write"/> may await, which holds the
     /// database's side back too. Returns how many were written.
     /// </summary>
-    public async Task<long> ExportAsync(RawReadingsRequest request, Func<Guid, DateTimeOffset, double, ValueTask> write, CancellationToken ct)
+    public async Task<long> ExportAsync(RawReadingsRequest request, Func<Guid, string, DateTimeOffset, double, ValueTask> write, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
@@ -87,7 +93,7 @@ public sealed class RawReadingsReader(NpgsqlDataSource dataSource)
         var count = 0L;
         while (await reader.ReadAsync(ct))
         {
-            await write(reader.GetGuid(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetDouble(2));
+            await write(reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2), reader.GetDouble(3));
             count++;
         }
 
@@ -98,6 +104,8 @@ public sealed class RawReadingsReader(NpgsqlDataSource dataSource)
     {
         command.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = request.CustomerId });
         command.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = request.DeviceIds is { } ids ? ids.ToArray() : DBNull.Value });
+        command.Parameters.Add(new("keys", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = request.Keys is { } keys ? keys.ToArray() : DBNull.Value });
+        command.Parameters.Add(new("tags", NpgsqlDbType.Jsonb) { Value = request.Tags is { Count: > 0 } tags ? new DeviceFilter(Tags: tags).TagsJson : DBNull.Value });
         command.Parameters.Add(new("from", NpgsqlDbType.TimestampTz) { Value = request.From.UtcDateTime });
         command.Parameters.Add(new("to", NpgsqlDbType.TimestampTz) { Value = request.To.UtcDateTime });
     }

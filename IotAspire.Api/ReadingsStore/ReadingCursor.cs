@@ -5,11 +5,12 @@ using IotAspire.Api.Readings;
 namespace IotAspire.Api.ReadingsStore;
 
 /// <summary>
-/// Where a page of raw readings ends: the last reading's time and device, the order of the pages. Keyset, not an
+/// Where a page of raw readings ends: the last reading's time and series, the order of the pages. Keyset, not an
 /// offset: a page costs the same however deep, and readings arriving meanwhile never shift one already handed out.
-/// Opaque to callers (base64url of a version byte, the time in microseconds and the device id), so its layout can change.
+/// Opaque to callers (base64url of a version byte, the time in microseconds and the series id), so its layout can change.
+/// A cursor handed out before keys names a device, which is the id of that device's <c>reading</c> series: it still works.
 /// </summary>
-public readonly record struct ReadingCursor(DateTimeOffset RecordedAt, Guid DeviceId)
+public readonly record struct ReadingCursor(DateTimeOffset RecordedAt, Guid SeriesId)
 {
     private const byte Version = 1;
     private const int Length = 1 + 8 + 16;
@@ -19,7 +20,7 @@ public readonly record struct ReadingCursor(DateTimeOffset RecordedAt, Guid Devi
         Span<byte> bytes = stackalloc byte[Length];
         bytes[0] = Version;
         BinaryPrimitives.WriteInt64BigEndian(bytes[1..], (RecordedAt.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerMicrosecond);
-        DeviceId.TryWriteBytes(bytes[9..], bigEndian: true, out _);
+        SeriesId.TryWriteBytes(bytes[9..], bigEndian: true, out _);
         return Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
     }
 

@@ -7,6 +7,7 @@ namespace IotAspire.Api.ReadingsStore;
 public sealed class ReadingsDbContext(DbContextOptions<ReadingsDbContext> options) : DbContext(options)
 {
     public DbSet<Device> Devices => Set<Device>();
+    public DbSet<Series> Series => Set<Series>();
     public DbSet<DeviceClaim> DeviceClaims => Set<DeviceClaim>();
     public DbSet<Reading> Readings => Set<Reading>();
     public DbSet<FiveMinuteRollup> FiveMinuteRollups => Set<FiveMinuteRollup>();
@@ -35,12 +36,31 @@ public sealed class ReadingsDbContext(DbContextOptions<ReadingsDbContext> option
             device.Property(d => d.Id).HasColumnName("id").ValueGeneratedNever();
             device.Property(d => d.CustomerId).HasColumnName("customer_id");
             device.Property(d => d.FirstSeenAt).HasColumnName("first_seen_at");
-            // The span and count of the device's readings under its customer as far as the rollups hold them
-            // (kept by the materializer and by provisioning; DevicesReader adds what is pending), so that
-            // listing devices costs per device, not per reading.
-            device.Property(d => d.ReadingCount).HasColumnName("reading_count").HasDefaultValue(0L);
-            device.Property(d => d.FirstReadingAt).HasColumnName("first_reading_at");
-            device.Property(d => d.LastReadingAt).HasColumnName("last_reading_at");
+            // The customer's own name for the device (unique per customer) and its tags (a JSON object of text values,
+            // DeviceAttributes.cs bounds them): what devices are found and grouped by.
+            device.Property(d => d.Name).HasColumnName("name");
+            device.Property(d => d.Tags).HasColumnName("tags").HasColumnType("jsonb").HasDefaultValueSql("'{}'::jsonb");
+            device.HasIndex(d => new { d.CustomerId, d.Name }).IsUnique().HasFilter("name IS NOT NULL");
+        });
+
+        // A series: one named key of one device under one customer (SeriesIds.cs says how its id is made). The readings and
+        // rollups are keyed by series; this is the catalog that names them, with the span and count of the series'
+        // readings as far as the rollups hold them (kept by the materializer; DevicesReader adds what is pending), so
+        // that listing devices and their keys costs per series, not per reading. Written by ingest for a series it has
+        // not seen; never deleted (readings stay with the customer that sent them, as the series do).
+        modelBuilder.Entity<Series>(series =>
+        {
+            series.ToTable(ReadingsStore.Series.Table);
+            series.HasKey(s => new { s.CustomerId, s.Id });
+            series.Property(s => s.CustomerId).HasColumnName("customer_id");
+            series.Property(s => s.Id).HasColumnName("id").ValueGeneratedNever();
+            series.Property(s => s.DeviceId).HasColumnName("device_id");
+            series.Property(s => s.Key).HasColumnName("key");
+            series.Property(s => s.FirstSeenAt).HasColumnName("first_seen_at").HasDefaultValueSql("now()");
+            series.Property(s => s.ReadingCount).HasColumnName("reading_count").HasDefaultValue(0L);
+            series.Property(s => s.FirstReadingAt).HasColumnName("first_reading_at");
+            series.Property(s => s.LastReadingAt).HasColumnName("last_reading_at");
+            series.HasIndex(s => new { s.CustomerId, s.DeviceId, s.Key }).IsUnique();
         });
 
         // Who owns a device, keyed by the device alone: the one table that must answer "whose is this device?" for
@@ -62,9 +82,9 @@ public sealed class ReadingsDbContext(DbContextOptions<ReadingsDbContext> option
             // Customer first: every query is scoped to one customer, then narrowed to devices and a
             // time range, so this one key serves both the tenant filter and the range scan. The
             // migration adds INCLUDE (reading) so that aggregates are answered by index-only scans.
-            reading.HasKey(r => new { r.CustomerId, r.DeviceId, r.RecordedAt });
+            reading.HasKey(r => new { r.CustomerId, r.SeriesId, r.RecordedAt });
             reading.Property(r => r.CustomerId).HasColumnName("customer_id");
-            reading.Property(r => r.DeviceId).HasColumnName("device_id");
+            reading.Property(r => r.SeriesId).HasColumnName("series_id");
             reading.Property(r => r.RecordedAt).HasColumnName("recorded_at");
             reading.Property(r => r.Value).HasColumnName("reading");
             // When the API stored (or last changed) the reading: what "readings ingested per minute" counts.
@@ -86,9 +106,9 @@ public sealed class ReadingsDbContext(DbContextOptions<ReadingsDbContext> option
         modelBuilder.Entity<IngestedPerMinute>(minute =>
         {
             minute.ToTable("ingested_per_minute");
-            minute.HasKey(m => new { m.CustomerId, m.DeviceId, m.Minute });
+            minute.HasKey(m => new { m.CustomerId, m.SeriesId, m.Minute });
             minute.Property(m => m.CustomerId).HasColumnName("customer_id");
-            minute.Property(m => m.DeviceId).HasColumnName("device_id");
+            minute.Property(m => m.SeriesId).HasColumnName("series_id");
             minute.Property(m => m.Minute).HasColumnName("minute");
             minute.Property(m => m.ReadingCount).HasColumnName("reading_count");
         });
@@ -101,7 +121,7 @@ public sealed class ReadingsDbContext(DbContextOptions<ReadingsDbContext> option
             pending.HasKey(p => new { p.CustomerId, p.Id });
             pending.Property(p => p.Id).HasColumnName("id").UseIdentityAlwaysColumn();
             pending.Property(p => p.CustomerId).HasColumnName("customer_id");
-            pending.Property(p => p.DeviceIds).HasColumnName("device_ids");
+            pending.Property(p => p.SeriesIds).HasColumnName("series_ids");
             pending.Property(p => p.FirstAt).HasColumnName("first_at");
             pending.Property(p => p.LastAt).HasColumnName("last_at");
             pending.Property(p => p.ReadingCounts).HasColumnName("reading_counts");
@@ -179,6 +199,9 @@ public sealed class ReadingsDbContext(DbContextOptions<ReadingsDbContext> option
             rule.Property(r => r.CustomerId).HasColumnName("customer_id");
             rule.Property(r => r.Id).HasColumnName("id").ValueGeneratedNever();
             rule.Property(r => r.DeviceId).HasColumnName("device_id");
+            // The key the rule watches, and its series (SeriesIds.Of(device_id, key)), which the evaluator finds rules by.
+            rule.Property(r => r.Key).HasColumnName("key").HasDefaultValue("reading");
+            rule.Property(r => r.SeriesId).HasColumnName("series_id");
             rule.Property(r => r.Name).HasColumnName("name");
             rule.Property(r => r.Kind).HasColumnName("kind");
             rule.Property(r => r.Threshold).HasColumnName("threshold");
@@ -186,8 +209,8 @@ public sealed class ReadingsDbContext(DbContextOptions<ReadingsDbContext> option
             rule.Property(r => r.Muted).HasColumnName("muted");
             rule.Property(r => r.CreatedAt).HasColumnName("created_at");
             rule.Property(r => r.CreatedBy).HasColumnName("created_by");
-            // The materializer asks, for each device it folds, whether a rule watches it.
-            rule.HasIndex(r => new { r.CustomerId, r.DeviceId });
+            // The evaluator asks, for each series folded, which rules watch it.
+            rule.HasIndex(r => new { r.CustomerId, r.SeriesId });
         });
 
         modelBuilder.Entity<AlertEvent>(alert =>
@@ -216,7 +239,7 @@ public sealed class ReadingsDbContext(DbContextOptions<ReadingsDbContext> option
             pending.HasKey(p => new { p.CustomerId, p.Id });
             pending.Property(p => p.Id).HasColumnName("id").UseIdentityAlwaysColumn();
             pending.Property(p => p.CustomerId).HasColumnName("customer_id");
-            pending.Property(p => p.DeviceId).HasColumnName("device_id");
+            pending.Property(p => p.SeriesId).HasColumnName("series_id");
             pending.Property(p => p.FirstAt).HasColumnName("first_at");
             pending.Property(p => p.LastAt).HasColumnName("last_at");
         });
@@ -257,9 +280,9 @@ public sealed class ReadingsDbContext(DbContextOptions<ReadingsDbContext> option
     {
         rollup.ToTable(table);
         // The same key order as readings: customer, device, time.
-        rollup.HasKey(r => new { r.CustomerId, r.DeviceId, r.BucketStart });
+        rollup.HasKey(r => new { r.CustomerId, r.SeriesId, r.BucketStart });
         rollup.Property(r => r.CustomerId).HasColumnName("customer_id");
-        rollup.Property(r => r.DeviceId).HasColumnName("device_id");
+        rollup.Property(r => r.SeriesId).HasColumnName("series_id");
         rollup.Property(r => r.BucketStart).HasColumnName("bucket_start");
         rollup.Property(r => r.ReadingCount).HasColumnName("reading_count");
         rollup.Property(r => r.ReadingSum).HasColumnName("reading_sum");
@@ -273,6 +296,20 @@ public sealed class Device
 {
     public Guid Id { get; set; }
     public Guid CustomerId { get; set; }
+    public DateTimeOffset FirstSeenAt { get; set; }
+    public string? Name { get; set; }
+    public string Tags { get; set; } = "{}";
+}
+
+/// <summary>One key of one device under one customer: the unit the readings and rollups are kept by.</summary>
+public sealed class Series
+{
+    public const string Table = "series";
+
+    public Guid CustomerId { get; set; }
+    public Guid Id { get; set; }
+    public Guid DeviceId { get; set; }
+    public string Key { get; set; } = "";
     public DateTimeOffset FirstSeenAt { get; set; }
     public long ReadingCount { get; set; }
     public DateTimeOffset? FirstReadingAt { get; set; }
@@ -290,17 +327,17 @@ public sealed class DeviceClaim
 public sealed class Reading
 {
     public Guid CustomerId { get; set; }
-    public Guid DeviceId { get; set; }
+    public Guid SeriesId { get; set; }
     public DateTimeOffset RecordedAt { get; set; }
     public double Value { get; set; }
     public DateTimeOffset IngestedAt { get; set; }
 }
 
-/// <summary>Count, sum, minimum and maximum of one device's readings in one bucket of a rollup's grain.</summary>
+/// <summary>Count, sum, minimum and maximum of one series' readings in one bucket of a rollup's grain.</summary>
 public abstract class ReadingRollup
 {
     public Guid CustomerId { get; set; }
-    public Guid DeviceId { get; set; }
+    public Guid SeriesId { get; set; }
     public DateTimeOffset BucketStart { get; set; }
     public long ReadingCount { get; set; }
     public double ReadingSum { get; set; }
@@ -317,7 +354,7 @@ public sealed class DailyRollup : ReadingRollup;
 public sealed class IngestedPerMinute
 {
     public Guid CustomerId { get; set; }
-    public Guid DeviceId { get; set; }
+    public Guid SeriesId { get; set; }
     public DateTimeOffset Minute { get; set; }
     public long ReadingCount { get; set; }
 }
@@ -330,7 +367,7 @@ public sealed class PendingRollup
 {
     public long Id { get; set; }
     public Guid CustomerId { get; set; }
-    public Guid[] DeviceIds { get; set; } = [];
+    public Guid[] SeriesIds { get; set; } = [];
     public DateTime[] FirstAt { get; set; } = [];
     public DateTime[] LastAt { get; set; } = [];
     public int[] ReadingCounts { get; set; } = [];
@@ -388,6 +425,8 @@ public sealed class AlertRule
     public Guid CustomerId { get; set; }
     public Guid Id { get; set; }
     public Guid DeviceId { get; set; }
+    public string Key { get; set; } = "reading";
+    public Guid SeriesId { get; set; }
     public string Name { get; set; } = "";
     public string Kind { get; set; } = "";
     public double? Threshold { get; set; }
@@ -412,12 +451,12 @@ public sealed class AlertEvent
     public DateTimeOffset RecordedAt { get; set; }
 }
 
-/// <summary>A device's readings from <see cref="FirstAt"/> to <see cref="LastAt"/> committed and not evaluated yet.</summary>
+/// <summary>A series' readings from <see cref="FirstAt"/> to <see cref="LastAt"/> committed and not evaluated yet.</summary>
 public sealed class PendingAlert
 {
     public long Id { get; set; }
     public Guid CustomerId { get; set; }
-    public Guid DeviceId { get; set; }
+    public Guid SeriesId { get; set; }
     public DateTimeOffset FirstAt { get; set; }
     public DateTimeOffset LastAt { get; set; }
 }

@@ -8,10 +8,11 @@ namespace IotAspire.Api.ReadingsStore;
 /// Stores a batch of readings in one transaction with set-based statements, whatever the batch size:
 /// register new devices (a device belongs to the first customer that sends it, unless
 /// the writer is made not to claim new devices), read the batch's owners, refuse the batch if any
-/// device belongs to someone else (or is not registered), then upsert the readings keyed by (device, timestamp)
-/// and record, per customer, what the rollups do not hold yet (<see cref="PendingRollups"/>). Nothing per
-/// bucket, device or minute is written here: the materializer folds the pending rows into the rollups, the
-/// devices' counts and spans and the per-minute counts after commit, and reads add what is still pending, so
+/// device belongs to someone else (or is not registered), then add the series new to the catalog, upsert the readings
+/// keyed by (series, timestamp) (a series is one key of one device, <see cref="SeriesIds"/>) and record, per customer,
+/// what the rollups do not hold yet (<see cref="PendingRollups"/>). Nothing per
+/// bucket, series or minute is written here: the materializer folds the pending rows into the rollups, the
+/// series' counts and spans and the per-minute counts after commit, and reads add what is still pending, so
 /// answers stay exact (docs/rollups.md). Acknowledged means committed and durable, as before.
 /// </summary>
 /// <param name="dataSource">The readings database.</param>
@@ -27,15 +28,15 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, bool claimNewDev
     // function in DO UPDATE SET); inserted: whether a row was inserted; pendingRows: the rows of rollup_pending.
     private static string WriteReadings(string onConflict, string inserted, string pendingRows) => $"""
         WITH written AS (
-            INSERT INTO readings (customer_id, device_id, recorded_at, reading)
-            SELECT * FROM unnest(@customer_ids, @device_ids, @recorded_at, @readings)
+            INSERT INTO readings (customer_id, series_id, recorded_at, reading)
+            SELECT * FROM unnest(@customer_ids, @series_ids, @recorded_at, @readings)
             {onConflict}
-            RETURNING customer_id, device_id, recorded_at, {inserted} AS inserted
-        ), per_device AS (
-            SELECT customer_id, device_id, count(*)::int AS n, min(recorded_at) AS first_at, max(recorded_at) AS last_at
+            RETURNING customer_id, series_id, recorded_at, {inserted} AS inserted
+        ), per_series AS (
+            SELECT customer_id, series_id, count(*)::int AS n, min(recorded_at) AS first_at, max(recorded_at) AS last_at
             FROM written GROUP BY 1, 2
         ), pending AS (
-            INSERT INTO {PendingRollups.Table} (customer_id, device_ids, first_at, last_at, reading_counts)
+            INSERT INTO {PendingRollups.Table} (customer_id, series_ids, first_at, last_at, reading_counts)
             {pendingRows}
         ), {ReadingsNotification.NotifySql}
         )
@@ -45,14 +46,14 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, bool claimNewDev
     /// <summary>The upsert of a batch some of whose readings may be stored already; the pending rows from what it wrote.</summary>
     public static readonly string UpsertReadingsSql = WriteReadings(
         onConflict: """
-            ON CONFLICT (customer_id, device_id, recorded_at)
+            ON CONFLICT (customer_id, series_id, recorded_at)
                 DO UPDATE SET reading = EXCLUDED.reading, ingested_at = EXCLUDED.ingested_at
                 WHERE readings.reading IS DISTINCT FROM EXCLUDED.reading
             """,
         inserted: "(xmax = 0)",
         pendingRows: """
-            SELECT customer_id, array_agg(device_id), array_agg(first_at), array_agg(last_at), array_agg(n)
-            FROM per_device GROUP BY customer_id
+            SELECT customer_id, array_agg(series_id), array_agg(first_at), array_agg(last_at), array_agg(n)
+            FROM per_series GROUP BY customer_id
             """);
 
     // The same statement for a batch of readings none of which is stored yet (the usual batch): a plain
@@ -71,7 +72,7 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, bool claimNewDev
 
     // The pending rows of a batch of new readings: one VALUES row per customer (PendingOfBatch), parameters @pending_*_i.
     private static string PendingValues(int customers) =>
-        "VALUES " + string.Join(", ", Enumerable.Range(0, customers).Select(i => $"(@pending_customer_{i}, @pending_devices_{i}, @pending_first_{i}, @pending_last_{i}, @pending_counts_{i})"));
+        "VALUES " + string.Join(", ", Enumerable.Range(0, customers).Select(i => $"(@pending_customer_{i}, @pending_series_{i}, @pending_first_{i}, @pending_last_{i}, @pending_counts_{i})"));
 
     // On Citus, new readings go in by binary COPY instead: Citus plans an INSERT ... SELECT FROM unnest by pulling the
     // rows to the coordinator and repartitioning them, which ran an arrival-order batch (1 000 devices of 100
@@ -80,15 +81,15 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, bool claimNewDev
     // follow in a second one; on one server the single statement above stays the faster. The pending rows stay VALUES
     // rows: each is routed to its customer's shard, where an INSERT ... SELECT would go through the coordinator and
     // open a connection to every worker, so that a worker that is down would fail every customer's ingest.
-    public const string CopyReadings = "COPY readings (customer_id, device_id, recorded_at, reading) FROM STDIN (FORMAT BINARY)";
+    public const string CopyReadings = "COPY readings (customer_id, series_id, recorded_at, reading) FROM STDIN (FORMAT BINARY)";
     private static readonly ConcurrentDictionary<int, string> InsertPendingSql = new();
     public static string InsertPendingSqlFor(int customers) => InsertPendingSql.GetOrAdd(customers, static n =>
-        $"INSERT INTO {PendingRollups.Table} (customer_id, device_ids, first_at, last_at, reading_counts) {PendingValues(n)}");
+        $"INSERT INTO {PendingRollups.Table} (customer_id, series_ids, first_at, last_at, reading_counts) {PendingValues(n)}");
 
-    // The notifications of a copied batch: per_device from the pending rows' arrays, flattened.
+    // The notifications of a copied batch: per_series from the pending rows' arrays, flattened.
     public static readonly string NotifyCopiedSql = $"""
-        WITH per_device AS (
-            SELECT * FROM unnest(@notify_customers, @notify_devices, @notify_first, @notify_last) AS d(customer_id, device_id, first_at, last_at)
+        WITH per_series AS (
+            SELECT * FROM unnest(@notify_customers, @notify_batch_series, @notify_first, @notify_last) AS d(customer_id, series_id, first_at, last_at)
         ), {ReadingsNotification.NotifySql}
         )
         SELECT count(*)::int FROM notified
@@ -114,15 +115,14 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, bool claimNewDev
     private async Task<IngestOutcome> WriteAsync(IReadOnlyList<ReadingToStore> readings, bool copyFresh, CancellationToken ct)
     {
         var rows = LastPerKey(readings);
-        var customerIds = rows.Select(r => r.CustomerId).ToArray();
-        var deviceIds = rows.Select(r => r.DeviceId).ToArray();
+        var batch = BatchSeries.Of(rows, knownSeries);
 
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
 
         // Entering the ingest barrier, claiming new devices and reading the owners: one round trip (ReadingsStore/DeviceOwners.cs).
         var listened = new List<Guid>();
-        var owners = await DeviceOwners.EnterAndReadForIngestAsync(connection, transaction, deviceIds, customerIds, claim: claimNewDevices, listened, ct);
+        var owners = await DeviceOwners.EnterAndReadForIngestAsync(connection, transaction, batch.DeviceIds, batch.DeviceCustomerIds, claim: claimNewDevices, listened, ct);
 
         // The first reading, in the order sent, whose device the caller may not write: not registered (only
         // when registration is required) or another customer's; or older than its customer's retention keeps.
@@ -146,8 +146,9 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, bool claimNewDev
             }
         }
 
-        var recordedAt = rows.Select(r => r.RecordedAt.ToUniversalTime()).ToArray();
-        var values = rows.Select(r => r.Value).ToArray();
+        var values = new BatchValues(
+            rows.Select(r => r.CustomerId).ToArray(), rows.Select(r => r.SeriesId).ToArray(),
+            rows.Select(r => r.RecordedAt.ToUniversalTime()).ToArray(), rows.Select(r => r.Value).ToArray(), batch, listened);
         int inserted, updated;
         // New readings first, as a plain INSERT under a savepoint (sent with it, one round trip); if one is stored
         // already, that attempt is undone (with its pending rows) and the batch is upserted. On Citus by COPY, whose
@@ -158,19 +159,94 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, bool claimNewDev
             var pending = PendingOfBatch(rows);
             (inserted, updated) = (onCitus.Value, copyFresh) switch
             {
-                (true, true) => await CopyReadingsAsync(connection, transaction, rows, listened, pending, ct),
-                (true, false) => await WriteReadingsAsync(UpsertReadingsSql, connection, transaction, customerIds, deviceIds, recordedAt, values, listened, savepoint: false, ct),
-                _ => await WriteReadingsAsync(InsertReadingsSqlFor(pending.Count), connection, transaction, customerIds, deviceIds, recordedAt, values, listened, savepoint: true, ct, pending),
+                (true, true) => await CopyReadingsAsync(connection, transaction, rows, values, pending, ct),
+                (true, false) => await WriteReadingsAsync(UpsertReadingsSql, connection, transaction, values, savepoint: false, ct),
+                _ => await WriteReadingsAsync(InsertReadingsSqlFor(pending.Count), connection, transaction, values, savepoint: true, ct, pending),
             };
         }
         catch (PostgresException e) when (!onCitus.Value && IsReadingStoredAlready(e))
         {
             await transaction.RollbackAsync(FreshReadings, ct);
-            (inserted, updated) = await WriteReadingsAsync(UpsertReadingsSql, connection, transaction, customerIds, deviceIds, recordedAt, values, listened, savepoint: false, ct);
+            (inserted, updated) = await WriteReadingsAsync(UpsertReadingsSql, connection, transaction, values, savepoint: false, ct);
         }
 
         await transaction.CommitAsync(ct);
+        batch.Remember(knownSeries);
         return new IngestOutcome.Stored(inserted, updated, readings.Count - inserted - updated);
+    }
+
+    // The series this process has seen committed, by customer: a batch writes catalog rows only for the others (a fleet's
+    // known series cost nothing per batch). Series rows are never deleted, so what is here stays true.
+    private readonly ConcurrentDictionary<(Guid Customer, Guid Series), byte> knownSeries = new();
+
+    /// <summary>
+    /// A series new to the catalog is added in the batch's transaction, before its readings: the materializer counts
+    /// a series' readings in its row, and reads name keys from it. In key order, so that concurrent batches adding the
+    /// same series wait for each other in one order. On Citus, an INSERT ... SELECT that the coordinator routes row by
+    /// row: paid only by a batch with series no batch of this process has written.
+    /// </summary>
+    public static readonly string AddSeriesSql = $"""
+        INSERT INTO {Series.Table} (customer_id, id, device_id, key)
+        SELECT * FROM unnest(@new_customers, @new_series, @new_devices, @new_keys) ORDER BY 1, 2
+        ON CONFLICT DO NOTHING
+        """;
+
+    /// <summary>The batch's rows as the statements' parameters, and its series.</summary>
+    private sealed record BatchValues(Guid[] CustomerIds, Guid[] SeriesIds, DateTimeOffset[] RecordedAt, double[] Values, BatchSeries Series, List<Guid> Listened);
+
+    /// <summary>
+    /// The devices of a batch (each with the first customer naming it) and its series: those the catalog may lack, and
+    /// every one (named for notifications).
+    /// </summary>
+    private sealed record BatchSeries(Guid[] DeviceIds, Guid[] DeviceCustomerIds, ReadingToStore[] New, ReadingToStore[] All)
+    {
+        public static BatchSeries Of(ReadingToStore[] rows, ConcurrentDictionary<(Guid Customer, Guid Series), byte> known)
+        {
+            var devices = rows.DistinctBy(r => (r.DeviceId, r.CustomerId)).ToArray();
+            var all = rows.DistinctBy(r => (r.CustomerId, r.SeriesId)).ToArray();
+            return new([.. devices.Select(r => r.DeviceId)], [.. devices.Select(r => r.CustomerId)],
+                [.. all.Where(r => !known.ContainsKey((r.CustomerId, r.SeriesId)))], all);
+        }
+
+        public void Remember(ConcurrentDictionary<(Guid Customer, Guid Series), byte> known)
+        {
+            if (known.Count + New.Length > MaxRememberedSeries)
+            {
+                known.Clear();
+            }
+
+            foreach (var row in New)
+            {
+                known.TryAdd((row.CustomerId, row.SeriesId), 0);
+            }
+        }
+
+        private const int MaxRememberedSeries = 1_000_000;
+
+        /// <summary>The statement adding the series the catalog may lack, or null when there are none.</summary>
+        public NpgsqlBatchCommand? AddNew()
+        {
+            if (New.Length == 0)
+            {
+                return null;
+            }
+
+            var command = new NpgsqlBatchCommand(AddSeriesSql);
+            command.Parameters.Add(new("new_customers", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = New.Select(r => r.CustomerId).ToArray() });
+            command.Parameters.Add(new("new_series", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = New.Select(r => r.SeriesId).ToArray() });
+            command.Parameters.Add(new("new_devices", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = New.Select(r => r.DeviceId).ToArray() });
+            command.Parameters.Add(new("new_keys", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = New.Select(r => r.Key).ToArray() });
+            return command;
+        }
+
+        /// <summary>The names of the batch's series for its notifications (<see cref="ReadingsNotification.NotifySql"/>); none when nobody listens.</summary>
+        public void AddNames(NpgsqlBatchCommand command, bool anyoneListens)
+        {
+            var named = anyoneListens ? All : [];
+            command.Parameters.Add(new("notify_series", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = named.Select(r => r.SeriesId).ToArray() });
+            command.Parameters.Add(new("notify_devices", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = named.Select(r => r.DeviceId).ToArray() });
+            command.Parameters.Add(new("notify_keys", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = named.Select(r => r.Key).ToArray() });
+        }
     }
 
     private const string FreshReadings = "fresh_readings";
@@ -181,21 +257,26 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, bool claimNewDev
         || (e.SqlState == PostgresErrorCodes.InternalError && e.MessageText.StartsWith("duplicate key value violates unique constraint", StringComparison.Ordinal));
 
     private static async Task<(int Inserted, int Updated)> WriteReadingsAsync(string sql, NpgsqlConnection connection, NpgsqlTransaction transaction,
-        Guid[] customerIds, Guid[] deviceIds, DateTimeOffset[] recordedAt, double[] values, List<Guid> listened, bool savepoint, CancellationToken ct,
-        IReadOnlyList<PendingRow>? pending = null)
+        BatchValues values, bool savepoint, CancellationToken ct, IReadOnlyList<PendingRow>? pending = null)
     {
         await using var batch = new NpgsqlBatch(connection, transaction);
+        if (values.Series.AddNew() is { } addSeries)
+        {
+            batch.BatchCommands.Add(addSeries);
+        }
+
         if (savepoint)
         {
             batch.BatchCommands.Add(new NpgsqlBatchCommand($"SAVEPOINT {FreshReadings}"));
         }
 
         var write = new NpgsqlBatchCommand(sql);
-        write.Parameters.Add(new("customer_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = customerIds });
-        write.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds });
-        write.Parameters.Add(new("recorded_at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = recordedAt });
-        write.Parameters.Add(new("readings", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = values });
-        write.Parameters.Add(new("listened", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = listened.ToArray() });
+        write.Parameters.Add(new("customer_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = values.CustomerIds });
+        write.Parameters.Add(new("series_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = values.SeriesIds });
+        write.Parameters.Add(new("recorded_at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = values.RecordedAt });
+        write.Parameters.Add(new("readings", NpgsqlDbType.Array | NpgsqlDbType.Double) { Value = values.Values });
+        write.Parameters.Add(new("listened", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = values.Listened.ToArray() });
+        values.Series.AddNames(write, values.Listened.Count > 0);
         AddPendingParameters(write, pending ?? []);
 
         batch.BatchCommands.Add(write);
@@ -213,7 +294,7 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, bool claimNewDev
 
     // The fresh path on Citus (see CopyReadings): a reading already stored fails the COPY, and WriteAsync upserts instead.
     private static async Task<(int Inserted, int Updated)> CopyReadingsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
-        ReadingToStore[] rows, List<Guid> listened, IReadOnlyList<PendingRow> pending, CancellationToken ct)
+        ReadingToStore[] rows, BatchValues values, IReadOnlyList<PendingRow> pending, CancellationToken ct)
     {
         await using (var copy = await connection.BeginBinaryImportAsync(CopyReadings, ct))
         {
@@ -221,7 +302,7 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, bool claimNewDev
             {
                 await copy.StartRowAsync(ct);
                 await copy.WriteAsync(row.CustomerId, NpgsqlDbType.Uuid, ct);
-                await copy.WriteAsync(row.DeviceId, NpgsqlDbType.Uuid, ct);
+                await copy.WriteAsync(row.SeriesId, NpgsqlDbType.Uuid, ct);
                 await copy.WriteAsync(row.RecordedAt.UtcDateTime, NpgsqlDbType.TimestampTz, ct);
                 await copy.WriteAsync(row.Value, NpgsqlDbType.Double, ct);
             }
@@ -230,6 +311,11 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, bool claimNewDev
         }
 
         await using var batch = new NpgsqlBatch(connection, transaction);
+        if (values.Series.AddNew() is { } addSeries)
+        {
+            batch.BatchCommands.Add(addSeries);
+        }
+
         if (pending.Count > 0)
         {
             var insertPending = new NpgsqlBatchCommand(InsertPendingSqlFor(pending.Count));
@@ -237,14 +323,15 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, bool claimNewDev
             batch.BatchCommands.Add(insertPending);
         }
 
-        if (listened.Count > 0)
+        if (values.Listened.Count > 0)
         {
             var notify = new NpgsqlBatchCommand(NotifyCopiedSql);
-            notify.Parameters.Add(new("notify_customers", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = pending.SelectMany(p => p.DeviceIds.Select(_ => p.CustomerId)).ToArray() });
-            notify.Parameters.Add(new("notify_devices", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = pending.SelectMany(p => p.DeviceIds).ToArray() });
+            notify.Parameters.Add(new("notify_customers", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = pending.SelectMany(p => p.SeriesIds.Select(_ => p.CustomerId)).ToArray() });
+            notify.Parameters.Add(new("notify_batch_series", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = pending.SelectMany(p => p.SeriesIds).ToArray() });
             notify.Parameters.Add(new("notify_first", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = pending.SelectMany(p => p.FirstAt).ToArray() });
             notify.Parameters.Add(new("notify_last", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = pending.SelectMany(p => p.LastAt).ToArray() });
-            notify.Parameters.Add(new("listened", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = listened.ToArray() });
+            notify.Parameters.Add(new("listened", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = values.Listened.ToArray() });
+            values.Series.AddNames(notify, anyoneListens: true);
             batch.BatchCommands.Add(notify);
         }
 
@@ -262,25 +349,25 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, bool claimNewDev
         {
             var row = pending[i];
             command.Parameters.Add(new($"pending_customer_{i}", NpgsqlDbType.Uuid) { Value = row.CustomerId });
-            command.Parameters.Add(new($"pending_devices_{i}", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = row.DeviceIds });
+            command.Parameters.Add(new($"pending_series_{i}", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = row.SeriesIds });
             command.Parameters.Add(new($"pending_first_{i}", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = row.FirstAt });
             command.Parameters.Add(new($"pending_last_{i}", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = row.LastAt });
             command.Parameters.Add(new($"pending_counts_{i}", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = row.Counts });
         }
     }
 
-    /// <summary>A customer's pending row for a batch all of whose rows are new: per device, its first and last time and count.</summary>
-    public sealed record PendingRow(Guid CustomerId, Guid[] DeviceIds, DateTime[] FirstAt, DateTime[] LastAt, int[] Counts);
+    /// <summary>A customer's pending row for a batch all of whose rows are new: per series, its first and last time and count.</summary>
+    public sealed record PendingRow(Guid CustomerId, Guid[] SeriesIds, DateTime[] FirstAt, DateTime[] LastAt, int[] Counts);
 
     /// <summary>The pending rows of <paramref name="rows"/> (in key order, from <see cref="LastPerKey"/>), one per customer.</summary>
     public static IReadOnlyList<PendingRow> PendingOfBatch(ReadingToStore[] rows)
     {
-        var perCustomer = new Dictionary<Guid, (List<Guid> Devices, List<DateTime> First, List<DateTime> Last, List<int> Counts)>();
+        var perCustomer = new Dictionary<Guid, (List<Guid> Series, List<DateTime> First, List<DateTime> Last, List<int> Counts)>();
         for (var i = 0; i < rows.Length;)
         {
-            var (customer, device) = (rows[i].CustomerId, rows[i].DeviceId);
+            var (customer, series) = (rows[i].CustomerId, rows[i].SeriesId);
             var first = i;
-            while (i < rows.Length && rows[i].DeviceId == device)
+            while (i < rows.Length && rows[i].SeriesId == series && rows[i].CustomerId == customer)
             {
                 i++;
             }
@@ -290,27 +377,27 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, bool claimNewDev
                 perCustomer[customer] = lists = ([], [], [], []);
             }
 
-            lists.Devices.Add(device);
-            lists.First.Add(rows[first].RecordedAt.UtcDateTime);   // rows of a device are in time order
+            lists.Series.Add(series);
+            lists.First.Add(rows[first].RecordedAt.UtcDateTime);   // rows of a series are in time order
             lists.Last.Add(rows[i - 1].RecordedAt.UtcDateTime);
             lists.Counts.Add(i - first);
         }
 
-        return [.. perCustomer.Select(p => new PendingRow(p.Key, [.. p.Value.Devices], [.. p.Value.First], [.. p.Value.Last], [.. p.Value.Counts]))];
+        return [.. perCustomer.Select(p => new PendingRow(p.Key, [.. p.Value.Series], [.. p.Value.First], [.. p.Value.Last], [.. p.Value.Counts]))];
     }
 
     /// <summary>
-    /// The last reading of each (device, time) of the batch, in key order: ON CONFLICT may touch a row only
+    /// The last reading of each (customer, series, time) of the batch, in key order: ON CONFLICT may touch a row only
     /// once per statement, and rows in key order go into neighbouring index pages. Done here rather than by
     /// a DISTINCT ON in the statement, which sorted every batch inside PostgreSQL (docs/performance.md).
     /// </summary>
     public static ReadingToStore[] LastPerKey(IReadOnlyList<ReadingToStore> readings)
     {
         // Keyed by the microsecond, which is what timestamptz keeps (the API refuses finer times anyway).
-        var last = new Dictionary<(Guid Device, long Microsecond), int>(readings.Count);
+        var last = new Dictionary<(Guid Customer, Guid Series, long Microsecond), int>(readings.Count);
         for (var i = 0; i < readings.Count; i++)
         {
-            last[(readings[i].DeviceId, readings[i].RecordedAt.UtcTicks / TimeSpan.TicksPerMicrosecond)] = i;
+            last[(readings[i].CustomerId, readings[i].SeriesId, readings[i].RecordedAt.UtcTicks / TimeSpan.TicksPerMicrosecond)] = i;
         }
 
         var rows = new ReadingToStore[last.Count];
@@ -320,7 +407,9 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, bool claimNewDev
             rows[n++] = readings[index];
         }
 
-        Array.Sort(rows, static (a, b) => a.DeviceId != b.DeviceId ? a.DeviceId.CompareTo(b.DeviceId) : a.RecordedAt.CompareTo(b.RecordedAt));
+        Array.Sort(rows, static (a, b) => a.SeriesId != b.SeriesId ? a.SeriesId.CompareTo(b.SeriesId)
+            : a.CustomerId != b.CustomerId ? a.CustomerId.CompareTo(b.CustomerId)
+            : a.RecordedAt.CompareTo(b.RecordedAt));
         return rows;
     }
 }

@@ -6,7 +6,7 @@ using NpgsqlTypes;
 namespace IotAspire.Api.ReadingsStore;
 
 /// <summary>
-/// Folds what ingest committed into the rollups, the devices' counts and spans and the per-minute ingest
+/// Folds what ingest committed into the rollups, the series' counts and spans and the per-minute ingest
 /// counts, after commit (the way TimescaleDB keeps continuous aggregates), so that the ingest transaction writes
 /// the readings and one small <see cref="PendingRollups"/> row per customer instead of several rollup rows per
 /// reading. One pass takes pending rows and, in the same transaction, recomputes every five-minute bucket they
@@ -18,7 +18,7 @@ namespace IotAspire.Api.ReadingsStore;
 /// <param name="dataSource">The readings database.</param>
 /// <param name="maxRowsPerPass">How many pending rows one pass takes at most (the materialization feature's <c>MaxRowsPerPass</c>).</param>
 /// <param name="metrics">Where each pass and status is recorded (meter <c>IotAspire.Rollups</c>).</param>
-/// <param name="observers">Told of each customer's folded devices inside the pass's transaction.</param>
+/// <param name="observers">Told of each customer's folded series inside the pass's transaction.</param>
 public sealed class RollupMaterializer(NpgsqlDataSource dataSource, int maxRowsPerPass, RollupMetrics metrics, IEnumerable<IFoldObserver> observers)
 {
     /// <summary>Held by the replica running a pass; provisioning holds it shared, tests hold it to keep rows pending.</summary>
@@ -83,7 +83,7 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, int maxRowsP
             foreach (var customerId in customers.TakeWhile(_ => pass.Rows < maxRowsPerPass))
             {
                 customer.Value = customerId;
-                FoldedDevices folded;
+                FoldedSeries folded;
                 await using (var reader = await fold.ExecuteReaderAsync(ct))
                 {
                     await reader.ReadAsync(ct);
@@ -93,18 +93,18 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, int maxRowsP
                         pass.Rows + reader.GetInt32(reader.GetOrdinal(FoldStatement.Result.TakenRows)),
                         pass.Buckets + reader.GetInt32(reader.GetOrdinal(FoldStatement.Result.Buckets)),
                         pass.OldestIngestedAt is { } before && (oldest is null || before < oldest) ? before : oldest, TimeSpan.Zero);
-                    if (reader.IsDBNull(reader.GetOrdinal(FoldStatement.Result.DeviceIds)))
+                    if (reader.IsDBNull(reader.GetOrdinal(FoldStatement.Result.SeriesIds)))
                     {
                         continue;
                     }
 
-                    folded = new FoldedDevices(customerId,
-                        reader.GetFieldValue<Guid[]>(reader.GetOrdinal(FoldStatement.Result.DeviceIds)),
+                    folded = new FoldedSeries(customerId,
+                        reader.GetFieldValue<Guid[]>(reader.GetOrdinal(FoldStatement.Result.SeriesIds)),
                         reader.GetFieldValue<DateTime[]>(reader.GetOrdinal(FoldStatement.Result.FirstAt)),
                         reader.GetFieldValue<DateTime[]>(reader.GetOrdinal(FoldStatement.Result.LastAt)));
                 }
 
-                // Whoever must know which devices were folded (the alerts feature) writes it now: committed with the fold.
+                // Whoever must know which series were folded (the alerts feature) writes it now: committed with the fold.
                 foreach (var observer in observers)
                 {
                     await observer.OnFoldedAsync(connection, transaction, folded, ct);

@@ -9,8 +9,8 @@ namespace IotAspire.Api.Retention;
 /// One run of the retention job, for every customer with a retention period: first the cut-offs are
 /// recorded (<c>readings_deleted_before</c>: from then on ingest refuses older readings, see
 /// <see cref="RetentionBoundaries"/>; batches in flight are waited out, <see cref="IngestBarrier"/>), the rollups
-/// brought up to date (<see cref="RollupMaterializer.CatchUpAsync"/>), then the readings before them are deleted device by device in
-/// bounded batches, each its own short transaction under the device's row lock, which keeps the device's
+/// brought up to date (<see cref="RollupMaterializer.CatchUpAsync"/>), then the readings before them are deleted series by series in
+/// bounded batches, each its own short transaction under the series' row lock, which keeps the series'
 /// count and span exact, the alert history of those readings' times, and then the rollup buckets past their own,
 /// longer period; last, every customer's finished webhook deliveries past
 /// <see cref="RetentionOptions.KeepDeliveriesDays"/>. One replica runs at a
@@ -162,20 +162,20 @@ public sealed class RetentionRunner(NpgsqlDataSource dataSource, RollupMateriali
         var outcome = "completed";
         try
         {
-            foreach (var device in await DevicesAsync(customer, readingsCutoff, ct))
+            foreach (var series in await SeriesAsync(customer, readingsCutoff, ct))
             {
-                readings += await DeleteReadingsAsync(customer, device, readingsCutoff, ct);
+                readings += await DeleteReadingsAsync(customer, series, readingsCutoff, ct);
             }
 
             await DeleteAlertHistoryAsync(customer, readingsCutoff, ct);
             if (rollupsCutoff is { } cutoff)
             {
-                foreach (var device in await DevicesAsync(customer, cutoff, ct))
+                foreach (var series in await SeriesAsync(customer, cutoff, ct))
                 {
-                    // The daily rollup last: it is what finds the devices.
+                    // The daily rollup last: it is what finds the series.
                     foreach (var grain in ReadingRollups.All)
                     {
-                        rollupRows += await DeleteRollupAsync(grain.Table, customer, device, cutoff, ct);
+                        rollupRows += await DeleteRollupAsync(grain.Table, customer, series, cutoff, ct);
                     }
                 }
             }
@@ -211,22 +211,22 @@ public sealed class RetentionRunner(NpgsqlDataSource dataSource, RollupMateriali
             customer, reader.GetInt64(0), reader.GetInt64(1), cutoff);
     }
 
-    private async Task<List<Guid>> DevicesAsync(Guid customer, DateTimeOffset cutoff, CancellationToken ct)
+    private async Task<List<Guid>> SeriesAsync(Guid customer, DateTimeOffset cutoff, CancellationToken ct)
     {
-        await using var command = dataSource.CreateCommand(RetentionStatements.DevicesBefore);
+        await using var command = dataSource.CreateCommand(RetentionStatements.SeriesBefore);
         command.Parameters.Add(new("customer", NpgsqlDbType.Uuid) { Value = customer });
         command.Parameters.Add(new("cutoff", NpgsqlDbType.TimestampTz) { Value = cutoff });
         await using var reader = await command.ExecuteReaderAsync(ct);
-        var devices = new List<Guid>();
+        var series = new List<Guid>();
         while (await reader.ReadAsync(ct))
         {
-            devices.Add(reader.GetGuid(0));
+            series.Add(reader.GetGuid(0));
         }
 
-        return devices;
+        return series;
     }
 
-    private async Task<long> DeleteReadingsAsync(Guid customer, Guid device, DateTimeOffset cutoff, CancellationToken ct)
+    private async Task<long> DeleteReadingsAsync(Guid customer, Guid series, DateTimeOffset cutoff, CancellationToken ct)
     {
         long total = 0;
         while (true)
@@ -235,12 +235,12 @@ public sealed class RetentionRunner(NpgsqlDataSource dataSource, RollupMateriali
             await using var transaction = await connection.BeginTransactionAsync(ct);
             await using var batch = new NpgsqlBatch(connection, transaction)
             {
-                BatchCommands = { new NpgsqlBatchCommand(RetentionStatements.LockDevice), new NpgsqlBatchCommand(RetentionStatements.DeleteReadings), new NpgsqlBatchCommand(RetentionStatements.RecomputeSpan) },
+                BatchCommands = { new NpgsqlBatchCommand(RetentionStatements.LockSeries), new NpgsqlBatchCommand(RetentionStatements.DeleteReadings), new NpgsqlBatchCommand(RetentionStatements.RecomputeSpan) },
             };
             foreach (var command in batch.BatchCommands)
             {
                 command.Parameters.Add(new NpgsqlParameter("customer", NpgsqlDbType.Uuid) { Value = customer });
-                command.Parameters.Add(new NpgsqlParameter("device", NpgsqlDbType.Uuid) { Value = device });
+                command.Parameters.Add(new NpgsqlParameter("series", NpgsqlDbType.Uuid) { Value = series });
                 command.Parameters.Add(new NpgsqlParameter("cutoff", NpgsqlDbType.TimestampTz) { Value = cutoff });
                 command.Parameters.Add(new NpgsqlParameter("batch", NpgsqlDbType.Integer) { Value = options.Value.BatchSize });
             }
@@ -262,14 +262,14 @@ public sealed class RetentionRunner(NpgsqlDataSource dataSource, RollupMateriali
         }
     }
 
-    private async Task<long> DeleteRollupAsync(string table, Guid customer, Guid device, DateTimeOffset cutoff, CancellationToken ct)
+    private async Task<long> DeleteRollupAsync(string table, Guid customer, Guid series, DateTimeOffset cutoff, CancellationToken ct)
     {
         long total = 0;
         while (true)
         {
             await using var command = dataSource.CreateCommand(DeleteRollupSql[table]);
             command.Parameters.Add(new("customer", NpgsqlDbType.Uuid) { Value = customer });
-            command.Parameters.Add(new("device", NpgsqlDbType.Uuid) { Value = device });
+            command.Parameters.Add(new("series", NpgsqlDbType.Uuid) { Value = series });
             command.Parameters.Add(new("cutoff", NpgsqlDbType.TimestampTz) { Value = cutoff });
             command.Parameters.Add(new("batch", NpgsqlDbType.Integer) { Value = options.Value.BatchSize });
             var deleted = (long)(await command.ExecuteScalarAsync(ct))!;

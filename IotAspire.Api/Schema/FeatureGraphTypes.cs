@@ -11,10 +11,50 @@ namespace IotAspire.Api.Schema;
 // The features' plain records under their GraphQL names, so the features need no GraphQL attributes and
 // the schema reads as the contract (schema.graphql) says. Fields come from the records' properties.
 
-/// <summary><c>input ReadingInput</c>: a <see cref="SentReading"/>.</summary>
+/// <summary><c>input ReadingInput</c>: a <see cref="SentReading"/>; <c>key</c> defaults to <c>reading</c>, as before keys.</summary>
 public sealed class ReadingInputGraphType : AutoRegisteringInputObjectGraphType<SentReading>
 {
-    public ReadingInputGraphType() => Name = "ReadingInput";
+    public ReadingInputGraphType()
+    {
+        Name = "ReadingInput";
+        Fields.First(field => string.Equals(field.Name, "key", StringComparison.OrdinalIgnoreCase)).DefaultValue = Readings.TelemetryKey.Default;
+    }
+}
+
+/// <summary><c>input MessageInput</c>: a <see cref="SentMessage"/>.</summary>
+public sealed class MessageInputGraphType : AutoRegisteringInputObjectGraphType<SentMessage>
+{
+    public MessageInputGraphType() => Name = "MessageInput";
+}
+
+/// <summary><c>input KeyValueInput</c>: a <see cref="SentValue"/>.</summary>
+public sealed class KeyValueInputGraphType : AutoRegisteringInputObjectGraphType<SentValue>
+{
+    public KeyValueInputGraphType() => Name = "KeyValueInput";
+}
+
+/// <summary><c>input TagInput</c>: a <see cref="Tag"/> to set or to filter by.</summary>
+public sealed class TagInputGraphType : AutoRegisteringInputObjectGraphType<Tag>
+{
+    public TagInputGraphType() => Name = "TagInput";
+}
+
+/// <summary><c>type Tag</c>: a device's <see cref="Tag"/>.</summary>
+public sealed class TagGraphType : AutoRegisteringObjectGraphType<Tag>
+{
+    public TagGraphType() => Name = "Tag";
+}
+
+/// <summary><c>type LatestValue</c>: a <see cref="ReadingsStore.LatestValue"/>.</summary>
+public sealed class LatestValueGraphType : AutoRegisteringObjectGraphType<LatestValue>
+{
+    public LatestValueGraphType() => Name = "LatestValue";
+}
+
+/// <summary><c>type GroupAggregate</c>: a <see cref="Aggregation.GroupAggregate"/>.</summary>
+public sealed class GroupAggregateGraphType : AutoRegisteringObjectGraphType<Aggregation.GroupAggregate>
+{
+    public GroupAggregateGraphType() => Name = "GroupAggregate";
 }
 
 /// <summary><c>type IngestReadingsPayload</c>: an <see cref="IngestOutcome.Stored"/>.</summary>

@@ -17,6 +17,17 @@ public sealed class Mutation
         IResolveFieldContext context, [FromServices] IngestReadings ingestReadings, SentReading[] readings)
         => ingestReadings.RunAsync(Caller.From(context.User!), readings, context.CancellationToken);
 
+    [Description("Stores a batch of messages, each several named values of one device at one time (temperature, humidity, battery): all of them or none, idempotent per device, key and time as ingestReadings is. The batch limit counts values.")]
+    public static Task<IngestOutcome.Stored> IngestMessages(
+        IResolveFieldContext context, [FromServices] IngestReadings ingestReadings, SentMessage[] messages)
+        => ingestReadings.RunMessagesAsync(Caller.From(context.User!), messages, context.CancellationToken);
+
+    [Description("Sets one of the customer's devices' name (unique among its devices; \"\" removes it; left out: unchanged) and tags (they replace the device's tags; [] removes them; left out: unchanged). Administrators: the device's owner's, or the customerId named.")]
+    public static Task<DeviceSummary> SetDeviceAttributes(
+        IResolveFieldContext context, [FromServices] ManageDevices manageDevices, Guid deviceId, string? name = null, Tag[]? tags = null,
+        [Description("Administrators: the device's customer (default: its owner). Customers may name only their own.")] Guid? customerId = null)
+        => manageDevices.SetAttributesAsync(Caller.From(context.User!), deviceId, name, tags, customerId, context.CancellationToken);
+
     [Description("Administrators: registers a device to a customer, or moves it to another; no other customer can then claim it. Readings already stored stay with the customer that sent them.")]
     public static Task<DeviceSummary> RegisterDevice(
         IResolveFieldContext context, [FromServices] ManageDevices manageDevices, Guid deviceId, Guid customerId)
@@ -48,8 +59,9 @@ public sealed class Mutation
     [Description("Creates an alert rule on one of the customer's devices: ABOVE or BELOW a threshold for at least minutes, NO_DATA for minutes, or RATE_OF_CHANGE above threshold per minute over a window of minutes. Each change of its state is recorded once (alerts), sent to alertChanged subscribers and to the customer's webhook.")]
     public static Task<AlertRuleSummary> CreateAlertRule(
         IResolveFieldContext context, [FromServices] ManageAlerts manageAlerts, Guid deviceId, AlertRuleKind kind, int minutes, double? threshold = null, string? name = null,
-        [Description("Administrators: the customer (default: the device's owner). Customers may name only their own.")] Guid? customerId = null)
-        => manageAlerts.CreateRuleAsync(Caller.From(context.User!), deviceId, kind, threshold, minutes, name, customerId, context.CancellationToken);
+        [Description("Administrators: the customer (default: the device's owner). Customers may name only their own.")] Guid? customerId = null,
+        [Description("The device's key whose values the rule watches (temperature); reading when left out.")] string? key = null)
+        => manageAlerts.CreateRuleAsync(Caller.From(context.User!), deviceId, kind, threshold, minutes, name, customerId, context.CancellationToken, key);
 
     [Description("Mutes (muted: true) or unmutes an alert rule. A muted rule is not evaluated: nothing is recorded or sent for it until unmuted.")]
     public static Task<AlertRuleSummary> MuteAlertRule(

@@ -24,6 +24,12 @@ public static class ReadingsSchemaExtensions
             schema.RegisterTypeMapping<Guid, UuidGraphType>();
             schema.RegisterTypeMapping<DateTimeOffset, IsoDateTimeGraphType>();
             schema.RegisterTypeMapping<SentReading, ReadingInputGraphType>();
+            schema.RegisterTypeMapping<SentMessage, MessageInputGraphType>();
+            schema.RegisterTypeMapping<SentValue, KeyValueInputGraphType>();
+            schema.RegisterTypeMapping<Tag, TagInputGraphType>();
+            schema.RegisterTypeMapping<Tag, TagGraphType>();
+            schema.RegisterTypeMapping<LatestValue, LatestValueGraphType>();
+            schema.RegisterTypeMapping<Aggregation.GroupAggregate, GroupAggregateGraphType>();
             schema.RegisterTypeMapping<IngestOutcome.Stored, IngestReadingsPayloadGraphType>();
             schema.RegisterTypeMapping<DeviceSummary, DeviceGraphType>();
             schema.RegisterTypeMapping<DeviceTokenSummary, DeviceTokenGraphType>();

@@ -26,12 +26,12 @@ public static class CustomerScope
         return own;
     }
 
-    /// <summary>A device token sends its device's readings (<c>ingestReadings</c>) and does nothing else.</summary>
+    /// <summary>A device token sends its device's readings (<c>ingestReadings</c>, <c>ingestMessages</c>) and does nothing else.</summary>
     public static void RefuseDevice(Caller caller)
     {
         if (caller.IsDevice)
         {
-            throw ApiErrors.NotAllowed($"A device token may only send the readings of its device ({caller.DeviceId}) with ingestReadings; sign in as the customer for anything else.");
+            throw ApiErrors.NotAllowed($"A device token may only send the readings of its device ({caller.DeviceId}) with ingestReadings or ingestMessages; sign in as the customer for anything else.");
         }
     }
 

@@ -14,13 +14,13 @@ public sealed class RawReadingsRulesTests
     private static readonly Caller Admin = new("admin", "admin", null);
 
     [Fact]
-    public void A_cursor_reads_back_to_the_same_time_and_device_and_says_nothing_in_clear()
+    public void A_cursor_reads_back_to_the_same_time_and_series_and_says_nothing_in_clear()
     {
         var cursor = new ReadingCursor(DateTimeOffset.Parse("2026-12-04T10:00:00.123456Z"), Guid.NewGuid());
         var text = cursor.Encode();
         Assert.Equal(cursor, ReadingCursor.Decode(text));
         Assert.DoesNotContain("2026", text);
-        Assert.DoesNotContain(cursor.DeviceId.ToString()[..8], text);
+        Assert.DoesNotContain(cursor.SeriesId.ToString()[..8], text);
         Assert.Matches("^[A-Za-z0-9_-]+$", text);
     }
 

@@ -84,8 +84,11 @@ public sealed class GraphQLLimitsTests : IDisposable
     {
         var result = await RunAsync("mutation { a: ingestReadings(readings: []) { inserted } b: ingestReadings(readings: []) { inserted } }");
 
-        Assert.Contains("ingestReadings only once", SingleError(result));
+        Assert.Contains("one ingestReadings or ingestMessages, once", SingleError(result));
         Assert.Equal("BAD_USER_INPUT", result.Errors![0].Code);
+
+        var mixed = await RunAsync("mutation { a: ingestReadings(readings: []) { inserted } b: ingestMessages(messages: []) { inserted } }");
+        Assert.Contains("one ingestReadings or ingestMessages, once", SingleError(mixed));
     }
 
     [Fact]

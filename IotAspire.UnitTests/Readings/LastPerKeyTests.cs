@@ -53,11 +53,11 @@ public sealed class LastPerKeyTests
         var pending = ReadingsWriter.PendingOfBatch(rows).ToDictionary(p => p.CustomerId);
 
         Assert.Equal(2, pending.Count);
-        Assert.Equal([DeviceA, DeviceB], pending[Customer].DeviceIds);
+        Assert.Equal([DeviceA, DeviceB], pending[Customer].SeriesIds);
         Assert.Equal([1, 3], pending[Customer].Counts);   // DeviceA's repeated reading counts once
         Assert.Equal([At.AddMinutes(1).UtcDateTime, At.UtcDateTime], pending[Customer].FirstAt);
         Assert.Equal([At.AddMinutes(1).UtcDateTime, At.AddMinutes(2).UtcDateTime], pending[Customer].LastAt);
-        Assert.Equal([deviceC], pending[other].DeviceIds);
+        Assert.Equal([deviceC], pending[other].SeriesIds);
         Assert.Equal([1], pending[other].Counts);
     }
 }

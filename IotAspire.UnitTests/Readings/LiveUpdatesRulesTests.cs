@@ -11,7 +11,7 @@ public sealed class LiveUpdatesRulesTests
     [Fact]
     public void A_notification_survives_its_payload_to_the_microsecond()
     {
-        var notification = new ReadingsNotification(Guid.NewGuid(), Guid.NewGuid(), At.AddDays(-400), At, DateTimeOffset.Parse("2026-11-28T10:00:00.000001Z"));
+        var notification = new ReadingsNotification(Guid.NewGuid(), Guid.NewGuid(), "power.l1", At.AddDays(-400), At, DateTimeOffset.Parse("2026-11-28T10:00:00.000001Z"));
         Assert.Equal(notification, ReadingsNotification.Parse(notification.ToPayload()));
 
         var beforeEpoch = notification with { FirstAt = DateTimeOffset.Parse("1969-12-31T23:59:59.999999Z") };
@@ -21,12 +21,13 @@ public sealed class LiveUpdatesRulesTests
     [Theory]
     [InlineData("")]
     [InlineData("hello")]
-    [InlineData("00000000-0000-0000-0000-000000000001 00000000-0000-0000-0000-000000000002 1 2")]                 // a field short
-    [InlineData("00000000-0000-0000-0000-000000000001 00000000-0000-0000-0000-000000000002 1 2 3 4")]             // one too many
-    [InlineData("not-a-guid 00000000-0000-0000-0000-000000000002 1 2 3")]
-    [InlineData("00000000-0000-0000-0000-000000000001 00000000-0000-0000-0000-000000000002 2 1 3")]              // first after last
-    [InlineData("00000000-0000-0000-0000-000000000001 00000000-0000-0000-0000-000000000002 1 99999999999999999999 3")]
-    [InlineData("00000000-0000-0000-0000-000000000001 00000000-0000-0000-0000-000000000002 1 2 1e5")]
+    [InlineData("00000000-0000-0000-0000-000000000001 00000000-0000-0000-0000-000000000002 1 2 3")]                     // a field short (the key)
+    [InlineData("00000000-0000-0000-0000-000000000001 00000000-0000-0000-0000-000000000002 1 2 3 reading x")]         // one too many
+    [InlineData("not-a-guid 00000000-0000-0000-0000-000000000002 1 2 3 reading")]
+    [InlineData("00000000-0000-0000-0000-000000000001 00000000-0000-0000-0000-000000000002 2 1 3 reading")]           // first after last
+    [InlineData("00000000-0000-0000-0000-000000000001 00000000-0000-0000-0000-000000000002 1 99999999999999999999 3 reading")]
+    [InlineData("00000000-0000-0000-0000-000000000001 00000000-0000-0000-0000-000000000002 1 2 1e5 reading")]
+    [InlineData("00000000-0000-0000-0000-000000000001 00000000-0000-0000-0000-000000000002 1 2 3 no/key")]            // not a key
     public void Anything_else_on_the_channel_is_not_a_notification(string payload) =>
         Assert.Null(ReadingsNotification.Parse(payload));
 

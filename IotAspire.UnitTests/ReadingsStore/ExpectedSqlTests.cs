@@ -8,7 +8,7 @@ namespace IotAspire.UnitTests.ReadingsStore;
 /// review as a diff of SQL. To accept a change, run the tests with <c>IOTASPIRE_WRITE_EXPECTED_SQL=1</c> and review the
 /// files' diff.
 /// <para>
-/// Inputs: one customer and every customer (an administrator's read), devices named and not, UTC and a time zone, the
+/// Inputs: one customer and every customer (an administrator's read), devices, keys and tags named and not, UTC and a time zone, the
 /// rollup functions and the functions only readings give, a plan with rollup parts of each grain and pending spans read
 /// from the readings; on one server and on Citus (ingest writes a batch in one statement on one server, by COPY and two
 /// statements on Citus). Fill NONE and NULL add no statement (the gaps are filled in C#); PREVIOUS adds the three
@@ -30,6 +30,8 @@ public sealed class ExpectedSqlTests
     {
         var oneCustomer = new AggregateRequest(Customer, null, From, To, 60);
         var everyCustomer = new AggregateRequest(null, [Guid.Empty], From, To, 5);
+        var keysAndTags = new AggregateRequest(Customer, [Guid.Empty], From, To, 60) { Keys = ["temperature"], Tags = [new("site", "berlin")] };
+        var oneKey = new AggregateRequest(Customer, null, From, To, 60) { Keys = ["temperature"] };
         var inBerlin = new AggregateRequest(Customer, null, From, To, 60) { Layout = BucketLayout.For(60, "Europe/Berlin") };
         var percentiles = new AggregateRequest(Customer, null, From, To, 60)
         {
@@ -47,6 +49,19 @@ public sealed class ExpectedSqlTests
             ["ingest-citus-notify"] = ReadingsWriter.NotifyCopiedSql,
             ["ingest-owners"] = DeviceOwners.PlainOwners,
             ["ingest-owners-locked"] = DeviceOwners.LockOwners,
+            ["ingest-add-series"] = ReadingsWriter.AddSeriesSql,
+
+            // The series (a device's key) a request names by devices, keys and tags.
+            ["series-of-devices-keys-tags"] = BucketStatements.SeriesOf(SeriesScope.Of(keysAndTags)),
+            ["series-every-customer"] = BucketStatements.SeriesOf(SeriesScope.Of(everyCustomer)),
+            ["latest-values"] = LatestValuesReader.LatestSql,
+
+            // Groups: a key's series with their group, their buckets summed per group, and the readings-only functions.
+            ["groups-series-with-tags"] = BucketStatements.GroupedSeries(SeriesScope.Of(keysAndTags)),
+            ["groups-buckets-hourly-with-pending"] = BucketStatements.GroupedBuckets(BucketScope.Of(oneKey),
+                [.. ReadingRollups.Plan(From, To, ReadingRollups.For(60), pending).Select((segment, i) => BucketStatements.Part(i, segment.Grain, BucketScope.Of(oneKey),
+                    sameSizeAsAnswer: segment.Grain?.Minutes == 60, utc: true, BucketFunctions.FromRollups))]),
+            ["groups-readings-only-functions"] = BucketStatements.GroupReadings(utc: true, percentiles.Functions),
 
             // The materializer's pass over every grain.
             ["fold-pass"] = FoldStatement.Pass,
@@ -60,15 +75,15 @@ public sealed class ExpectedSqlTests
                 ReadingRollups.Plan(From, To, inBerlin.Layout.RollupsFor(inBerlin.Layout.Starts(From, To)))),
             ["buckets-readings-only-functions"] = BucketStatements.ForPlan(percentiles, ReadingRollups.Plan(From, To, [])),
             ["buckets-pending-spans-one-customer"] = BucketStatements.PendingSpans(BucketScope.Of(oneCustomer)),
-            ["buckets-devices-in-range-every-customer"] = BucketStatements.DevicesInRange(BucketScope.Of(everyCustomer)),
+            ["buckets-series-in-range-every-customer"] = BucketStatements.SeriesInRange(BucketScope.Of(everyCustomer)),
             ["buckets-customers-every-customer"] = BucketStatements.Customers(BucketScope.Of(everyCustomer)),
-            ["fill-previous-devices-with-reading-before"] = BucketStatements.DevicesWithReadingBefore,
+            ["fill-previous-series-with-reading-before"] = BucketStatements.SeriesWithReadingBefore,
             ["fill-previous-last-reading-before"] = BucketStatements.LastReadingBefore,
             ["fill-previous-mean-between"] = BucketStatements.MeanBetween,
 
-            // Retention: a device's readings and rollups deleted before a cut-off, in batches.
-            ["retention-devices-before"] = RetentionStatements.DevicesBefore,
-            ["retention-lock-device"] = RetentionStatements.LockDevice,
+            // Retention: a series' readings and rollups deleted before a cut-off, in batches.
+            ["retention-series-before"] = RetentionStatements.SeriesBefore,
+            ["retention-lock-series"] = RetentionStatements.LockSeries,
             ["retention-delete-readings"] = RetentionStatements.DeleteReadings,
             ["retention-recompute-span"] = RetentionStatements.RecomputeSpan,
             ["retention-delete-rollup-daily"] = RetentionStatements.DeleteRollup(ReadingRollups.Daily),
@@ -79,10 +94,11 @@ public sealed class ExpectedSqlTests
             ["ranges-rule-readings"] = ReadingRanges.RuleReadingsSql,
             ["ranges-no-data-rules"] = ReadingRanges.NoDataRulesSql,
 
-            // Provisioning: a device's row set from what the rollups and the pending rows hold.
+            // Provisioning and a device's name and tags.
             ["devices-register"] = DeviceRegistry.RegisterSql,
+            ["devices-set-attributes"] = DeviceAttributesWriter.SetSql,
 
-            // Pending rows: what a device's row adds while batches are pending (provisioning).
+            // Pending rows: what a series' row adds while batches are pending (the devices' list).
             ["pending-counts-one-customer"] = PendingRollups.CountsQuery("@customer_id"),
         };
     }

@@ -164,6 +164,13 @@ namespace IotAspire.Api.ReadingsStore.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("device_id");
 
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("text")
+                        .HasDefaultValue("reading")
+                        .HasColumnName("key");
+
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasColumnType("text")
@@ -182,13 +189,17 @@ namespace IotAspire.Api.ReadingsStore.Migrations
                         .HasColumnType("text")
                         .HasColumnName("name");
 
+                    b.Property<Guid>("SeriesId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("series_id");
+
                     b.Property<double?>("Threshold")
                         .HasColumnType("double precision")
                         .HasColumnName("threshold");
 
                     b.HasKey("CustomerId", "Id");
 
-                    b.HasIndex("CustomerId", "DeviceId");
+                    b.HasIndex("CustomerId", "SeriesId");
 
                     b.ToTable("alert_rules", null, t =>
                         {
@@ -271,9 +282,9 @@ namespace IotAspire.Api.ReadingsStore.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("customer_id");
 
-                    b.Property<Guid>("DeviceId")
+                    b.Property<Guid>("SeriesId")
                         .HasColumnType("uuid")
-                        .HasColumnName("device_id");
+                        .HasColumnName("series_id");
 
                     b.Property<DateTimeOffset>("BucketStart")
                         .HasColumnType("timestamp with time zone")
@@ -295,7 +306,7 @@ namespace IotAspire.Api.ReadingsStore.Migrations
                         .HasColumnType("double precision")
                         .HasColumnName("reading_sum");
 
-                    b.HasKey("CustomerId", "DeviceId", "BucketStart");
+                    b.HasKey("CustomerId", "SeriesId", "BucketStart");
 
                     b.ToTable("readings_daily", (string)null);
                 });
@@ -310,25 +321,26 @@ namespace IotAspire.Api.ReadingsStore.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
-                    b.Property<DateTimeOffset?>("FirstReadingAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("first_reading_at");
-
                     b.Property<DateTimeOffset>("FirstSeenAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("first_seen_at");
 
-                    b.Property<DateTimeOffset?>("LastReadingAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("last_reading_at");
+                    b.Property<string>("Name")
+                        .HasColumnType("text")
+                        .HasColumnName("name");
 
-                    b.Property<long>("ReadingCount")
+                    b.Property<string>("Tags")
+                        .IsRequired()
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint")
-                        .HasDefaultValue(0L)
-                        .HasColumnName("reading_count");
+                        .HasColumnType("jsonb")
+                        .HasColumnName("tags")
+                        .HasDefaultValueSql("'{}'::jsonb");
 
                     b.HasKey("CustomerId", "Id");
+
+                    b.HasIndex("CustomerId", "Name")
+                        .IsUnique()
+                        .HasFilter("name IS NOT NULL");
 
                     b.ToTable("devices", (string)null);
                 });
@@ -398,9 +410,9 @@ namespace IotAspire.Api.ReadingsStore.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("customer_id");
 
-                    b.Property<Guid>("DeviceId")
+                    b.Property<Guid>("SeriesId")
                         .HasColumnType("uuid")
-                        .HasColumnName("device_id");
+                        .HasColumnName("series_id");
 
                     b.Property<DateTimeOffset>("BucketStart")
                         .HasColumnType("timestamp with time zone")
@@ -422,7 +434,7 @@ namespace IotAspire.Api.ReadingsStore.Migrations
                         .HasColumnType("double precision")
                         .HasColumnName("reading_sum");
 
-                    b.HasKey("CustomerId", "DeviceId", "BucketStart");
+                    b.HasKey("CustomerId", "SeriesId", "BucketStart");
 
                     b.ToTable("readings_five_minute", (string)null);
                 });
@@ -433,9 +445,9 @@ namespace IotAspire.Api.ReadingsStore.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("customer_id");
 
-                    b.Property<Guid>("DeviceId")
+                    b.Property<Guid>("SeriesId")
                         .HasColumnType("uuid")
-                        .HasColumnName("device_id");
+                        .HasColumnName("series_id");
 
                     b.Property<DateTimeOffset>("BucketStart")
                         .HasColumnType("timestamp with time zone")
@@ -457,7 +469,7 @@ namespace IotAspire.Api.ReadingsStore.Migrations
                         .HasColumnType("double precision")
                         .HasColumnName("reading_sum");
 
-                    b.HasKey("CustomerId", "DeviceId", "BucketStart");
+                    b.HasKey("CustomerId", "SeriesId", "BucketStart");
 
                     b.ToTable("readings_hourly", (string)null);
                 });
@@ -468,9 +480,9 @@ namespace IotAspire.Api.ReadingsStore.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("customer_id");
 
-                    b.Property<Guid>("DeviceId")
+                    b.Property<Guid>("SeriesId")
                         .HasColumnType("uuid")
-                        .HasColumnName("device_id");
+                        .HasColumnName("series_id");
 
                     b.Property<DateTimeOffset>("Minute")
                         .HasColumnType("timestamp with time zone")
@@ -480,7 +492,7 @@ namespace IotAspire.Api.ReadingsStore.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("reading_count");
 
-                    b.HasKey("CustomerId", "DeviceId", "Minute");
+                    b.HasKey("CustomerId", "SeriesId", "Minute");
 
                     b.ToTable("ingested_per_minute", (string)null);
                 });
@@ -517,10 +529,6 @@ namespace IotAspire.Api.ReadingsStore.Migrations
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
 
-                    b.Property<Guid>("DeviceId")
-                        .HasColumnType("uuid")
-                        .HasColumnName("device_id");
-
                     b.Property<DateTimeOffset>("FirstAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("first_at");
@@ -528,6 +536,10 @@ namespace IotAspire.Api.ReadingsStore.Migrations
                     b.Property<DateTimeOffset>("LastAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("last_at");
+
+                    b.Property<Guid>("SeriesId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("series_id");
 
                     b.HasKey("CustomerId", "Id");
 
@@ -546,11 +558,6 @@ namespace IotAspire.Api.ReadingsStore.Migrations
                         .HasColumnName("id");
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
-
-                    b.PrimitiveCollection<Guid[]>("DeviceIds")
-                        .IsRequired()
-                        .HasColumnType("uuid[]")
-                        .HasColumnName("device_ids");
 
                     b.PrimitiveCollection<DateTime[]>("FirstAt")
                         .IsRequired()
@@ -573,6 +580,11 @@ namespace IotAspire.Api.ReadingsStore.Migrations
                         .HasColumnType("integer[]")
                         .HasColumnName("reading_counts");
 
+                    b.PrimitiveCollection<Guid[]>("SeriesIds")
+                        .IsRequired()
+                        .HasColumnType("uuid[]")
+                        .HasColumnName("series_ids");
+
                     b.HasKey("CustomerId", "Id");
 
                     b.ToTable("rollup_pending", (string)null);
@@ -584,9 +596,9 @@ namespace IotAspire.Api.ReadingsStore.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("customer_id");
 
-                    b.Property<Guid>("DeviceId")
+                    b.Property<Guid>("SeriesId")
                         .HasColumnType("uuid")
-                        .HasColumnName("device_id");
+                        .HasColumnName("series_id");
 
                     b.Property<DateTimeOffset>("RecordedAt")
                         .HasColumnType("timestamp with time zone")
@@ -602,7 +614,7 @@ namespace IotAspire.Api.ReadingsStore.Migrations
                         .HasColumnType("double precision")
                         .HasColumnName("reading");
 
-                    b.HasKey("CustomerId", "DeviceId", "RecordedAt");
+                    b.HasKey("CustomerId", "SeriesId", "RecordedAt");
 
                     b.HasIndex("IngestedAt");
 
@@ -658,6 +670,53 @@ namespace IotAspire.Api.ReadingsStore.Migrations
                     b.HasIndex("CustomerId", "StartedAt");
 
                     b.ToTable("retention_runs", (string)null);
+                });
+
+            modelBuilder.Entity("IotAspire.Api.ReadingsStore.Series", b =>
+                {
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("customer_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<Guid>("DeviceId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("device_id");
+
+                    b.Property<DateTimeOffset?>("FirstReadingAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("first_reading_at");
+
+                    b.Property<DateTimeOffset>("FirstSeenAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("first_seen_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("key");
+
+                    b.Property<DateTimeOffset?>("LastReadingAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_reading_at");
+
+                    b.Property<long>("ReadingCount")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasDefaultValue(0L)
+                        .HasColumnName("reading_count");
+
+                    b.HasKey("CustomerId", "Id");
+
+                    b.HasIndex("CustomerId", "DeviceId", "Key")
+                        .IsUnique();
+
+                    b.ToTable("series", (string)null);
                 });
 #pragma warning restore 612, 618
         }

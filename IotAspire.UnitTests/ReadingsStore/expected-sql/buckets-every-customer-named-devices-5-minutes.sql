@@ -1,18 +1,18 @@
-WITH devices AS (
-    SELECT customer_id, device_id
+WITH in_range AS (
+    SELECT customer_id, series_id
     FROM readings_daily
     WHERE bucket_start >= date_bin(INTERVAL '1 day', @from, TIMESTAMPTZ '1970-01-01 00:00:00+00') AND bucket_start < @to
-      AND device_id = ANY(@device_ids)
+      AND series_id = ANY(@series_ids)
     UNION
-    SELECT customer_id, device_id
+    SELECT customer_id, series_id
     FROM rollup_pending_spans
     WHERE span && tstzrange(@from, @to)
-      AND device_id = ANY(@device_ids)
+      AND series_id = ANY(@series_ids)
 )
-SELECT devices.customer_id, devices.device_id, retention.readings_deleted_before, retention.rollups_deleted_before, parts.*
-FROM devices
-LEFT JOIN customer_retention AS retention ON retention.customer_id = devices.customer_id
+SELECT in_range.customer_id, in_range.series_id, retention.readings_deleted_before, retention.rollups_deleted_before, parts.*
+FROM in_range
+LEFT JOIN customer_retention AS retention ON retention.customer_id = in_range.customer_id
 CROSS JOIN LATERAL (SELECT bucket_start, reading_sum, reading_count::float8, reading_min, reading_max, NULL::float8, NULL::float8, NULL::float8, NULL::float8[]
 FROM readings_five_minute
-WHERE customer_id = devices.customer_id AND device_id = devices.device_id AND bucket_start >= @from_0 AND bucket_start < @to_0) AS parts (bucket_start, total, n, low, high, stddev, first, last, percentiles)
+WHERE customer_id = in_range.customer_id AND series_id = in_range.series_id AND bucket_start >= @from_0 AND bucket_start < @to_0) AS parts (bucket_start, total, n, low, high, stddev, first, last, percentiles)
 LIMIT @max_rows

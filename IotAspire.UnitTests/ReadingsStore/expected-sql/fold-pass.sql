@@ -1,115 +1,115 @@
 WITH taken AS (
     DELETE FROM rollup_pending WHERE customer_id = @customer_id
         AND id IN (SELECT id FROM rollup_pending WHERE customer_id = @customer_id ORDER BY id LIMIT @max_rows)
-    RETURNING customer_id, device_ids, first_at, last_at, reading_counts, ingested_at
-), taken_devices AS (
-    SELECT t.customer_id, d.device_id, d.first_at, d.last_at, d.n, t.ingested_at
-    FROM taken t CROSS JOIN LATERAL unnest(t.device_ids, t.first_at, t.last_at, t.reading_counts) AS d(device_id, first_at, last_at, n)
+    RETURNING customer_id, series_ids, first_at, last_at, reading_counts, ingested_at
+), taken_series AS (
+    SELECT t.customer_id, d.series_id, d.first_at, d.last_at, d.n, t.ingested_at
+    FROM taken t CROSS JOIN LATERAL unnest(t.series_ids, t.first_at, t.last_at, t.reading_counts) AS d(series_id, first_at, last_at, n)
 ),
 spans_five_minute AS (
-    SELECT customer_id, device_id,
+    SELECT customer_id, series_id,
            range_agg(tstzrange(date_bin(INTERVAL '5 minutes', first_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'), date_bin(INTERVAL '5 minutes', last_at, TIMESTAMPTZ '1970-01-01 00:00:00+00') + INTERVAL '5 minutes')) AS spans
-    FROM taken_devices GROUP BY 1, 2
+    FROM taken_series GROUP BY 1, 2
 ),
 five_minute AS (
-    SELECT s.customer_id, s.device_id, b.bucket_start, b.n, b.total, b.low, b.high, b.first_at, b.last_at
+    SELECT s.customer_id, s.series_id, b.bucket_start, b.n, b.total, b.low, b.high, b.first_at, b.last_at
     FROM spans_five_minute s CROSS JOIN LATERAL unnest(s.spans) AS span
     CROSS JOIN LATERAL (SELECT date_bin(INTERVAL '5 minutes', recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket_start,
                                count(*) AS n, sum(reading) AS total, min(reading) AS low, max(reading) AS high,
                                min(recorded_at) AS first_at, max(recorded_at) AS last_at
                         FROM readings r
-                        WHERE r.customer_id = @customer_id AND r.device_id = s.device_id
+                        WHERE r.customer_id = @customer_id AND r.series_id = s.series_id
                           AND r.recorded_at >= lower(span) AND r.recorded_at < upper(span)
                         GROUP BY 1) AS b
 ),
 replaced AS MATERIALIZED (
-    SELECT s.customer_id, s.device_id, sum(o.n) AS n
+    SELECT s.customer_id, s.series_id, sum(o.n) AS n
     FROM spans_five_minute s CROSS JOIN LATERAL unnest(s.spans) AS span
     CROSS JOIN LATERAL (SELECT sum(f.reading_count) AS n FROM readings_five_minute f
-                        WHERE f.customer_id = @customer_id AND f.device_id = s.device_id
+                        WHERE f.customer_id = @customer_id AND f.series_id = s.series_id
                           AND f.bucket_start >= lower(span) AND f.bucket_start < upper(span)) AS o
     GROUP BY 1, 2
 ),
 write_five_minute AS (
-    INSERT INTO readings_five_minute AS r (customer_id, device_id, bucket_start, reading_count, reading_sum, reading_min, reading_max)
-    SELECT customer_id, device_id, bucket_start, n, total, low, high FROM five_minute
-    ON CONFLICT (customer_id, device_id, bucket_start) DO UPDATE SET
+    INSERT INTO readings_five_minute AS r (customer_id, series_id, bucket_start, reading_count, reading_sum, reading_min, reading_max)
+    SELECT customer_id, series_id, bucket_start, n, total, low, high FROM five_minute
+    ON CONFLICT (customer_id, series_id, bucket_start) DO UPDATE SET
         reading_count = EXCLUDED.reading_count, reading_sum = EXCLUDED.reading_sum,
         reading_min = EXCLUDED.reading_min, reading_max = EXCLUDED.reading_max
 ),
 spans_hourly AS (
-    SELECT s.customer_id, s.device_id, s.spans AS finer_spans,
+    SELECT s.customer_id, s.series_id, s.spans AS finer_spans,
            (SELECT range_agg(tstzrange(date_bin(INTERVAL '1 hour', lower(span), TIMESTAMPTZ '1970-01-01 00:00:00+00'),
                                        date_bin(INTERVAL '1 hour', upper(span) - INTERVAL '1 microsecond', TIMESTAMPTZ '1970-01-01 00:00:00+00') + INTERVAL '1 hour'))
             FROM unnest(s.spans) AS span) AS spans
     FROM spans_five_minute s
 ),
 hourly AS (
-    SELECT customer_id, device_id, date_bin(INTERVAL '1 hour', bucket_start, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket_start,
+    SELECT customer_id, series_id, date_bin(INTERVAL '1 hour', bucket_start, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket_start,
            sum(n)::bigint AS n, sum(total) AS total, min(low) AS low, max(high) AS high
-    FROM (SELECT customer_id, device_id, bucket_start, n, total, low, high FROM five_minute
+    FROM (SELECT customer_id, series_id, bucket_start, n, total, low, high FROM five_minute
           UNION ALL
-          SELECT s.customer_id, s.device_id, f.bucket_start, f.reading_count, f.reading_sum, f.reading_min, f.reading_max
+          SELECT s.customer_id, s.series_id, f.bucket_start, f.reading_count, f.reading_sum, f.reading_min, f.reading_max
           FROM spans_hourly s CROSS JOIN LATERAL unnest(s.spans) AS span
           CROSS JOIN LATERAL (SELECT * FROM readings_five_minute f
-                              WHERE f.customer_id = @customer_id AND f.device_id = s.device_id
+                              WHERE f.customer_id = @customer_id AND f.series_id = s.series_id
                                 AND f.bucket_start >= lower(span) AND f.bucket_start < upper(span)
                                 AND NOT s.finer_spans @> f.bucket_start) AS f) AS parts
     GROUP BY 1, 2, 3
 ),
 write_hourly AS (
-    INSERT INTO readings_hourly AS r (customer_id, device_id, bucket_start, reading_count, reading_sum, reading_min, reading_max)
-    SELECT customer_id, device_id, bucket_start, n, total, low, high FROM hourly
-    ON CONFLICT (customer_id, device_id, bucket_start) DO UPDATE SET
+    INSERT INTO readings_hourly AS r (customer_id, series_id, bucket_start, reading_count, reading_sum, reading_min, reading_max)
+    SELECT customer_id, series_id, bucket_start, n, total, low, high FROM hourly
+    ON CONFLICT (customer_id, series_id, bucket_start) DO UPDATE SET
         reading_count = EXCLUDED.reading_count, reading_sum = EXCLUDED.reading_sum,
         reading_min = EXCLUDED.reading_min, reading_max = EXCLUDED.reading_max
 ),
 spans_daily AS (
-    SELECT s.customer_id, s.device_id, s.spans AS finer_spans,
+    SELECT s.customer_id, s.series_id, s.spans AS finer_spans,
            (SELECT range_agg(tstzrange(date_bin(INTERVAL '1 day', lower(span), TIMESTAMPTZ '1970-01-01 00:00:00+00'),
                                        date_bin(INTERVAL '1 day', upper(span) - INTERVAL '1 microsecond', TIMESTAMPTZ '1970-01-01 00:00:00+00') + INTERVAL '1 day'))
             FROM unnest(s.spans) AS span) AS spans
     FROM spans_hourly s
 ),
 daily AS (
-    SELECT customer_id, device_id, date_bin(INTERVAL '1 day', bucket_start, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket_start,
+    SELECT customer_id, series_id, date_bin(INTERVAL '1 day', bucket_start, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket_start,
            sum(n)::bigint AS n, sum(total) AS total, min(low) AS low, max(high) AS high
-    FROM (SELECT customer_id, device_id, bucket_start, n, total, low, high FROM hourly
+    FROM (SELECT customer_id, series_id, bucket_start, n, total, low, high FROM hourly
           UNION ALL
-          SELECT s.customer_id, s.device_id, f.bucket_start, f.reading_count, f.reading_sum, f.reading_min, f.reading_max
+          SELECT s.customer_id, s.series_id, f.bucket_start, f.reading_count, f.reading_sum, f.reading_min, f.reading_max
           FROM spans_daily s CROSS JOIN LATERAL unnest(s.spans) AS span
           CROSS JOIN LATERAL (SELECT * FROM readings_hourly f
-                              WHERE f.customer_id = @customer_id AND f.device_id = s.device_id
+                              WHERE f.customer_id = @customer_id AND f.series_id = s.series_id
                                 AND f.bucket_start >= lower(span) AND f.bucket_start < upper(span)
                                 AND NOT s.finer_spans @> f.bucket_start) AS f) AS parts
     GROUP BY 1, 2, 3
 ),
 write_daily AS (
-    INSERT INTO readings_daily AS r (customer_id, device_id, bucket_start, reading_count, reading_sum, reading_min, reading_max)
-    SELECT customer_id, device_id, bucket_start, n, total, low, high FROM daily
-    ON CONFLICT (customer_id, device_id, bucket_start) DO UPDATE SET
+    INSERT INTO readings_daily AS r (customer_id, series_id, bucket_start, reading_count, reading_sum, reading_min, reading_max)
+    SELECT customer_id, series_id, bucket_start, n, total, low, high FROM daily
+    ON CONFLICT (customer_id, series_id, bucket_start) DO UPDATE SET
         reading_count = EXCLUDED.reading_count, reading_sum = EXCLUDED.reading_sum,
         reading_min = EXCLUDED.reading_min, reading_max = EXCLUDED.reading_max
 ),
 counted AS (
-    UPDATE devices d SET reading_count = d.reading_count + c.added,
+    UPDATE series d SET reading_count = d.reading_count + c.added,
                          first_reading_at = LEAST(d.first_reading_at, c.first_at),
                          last_reading_at = GREATEST(d.last_reading_at, c.last_at)
-    FROM (SELECT s.customer_id, s.device_id, (coalesce(now_held.n, 0) - coalesce(replaced.n, 0))::bigint AS added, now_held.first_at, now_held.last_at
+    FROM (SELECT s.customer_id, s.series_id, (coalesce(now_held.n, 0) - coalesce(replaced.n, 0))::bigint AS added, now_held.first_at, now_held.last_at
           FROM spans_five_minute s
-          LEFT JOIN (SELECT customer_id, device_id, sum(n) AS n, min(first_at) AS first_at, max(last_at) AS last_at FROM five_minute GROUP BY 1, 2) AS now_held
-                 ON now_held.customer_id = s.customer_id AND now_held.device_id = s.device_id
-          LEFT JOIN replaced ON replaced.customer_id = s.customer_id AND replaced.device_id = s.device_id) AS c
-    WHERE d.customer_id = @customer_id AND d.id = c.device_id AND c.customer_id = @customer_id
+          LEFT JOIN (SELECT customer_id, series_id, sum(n) AS n, min(first_at) AS first_at, max(last_at) AS last_at FROM five_minute GROUP BY 1, 2) AS now_held
+                 ON now_held.customer_id = s.customer_id AND now_held.series_id = s.series_id
+          LEFT JOIN replaced ON replaced.customer_id = s.customer_id AND replaced.series_id = s.series_id) AS c
+    WHERE d.customer_id = @customer_id AND d.id = c.series_id AND c.customer_id = @customer_id
 ),
 ingested AS (
-    INSERT INTO ingested_per_minute AS m (customer_id, device_id, minute, reading_count)
-    SELECT customer_id, device_id, date_bin(INTERVAL '1 minute', ingested_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'), sum(n)::bigint
-    FROM taken_devices GROUP BY 1, 2, 3
-    ON CONFLICT (customer_id, device_id, minute) DO UPDATE SET reading_count = m.reading_count + EXCLUDED.reading_count
+    INSERT INTO ingested_per_minute AS m (customer_id, series_id, minute, reading_count)
+    SELECT customer_id, series_id, date_bin(INTERVAL '1 minute', ingested_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'), sum(n)::bigint
+    FROM taken_series GROUP BY 1, 2, 3
+    ON CONFLICT (customer_id, series_id, minute) DO UPDATE SET reading_count = m.reading_count + EXCLUDED.reading_count
 ), folded AS (
-    SELECT device_id, min(first_at) AS first_at, max(last_at) AS last_at FROM taken_devices GROUP BY device_id
+    SELECT series_id, min(first_at) AS first_at, max(last_at) AS last_at FROM taken_series GROUP BY series_id
 )
 SELECT (SELECT count(*) FROM taken)::int AS taken_rows, (SELECT count(*) FROM five_minute)::int AS buckets,
-       (SELECT min(ingested_at) FROM taken) AS oldest_ingested_at, (SELECT array_agg(device_id) FROM folded) AS device_ids,
+       (SELECT min(ingested_at) FROM taken) AS oldest_ingested_at, (SELECT array_agg(series_id) FROM folded) AS series_ids,
        (SELECT array_agg(first_at) FROM folded) AS first_at, (SELECT array_agg(last_at) FROM folded) AS last_at

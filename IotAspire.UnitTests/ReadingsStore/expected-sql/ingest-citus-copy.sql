@@ -1,1 +1,1 @@
-COPY readings (customer_id, device_id, recorded_at, reading) FROM STDIN (FORMAT BINARY)
+COPY readings (customer_id, series_id, recorded_at, reading) FROM STDIN (FORMAT BINARY)

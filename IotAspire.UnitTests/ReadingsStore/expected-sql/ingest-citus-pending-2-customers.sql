@@ -1,1 +1,1 @@
-INSERT INTO rollup_pending (customer_id, device_ids, first_at, last_at, reading_counts) VALUES (@pending_customer_0, @pending_devices_0, @pending_first_0, @pending_last_0, @pending_counts_0), (@pending_customer_1, @pending_devices_1, @pending_first_1, @pending_last_1, @pending_counts_1)
+INSERT INTO rollup_pending (customer_id, series_ids, first_at, last_at, reading_counts) VALUES (@pending_customer_0, @pending_series_0, @pending_first_0, @pending_last_0, @pending_counts_0), (@pending_customer_1, @pending_series_1, @pending_first_1, @pending_last_1, @pending_counts_1)

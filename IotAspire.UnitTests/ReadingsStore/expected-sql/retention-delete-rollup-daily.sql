@@ -1,6 +1,6 @@
 WITH gone AS (
-    DELETE FROM readings_daily WHERE customer_id = @customer AND device_id = @device
-        AND bucket_start < coalesce((SELECT bucket_start FROM readings_daily WHERE customer_id = @customer AND device_id = @device AND bucket_start < @cutoff
+    DELETE FROM readings_daily WHERE customer_id = @customer AND series_id = @series
+        AND bucket_start < coalesce((SELECT bucket_start FROM readings_daily WHERE customer_id = @customer AND series_id = @series AND bucket_start < @cutoff
                                      ORDER BY bucket_start OFFSET @batch LIMIT 1), @cutoff)
     RETURNING 1
 )

@@ -1,1 +1,0 @@
-SELECT DISTINCT device_id FROM readings_daily WHERE customer_id = @customer AND bucket_start < @cutoff

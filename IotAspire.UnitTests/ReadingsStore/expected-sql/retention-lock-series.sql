@@ -1,0 +1,1 @@
+SELECT FROM series WHERE customer_id = @customer AND id = @series FOR NO KEY UPDATE
