@@ -18,6 +18,9 @@ public sealed record BenchReport(
     };
 
     public const double GrafanaTargetMs = 50;
+
+    /// <summary>The keys section's figures (KeysBench), when it ran.</summary>
+    public IReadOnlyList<KeysFigure> Keys { get; init; } = [];
     public const double IngestTargetShareOfCopy = 0.70;
     public const double ArrivalTargetShareOfCopy = 0.60;
     public const double LagTargetP95Seconds = 5;
@@ -98,6 +101,11 @@ public sealed record BenchReport(
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"![Left: ingest rates by batch size x clients. Right: deviceAggregates p50 by window/bucket minutes, API and raw SQL.]({chartFile})");
         md.AppendLine();
+
+        if (Keys.Count > 0)
+        {
+            md.Append(KeysBench.ToMarkdown(Keys)).AppendLine();
+        }
 
         if (ArrivalOrder.Count > 0)
         {

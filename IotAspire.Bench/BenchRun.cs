@@ -37,9 +37,14 @@ public sealed class BenchRun(BenchTarget target, BenchOptions options)
             ? await new FairnessBench(client, data).RunAsync(options.Quick ? 10 : 100, phase => progress(phase), ct)
             : null;
 
+        var keys = options.Sections.Contains("keys") ? await new KeysBench(client, owner, options, target).RunAsync(phase => progress(phase), ct) : [];
+
         await using var version = owner.CreateCommand("SHOW server_version");
         return new BenchReport(options, startedAt, clock.Elapsed, machine, (string)(await version.ExecuteScalarAsync(ct))!, generated,
-            ingestResults, ingest.ApiPeakMemory, [.. reads, .. raw, .. grafana], ingest.ByTokenKind, ingest.ByLiveSubscriber, ingest.ArrivalOrder, ingest.ByAlertRules, fairness);
+            ingestResults, ingest.ApiPeakMemory, [.. reads, .. raw, .. grafana], ingest.ByTokenKind, ingest.ByLiveSubscriber, ingest.ArrivalOrder, ingest.ByAlertRules, fairness)
+        {
+            Keys = keys,
+        };
     }
 
     /// <summary>

@@ -29,7 +29,7 @@ public sealed class DataSet(BenchOptions options)
     {
         var customers = Customers.ToArray();
         await WaitUntilFoldedAsync(owner, ct);
-        await using (var existing = owner.CreateCommand("SELECT count(*), coalesce(sum(reading_count), 0)::bigint FROM devices WHERE customer_id = ANY($1)"))
+        await using (var existing = owner.CreateCommand("SELECT count(DISTINCT device_id), coalesce(sum(reading_count), 0)::bigint FROM series WHERE customer_id = ANY($1)"))
         {
             existing.Parameters.Add(new NpgsqlParameter { Value = customers });
             await using var reader = await existing.ExecuteReaderAsync(ct);
@@ -122,7 +122,7 @@ public sealed class DataSet(BenchOptions options)
 
     /// <summary>Every table that holds rows per customer.</summary>
     public static readonly IReadOnlyList<string> ReadingsTables =
-        ["readings", "ingested_per_minute", "devices", "device_tokens", PendingRollups.Table, .. ReadingRollups.All.Select(grain => grain.Table)];
+        ["readings", "ingested_per_minute", "devices", Series.Table, "device_tokens", PendingRollups.Table, .. ReadingRollups.All.Select(grain => grain.Table)];
 
     /// <summary>What the ingest bench's alert rules leave (IngestBench.ByAlertRulesAsync).</summary>
     public static readonly IReadOnlyList<string> AlertTables = ["alert_deliveries", Api.ReadingsStore.PendingAlerts.EventsTable, Api.ReadingsStore.PendingAlerts.Table, Api.ReadingsStore.PendingAlerts.RulesTable, "alert_webhooks"];

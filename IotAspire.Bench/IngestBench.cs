@@ -418,7 +418,7 @@ public sealed class IngestBench(SystemClient client, NpgsqlDataSource owner, Ben
         foreach (var batch in batches)
         {
             await using var importer = await connection.BeginBinaryImportAsync(
-                $"COPY {table} (customer_id, device_id, recorded_at, reading) FROM STDIN (FORMAT BINARY)", ct);
+                $"COPY {table} (customer_id, series_id, recorded_at, reading) FROM STDIN (FORMAT BINARY)", ct);
             foreach (var row in batch)
             {
                 await importer.StartRowAsync(ct);
@@ -438,7 +438,7 @@ public sealed class IngestBench(SystemClient client, NpgsqlDataSource owner, Ben
         foreach (var batch in batches)
         {
             await using var insert = new NpgsqlCommand(
-                $"INSERT INTO {CopyTable} (customer_id, device_id, recorded_at, reading) SELECT * FROM unnest($1, $2, $3, $4) ON CONFLICT DO NOTHING", connection);
+                $"INSERT INTO {CopyTable} (customer_id, series_id, recorded_at, reading) SELECT * FROM unnest($1, $2, $3, $4) ON CONFLICT DO NOTHING", connection);
             insert.Parameters.Add(new NpgsqlParameter { Value = batch.Select(r => r.Customer).ToArray() });
             insert.Parameters.Add(new NpgsqlParameter { Value = batch.Select(r => r.Device).ToArray() });
             insert.Parameters.Add(new NpgsqlParameter { Value = batch.Select(r => r.At).ToArray() });

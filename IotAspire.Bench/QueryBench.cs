@@ -34,9 +34,9 @@ public sealed class QueryBench(BenchTarget target, SystemClient client, DataSet 
     // The best plain SQL over the readings alone: the devices named, so that each is one range of the
     // (customer, device, time) key (PostgreSQL 15 has no skip scan), read index-only.
     private const string RawAggregates = """
-        SELECT device_id, date_bin(make_interval(mins => $4), recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket_start, avg(reading)
-        FROM readings WHERE customer_id = $1 AND device_id = ANY($5) AND recorded_at >= $2 AND recorded_at < $3
-        GROUP BY device_id, bucket_start ORDER BY device_id, bucket_start
+        SELECT series_id, date_bin(make_interval(mins => $4), recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket_start, avg(reading)
+        FROM readings WHERE customer_id = $1 AND series_id = ANY($5) AND recorded_at >= $2 AND recorded_at < $3
+        GROUP BY series_id, bucket_start ORDER BY series_id, bucket_start
         """;
 
     private const string Devices = "{ devices { id customerId readingCount firstReadingAt lastReadingAt } }";
@@ -134,9 +134,9 @@ public sealed class QueryBench(BenchTarget target, SystemClient client, DataSet 
                 var token = await tokens();
                 var buckets = Buckets(await client.GraphQLAsync(body, token, ct));
                 var raw = $"""
-                    SELECT device_id, {rawBucket} AS bucket_start, {rawFunctions}
-                    FROM readings WHERE customer_id = $1 AND device_id = ANY($5) AND recorded_at >= $2 AND recorded_at < $3
-                    GROUP BY device_id, bucket_start ORDER BY device_id, bucket_start
+                    SELECT series_id, {rawBucket} AS bucket_start, {rawFunctions}
+                    FROM readings WHERE customer_id = $1 AND series_id = ANY($5) AND recorded_at >= $2 AND recorded_at < $3
+                    GROUP BY series_id, bucket_start ORDER BY series_id, bucket_start
                     """;
                 var api = await Percentiles.MeasureAsync(options.Warmups, options.Iterations, () => client.GraphQLAsync(body, token, ct));
                 var rawTime = await Percentiles.MeasureAsync(options.Warmups, options.Iterations, () => ReadAllAsync(owner, raw, ct, DataSet.Customer(0), from, to, size, devices));
@@ -155,14 +155,14 @@ public sealed class QueryBench(BenchTarget target, SystemClient client, DataSet 
     // (... ORDER BY recorded_at, device_id LIMIT 1000), it walked the customer's whole year of keys: 479 ms a page
     // (2026-12-05). This is the per-device form the API uses, so the ratio is the API's own cost.
     private const string RawPage = """
-        SELECT r.device_id, r.recorded_at, r.reading
-        FROM devices d
+        SELECT r.series_id, r.recorded_at, r.reading
+        FROM series d
         CROSS JOIN LATERAL (
-            SELECT device_id, recorded_at, reading FROM readings
-            WHERE customer_id = $1 AND device_id = d.id AND recorded_at >= $2 AND recorded_at < $3 AND (recorded_at, device_id) > ($4, $5)
+            SELECT series_id, recorded_at, reading FROM readings
+            WHERE customer_id = $1 AND series_id = d.id AND recorded_at >= $2 AND recorded_at < $3 AND (recorded_at, series_id) > ($4, $5)
             ORDER BY recorded_at LIMIT 1000) r
         WHERE d.customer_id = $1
-        ORDER BY r.recorded_at, r.device_id LIMIT 1000
+        ORDER BY r.recorded_at, r.series_id LIMIT 1000
         """;
 
     /// <summary>Pages of <c>readings</c> at the start and 10 pages deep, and the CSV export against <c>COPY ... TO STDOUT</c> of the same rows.</summary>
@@ -207,11 +207,11 @@ public sealed class QueryBench(BenchTarget target, SystemClient client, DataSet 
             var (rows, bytes) = await client.ExportAsync(url, token, ct);
             // Device by device, like the export (one customer-wide time filter walks the customer's whole key).
             var copy = $"""
-                COPY (SELECT r.device_id, r.recorded_at, r.reading FROM devices d
-                      CROSS JOIN LATERAL (SELECT device_id, recorded_at, reading FROM readings
-                          WHERE customer_id = '{DataSet.Customer(0)}' AND device_id = d.id AND recorded_at >= '{start:O}' AND recorded_at < '{end:O}'
+                COPY (SELECT d.device_id, r.recorded_at, r.reading, d.key FROM series d
+                      CROSS JOIN LATERAL (SELECT recorded_at, reading FROM readings
+                          WHERE customer_id = '{DataSet.Customer(0)}' AND series_id = d.id AND recorded_at >= '{start:O}' AND recorded_at < '{end:O}'
                           ORDER BY recorded_at) r
-                      WHERE d.customer_id = '{DataSet.Customer(0)}' ORDER BY d.id) TO STDOUT (FORMAT csv, HEADER)
+                      WHERE d.customer_id = '{DataSet.Customer(0)}' ORDER BY d.device_id, d.key) TO STDOUT (FORMAT csv, HEADER)
                 """;
             var copyBytes = await CopyOutAsync(owner, copy, ct);
             var api = await Percentiles.MeasureAsync(options.Warmups, options.Iterations, () => client.ExportAsync(url, token, ct));
@@ -246,6 +246,8 @@ public sealed class QueryBench(BenchTarget target, SystemClient client, DataSet 
         {
             ["customer"] = [DataSet.Customer(0).ToString()],
             ["device"] = [.. data.DevicesOf(0).Select(d => d.ToString())],
+            ["key"] = ["reading"],
+            ["series"] = [.. data.DevicesOf(0).Select(d => d.ToString())],   // key reading: a device's series is the device
         };
         var results = new List<QueryResult>();
         foreach (var file in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "grafana", "dashboards"), "*.json"))

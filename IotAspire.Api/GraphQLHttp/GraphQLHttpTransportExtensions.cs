@@ -8,7 +8,7 @@ public static class GraphQLHttpTransportExtensions
     /// <summary>Depth and size limits that leave room for an IDE's introspection query.</summary>
     public const int MaxDepth = 15;
     public const int MaxComplexity = 20_000;
-    public const double IntrospectionImpact = 0.05;
+    public const double IntrospectionImpact = 0.01;
 
     /// <summary>
     /// What our GraphQL-over-HTTP transport needs from GraphQL.NET: JSON, the depth and complexity limits,

@@ -92,7 +92,7 @@ public sealed class DevicesReader(NpgsqlDataSource dataSource)
                 reader.GetFieldValue<DateTimeOffset?>(reader.GetOrdinal("first_reading_at")),
                 reader.GetFieldValue<DateTimeOffset?>(reader.GetOrdinal("last_reading_at")),
                 reader.GetInt32(reader.GetOrdinal("reading_count")),
-                reader.GetFieldValue<string?>(reader.GetOrdinal("name")),
+                reader.IsDBNull(reader.GetOrdinal("name")) ? null : reader.GetString(reader.GetOrdinal("name")),
                 TagsOf(reader.GetString(reader.GetOrdinal("tags"))),
                 reader.GetFieldValue<string[]>(reader.GetOrdinal("keys"))));
         }

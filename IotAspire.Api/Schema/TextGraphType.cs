@@ -18,6 +18,10 @@ public sealed class TextGraphType : StringGraphType
 
     public override object? ParseValue(object? value) => Checked(base.ParseValue(value));
 
+    // Output is not input: GraphQL.NET serializes through ParseValue, which would refuse the API's own texts (the
+    // introspection types' descriptions hold line breaks; graphql-js's IDE query asks for them).
+    public override object? Serialize(object? value) => value is string text ? text : base.Serialize(value);
+
     private static object? Checked(object? parsed) =>
         parsed is string text && TextInput.Refusal("The text", text) is { } why ? throw new FormatException(why) : parsed;
 }

@@ -128,6 +128,6 @@ public sealed class ApiCrashTests(Xunit.Abstractions.ITestOutputHelper output)
     private static async Task<HashSet<DateTimeOffset>> StoredTimesAsync(RunningAppHost appHost, Guid device)
     {
         await using var dataSource = NpgsqlDataSource.Create(await appHost.ConnectionStringAsync(ResourceNames.ReadingsDatabase));
-        return [.. await Sql.ListAsync(dataSource, "SELECT recorded_at FROM readings WHERE device_id = $1", r => r.GetFieldValue<DateTimeOffset>(0), device)];
+        return [.. await Sql.ListAsync(dataSource, "SELECT recorded_at FROM readings WHERE series_id = $1", r => r.GetFieldValue<DateTimeOffset>(0), device)];
     }
 }

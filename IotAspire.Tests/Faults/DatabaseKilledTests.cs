@@ -122,7 +122,7 @@ public sealed class DatabaseKilledTests(Xunit.Abstractions.ITestOutputHelper out
             // Every acknowledged reading survived the crash (counted before any retry)...
             await using var readings = Npgsql.NpgsqlDataSource.Create(await appHost.ConnectionStringAsync(ResourceNames.ReadingsDatabase));
             var ackedTimes = acknowledged.SelectMany(batches.Times).ToArray();
-            var present = await CountAsync(readings, "SELECT count(*) FROM readings WHERE device_id = $1 AND recorded_at = ANY($2)", device, ackedTimes);
+            var present = await CountAsync(readings, "SELECT count(*) FROM readings WHERE series_id = $1 AND recorded_at = ANY($2)", device, ackedTimes);
             Assert.Equal(ackedTimes.Length, present);
 
             // ... and retrying the failed batches, and two acknowledged ones, leaves exactly one copy of each reading.
@@ -142,7 +142,7 @@ public sealed class DatabaseKilledTests(Xunit.Abstractions.ITestOutputHelper out
             }
 
             var sent = acknowledged.Count + failed.Count;
-            Assert.Equal(sent * ReadingsPerBatch, await CountAsync(readings, "SELECT count(*) FROM readings WHERE device_id = $1", device));
+            Assert.Equal(sent * ReadingsPerBatch, await CountAsync(readings, "SELECT count(*) FROM readings WHERE series_id = $1", device));
         }
         finally
         {

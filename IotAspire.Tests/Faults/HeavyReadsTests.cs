@@ -117,7 +117,7 @@ public sealed class HeavyReadsTests(SecondAppHostFixture fixture, Xunit.Abstract
         await using (var dataSource = NpgsqlDataSource.Create(await fixture.AppHost.ConnectionStringAsync(ResourceNames.ReadingsDatabase)))
         {
             await Sql.ExecuteAsync(dataSource, """
-                INSERT INTO readings (customer_id, device_id, recorded_at, reading)
+                INSERT INTO readings (customer_id, series_id, recorded_at, reading)
                 SELECT $1, $2, TIMESTAMPTZ '2025-01-01 00:00:01+00' + i * INTERVAL '1 second', i * 0.001 + 0.5 FROM generate_series(0, 299999) i
                 """, stallerCustomer, device);
         }

@@ -51,7 +51,7 @@ public sealed class AppHostStartTests(AppHostFixture fixture)
             "SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = 'readings'::regclass AND indisprimary");
 
         Assert.Equal(
-            "CREATE UNIQUE INDEX \"PK_readings\" ON public.readings USING btree (customer_id, device_id, recorded_at) INCLUDE (reading)",
+            "CREATE UNIQUE INDEX \"PK_readings\" ON public.readings USING btree (customer_id, series_id, recorded_at) INCLUDE (reading)",
             Assert.Single(definition));
     }
 

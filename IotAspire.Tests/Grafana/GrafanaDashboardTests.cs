@@ -51,14 +51,17 @@ public sealed class GrafanaDashboardTests(AppHostFixture fixture)
         {
             ["customer"] = [customer.ToString()],
             ["device"] = [deviceA.ToString(), deviceB.ToString()],
+            ["key"] = ["reading"],
+            ["series"] = [deviceA.ToString(), deviceB.ToString()],   // key reading: a device's series is the device
         };
         var single = new Dictionary<string, string> { ["bucket"] = "5m" };
 
-        // Variables: the customer list holds ours, the device list (for our customer) holds our two devices.
+        // Variables: the customer list holds ours, the device list (for our customer) our two devices, the keys theirs, the
+        // hidden series list their series.
         foreach (var variable in QueryVariables(dashboard))
         {
             var values = await Sql.ListAsync(reader, GrafanaMacros.Expand(variable.GetProperty("query").GetString()!, from, to, multi, single), Sql.Values);
-            var expected = variable.GetProperty("name").GetString() == "customer" ? [customer.ToString()] : multi["device"];
+            var expected = variable.GetProperty("name").GetString() == "customer" ? [customer.ToString()] : multi[variable.GetProperty("name").GetString()!];
             Assert.Superset(expected.ToHashSet(), values.Select(row => (string)row[0]).ToHashSet());
         }
 
@@ -87,14 +90,14 @@ public sealed class GrafanaDashboardTests(AppHostFixture fixture)
 
         // The mean panel reads whole buckets from the rollup that tiles $bucket and readings only for 1m and the
         // range's partial last buckets (its range ends a second before the API's): each size equals the API.
-        var timeSeries = dashboard.GetProperty("panels").EnumerateArray().First(p => p.GetProperty("title").GetString() == "Mean reading per device");
+        var timeSeries = dashboard.GetProperty("panels").EnumerateArray().First(p => p.GetProperty("title").GetString() == "Mean value per device and key");
         await using var owner2 = NpgsqlDataSource.Create(readingsConnection);
         foreach (var (bucket, minutes) in new[] { ("1m", 1), ("5m", 5), ("15m", 15), ("1h", 60), ("1d", 1_440) })
         {
             var rows = await Sql.ListAsync(reader, GrafanaMacros.Expand(timeSeries.GetProperty("targets")[0].GetProperty("rawSql").GetString()!, from, to, multi,
                 new Dictionary<string, string> { ["bucket"] = bucket }), Sql.Values);
             var grafana = rows.ToDictionary(
-                row => (Guid.Parse((string)row[1]), DateTimeOffset.FromUnixTimeSeconds((long)Convert.ToDouble(row[0]))),
+                row => (Guid.Parse(((string)row[1]).Split(' ')[0]), DateTimeOffset.FromUnixTimeSeconds((long)Convert.ToDouble(row[0]))),
                 row => Convert.ToDouble(row[2]));
 
             var api = await new DeviceAggregatesReader(owner2).ReadAsync(new AggregateRequest(customer, null, start, start.AddHours(2), minutes), default);

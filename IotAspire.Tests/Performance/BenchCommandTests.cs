@@ -43,7 +43,7 @@ public sealed class BenchCommandTests(SecondAppHostFixture fixture)
             var markdown = File.ReadAllText(BenchRun.Write([("local", report)], directory));
             Assert.Contains("cores, load average", markdown);
             Assert.Contains("| 1000 | 4 |", markdown);
-            Assert.Contains("panel \"Readings ingested per minute\", 24 h", markdown);
+            Assert.Contains("panel \"Values ingested per minute\", 24 h", markdown);
             Assert.Contains("## Ingest with device tokens", markdown);
             Assert.True(new FileInfo(Path.ChangeExtension(Path.Combine(directory, $"{report.StartedAt:yyyy-MM-dd}"), ".png")).Length > 1_000);
         }

@@ -39,7 +39,7 @@ public class ExportMemoryTests(SecondAppHostFixture fixture, ITestOutputHelper o
         await using (var dataSource = NpgsqlDataSource.Create(await fixture.AppHost.ConnectionStringAsync(ResourceNames.ReadingsDatabase)))
         {
             await Sql.ExecuteAsync(dataSource, """
-                INSERT INTO readings (customer_id, device_id, recorded_at, reading)
+                INSERT INTO readings (customer_id, series_id, recorded_at, reading)
                 SELECT $1, d, TIMESTAMPTZ '2024-01-01 00:00:01+00' + i * INTERVAL '1 second', i * 0.001 + 0.5
                 FROM unnest($2::uuid[]) d, generate_series(0, $3 - 1) i
                 """, customerId, devices, PerDevice);

@@ -150,12 +150,12 @@ public class RawReadingsTests(AppHostFixture fixture)
         Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal($"readings_{customerId:N}_20250301T080000Z_20250301T090000Z.csv", response.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
         var expected = sent.OrderBy(s => s.DeviceId).ThenBy(s => s.At)
-            .Select(s => $"{s.DeviceId},{s.At.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFF'Z'", CultureInfo.InvariantCulture)},{s.Value.ToString("R", CultureInfo.InvariantCulture)}");
-        Assert.Equal(["device_id,timestamp,reading", .. expected], csv.TrimEnd().Split("\r\n"));
+            .Select(s => $"{s.DeviceId},{s.At.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFF'Z'", CultureInfo.InvariantCulture)},{s.Value.ToString("R", CultureInfo.InvariantCulture)},reading");
+        Assert.Equal(["device_id,timestamp,reading,key", .. expected], csv.TrimEnd().Split("\r\n"));
 
         // The other customer's devices named: only the header; the other customer named: refused.
         var (_, _, none) = await ExportAsync($"?deviceIds={otherDevices[0]},{otherDevices[1]}", token);
-        Assert.Equal("device_id,timestamp,reading", none.TrimEnd());
+        Assert.Equal("device_id,timestamp,reading,key", none.TrimEnd());
         var (forbidden, _, refusal) = await ExportAsync($"?customerId={Guid.NewGuid()}", token);
         Assert.Equal(HttpStatusCode.Forbidden, forbidden);
         Assert.Contains("\"code\":\"FORBIDDEN\"", refusal);
@@ -167,8 +167,8 @@ public class RawReadingsTests(AppHostFixture fixture)
             """, new { ids = new[] { devices[0] }, from = Start.ToString("O"), to = Start.AddHours(1).ToString("O") }, token)).GetProperty("deviceAggregates")[0];
         var expectedBuckets = aggregates.GetProperty("aggregatedValues").EnumerateArray().Select(v =>
             $"{customerId},{devices[0]},{v.GetProperty("from").GetDateTimeOffset().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFF'Z'", CultureInfo.InvariantCulture)},"
-            + $"{v.GetProperty("mean").GetDouble().ToString("R", CultureInfo.InvariantCulture)},{v.GetProperty("max").GetDouble().ToString("R", CultureInfo.InvariantCulture)},{v.GetProperty("count").GetInt32()},{v.GetProperty("p50").GetDouble().ToString("R", CultureInfo.InvariantCulture)}");
-        Assert.Equal(["customer_id,device_id,from,mean,max,count,p50", .. expectedBuckets], buckets.TrimEnd().Split("\r\n"));
+            + $"{v.GetProperty("mean").GetDouble().ToString("R", CultureInfo.InvariantCulture)},{v.GetProperty("max").GetDouble().ToString("R", CultureInfo.InvariantCulture)},{v.GetProperty("count").GetInt32()},{v.GetProperty("p50").GetDouble().ToString("R", CultureInfo.InvariantCulture)},reading");
+        Assert.Equal(["customer_id,device_id,from,mean,max,count,p50,key", .. expectedBuckets], buckets.TrimEnd().Split("\r\n"));
         Assert.Equal(2, expectedBuckets.Count());   // ten minutes of readings
     }
 
@@ -188,7 +188,7 @@ public class RawReadingsTests(AppHostFixture fixture)
 
         await using var parquet = await Parquet.ParquetReader.CreateAsync(file);
         var fields = parquet.Schema.DataFields;
-        Assert.Equal(["device_id", "timestamp", "reading"], fields.Select(f => f.Name));
+        Assert.Equal(["device_id", "timestamp", "reading", "key"], fields.Select(f => f.Name));
         var read = new List<Sent>();
         for (var g = 0; g < parquet.RowGroupCount; g++)
         {

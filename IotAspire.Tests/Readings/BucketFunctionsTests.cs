@@ -73,7 +73,7 @@ public class BucketFunctionsTests(AppHostFixture fixture)
         await graphQL.DataAsync(GraphQLDocuments.Ingest, new { readings = new[] { new { timestamp = At(100), reading = 5e5, deviceId = Guid.NewGuid() } } }, otherToken);
 
         await using var dataSource = NpgsqlDataSource.Create(await fixture.AppHost.ConnectionStringAsync(ResourceNames.ReadingsDatabase));
-        var stored = await Sql.ListAsync(dataSource, "SELECT device_id, recorded_at, reading FROM readings WHERE customer_id = $1",
+        var stored = await Sql.ListAsync(dataSource, "SELECT series_id, recorded_at, reading FROM readings WHERE customer_id = $1",
             r => new Stored(r.GetGuid(0), r.GetFieldValue<DateTimeOffset>(1), r.GetDouble(2)), customerId);
         Assert.InRange(stored.Count, 3_000, 3_000 + 120 + 3);   // random timestamps may coincide
 
@@ -143,7 +143,7 @@ public class BucketFunctionsTests(AppHostFixture fixture)
         }
 
         await using var dataSource = NpgsqlDataSource.Create(await fixture.AppHost.ConnectionStringAsync(ResourceNames.ReadingsDatabase));
-        var stored = await Sql.ListAsync(dataSource, "SELECT device_id, recorded_at, reading FROM readings WHERE customer_id = $1",
+        var stored = await Sql.ListAsync(dataSource, "SELECT series_id, recorded_at, reading FROM readings WHERE customer_id = $1",
             r => new Stored(r.GetGuid(0), r.GetFieldValue<DateTimeOffset>(1), r.GetDouble(2)), customerId);
         var tz = TimeZoneInfo.FindSystemTimeZoneById(zone);   // the system's zone rules, not the API's NodaTime
 

@@ -103,7 +103,7 @@ public class DeviceStatsTests(AppHostFixture fixture)
 
         await using var dataSource = NpgsqlDataSource.Create(await fixture.AppHost.ConnectionStringAsync(ResourceNames.ReadingsDatabase));
         var rows = await Sql.ListAsync(dataSource,
-            "SELECT device_id, count(*), min(recorded_at), max(recorded_at) FROM readings WHERE customer_id = $1 AND device_id = ANY($2) GROUP BY device_id",
+            "SELECT series_id, count(*), min(recorded_at), max(recorded_at) FROM readings WHERE customer_id = $1 AND series_id = ANY($2) GROUP BY series_id",
             r => (Id: r.GetGuid(0), Count: r.GetInt64(1), First: (DateTimeOffset?)r.GetFieldValue<DateTimeOffset>(2), Last: (DateTimeOffset?)r.GetFieldValue<DateTimeOffset>(3)),
             customerId, answered.Keys.ToArray());
         var stored = answered.Keys.ToDictionary(id => id, _ => (Count: 0L, First: (DateTimeOffset?)null, Last: (DateTimeOffset?)null));

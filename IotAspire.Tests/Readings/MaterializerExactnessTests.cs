@@ -82,10 +82,10 @@ public class MaterializerExactnessTests(AppHostFixture fixture)
         foreach (var (table, grain) in new[] { ("readings_five_minute", "5 minutes"), ("readings_hourly", "1 hour"), ("readings_daily", "1 day") })
         {
             var expected = await Sql.ListAsync(dataSource, $"""
-                SELECT device_id, date_bin(INTERVAL '{grain}', recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'), count(*), min(reading), max(reading)
+                SELECT series_id, date_bin(INTERVAL '{grain}', recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'), count(*), min(reading), max(reading)
                 FROM readings WHERE customer_id = $1 GROUP BY 1, 2 ORDER BY 1, 2
                 """, Sql.Values, customerId);
-            var rollup = await Sql.ListAsync(dataSource, $"SELECT device_id, bucket_start, reading_count, reading_min, reading_max FROM {table} WHERE customer_id = $1 ORDER BY 1, 2",
+            var rollup = await Sql.ListAsync(dataSource, $"SELECT series_id, bucket_start, reading_count, reading_min, reading_max FROM {table} WHERE customer_id = $1 ORDER BY 1, 2",
                 Sql.Values, customerId);
             Assert.Equal(expected.Select(r => string.Join(' ', r)), rollup.Select(r => string.Join(' ', r)));
         }
@@ -141,7 +141,7 @@ public class MaterializerExactnessTests(AppHostFixture fixture)
                     Value: (v.GetProperty("sum").GetDouble(), v.GetProperty("count").GetInt32(), v.GetProperty("min").GetDouble(), v.GetProperty("max").GetDouble()))))
                 .ToDictionary(p => p.Key, p => p.Value);
             var expected = await Sql.ListAsync(dataSource, """
-                SELECT device_id, date_bin(make_interval(mins => $4), recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'), sum(reading), count(*)::int, min(reading), max(reading)
+                SELECT series_id, date_bin(make_interval(mins => $4), recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'), sum(reading), count(*)::int, min(reading), max(reading)
                 FROM readings WHERE customer_id = $1 AND recorded_at >= $2 AND recorded_at < $3 GROUP BY 1, 2
                 """, r => (Key: $"{r.GetGuid(0)} {r.GetFieldValue<DateTimeOffset>(1):O}", Value: (r.GetDouble(2), r.GetInt32(3), r.GetDouble(4), r.GetDouble(5))),
                 customerId, from, to, size);
@@ -157,7 +157,7 @@ public class MaterializerExactnessTests(AppHostFixture fixture)
         // devices: each device's count and span.
         var listed = (await graphQL.DataAsync("{ devices { id readingCount firstReadingAt lastReadingAt } }", null, token)).GetProperty("devices").EnumerateArray()
             .ToDictionary(d => d.GetProperty("id").GetGuid(), d => (d.GetProperty("readingCount").GetInt32(), d.GetProperty("firstReadingAt").GetDateTimeOffset(), d.GetProperty("lastReadingAt").GetDateTimeOffset()));
-        var stored = await Sql.ListAsync(dataSource, "SELECT device_id, count(*)::int, min(recorded_at), max(recorded_at) FROM readings WHERE customer_id = $1 GROUP BY 1",
+        var stored = await Sql.ListAsync(dataSource, "SELECT series_id, count(*)::int, min(recorded_at), max(recorded_at) FROM readings WHERE customer_id = $1 GROUP BY 1",
             r => (r.GetGuid(0), (r.GetInt32(1), r.GetFieldValue<DateTimeOffset>(2), r.GetFieldValue<DateTimeOffset>(3))), customerId);
         Assert.Equal(stored.ToDictionary(s => s.Item1, s => s.Item2).OrderBy(p => p.Key), listed.OrderBy(p => p.Key));
 
@@ -165,14 +165,18 @@ public class MaterializerExactnessTests(AppHostFixture fixture)
         var dashboard = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "grafana", "dashboards", "iot-readings.json"))).RootElement;
         string Panel(string title) => dashboard.GetProperty("panels").EnumerateArray().First(p => p.GetProperty("title").GetString() == title)
             .GetProperty("targets")[0].GetProperty("rawSql").GetString()!;
-        var multi = new Dictionary<string, IReadOnlyList<string>> { ["customer"] = [customerId.ToString()], ["device"] = [.. devices.Select(d => d.ToString())] };
+        // Key reading only: each device's series is the device itself.
+        var multi = new Dictionary<string, IReadOnlyList<string>>
+        {
+            ["customer"] = [customerId.ToString()], ["device"] = [.. devices.Select(d => d.ToString())], ["key"] = ["reading"], ["series"] = [.. devices.Select(d => d.ToString())],
+        };
         var (panelFrom, panelTo) = (first.AddSeconds(-random.Next(3_600)), end.AddSeconds(random.Next(3_600)));   // inclusive end
         foreach (var (bucket, grain) in new[] { ("5m", "5 minutes"), ("1h", "1 hour"), ("1d", "1 day") })
         {
-            var rows = await Sql.ListAsync(grafana, GrafanaMacros.Expand(Panel("Mean reading per device"), panelFrom, panelTo, multi, new Dictionary<string, string> { ["bucket"] = bucket }),
-                r => (Key: $"{Guid.Parse(r.GetString(1))} {DateTimeOffset.FromUnixTimeSeconds((long)Convert.ToDouble(r.GetValue(0), CultureInfo.InvariantCulture)):O}", Mean: r.GetDouble(2)));
+            var rows = await Sql.ListAsync(grafana, GrafanaMacros.Expand(Panel("Mean value per device and key"), panelFrom, panelTo, multi, new Dictionary<string, string> { ["bucket"] = bucket }),
+                r => (Key: $"{Guid.Parse(r.GetString(1).Split(' ')[0])} {DateTimeOffset.FromUnixTimeSeconds((long)Convert.ToDouble(r.GetValue(0), CultureInfo.InvariantCulture)):O}", Mean: r.GetDouble(2)));
             var expected = await Sql.ListAsync(dataSource, $"""
-                SELECT device_id, date_bin(INTERVAL '{grain}', recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'), avg(reading)
+                SELECT series_id, date_bin(INTERVAL '{grain}', recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'), avg(reading)
                 FROM readings WHERE customer_id = $1 AND recorded_at >= $2 AND recorded_at <= $3 GROUP BY 1, 2
                 """, r => (Key: $"{r.GetGuid(0)} {r.GetFieldValue<DateTimeOffset>(1):O}", Mean: r.GetDouble(2)), customerId, panelFrom, panelTo);
             Assert.Equal(expected.Select(e => e.Key).Order(), rows.Select(r => r.Key).Order());
@@ -180,7 +184,7 @@ public class MaterializerExactnessTests(AppHostFixture fixture)
             Assert.All(expected, e => Assert.True(Close(e.Mean, means[e.Key]), $"Grafana {bucket} {e.Key}: {means[e.Key]}, readings {e.Mean}"));
         }
 
-        var counted = await Sql.ListAsync(grafana, GrafanaMacros.Expand(Panel("Devices and readings in range"), panelFrom, panelTo, multi, new Dictionary<string, string> { ["bucket"] = "5m" }),
+        var counted = await Sql.ListAsync(grafana, GrafanaMacros.Expand(Panel("Devices and values in range"), panelFrom, panelTo, multi, new Dictionary<string, string> { ["bucket"] = "5m" }),
             r => Convert.ToInt64(r.GetValue(1), CultureInfo.InvariantCulture));
         var readingsInRange = await Sql.ListAsync(dataSource, "SELECT count(*) FROM readings WHERE customer_id = $1 AND recorded_at >= $2 AND recorded_at <= $3",
             r => r.GetInt64(0), customerId, panelFrom, panelTo);

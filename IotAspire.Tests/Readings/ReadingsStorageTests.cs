@@ -140,7 +140,7 @@ public class ReadingsStorageTests(AppHostFixture fixture) : IAsyncLifetime
         var precise = Start.AddTicks(9_509_010);   // 0.950901 s, as in the sample data
         await Write([new(customer, device, precise, 4)]);
 
-        await using var command = dataSource.CreateCommand("SELECT recorded_at FROM readings WHERE device_id = $1");
+        await using var command = dataSource.CreateCommand("SELECT recorded_at FROM readings WHERE series_id = $1");
         command.Parameters.Add(new() { Value = device });
         Assert.Equal(precise, (DateTime)(await command.ExecuteScalarAsync())!);
     }

@@ -104,7 +104,7 @@ public sealed class RequestLimitsTests(AppHostFixture fixture)
 
         var (_, body) = await graphQL.PostAsync($"mutation($r: [ReadingInput!]!) {{{aliases} }}", new { r = readings }, token);
 
-        Assert.Contains("ingestReadings only once", GraphQLClient.SingleError(body).Message);
+        Assert.Contains("one ingestReadings or ingestMessages, once", GraphQLClient.SingleError(body).Message);
         var devices = await graphQL.DataAsync(GraphQLDocuments.Devices, null, token);
         Assert.Equal(0, devices.GetProperty("devices").GetArrayLength());
     }

@@ -58,7 +58,7 @@ public class RollupExactnessTests(AppHostFixture fixture)
             var answered = await AnsweredBucketsAsync(token, from, to, size);
             var expected = await Sql.ListAsync(dataSource,
                 """
-                SELECT device_id, date_bin(make_interval(mins => $4), recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'),
+                SELECT series_id, date_bin(make_interval(mins => $4), recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'),
                        avg(reading), min(reading), max(reading), sum(reading), count(*)::int
                 FROM readings WHERE customer_id = $1 AND recorded_at >= $2 AND recorded_at < $3 GROUP BY 1, 2
                 """,
@@ -132,11 +132,11 @@ public class RollupExactnessTests(AppHostFixture fixture)
     {
         var fromReadings = await Sql.ListAsync(dataSource,
             $"""
-            SELECT device_id, date_bin(INTERVAL '{grain}', recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'), count(*), sum(reading), min(reading), max(reading)
+            SELECT series_id, date_bin(INTERVAL '{grain}', recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'), count(*), sum(reading), min(reading), max(reading)
             FROM readings WHERE customer_id = $1 GROUP BY 1, 2 ORDER BY 1, 2
             """, Row, customerId);
         var rollup = await Sql.ListAsync(dataSource,
-            $"SELECT device_id, bucket_start, reading_count, reading_sum, reading_min, reading_max FROM {table} WHERE customer_id = $1 ORDER BY 1, 2",
+            $"SELECT series_id, bucket_start, reading_count, reading_sum, reading_min, reading_max FROM {table} WHERE customer_id = $1 ORDER BY 1, 2",
             Row, customerId);
 
         Assert.True(fromReadings.Count > 10, $"{fromReadings.Count} buckets: too few to prove anything");

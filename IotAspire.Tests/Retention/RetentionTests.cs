@@ -234,19 +234,19 @@ public class RetentionTests(AppHostFixture fixture)
         await using var dataSource = NpgsqlDataSource.Create(await fixture.AppHost.ConnectionStringAsync(ResourceNames.ReadingsDatabase));
         await Rollups.WaitUntilFoldedAsync(dataSource, customerId);
 
-        // Each device's count and span equal its stored readings'; the five-minute rollup equals them bucket by bucket.
+        // Each series' count and span equal its stored readings'; the five-minute rollup equals them bucket by bucket.
         var mismatched = await Sql.ListAsync(dataSource, """
-            SELECT d.id FROM devices d
+            SELECT d.id FROM series d
             CROSS JOIN LATERAL (SELECT count(*) AS n, min(recorded_at) AS first_at, max(recorded_at) AS last_at
-                                FROM readings r WHERE r.customer_id = d.customer_id AND r.device_id = d.id) s
+                                FROM readings r WHERE r.customer_id = d.customer_id AND r.series_id = d.id) s
             WHERE d.customer_id = $1 AND (d.reading_count <> s.n OR d.first_reading_at IS DISTINCT FROM s.first_at OR d.last_reading_at IS DISTINCT FROM s.last_at)
             """, r => r.GetGuid(0), customerId);
         Assert.Empty(mismatched);
         Assert.Equal(4_000, (await Sql.ListAsync(dataSource, "SELECT count(*) FROM readings WHERE customer_id = $1", r => r.GetInt64(0), customerId)).Single());
         var rollupOff = await Sql.ListAsync(dataSource, """
             SELECT count(*) FROM (
-                SELECT device_id, date_bin(INTERVAL '5 minutes', recorded_at, TIMESTAMPTZ '1970-01-01') AS b, count(*) AS n, sum(reading) AS s FROM readings WHERE customer_id = $1 GROUP BY 1, 2) raw
-            FULL JOIN (SELECT device_id, bucket_start AS b, reading_count AS n, reading_sum AS s FROM readings_five_minute WHERE customer_id = $1) rollup USING (device_id, b)
+                SELECT series_id, date_bin(INTERVAL '5 minutes', recorded_at, TIMESTAMPTZ '1970-01-01') AS b, count(*) AS n, sum(reading) AS s FROM readings WHERE customer_id = $1 GROUP BY 1, 2) raw
+            FULL JOIN (SELECT series_id, bucket_start AS b, reading_count AS n, reading_sum AS s FROM readings_five_minute WHERE customer_id = $1) rollup USING (series_id, b)
             WHERE (raw.n, raw.s) IS DISTINCT FROM (rollup.n, rollup.s) AND coalesce(raw.b, rollup.b) >= $2
             """, r => r.GetInt64(0), customerId, today.AddDays(-30));
         Assert.Equal(0, rollupOff.Single());

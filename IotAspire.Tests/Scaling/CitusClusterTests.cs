@@ -43,7 +43,7 @@ public sealed class CitusClusterTests(CitusAppHostFixture fixture)
         foreach (var query in new[]
         {
             "SELECT date_bin(INTERVAL '5 minutes', recorded_at, TIMESTAMPTZ '1970-01-01'), avg(reading) FROM readings WHERE customer_id = $1 AND recorded_at >= '2025-03-01' GROUP BY 1",
-            $"SELECT d.id, d.reading_count + coalesce(p.added, 0) FROM devices d LEFT JOIN ({Api.ReadingsStore.PendingRollups.CountsQuery("$1")}) p ON p.device_id = d.id WHERE d.customer_id = $1",
+            $"SELECT s.id, s.reading_count + coalesce(p.added, 0) FROM series s LEFT JOIN ({Api.ReadingsStore.PendingRollups.CountsQuery("$1")}) p ON p.series_id = s.id WHERE s.customer_id = $1",
             "SELECT lower(span), upper(span) FROM rollup_pending_spans WHERE customer_id = $1",
             "SELECT sum(reading_count) FROM readings_hourly WHERE customer_id = $1 AND bucket_start >= '2025-03-01'",
         })

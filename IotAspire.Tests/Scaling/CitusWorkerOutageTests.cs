@@ -104,7 +104,7 @@ public sealed class CitusWorkerOutageTests(CitusAppHostFixture fixture, Xunit.Ab
 
         foreach (var (customer, batches) in new[] { (up.Customer, 4), (down.Customer, 4) })
         {
-            var stored = (await Sql.ListAsync(coordinator, "SELECT count(*), count(DISTINCT recorded_at) FROM readings WHERE customer_id = $1 AND device_id = $2",
+            var stored = (await Sql.ListAsync(coordinator, "SELECT count(*), count(DISTINCT recorded_at) FROM readings WHERE customer_id = $1 AND series_id = $2",
                 r => (r.GetInt64(0), r.GetInt64(1)), customer, devices[customer]))[0];
             Assert.Equal((batches * ReadingsPerBatch, (long)batches * ReadingsPerBatch), stored);
         }

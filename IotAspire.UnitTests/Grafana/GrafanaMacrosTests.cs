@@ -53,7 +53,7 @@ public sealed class GrafanaMacrosTests
     {
         var folder = Path.Combine(AppContext.BaseDirectory, "grafana", "dashboards");
         var dashboard = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "iot-readings.json"))).RootElement;
-        var multi = new Dictionary<string, IReadOnlyList<string>> { ["customer"] = ["c"], ["device"] = ["d"] };
+        var multi = new Dictionary<string, IReadOnlyList<string>> { ["customer"] = ["c"], ["device"] = ["d"], ["key"] = ["k"], ["series"] = ["s"] };
         var single = new Dictionary<string, string> { ["bucket"] = "5m" };
 
         var queries = dashboard.GetProperty("panels").EnumerateArray()

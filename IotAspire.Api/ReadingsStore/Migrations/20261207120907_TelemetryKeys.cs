@@ -127,6 +127,21 @@ namespace IotAspire.Api.ReadingsStore.Migrations
                 GROUP BY 1, 2
                 """);
 
+            // The device and key of each series Grafana's panels show, for their labels: a function as readings_tiled is, so
+            // that a panel joins two functions' rows on the coordinator (Citus runs no distributed query from inside one
+            // pushed to a shard, which a join of readings_tiled with the series table would be).
+            migrationBuilder.Sql("""
+                CREATE FUNCTION series_named(of_customers uuid[], of_series uuid[])
+                RETURNS TABLE (series uuid, device uuid, key text)
+                LANGUAGE plpgsql STABLE
+                AS $named$
+                BEGIN
+                RETURN QUERY EXECUTE format('SELECT DISTINCT id, device_id, key FROM series WHERE customer_id = ANY(%1$L::uuid[]) AND id = ANY(%2$L::uuid[])',
+                                            of_customers, of_series);
+                END
+                $named$
+                """);
+
             // Grafana's tiling (20261207051500_GrafanaTiling says how it tiles), over series: the panels pass the series of
             // the devices and key they show, and get each part's series back.
             migrationBuilder.Sql("""
