@@ -47,17 +47,7 @@ public static class BucketStatements
     /// figures the rollups keep; the others come from <see cref="GroupReadings"/>.
     /// </summary>
     public static string GroupedBuckets(BucketScope scope, IReadOnlyList<string> parts) => $"""
-        WITH in_range AS (
-            SELECT customer_id, series_id
-            FROM {ReadingRollups.DailyTable}
-            WHERE {DaysOfRange}
-              {scope.Filters}
-            UNION
-            SELECT customer_id, series_id
-            FROM {PendingRollups.SpansView}
-            WHERE span && tstzrange(@from, @to)
-              {scope.Filters}
-        )
+        WITH {InRange(scope)}
         SELECT g.grp, parts.{BucketColumns.Bucket}, sum(parts.{BucketColumns.Sum}) AS {BucketColumns.Sum}, sum(parts.{BucketColumns.Count}) AS {BucketColumns.Count},
                min(parts.{BucketColumns.Min}) AS {BucketColumns.Min}, max(parts.{BucketColumns.Max}) AS {BucketColumns.Max}
         FROM in_range
@@ -79,6 +69,24 @@ public static class BucketStatements
                             JOIN readings r ON r.customer_id = @customer_id AND r.series_id = m.series_id
                             WHERE m.grp IS NOT DISTINCT FROM groups.grp AND r.recorded_at >= @from AND r.recorded_at < @to
                             GROUP BY 1) AS parts ({string.Join(", ", BucketColumns.Names)})
+        """;
+
+    /// <summary>
+    /// The CTE <c>in_range</c>: the series with readings in the range, from the daily rollup and, for what is not folded
+    /// yet, from the pending spans.
+    /// </summary>
+    private static string InRange(BucketScope scope) => $"""
+        in_range AS (
+            SELECT customer_id, series_id
+            FROM {ReadingRollups.DailyTable}
+            WHERE {DaysOfRange}
+              {scope.Filters}
+            UNION
+            SELECT customer_id, series_id
+            FROM {PendingRollups.SpansView}
+            WHERE span && tstzrange(@from, @to)
+              {scope.Filters}
+        )
         """;
 
     /// <summary>The days of the daily rollup a range touches: where the series with readings in it are found.</summary>
@@ -134,17 +142,7 @@ public static class BucketStatements
     /// from one part, so more rows than that means more buckets than allowed, which is refused.
     /// </summary>
     public static string Buckets(BucketScope scope, IReadOnlyList<string> parts) => $"""
-        WITH in_range AS (
-            SELECT customer_id, series_id
-            FROM {ReadingRollups.DailyTable}
-            WHERE {DaysOfRange}
-              {scope.Filters}
-            UNION
-            SELECT customer_id, series_id
-            FROM {PendingRollups.SpansView}
-            WHERE span && tstzrange(@from, @to)
-              {scope.Filters}
-        )
+        WITH {InRange(scope)}
         SELECT in_range.customer_id, in_range.series_id, retention.readings_deleted_before, retention.rollups_deleted_before, parts.*
         FROM in_range
         LEFT JOIN customer_retention AS retention ON retention.customer_id = in_range.customer_id

@@ -35,7 +35,11 @@ public sealed class BenchCommandTests(SecondAppHostFixture fixture)
         Assert.All(aggregates.Where(q => q.Refused is null), q => Assert.True(q.Rows > 0 && q.Api!.P50 > 0 && q.Raw!.P50 > 0, q.ToString()));
         Assert.Equal(options.DevicesPerCustomer, report.Queries.Single(q => q.Shape == "as the customer").Rows);
         // Every panel and variable of the dashboard ran as Grafana's role, for both ranges.
-        Assert.Equal(2 * 7, report.Queries.Count(q => q.Section == "Grafana"));
+        Assert.Equal(2 * 9, report.Queries.Count(q => q.Section == "Grafana"));
+        // The keys section: every figure measured, the upgrade checked (it throws when a reading is lost).
+        Assert.Equal(12, report.Keys.Count);
+        Assert.All(report.Keys, k => Assert.True(k.Ours > 0 && k.Baseline is null or > 0, k.ToString()));
+        Assert.Contains(report.Keys, k => k.What.StartsWith("upgrade in place", StringComparison.Ordinal));
 
         var directory = Path.Combine(Path.GetTempPath(), "iotaspire-bench-test-" + Guid.NewGuid().ToString("N"));
         try
@@ -45,6 +49,7 @@ public sealed class BenchCommandTests(SecondAppHostFixture fixture)
             Assert.Contains("| 1000 | 4 |", markdown);
             Assert.Contains("panel \"Values ingested per minute\", 24 h", markdown);
             Assert.Contains("## Ingest with device tokens", markdown);
+            Assert.Contains("## Named values per device (issue 31)", markdown);
             Assert.True(new FileInfo(Path.ChangeExtension(Path.Combine(directory, $"{report.StartedAt:yyyy-MM-dd}"), ".png")).Length > 1_000);
         }
         finally
