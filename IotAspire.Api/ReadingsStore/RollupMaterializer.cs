@@ -47,6 +47,29 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, int maxRowsP
     /// </summary>
     public async Task<MaterializerPass?> RunPassAsync(bool waitForTurn, CancellationToken ct)
     {
+        try
+        {
+            var pass = await RunBoundedPassAsync(waitForTurn, rowsPerPass, ct);
+            rowsPerPass = Math.Min(MaxRowsPerPass, rowsPerPass + Math.Max(1, rowsPerPass / 4));
+            return pass;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.QueryCanceled && rowsPerPass > 1)
+        {
+            // A pass past the statement timeout is undone whole; the same pass would be again. Take half as many rows
+            // next time (down to one batch), and grow back by a quarter once passes succeed (doubling made every other
+            // pass fail again): a backlog of large batches (10 M values of 3 000 series written at once, in the bench)
+            // is then folded in passes that finish.
+            rowsPerPass = Math.Max(1, rowsPerPass / 2);
+            throw;
+        }
+    }
+
+    // The most pending rows a pass takes, and how many the next pass takes: that, halved after a pass ran out of time.
+    private readonly int MaxRowsPerPass = maxRowsPerPass;
+    private int rowsPerPass = maxRowsPerPass;
+
+    private async Task<MaterializerPass?> RunBoundedPassAsync(bool waitForTurn, int maxRowsPerPass, CancellationToken ct)
+    {
         var clock = Stopwatch.StartNew();
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);

@@ -43,6 +43,13 @@ public class TenantIsolationTests(AppHostFixture fixture)
             // messages hold the marker too.
             var rule = await graphQL.DataAsync("mutation($d: UUID!) { createAlertRule(deviceId: $d, kind: ABOVE, minutes: 0, threshold: 7000) { id } }", new { d = tenant.Devices[1] }, token);
             await graphQL.DataAsync(GraphQLDocuments.Ingest, new { readings }, token);
+            // Every tenant names and tags a device alike and sends it a key of its marker: names, tags, keys and groups
+            // must keep them apart all the same.
+            await graphQL.DataAsync("mutation($m: [MessageInput!]!) { ingestMessages(messages: $m) { inserted } }", new
+            {
+                m = new[] { new { deviceId = tenant.Devices[2], timestamp = From, values = new[] { new { key = "power", value = tenant.Marker } } } },
+            }, token);
+            await graphQL.DataAsync("mutation($d: UUID!) { setDeviceAttributes(deviceId: $d, name: \"meter\", tags: [{name: \"site\", value: \"shared\"}]) { id } }", new { d = tenant.Devices[2] }, token);
             var deviceToken = await graphQL.DataAsync(GraphQLDocuments.CreateDeviceToken, new { d = tenant.Devices[0] }, token);
             tenants.Add(tenant with
             {
@@ -121,6 +128,17 @@ public class TenantIsolationTests(AppHostFixture fixture)
 
         Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures.Take(5)));
 
+        // A group never counts another customer's device, however alike it is named and tagged: each tenant's group
+        // "shared" is its one device, and its maximum is its own marker.
+        foreach (var tenant in tenants)
+        {
+            var group = (await graphQL.DataAsync($"{{ groupAggregates(key: \"power\", groupBy: \"site\", from: \"{From}\", to: \"{To}\", aggregationSizeMinutes: 1440) {{ group deviceCount aggregatedValues {{ max count }} }} }}", null, tenant.Token))
+                .GetProperty("groupAggregates");
+            var shared = Assert.Single(group.EnumerateArray());
+            Assert.Equal(("shared", 1), (shared.GetProperty("group").GetString(), shared.GetProperty("deviceCount").GetInt32()));
+            Assert.Equal(tenant.Marker, shared.GetProperty("aggregatedValues")[0].GetProperty("max").GetDouble());
+        }
+
         // Every tenant's rule did raise: the history the attacks asked for held the victim's marker all along.
         foreach (var tenant in tenants)
         {
@@ -138,7 +156,7 @@ public class TenantIsolationTests(AppHostFixture fixture)
     /// <summary>Everything a customer can see of itself: devices with counts, device tokens, alert rules, and the day's means.</summary>
     private async Task<string> ViewAsync(Tenant tenant)
     {
-        var devices = await graphQL.DataAsync("{ devices { id customerId readingCount firstReadingAt lastReadingAt } deviceTokens { id deviceId revokedAt } alertRules { id deviceId muted } }", null, tenant.Token);
+        var devices = await graphQL.DataAsync("{ devices { id customerId readingCount firstReadingAt lastReadingAt name tags { name value } keys } deviceTokens { id deviceId revokedAt } alertRules { id deviceId muted } latest { deviceId key timestamp value } }", null, tenant.Token);
         var aggregates = await graphQL.DataAsync(GraphQLDocuments.Aggregates, new { from = From, to = To, size = 60 }, tenant.Token);
         return devices.ToString() + aggregates.ToString();
     }
@@ -161,8 +179,17 @@ public class TenantIsolationTests(AppHostFixture fixture)
         var victimDevice = victim.Devices[random.Next(DevicesEach)];
         var ownDevice = attacker.Devices[random.Next(DevicesEach)];
         var reading = new { timestamp = "2022-04-01T00:00:00Z", reading = 1.0, deviceId = victimDevice };
-        return random.Next(27) switch
+        return random.Next(35) switch
         {
+            27 => ("latest of the victim's devices, with own", "query($ids: [UUID!]) { latest(deviceIds: $ids) { deviceId key value } }", new { ids = new[] { ownDevice, victimDevice } }),
+            28 => ("latest of the victim's customer, by alias", $"{{ mine: latest {{ value }} theirs: latest(customerId: \"{victim.CustomerId}\") {{ deviceId key value }} }}", null),
+            29 => ("groups of the victim's customer", $"{{ groupAggregates(key: \"power\", groupBy: \"site\", from: \"{From}\", to: \"{To}\", customerId: \"{victim.CustomerId}\") {{ group deviceCount aggregatedValues {{ mean max }} }} }}", null),
+            30 => ("own groups of a tag the victim's device carries too", $"{{ groupAggregates(key: \"power\", groupBy: \"site\", from: \"{From}\", to: \"{To}\", tags: [{{name: \"site\", value: \"shared\"}}]) {{ group deviceCount aggregatedValues {{ mean max min }} }} }}", null),
+            31 => ("name and tag the victim's device", "mutation($d: UUID!) { setDeviceAttributes(deviceId: $d, name: \"mine\", tags: [{name: \"site\", value: \"stolen\"}]) { id name } }", new { d = victimDevice }),
+            32 => ("a message to the victim's device", "mutation($m: [MessageInput!]!) { ingestMessages(messages: $m) { inserted } }",
+                new { m = new[] { new { deviceId = victimDevice, timestamp = From, values = new[] { new { key = "power", value = 1.0 } } } } }),
+            33 => ("devices by the name and tag every tenant uses", "{ a: devices(name: \"meter\") { id name keys readingCount } b: devices(tags: [{name: \"site\", value: \"shared\"}]) { id tags { name value } } }", null),
+            34 => ("a key of the victim's devices by tag and customer", $"{{ deviceAggregates(from: \"{From}\", to: \"{To}\", keys: [\"power\"], tags: [{{name: \"site\", value: \"shared\"}}], customerId: \"{victim.CustomerId}\") {{ deviceId key aggregatedValues {{ value }} }} }}", null),
             12 => ("device tokens of the victim's customer", "query($c: UUID) { deviceTokens(customerId: $c) { id deviceId customerId } }", new { c = victim.CustomerId }),
             13 => ("device tokens of the victim's device", "query($d: UUID) { deviceTokens(deviceId: $d) { id deviceId customerId } }", new { d = victimDevice }),
             14 => ("a device token for the victim's device", GraphQLDocuments.CreateDeviceToken, new { d = victimDevice }),
