@@ -53,6 +53,32 @@ public sealed class CitusStatementRoutingTests(CitusAppHostFixture fixture)
         await graphQL.DataAsync(GraphQLDocuments.Aggregates, new { from = "2025-04-01T00:00:00Z", to = "2025-04-01T02:00:00Z", size = 5 }, token);
         await graphQL.DataAsync(GraphQLDocuments.Devices, null, token);
         await graphQL.DataAsync(GraphQLDocuments.DeviceTokens, new { d = devices[0] }, token);
+
+        // Keys: a message of new keys (their series added to the catalog), names and tags, every read over keys and
+        // groups, a page and an export of a key.
+        await graphQL.DataAsync("mutation($m: [MessageInput!]!) { ingestMessages(messages: $m) { inserted } }", new
+        {
+            m = devices.Select((d, i) => new { deviceId = d, timestamp = "2025-04-01T00:30:00Z", values = new[] { new { key = "temperature", value = 20.0 + i }, new { key = "humidity", value = 40.0 } } }).ToArray(),
+        }, token);
+        await graphQL.DataAsync("mutation($d: UUID!) { setDeviceAttributes(deviceId: $d, name: \"boiler\", tags: [{name: \"site\", value: \"berlin\"}]) { id } }", new { d = devices[0] }, token);
+        await Rollups.WaitUntilFoldedAsync(coordinator, customerId);
+        await graphQL.DataAsync("""
+            { a: deviceAggregates(keys: ["temperature"], tags: [{name: "site", value: "berlin"}], from: "2025-04-01T00:00:00Z", to: "2025-04-02T00:00:00Z", aggregationSizeMinutes: 60) { key aggregatedValues { mean } }
+              g: groupAggregates(key: "temperature", groupBy: "site", from: "2025-04-01T00:00:00Z", to: "2025-04-02T00:00:00Z", aggregationSizeMinutes: 60) { group aggregatedValues { mean p: percentile(p: 0.5) } }
+              h: groupAggregates(key: "temperature", groupBy: "site", from: "2025-04-01T00:00:00Z", to: "2025-04-02T00:00:00Z", aggregationSizeMinutes: 60) { group aggregatedValues { mean max } }
+              l: latest(keys: ["temperature", "humidity"]) { key value } }
+            """, null, token);
+        await graphQL.DataAsync("""
+            { d: devices(tags: [{name: "site", value: "berlin"}]) { name keys }
+              r: readings(keys: ["humidity"], first: 10) { edges { node { key } } } }
+            """, null, token);
+        using (var export = new HttpRequestMessage(HttpMethod.Get, "/api/export?keys=temperature&tag=site=berlin"))
+        {
+            export.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            using var exported = await graphQL.Http.SendAsync(export);
+            Assert.True(exported.IsSuccessStatusCode, await exported.Content.ReadAsStringAsync());
+        }
+
         for (var wait = 0; wait < 100 && (await graphQL.DataAsync("{ alerts { id } }", null, token)).GetProperty("alerts").GetArrayLength() < 2; wait++)
         {
             await Task.Delay(200);
