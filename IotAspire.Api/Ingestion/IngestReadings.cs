@@ -28,6 +28,8 @@ public sealed class IngestReadings(ReadingsWriter writer, IOptions<IngestionOpti
             IngestOutcome.Stored stored => stored,
             IngestOutcome.DeviceOwnedByAnotherCustomer(var device) when options.Value.RequireRegisteredDevices => throw NotRegistered(device),
             IngestOutcome.DeviceNotRegistered(var device) => throw NotRegistered(device),
+            IngestOutcome.TooManyKeys(var device, var max) => throw ApiErrors.BadInput(
+                $"Device {device} would have more than {max} keys; a device's keys name its quantities (temperature, humidity), not its values. Nothing was written."),
             IngestOutcome.DeviceOwnedByAnotherCustomer(var device) => throw ApiErrors.NotAllowed(
                 $"Device {device} belongs to another customer; nothing was written."),
             IngestOutcome.OlderThanRetention(var index, var at, var keptFrom) => throw ApiErrors.BadInput(

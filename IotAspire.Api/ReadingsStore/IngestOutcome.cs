@@ -15,6 +15,9 @@ public abstract record IngestOutcome
     /// </summary>
     public sealed record OlderThanRetention(int Index, DateTimeOffset RecordedAt, DateTimeOffset KeptFrom) : IngestOutcome;
 
+    /// <summary>The batch would give a device more than <paramref name="Max"/> keys: nothing was written.</summary>
+    public sealed record TooManyKeys(Guid DeviceId, int Max) : IngestOutcome;
+
     /// <summary>Registration is required, and no administrator registered this device: nothing was written.</summary>
     public sealed record DeviceNotRegistered(Guid DeviceId) : IngestOutcome;
 }

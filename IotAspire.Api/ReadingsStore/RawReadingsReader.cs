@@ -39,7 +39,7 @@ public sealed class RawReadingsReader(NpgsqlDataSource dataSource)
     // Series after series (by device, then key), each in time order: the order of the key, so PostgreSQL streams rows
     // as it reads them and neither it nor the API holds more than a row in hand, however long the range.
     private const string ExportQuery = $"""
-        SELECT s.device_id, s.key, r.recorded_at, r.reading
+        SELECT s.id, s.device_id, s.key, r.recorded_at, r.reading
         FROM {Series.Table} s
         CROSS JOIN LATERAL (
             SELECT recorded_at, reading
@@ -91,9 +91,17 @@ public sealed class RawReadingsReader(NpgsqlDataSource dataSource)
         AddRequest(command, request);
         await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
         var count = 0L;
+        // Rows come series after series: the device and key are read once a series, not a string per row (a million
+        // rows' keys were 40 MB of garbage, which the export's flat memory does not allow).
+        var (series, device, key) = (Guid.Empty, Guid.Empty, "");
         while (await reader.ReadAsync(ct))
         {
-            await write(reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2), reader.GetDouble(3));
+            if (reader.GetGuid(0) is var id && (id != series || count == 0))
+            {
+                (series, device, key) = (id, reader.GetGuid(1), reader.GetString(2));
+            }
+
+            await write(device, key, reader.GetFieldValue<DateTimeOffset>(3), reader.GetDouble(4));
             count++;
         }
 

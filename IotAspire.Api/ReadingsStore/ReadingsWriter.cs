@@ -146,6 +146,12 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, bool claimNewDev
             }
         }
 
+        // Series new to this process first (one round trip, only then): added, and the devices' keys counted.
+        if (batch.New.Length > 0 && await AddSeriesAsync(connection, transaction, batch, ct) is { } crowded)
+        {
+            return new IngestOutcome.TooManyKeys(crowded, MaxKeysPerDevice);
+        }
+
         var values = new BatchValues(
             rows.Select(r => r.CustomerId).ToArray(), rows.Select(r => r.SeriesId).ToArray(),
             rows.Select(r => r.RecordedAt.ToUniversalTime()).ToArray(), rows.Select(r => r.Value).ToArray(), batch, listened);
@@ -190,6 +196,42 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, bool claimNewDev
         SELECT * FROM unnest(@new_customers, @new_series, @new_devices, @new_keys) ORDER BY 1, 2
         ON CONFLICT DO NOTHING
         """;
+
+    /// <summary>
+    /// The most keys a device may have under its customer: a bound on the catalog and on what one device's answers can
+    /// hold, far above any meter's (ThingsBoard's smart meters: 3; a rich sensor: tens).
+    /// </summary>
+    public const int MaxKeysPerDevice = 1_000;
+
+    /// <summary>A device of the new series with more than <c>@max_keys</c> keys now, if any (read after the insert, in its transaction).</summary>
+    public static readonly string CrowdedDeviceSql = $"""
+        SELECT {CitusDistribution.EveryCustomerMarker} device_id FROM {Series.Table}
+        WHERE customer_id = ANY(@new_customers) AND device_id = ANY(@new_devices)
+        GROUP BY customer_id, device_id HAVING count(*) > @max_keys
+        LIMIT 1
+        """;
+
+    private static async Task<Guid?> AddSeriesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, BatchSeries batch, CancellationToken ct)
+    {
+        await using var statements = new NpgsqlBatch(connection, transaction);
+        statements.BatchCommands.Add(batch.AddNew()!);
+        var crowded = new NpgsqlBatchCommand(CrowdedDeviceSql);
+        crowded.Parameters.Add(new("new_customers", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = batch.New.Select(r => r.CustomerId).Distinct().ToArray() });
+        crowded.Parameters.Add(new("new_devices", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = batch.New.Select(r => r.DeviceId).Distinct().ToArray() });
+        crowded.Parameters.Add(new("max_keys", NpgsqlDbType.Integer) { Value = MaxKeysPerDevice });
+        statements.BatchCommands.Add(crowded);
+        await using var reader = await statements.ExecuteReaderAsync(ct);
+        do
+        {
+            if (reader.FieldCount > 0 && await reader.ReadAsync(ct))
+            {
+                return reader.GetGuid(0);
+            }
+        }
+        while (await reader.NextResultAsync(ct));
+
+        return null;
+    }
 
     /// <summary>The batch's rows as the statements' parameters, and its series.</summary>
     private sealed record BatchValues(Guid[] CustomerIds, Guid[] SeriesIds, DateTimeOffset[] RecordedAt, double[] Values, BatchSeries Series, List<Guid> Listened);
@@ -260,11 +302,6 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, bool claimNewDev
         BatchValues values, bool savepoint, CancellationToken ct, IReadOnlyList<PendingRow>? pending = null)
     {
         await using var batch = new NpgsqlBatch(connection, transaction);
-        if (values.Series.AddNew() is { } addSeries)
-        {
-            batch.BatchCommands.Add(addSeries);
-        }
-
         if (savepoint)
         {
             batch.BatchCommands.Add(new NpgsqlBatchCommand($"SAVEPOINT {FreshReadings}"));
@@ -311,11 +348,6 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, bool claimNewDev
         }
 
         await using var batch = new NpgsqlBatch(connection, transaction);
-        if (values.Series.AddNew() is { } addSeries)
-        {
-            batch.BatchCommands.Add(addSeries);
-        }
-
         if (pending.Count > 0)
         {
             var insertPending = new NpgsqlBatchCommand(InsertPendingSqlFor(pending.Count));

@@ -231,6 +231,26 @@ public class TelemetryKeysTests(AppHostFixture fixture)
     }
 
     [Fact]
+    public async Task A_device_has_at_most_a_thousand_keys_and_a_batch_past_that_writes_nothing()
+    {
+        var (token, customerId) = await auth.NewCustomerAsync();
+        var device = Guid.NewGuid();
+        object Message(int from, int count) => new
+        {
+            m = new[] { new { deviceId = device, timestamp = Start.ToString("O"), values = Enumerable.Range(from, count).Select(k => new { key = $"k{k}", value = 1.0 }).ToArray() } },
+        };
+
+        Assert.Equal(999, (await graphQL.DataAsync(IngestMessages, Message(0, 999), token)).GetProperty("ingestMessages").GetProperty("inserted").GetInt32());
+        var (code, message) = GraphQLClient.SingleError((await graphQL.PostAsync(IngestMessages, Message(999, 2), token)).Body);
+
+        Assert.Equal("BAD_USER_INPUT", code);
+        Assert.Contains($"Device {device} would have more than 1000 keys", message, StringComparison.Ordinal);
+        await using var dataSource = NpgsqlDataSource.Create(await fixture.AppHost.ConnectionStringAsync(ResourceNames.ReadingsDatabase));
+        Assert.Equal(999L, (await Sql.ListAsync(dataSource, "SELECT count(*) FROM readings WHERE customer_id = $1", r => r.GetInt64(0), customerId)).Single());
+        Assert.Equal(999L, (await Sql.ListAsync(dataSource, "SELECT count(*) FROM series WHERE customer_id = $1", r => r.GetInt64(0), customerId)).Single());
+    }
+
+    [Fact]
     public async Task Text_for_a_value_is_refused_by_the_schema_naming_the_field()
     {
         var (token, _) = await auth.NewCustomerAsync();

@@ -50,6 +50,7 @@ public sealed class ExpectedSqlTests
             ["ingest-owners"] = DeviceOwners.PlainOwners,
             ["ingest-owners-locked"] = DeviceOwners.LockOwners,
             ["ingest-add-series"] = ReadingsWriter.AddSeriesSql,
+            ["ingest-crowded-device"] = ReadingsWriter.CrowdedDeviceSql,
 
             // The series (a device's key) a request names by devices, keys and tags.
             ["series-of-devices-keys-tags"] = BucketStatements.SeriesOf(SeriesScope.Of(keysAndTags)),
