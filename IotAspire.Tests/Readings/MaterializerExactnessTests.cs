@@ -9,8 +9,9 @@ namespace IotAspire.Tests.Readings;
 /// <summary>
 /// The rollups are folded after commit (Materialization/), yet every answer must equal the readings at every
 /// moment: while batches are pending (the materializer held off), while it is catching up, and after it. Batches
-/// arrive as fleets send them, one reading per device after another in arrival order, from several senders at
-/// once, with late readings, repeated batches and changed values among them.
+/// arrive as fleets send them, one value per device after another in arrival order, each under one of two keys
+/// (a device's series), from several senders at once, with late values, repeated batches and changed values among
+/// them. Aggregates, devices, latest values and the Grafana panels are compared with SQL over the stored values.
 /// </summary>
 [Collection(AppHostCollection.Name)]
 public class MaterializerExactnessTests(AppHostFixture fixture)
@@ -18,6 +19,7 @@ public class MaterializerExactnessTests(AppHostFixture fixture)
     private const double Tolerance = 1e-9;
     private const int Devices = 8;
     private static readonly int[] Sizes = [5, 60, 1_440, 15, 7, 120];
+    private static readonly string[] Keys = ["reading", "temperature"];
 
     private readonly TokenServiceClient auth = new(fixture.AppHost);
     private readonly GraphQLClient graphQL = new(fixture.AppHost);
@@ -47,8 +49,9 @@ public class MaterializerExactnessTests(AppHostFixture fixture)
             for (var b = 0; b < 24; b++, tick++)
             {
                 var at = origin.AddSeconds(20 * tick);
-                var batch = devices.Select(d => Reading(at, Math.Round(random.NextDouble() * 100, 3), d)).ToList();
-                batch.Add(Reading(origin.AddSeconds(20 * random.Next(tick + 1)).AddMilliseconds(random.Next(1, 999)), -random.Next(50), devices[random.Next(Devices)]));
+                var batch = devices.Select(d => Reading(at, Math.Round(random.NextDouble() * 100, 3), d, Keys[random.Next(Keys.Length)])).ToList();
+                batch.Add(Reading(origin.AddSeconds(20 * random.Next(tick + 1)).AddMilliseconds(random.Next(1, 999)), -random.Next(50), devices[random.Next(Devices)],
+                    Keys[random.Next(Keys.Length)]));
                 batches.Add([.. batch]);
                 if (random.Next(5) == 0 && sent.Count > 0)
                 {
@@ -118,8 +121,10 @@ public class MaterializerExactnessTests(AppHostFixture fixture)
         await Rollups.WaitUntilFoldedAsync(dataSource, customerId);
     }
 
-    private static Dictionary<string, object> Reading(DateTimeOffset at, double value, Guid device) =>
-        new() { ["timestamp"] = at.ToString("O"), ["reading"] = value, ["deviceId"] = device };
+    private static Dictionary<string, object> Reading(DateTimeOffset at, double value, Guid device, string key = "reading") =>
+        new() { ["timestamp"] = at.ToString("O"), ["reading"] = value, ["deviceId"] = device, ["key"] = key };
+
+    private static Guid SeriesOf(JsonElement answer) => Api.ReadingsStore.SeriesIds.Of(answer.GetProperty("deviceId").GetGuid(), answer.GetProperty("key").GetString()!);
 
     private static Dictionary<string, object> Changed(Dictionary<string, object> reading, Random random) =>
         new(reading) { ["reading"] = Math.Round(random.NextDouble() * 1_000, 2) };
@@ -133,11 +138,11 @@ public class MaterializerExactnessTests(AppHostFixture fixture)
             var from = first.AddSeconds(-random.Next(3_600));
             var to = end.AddSeconds(random.Next(1, 3_600));
             var data = await graphQL.DataAsync(
-                "query($f: DateTime, $t: DateTime, $s: Int) { deviceAggregates(from: $f, to: $t, aggregationSizeMinutes: $s) { deviceId aggregatedValues { from sum count min max } } }",
+                "query($f: DateTime, $t: DateTime, $s: Int) { deviceAggregates(from: $f, to: $t, aggregationSizeMinutes: $s) { deviceId key aggregatedValues { from sum count min max } } }",
                 new { f = from.ToString("O"), t = to.ToString("O"), s = size }, token);
             var answered = data.GetProperty("deviceAggregates").EnumerateArray()
                 .SelectMany(a => a.GetProperty("aggregatedValues").EnumerateArray().Select(v => (
-                    Key: $"{a.GetProperty("deviceId").GetGuid()} {v.GetProperty("from").GetDateTimeOffset():O}",
+                    Key: $"{SeriesOf(a)} {v.GetProperty("from").GetDateTimeOffset():O}",
                     Value: (v.GetProperty("sum").GetDouble(), v.GetProperty("count").GetInt32(), v.GetProperty("min").GetDouble(), v.GetProperty("max").GetDouble()))))
                 .ToDictionary(p => p.Key, p => p.Value);
             var expected = await Sql.ListAsync(dataSource, """
@@ -154,27 +159,36 @@ public class MaterializerExactnessTests(AppHostFixture fixture)
             }
         }
 
-        // devices: each device's count and span.
+        // devices: each device's count and span over its keys.
         var listed = (await graphQL.DataAsync("{ devices { id readingCount firstReadingAt lastReadingAt } }", null, token)).GetProperty("devices").EnumerateArray()
             .ToDictionary(d => d.GetProperty("id").GetGuid(), d => (d.GetProperty("readingCount").GetInt32(), d.GetProperty("firstReadingAt").GetDateTimeOffset(), d.GetProperty("lastReadingAt").GetDateTimeOffset()));
-        var stored = await Sql.ListAsync(dataSource, "SELECT series_id, count(*)::int, min(recorded_at), max(recorded_at) FROM readings WHERE customer_id = $1 GROUP BY 1",
-            r => (r.GetGuid(0), (r.GetInt32(1), r.GetFieldValue<DateTimeOffset>(2), r.GetFieldValue<DateTimeOffset>(3))), customerId);
+        var stored = await Sql.ListAsync(dataSource, """
+            SELECT s.device_id, count(*)::int, min(r.recorded_at), max(r.recorded_at)
+            FROM readings r JOIN series s ON s.customer_id = r.customer_id AND s.id = r.series_id WHERE r.customer_id = $1 GROUP BY 1
+            """, r => (r.GetGuid(0), (r.GetInt32(1), r.GetFieldValue<DateTimeOffset>(2), r.GetFieldValue<DateTimeOffset>(3))), customerId);
         Assert.Equal(stored.ToDictionary(s => s.Item1, s => s.Item2).OrderBy(p => p.Key), listed.OrderBy(p => p.Key));
+
+        // latest: each series' newest value.
+        var latest = (await graphQL.DataAsync("{ latest { deviceId key timestamp value } }", null, token)).GetProperty("latest").EnumerateArray()
+            .ToDictionary(SeriesOf, l => (l.GetProperty("timestamp").GetDateTimeOffset(), l.GetProperty("value").GetDouble()));
+        var newest = await Sql.ListAsync(dataSource, "SELECT DISTINCT ON (series_id) series_id, recorded_at, reading FROM readings WHERE customer_id = $1 ORDER BY series_id, recorded_at DESC",
+            r => (r.GetGuid(0), (r.GetFieldValue<DateTimeOffset>(1), r.GetDouble(2))), customerId);
+        Assert.Equal(newest.ToDictionary(n => n.Item1, n => n.Item2).OrderBy(p => p.Key), latest.OrderBy(p => p.Key));
 
         // Grafana: the mean panel at each rollup's size and the devices-and-readings panel, as its read-only role.
         var dashboard = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "grafana", "dashboards", "iot-readings.json"))).RootElement;
         string Panel(string title) => dashboard.GetProperty("panels").EnumerateArray().First(p => p.GetProperty("title").GetString() == title)
             .GetProperty("targets")[0].GetProperty("rawSql").GetString()!;
-        // Key reading only: each device's series is the device itself.
         var multi = new Dictionary<string, IReadOnlyList<string>>
         {
-            ["customer"] = [customerId.ToString()], ["device"] = [.. devices.Select(d => d.ToString())], ["key"] = ["reading"], ["series"] = [.. devices.Select(d => d.ToString())],
+            ["customer"] = [customerId.ToString()], ["device"] = [.. devices.Select(d => d.ToString())], ["key"] = Keys,
+            ["series"] = [.. devices.SelectMany(d => Keys.Select(k => Api.ReadingsStore.SeriesIds.Of(d, k).ToString()))],
         };
         var (panelFrom, panelTo) = (first.AddSeconds(-random.Next(3_600)), end.AddSeconds(random.Next(3_600)));   // inclusive end
         foreach (var (bucket, grain) in new[] { ("5m", "5 minutes"), ("1h", "1 hour"), ("1d", "1 day") })
         {
             var rows = await Sql.ListAsync(grafana, GrafanaMacros.Expand(Panel("Mean value per device and key"), panelFrom, panelTo, multi, new Dictionary<string, string> { ["bucket"] = bucket }),
-                r => (Key: $"{Guid.Parse(r.GetString(1).Split(' ')[0])} {DateTimeOffset.FromUnixTimeSeconds((long)Convert.ToDouble(r.GetValue(0), CultureInfo.InvariantCulture)):O}", Mean: r.GetDouble(2)));
+                r => (Key: $"{Api.ReadingsStore.SeriesIds.Of(Guid.Parse(r.GetString(1).Split(' ')[0]), r.GetString(1).Split(' ')[1])} {DateTimeOffset.FromUnixTimeSeconds((long)Convert.ToDouble(r.GetValue(0), CultureInfo.InvariantCulture)):O}", Mean: r.GetDouble(2)));
             var expected = await Sql.ListAsync(dataSource, $"""
                 SELECT series_id, date_bin(INTERVAL '{grain}', recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'), avg(reading)
                 FROM readings WHERE customer_id = $1 AND recorded_at >= $2 AND recorded_at <= $3 GROUP BY 1, 2
