@@ -41,12 +41,12 @@ public sealed class LiveSubscribers(NpgsqlDataSource dataSource, IOptions<LiveUp
 
     /// <summary>
     /// Starts receiving the committed batches of <paramref name="customerId"/> (null: every customer), of the
-    /// given devices (null: all). Returns once ingest on every replica will notify for that customer.
+    /// given devices (null: all) and keys (null: all). Returns once ingest on every replica will notify for that customer.
     /// </summary>
-    public async Task<Subscription> SubscribeAsync(Guid? customerId, IReadOnlyCollection<Guid>? deviceIds, CancellationToken ct)
+    public async Task<Subscription> SubscribeAsync(Guid? customerId, IReadOnlyCollection<Guid>? deviceIds, CancellationToken ct, IReadOnlyCollection<string>? keys = null)
     {
         var key = customerId ?? ReadingsNotification.EveryCustomer;
-        var subscription = new Subscription(this, key, deviceIds is null ? null : [.. deviceIds], options.Value.SubscriptionBuffer);
+        var subscription = new Subscription(this, key, deviceIds is null ? null : [.. deviceIds], keys is null ? null : [.. keys], options.Value.SubscriptionBuffer);
         lock (gate)
         {
             if (!byCustomer.TryGetValue(key, out var list))
@@ -153,13 +153,15 @@ public sealed class LiveSubscribers(NpgsqlDataSource dataSource, IOptions<LiveUp
     {
         private readonly LiveSubscribers owner;
         private readonly HashSet<Guid>? devices;
+        private readonly HashSet<string>? keys;
         private readonly Channel<ReadingsNotification> queue;
         private readonly int capacity;
 
-        internal Subscription(LiveSubscribers owner, Guid key, HashSet<Guid>? devices, int capacity)
+        internal Subscription(LiveSubscribers owner, Guid key, HashSet<Guid>? devices, HashSet<string>? keys, int capacity)
         {
             this.owner = owner;
             this.devices = devices;
+            this.keys = keys;
             this.capacity = capacity;
             Key = key;
             queue = Channel.CreateBounded<ReadingsNotification>(new BoundedChannelOptions(capacity) { SingleReader = true });
@@ -171,7 +173,8 @@ public sealed class LiveSubscribers(NpgsqlDataSource dataSource, IOptions<LiveUp
 
         internal void Offer(ReadingsNotification notification)
         {
-            if ((devices is null || devices.Contains(notification.DeviceId)) && !queue.Writer.TryWrite(notification))
+            if ((devices is null || devices.Contains(notification.DeviceId)) && (keys is null || keys.Contains(notification.Key))
+                && !queue.Writer.TryWrite(notification))
             {
                 owner.logger.LogWarning("A live subscription fell {Capacity} batches behind and was ended", capacity);
                 End(new ApiErrorException(ApiErrors.TooSlow,

@@ -21,11 +21,12 @@ public sealed class WatchReadings(LiveSubscribers subscribers, NpgsqlDataSource 
 
     /// <summary><c>readingsIngested</c>: each committed batch of the caller's devices, as the readings it stored or changed.</summary>
     public async Task<IAsyncEnumerable<IReadOnlyList<StoredReading>>> ReadingsIngestedAsync(
-        Caller caller, IReadOnlyList<Guid>? deviceIds, Guid? customerId, CancellationToken ct)
+        Caller caller, IReadOnlyList<Guid>? deviceIds, Guid? customerId, CancellationToken ct, IReadOnlyList<string>? keys = null)
     {
         var scope = CustomerScope.For(caller, customerId);
         CheckDeviceIds(deviceIds);
-        var subscription = await subscribers.SubscribeAsync(scope, deviceIds, ct);
+        AggregateRequest.CheckSeriesFilters(keys, null);
+        var subscription = await subscribers.SubscribeAsync(scope, deviceIds, ct, keys);
         ct.Register(subscription.Dispose);   // ends with the operation, even if the stream is never read
         return StreamReadings(subscription, scope, ct);
     }
@@ -35,11 +36,12 @@ public sealed class WatchReadings(LiveSubscribers subscribers, NpgsqlDataSource 
     /// it changed, with their means over everything stored in them (the same numbers <c>deviceAggregates</c> gives).
     /// </summary>
     public async Task<IAsyncEnumerable<DeviceAggregate>> DeviceAggregateUpdatedAsync(
-        Caller caller, IReadOnlyList<Guid>? deviceIds, int? aggregationSizeMinutes, Guid? customerId, BucketFunctions functions, CancellationToken ct)
+        Caller caller, IReadOnlyList<Guid>? deviceIds, int? aggregationSizeMinutes, Guid? customerId, BucketFunctions functions, CancellationToken ct,
+        IReadOnlyList<string>? keys = null)
     {
-        // The query's own rules for the bucket size, the devices and the scope (its range is not used).
-        var checkedRequest = AggregateReadings.Check(caller, null, null, aggregationSizeMinutes, deviceIds, customerId, clock.GetUtcNow());
-        var subscription = await subscribers.SubscribeAsync(checkedRequest.CustomerId, deviceIds, ct);
+        // The query's own rules for the bucket size, the devices, the keys and the scope (its range is not used).
+        var checkedRequest = AggregateReadings.Check(caller, null, null, aggregationSizeMinutes, deviceIds, customerId, clock.GetUtcNow(), keys: keys);
+        var subscription = await subscribers.SubscribeAsync(checkedRequest.CustomerId, deviceIds, ct, keys);
         ct.Register(subscription.Dispose);
         return StreamAggregates(subscription, checkedRequest.CustomerId, checkedRequest.AggregationSizeMinutes, functions, ct);
     }

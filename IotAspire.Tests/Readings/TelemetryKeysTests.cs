@@ -231,6 +231,29 @@ public class TelemetryKeysTests(AppHostFixture fixture)
     }
 
     [Fact]
+    public async Task A_live_subscription_to_one_key_gets_that_keys_values_and_updates_only()
+    {
+        var (token, _) = await auth.NewCustomerAsync();
+        var device = Guid.NewGuid();
+        await graphQL.DataAsync(IngestMessages, new { m = Messages(device, 1) }, token);   // the device is the customer's
+        var (socket, _) = await GraphQLWebSocketClient.SignedInAsync(fixture.AppHost, token);
+        await using (socket)
+        {
+            await socket.SubscribeAsync("values", "subscription($d: [UUID!]) { readingsIngested(deviceIds: $d, keys: [\"humidity\"]) { deviceId key reading } }", new { d = new[] { device } });
+            await socket.SubscribeAsync("buckets", "subscription($d: [UUID!]) { deviceAggregateUpdated(deviceIds: $d, keys: [\"temperature\"], aggregationSizeMinutes: 60) { key aggregatedValues { count } } }", new { d = new[] { device } });
+            await Task.Delay(500);   // the subscriptions are registered before the batch commits
+
+            await graphQL.DataAsync(IngestMessages, new { m = new[] { new { deviceId = device, timestamp = Start.AddHours(2).ToString("O"), values = new[] { new { key = "humidity", value = 55.5 }, new { key = "temperature", value = 30.5 }, new { key = "battery", value = 3.1 } } } } }, token);
+
+            var values = (await socket.ReceiveForAsync("values")).GetProperty("payload").GetProperty("data").GetProperty("readingsIngested");
+            Assert.Equal(("humidity", 55.5), (Assert.Single(values.EnumerateArray()).GetProperty("key").GetString(), values[0].GetProperty("reading").GetDouble()));
+            var update = (await socket.ReceiveForAsync("buckets")).GetProperty("payload").GetProperty("data").GetProperty("deviceAggregateUpdated");
+            Assert.Equal(("temperature", 1), (update.GetProperty("key").GetString(), update.GetProperty("aggregatedValues")[0].GetProperty("count").GetInt32()));
+            Assert.Null(await socket.TryReceiveAsync(TimeSpan.FromSeconds(1)));   // nothing of the other keys
+        }
+    }
+
+    [Fact]
     public async Task A_device_has_at_most_a_thousand_keys_and_a_batch_past_that_writes_nothing()
     {
         var (token, customerId) = await auth.NewCustomerAsync();
