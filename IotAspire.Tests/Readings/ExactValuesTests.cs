@@ -27,7 +27,7 @@ public class ExactValuesTests(AppHostFixture fixture)
         var (token, _) = await auth.NewCustomerAsync();
         var random = new Random(29);
         var paths = new Dictionary<string, (Guid Device, double[] Values)>();
-        foreach (var path in new[] { "variables-shortest", "variables-17-digits", "literals", "original-rest", "websocket" })
+        foreach (var path in new[] { "variables-shortest", "variables-17-digits", "literals", "original-rest", "websocket", "messages" })
         {
             var values = Enumerable.Range(0, PerPath).Select(_ => RandomReading(random)).ToArray();
             values[0] = -509.58980585028036;   // the value the attack report named
@@ -39,6 +39,7 @@ public class ExactValuesTests(AppHostFixture fixture)
         await SendLiteralsAsync(token, paths["literals"]);
         await SendOriginalRestAsync(token, paths["original-rest"]);
         await SendOverWebSocketAsync(token, paths["websocket"]);
+        await SendMessagesAsync(token, paths["messages"]);
 
         foreach (var (path, (device, values)) in paths)
         {
@@ -71,6 +72,18 @@ public class ExactValuesTests(AppHostFixture fixture)
             $$"""{"timestamp":"{{At(i):O}}","reading":{{Text(v, format)}},"deviceId":"{{sent.Device}}"}"""));
         var body = "{\"query\":" + JsonSerializer.Serialize(GraphQLDocuments.Ingest) + ",\"variables\":{\"readings\":[" + readings + "]}}";
         await AssertInsertedAsync(token, body, sent.Values.Length);
+    }
+
+    // ingestMessages: each value under a key of its own message (a value's path through MessageInput and KeyValueInput).
+    private async Task SendMessagesAsync(string token, (Guid Device, double[] Values) sent)
+    {
+        var messages = string.Join(",", sent.Values.Select((v, i) =>
+            $$"""{"deviceId":"{{sent.Device}}","timestamp":"{{At(i):O}}","values":[{"key":"power.l1","value":{{Text(v, "G17")}}}]}"""));
+        var body = "{\"query\":\"mutation($m: [MessageInput!]!) { ingestMessages(messages: $m) { inserted } }\",\"variables\":{\"m\":[" + messages + "]}}";
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        var (status, answer) = await graphQL.SendAsync(request, token);
+        Assert.True(status == HttpStatusCode.OK && !answer.TryGetProperty("errors", out _), $"{(int)status}: {answer}");
+        Assert.Equal(sent.Values.Length, answer.GetProperty("data").GetProperty("ingestMessages").GetProperty("inserted").GetInt32());
     }
 
     private async Task SendLiteralsAsync(string token, (Guid Device, double[] Values) sent)
