@@ -63,29 +63,8 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
     /// </summary>
     public async Task<IReadOnlyList<SeriesName>> SeriesAsync(AggregateRequest request, CancellationToken ct)
     {
-        var scope = SeriesScope.Of(request);
-        await using var command = dataSource.CreateCommand(BucketStatements.SeriesOf(scope));
-        if (request.CustomerId is { } customerId)
-        {
-            command.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId });
-        }
-
-        if (request.DeviceIds is { } deviceIds)
-        {
-            command.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds.ToArray() });
-        }
-
-        if (request.Keys is { } keys)
-        {
-            command.Parameters.Add(new("keys", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = keys.ToArray() });
-        }
-
-        if (scope.Tags)
-        {
-            command.Parameters.Add(new("tags", NpgsqlDbType.Jsonb) { Value = new DeviceFilter(Tags: request.Tags).TagsJson });
-        }
-
-        command.Parameters.Add(new("max_series", NpgsqlDbType.Integer) { Value = AggregateRequest.MaxSeries });
+        await using var command = dataSource.CreateCommand(BucketStatements.SeriesOf(SeriesScope.Of(request)));
+        AddSeriesScope(request, command.Parameters);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var series = new List<SeriesName>();
         while (await reader.ReadAsync(ct))
@@ -99,6 +78,35 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
         }
 
         return series;
+    }
+
+    /// <summary>
+    /// The parameters of <see cref="SeriesScope"/>'s filters (<c>@customer_id</c>, <c>@device_ids</c>, <c>@keys</c>,
+    /// <c>@tags</c>, as the request names them) and <c>@max_series</c>: what finds a request's series.
+    /// </summary>
+    public static void AddSeriesScope(AggregateRequest request, NpgsqlParameterCollection parameters)
+    {
+        if (request.CustomerId is { } customerId)
+        {
+            parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId });
+        }
+
+        if (request.DeviceIds is { } deviceIds)
+        {
+            parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds.ToArray() });
+        }
+
+        if (request.Keys is { } keys)
+        {
+            parameters.Add(new("keys", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = keys.ToArray() });
+        }
+
+        if (SeriesScope.Of(request).Tags)
+        {
+            parameters.Add(new("tags", NpgsqlDbType.Jsonb) { Value = new DeviceFilter(Tags: request.Tags).TagsJson });
+        }
+
+        parameters.Add(new("max_series", NpgsqlDbType.Integer) { Value = AggregateRequest.MaxSeries });
     }
 
     /// <summary>How many series in scope have readings in the range, counting no further than <paramref name="enough"/>.</summary>

@@ -19,21 +19,9 @@ public sealed class GroupBucketsReader(NpgsqlDataSource dataSource)
     /// <summary>The series of the request's key (one) of the customer's devices carrying its tags, with the group of each.</summary>
     public async Task<IReadOnlyList<(SeriesName Series, string? Group)>> GroupedSeriesAsync(AggregateRequest request, string groupBy, CancellationToken ct)
     {
-        var scope = SeriesScope.Of(request);
-        await using var command = dataSource.CreateCommand(BucketStatements.GroupedSeries(scope));
-        command.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = request.CustomerId!.Value });
-        command.Parameters.Add(new("keys", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = request.Keys!.ToArray() });
+        await using var command = dataSource.CreateCommand(BucketStatements.GroupedSeries(SeriesScope.Of(request)));
+        DeviceAggregatesReader.AddSeriesScope(request, command.Parameters);
         command.Parameters.Add(new("group_by", NpgsqlDbType.Text) { Value = groupBy });
-        command.Parameters.Add(new("max_series", NpgsqlDbType.Integer) { Value = AggregateRequest.MaxSeries });
-        if (scope.Tags)
-        {
-            command.Parameters.Add(new("tags", NpgsqlDbType.Jsonb) { Value = new DeviceFilter(Tags: request.Tags).TagsJson });
-        }
-
-        if (request.DeviceIds is { } deviceIds)
-        {
-            command.Parameters.Add(new("device_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = deviceIds.ToArray() });
-        }
 
         await using var reader = await command.ExecuteReaderAsync(ct);
         var series = new List<(SeriesName, string?)>();
