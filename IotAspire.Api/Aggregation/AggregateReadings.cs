@@ -37,9 +37,9 @@ public sealed class AggregateReadings(DeviceAggregatesReader reader, HeavyReadBu
         // only on change) gets its buckets too, carrying that reading with PREVIOUS. A series with no reading before the
         // range either stays absent, as do series of unnamed devices without readings in the range: nothing is known of
         // them there.
-        var series = request.Series!.ToDictionary(s => (s.CustomerId, s.Id));
+        var series = request.DeviceIds is null ? [] : request.Series!.ToDictionary(s => (s.CustomerId, s.Id));
         var answered = aggregates.Select(a => (a.CustomerId, SeriesIds.Of(a.DeviceId, a.Key))).ToHashSet();
-        if (request.DeviceIds is not null && series.Keys.Where(s => !answered.Contains(s)).Select(s => s.Id).ToArray() is { Length: > 0 } quiet)
+        if (series.Keys.Where(s => !answered.Contains(s)).Select(s => s.Id).ToArray() is { Length: > 0 } quiet)
         {
             var layout = request.Layout;
             List<DeviceAggregate> filled = [.. aggregates, .. (await reader.SeriesWithReadingBeforeAsync(request, quiet, ct))

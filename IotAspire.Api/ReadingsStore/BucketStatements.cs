@@ -26,6 +26,39 @@ public static class BucketStatements
         LIMIT @max_series + 1
         """;
 
+    /// <summary>The device and key of a customer's series by id: the series an answer over every series holds.</summary>
+    public const string NamesOfSeries = $"""
+        SELECT id, device_id, key FROM {Series.Table} WHERE customer_id = @customer_id AND id = ANY(@series_ids)
+        """;
+
+    /// <summary>
+    /// The newest value of each series <see cref="SeriesOf"/> finds for one customer, in the same order and under the same
+    /// bound: one statement, each series one backwards step on its (customer, series, time) key, so it costs per series,
+    /// not per reading. Routed to the customer's worker on Citus (series and readings are co-located by customer).
+    /// </summary>
+    public static string LatestOf(SeriesScope scope) => $"""
+        SELECT s.device_id, s.key, last.recorded_at, last.reading
+        FROM {Series.Table} s
+        {(scope.Tags ? "JOIN devices d ON d.customer_id = s.customer_id AND d.id = s.device_id AND d.tags @> @tags" : "")}
+        CROSS JOIN LATERAL (SELECT recorded_at, reading FROM readings r
+                            WHERE r.customer_id = @customer_id AND r.series_id = s.id
+                            ORDER BY recorded_at DESC LIMIT 1) last
+        WHERE true
+          {scope.Filters}
+        ORDER BY s.device_id, s.key
+        LIMIT @max_series + 1
+        """;
+
+    /// <summary>The customers with series in scope (an administrator's read across customers, one statement each after it).</summary>
+    public static string CustomersOfSeries(SeriesScope scope) => $"""
+        SELECT {CitusDistribution.EveryCustomerMarker} DISTINCT s.customer_id
+        FROM {Series.Table} s
+        {(scope.Tags ? "JOIN devices d ON d.customer_id = s.customer_id AND d.id = s.device_id AND d.tags @> @tags" : "")}
+        WHERE true
+          {scope.Filters}
+        ORDER BY 1
+        """;
+
     /// <summary>
     /// The series of one key of a customer's devices, each with its device's value of tag <c>@group_by</c> (null: the
     /// device has no such tag), for <c>groupAggregates</c>: only devices the customer owns now (their rows hold the tags).

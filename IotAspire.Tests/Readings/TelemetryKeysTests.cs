@@ -18,6 +18,7 @@ public class TelemetryKeysTests(AppHostFixture fixture)
     private static readonly string[] Humidity = ["humidity"];
     private static readonly string[] Battery = ["battery"];
     private static readonly string[] TemperatureAndBattery = ["temperature", "battery"];
+    private static readonly string[] LastKey = ["k699"];
 
     private const string IngestMessages = "mutation($m: [MessageInput!]!) { ingestMessages(messages: $m) { inserted updated unchanged } }";
     private const string Aggregates = """
@@ -271,6 +272,40 @@ public class TelemetryKeysTests(AppHostFixture fixture)
         await using var dataSource = NpgsqlDataSource.Create(await fixture.AppHost.ConnectionStringAsync(ResourceNames.ReadingsDatabase));
         Assert.Equal(999L, (await Sql.ListAsync(dataSource, "SELECT count(*) FROM readings WHERE customer_id = $1", r => r.GetInt64(0), customerId)).Single());
         Assert.Equal(999L, (await Sql.ListAsync(dataSource, "SELECT count(*) FROM series WHERE customer_id = $1", r => r.GetInt64(0), customerId)).Single());
+    }
+
+    /// <summary>
+    /// A read that names nothing covers every series of the customer however many it has: 10 500 series here, past the
+    /// bound on what one request may name (10 000), answered in full; a read naming a key still names its series.
+    /// </summary>
+    [Fact]
+    public async Task A_read_of_every_series_answers_a_customer_with_more_series_than_a_request_may_name()
+    {
+        var (token, _) = await auth.NewCustomerAsync();
+        const int devices = 15, keysEach = 700;
+        var ids = Enumerable.Range(0, devices).Select(_ => Guid.NewGuid()).ToArray();
+        foreach (var chunk in ids.Chunk(5))
+        {
+            var messages = chunk.Select(d => new
+            {
+                deviceId = d,
+                timestamp = Start.ToString("O"),
+                values = Enumerable.Range(0, keysEach).Select(k => new { key = $"k{k}", value = k + 0.5 }).ToArray(),
+            }).ToArray();
+            await graphQL.DataAsync(IngestMessages, new { m = messages }, token);
+        }
+
+        var every = (await graphQL.DataAsync(Aggregates, new { from = Start, to = Start.AddHours(1), size = 60 }, token)).GetProperty("deviceAggregates");
+        Assert.Equal(devices * keysEach, every.GetArrayLength());
+        var k42 = every.EnumerateArray().Where(a => a.GetProperty("key").GetString() == "k42").ToArray();
+        Assert.Equal(ids.Order(), k42.Select(a => a.GetProperty("deviceId").GetGuid()).Order());
+        Assert.All(k42, a => Assert.Equal(42.5, a.GetProperty("aggregatedValues")[0].GetProperty("mean").GetDouble()));
+
+        var named = (await graphQL.DataAsync(Aggregates, new { k = LastKey, from = Start, to = Start.AddHours(1), size = 60 }, token)).GetProperty("deviceAggregates");
+        Assert.Equal(devices, named.GetArrayLength());
+        var (code, message) = GraphQLClient.SingleError((await graphQL.PostAsync("{ latest { deviceId key value } }", new { }, token)).Body);
+        Assert.Equal("BAD_USER_INPUT", code);
+        Assert.Contains("more than 10000 series", message, StringComparison.Ordinal);
     }
 
     [Fact]

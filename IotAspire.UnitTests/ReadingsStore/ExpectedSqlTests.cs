@@ -55,7 +55,9 @@ public sealed class ExpectedSqlTests
             // The series (a device's key) a request names by devices, keys and tags.
             ["series-of-devices-keys-tags"] = BucketStatements.SeriesOf(SeriesScope.Of(keysAndTags)),
             ["series-every-customer"] = BucketStatements.SeriesOf(SeriesScope.Of(everyCustomer)),
-            ["latest-values"] = LatestValuesReader.LatestSql,
+            ["series-names"] = BucketStatements.NamesOfSeries,
+            ["latest-values"] = BucketStatements.LatestOf(new SeriesScope(OneCustomer: true, NamedDevices: false, NamedKeys: true, Tags: true)),
+            ["latest-customers"] = BucketStatements.CustomersOfSeries(new SeriesScope(OneCustomer: false, NamedDevices: true, NamedKeys: false, Tags: false)),
 
             // Groups: a key's series with their group, their buckets summed per group, and the readings-only functions.
             ["groups-series-with-tags"] = BucketStatements.GroupedSeries(SeriesScope.Of(keysAndTags)),

@@ -95,11 +95,11 @@ counted AS (
     UPDATE series d SET reading_count = d.reading_count + c.added,
                          first_reading_at = LEAST(d.first_reading_at, c.first_at),
                          last_reading_at = GREATEST(d.last_reading_at, c.last_at)
-    FROM (SELECT s.customer_id, s.series_id, (coalesce(now_held.n, 0) - coalesce(replaced.n, 0))::bigint AS added, now_held.first_at, now_held.last_at
-          FROM spans_five_minute s
-          LEFT JOIN (SELECT customer_id, series_id, sum(n) AS n, min(first_at) AS first_at, max(last_at) AS last_at FROM five_minute GROUP BY 1, 2) AS now_held
-                 ON now_held.customer_id = s.customer_id AND now_held.series_id = s.series_id
-          LEFT JOIN replaced ON replaced.customer_id = s.customer_id AND replaced.series_id = s.series_id) AS c
+    FROM (SELECT customer_id, series_id, sum(n)::bigint AS added, min(first_at) AS first_at, max(last_at) AS last_at
+          FROM (SELECT customer_id, series_id, n, first_at, last_at FROM five_minute
+                UNION ALL
+                SELECT customer_id, series_id, -coalesce(n, 0), NULL, NULL FROM replaced) AS moved
+          GROUP BY 1, 2) AS c
     WHERE d.customer_id = @customer_id AND d.id = c.series_id AND c.customer_id = @customer_id
 ),
 ingested AS (
