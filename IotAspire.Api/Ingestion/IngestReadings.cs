@@ -60,10 +60,16 @@ public sealed class IngestReadings(ReadingsWriter writer, IOptions<IngestionOpti
         for (var i = 0; i < readings.Count; i++)
         {
             var reading = readings[i];
-            CheckValue(reading.Reading, $"readings[{i}].reading");
-            ReadingTime.Check(reading.Timestamp, $"readings[{i}].timestamp");
-            var key = reading.Key is null ? TelemetryKey.Default : TelemetryKey.Check(reading.Key, $"readings[{i}].key");
-            toStore.Add(new ReadingToStore(CustomerFor(caller, reading.DeviceId, reading.CustomerId, $"readings[{i}]"), reading.DeviceId, reading.Timestamp, reading.Reading, key));
+            // As in CheckMessages: a field is named only when it is refused.
+            var key = reading.Key ?? TelemetryKey.Default;
+            if (!IsStorable(reading.Reading) || !ReadingTime.IsValid(reading.Timestamp) || !TelemetryKey.IsValid(key))
+            {
+                CheckValue(reading.Reading, $"readings[{i}].reading");
+                ReadingTime.Check(reading.Timestamp, $"readings[{i}].timestamp");
+                TelemetryKey.Check(key, $"readings[{i}].key");
+            }
+
+            toStore.Add(new ReadingToStore(CustomerFor(caller, reading.DeviceId, reading.CustomerId, "readings", i), reading.DeviceId, reading.Timestamp, reading.Reading, key));
         }
 
         return toStore;
@@ -91,13 +97,24 @@ public sealed class IngestReadings(ReadingsWriter writer, IOptions<IngestionOpti
                 throw ApiErrors.BadInput($"messages[{i}].values is empty; a message carries at least one value.");
             }
 
-            ReadingTime.Check(message.Timestamp, $"messages[{i}].timestamp");
-            var customer = CustomerFor(caller, message.DeviceId, message.CustomerId, $"messages[{i}]");
+            // Each check names the field only when it refuses it: a batch is thousands of values, and formatting the
+            // names of the good ones showed in its profile.
+            if (!ReadingTime.IsValid(message.Timestamp))
+            {
+                ReadingTime.Check(message.Timestamp, $"messages[{i}].timestamp");
+            }
+
+            var customer = CustomerFor(caller, message.DeviceId, message.CustomerId, "messages", i);
             keys.Clear();
             for (var j = 0; j < message.Values.Count; j++)
             {
-                var (key, value) = (TelemetryKey.Check(message.Values[j].Key, $"messages[{i}].values[{j}].key"), message.Values[j].Value);
-                CheckValue(value, $"messages[{i}].values[{j}].value");
+                var (key, value) = (message.Values[j].Key, message.Values[j].Value);
+                if (!TelemetryKey.IsValid(key) || !IsStorable(value))
+                {
+                    TelemetryKey.Check(key, $"messages[{i}].values[{j}].key");
+                    CheckValue(value, $"messages[{i}].values[{j}].value");
+                }
+
                 if (!keys.Add(key))
                 {
                     throw ApiErrors.BadInput($"messages[{i}].values names key {key} twice; a message has one value per key.");
@@ -125,17 +142,20 @@ public sealed class IngestReadings(ReadingsWriter writer, IOptions<IngestionOpti
         return message;
     }
 
+    private static bool IsStorable(double value) => Math.Abs(value) <= MaxMagnitude;
+
     private static void CheckValue(double value, string name)
     {
-        if (!(Math.Abs(value) <= MaxMagnitude))
+        if (!IsStorable(value))
         {
             throw ApiErrors.BadInput($"{name} must be a finite number between -1e100 and 1e100, not {value.ToString(CultureInfo.InvariantCulture)}.");
         }
     }
 
-    // place: where the caller sent it (readings[3], messages[2]).
-    private static Guid CustomerFor(Caller caller, Guid deviceId, Guid? customerId, string place)
+    // list[index]: where the caller sent it (readings[3], messages[2]), named only in a refusal.
+    private static Guid CustomerFor(Caller caller, Guid deviceId, Guid? customerId, string list, int index)
     {
+        var place = new InputPlace(list, index);
         if (caller.IsDevice)
         {
             if (deviceId != caller.DeviceId)
@@ -165,4 +185,10 @@ public sealed class IngestReadings(ReadingsWriter writer, IOptions<IngestionOpti
 
         return own;
     }
+}
+
+/// <summary>An item of an input list (<c>messages[2]</c>), formatted only when an error message names it.</summary>
+internal readonly record struct InputPlace(string List, int Index)
+{
+    public override string ToString() => $"{List}[{Index}]";
 }

@@ -16,6 +16,11 @@ public static class ReadingTime
     /// <paramref name="name"/> is what the caller called it (<c>readings[3].timestamp</c>, <c>from</c>).</summary>
     public static void Check(DateTimeOffset time, string name)
     {
+        if (IsValid(time))
+        {
+            return;
+        }
+
         if (time < Earliest || time > End)
         {
             throw ApiErrors.BadInput($"{name} ({time:O}) is outside the accepted range {Earliest:yyyy-MM-dd} to {End:yyyy-MM-dd} (UTC).");
@@ -26,6 +31,10 @@ public static class ReadingTime
             throw ApiErrors.BadInput($"{name} ({time:O}) is finer than a microsecond, which is what is stored; send at most 6 fractional digits.");
         }
     }
+
+    /// <summary>Whether <see cref="Check"/> accepts <paramref name="time"/>, without naming it.</summary>
+    public static bool IsValid(DateTimeOffset time) =>
+        time >= Earliest && time <= End && time.UtcTicks % TimeSpan.TicksPerMicrosecond == 0;
 
     /// <summary>A stored time as messages show it: UTC, to the microsecond.</summary>
     public static string Text(DateTimeOffset time) =>

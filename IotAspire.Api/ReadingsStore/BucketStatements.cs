@@ -26,9 +26,15 @@ public static class BucketStatements
         LIMIT @max_series + 1
         """;
 
-    /// <summary>The device and key of a customer's series by id: the series an answer over every series holds.</summary>
+    /// <summary>
+    /// The device and key of a customer's series by id: the series an answer over every series holds. A join with the
+    /// ids rather than <c>id = ANY(@series_ids)</c>: on a sequential scan (stale statistics) ANY searches the array for
+    /// every row, 10 000 ids times every series of the table.
+    /// </summary>
     public const string NamesOfSeries = $"""
-        SELECT id, device_id, key FROM {Series.Table} WHERE customer_id = @customer_id AND id = ANY(@series_ids)
+        SELECT s.id, s.device_id, s.key
+        FROM unnest(@series_ids) AS answered(id)
+        JOIN {Series.Table} s ON s.customer_id = @customer_id AND s.id = answered.id
         """;
 
     /// <summary>
@@ -172,14 +178,18 @@ public static class BucketStatements
     /// with readings in the range, each with how far retention deleted its customer's data (RetentionGaps), and then
     /// <paramref name="parts"/> read for each series. The series come from the daily rollup and, for what is not folded
     /// yet, from the pending spans. The LIMIT bounds the work: every bucket but the first and last of a series comes
-    /// from one part, so more rows than that means more buckets than allowed, which is refused.
+    /// from one part, so more rows than that means more buckets than allowed, which is refused. OFFSET 0 keeps the parts
+    /// a subquery run for each series: a part that is one plain scan would otherwise be pulled up into a join, and on a
+    /// rollup written moments ago (not analyzed yet, estimated at one row) PostgreSQL joined it to in_range by nested loop
+    /// with a join filter, 10 500 series times 10 500 buckets, 16 s; as a subquery it is one index range per series, 25 ms.
     /// </summary>
     public static string Buckets(BucketScope scope, IReadOnlyList<string> parts) => $"""
         WITH {InRange(scope)}
         SELECT in_range.customer_id, in_range.series_id, retention.readings_deleted_before, retention.rollups_deleted_before, parts.*
         FROM in_range
         LEFT JOIN customer_retention AS retention ON retention.customer_id = in_range.customer_id
-        CROSS JOIN LATERAL ({string.Join("\nUNION ALL\n", parts)}) AS parts ({string.Join(", ", BucketColumns.Names)})
+        CROSS JOIN LATERAL ({string.Join("\nUNION ALL\n", parts)}
+                            OFFSET 0) AS parts ({string.Join(", ", BucketColumns.Names)})
         LIMIT @max_rows
         """;
 

@@ -21,16 +21,41 @@ public sealed class ReadingInputGraphType : AutoRegisteringInputObjectGraphType<
     }
 }
 
-/// <summary><c>input MessageInput</c>: a <see cref="SentMessage"/>.</summary>
+/// <summary>
+/// <c>input MessageInput</c>: a <see cref="SentMessage"/>, built here from the fields GraphQL.NET has already parsed
+/// (each value a <see cref="SentValue"/>). Its own conversion turned each message's <c>values</c> into a typed list
+/// through a reflection-made array (the field's parser), about a fifth of the API's time on a batch of 1 000 messages
+/// (profiled, bench/results/2026-12-07-telemetry-keys.md): that parser is dropped and the list taken as it is.
+/// </summary>
 public sealed class MessageInputGraphType : AutoRegisteringInputObjectGraphType<SentMessage>
 {
-    public MessageInputGraphType() => Name = "MessageInput";
+    public MessageInputGraphType()
+    {
+        Name = "MessageInput";
+        Fields.First(field => string.Equals(field.Name, nameof(SentMessage.Values), StringComparison.OrdinalIgnoreCase)).Parser = null;
+    }
+
+    public override object ParseDictionary(IDictionary<string, object?> value) => new SentMessage(
+        (Guid)value["deviceId"]!, (DateTimeOffset)value["timestamp"]!, Values(value["values"]),
+        value.TryGetValue("customerId", out var customerId) ? (Guid?)customerId : null);
+
+    private static SentValue[] Values(object? values) => values switch
+    {
+        SentValue[] typed => typed,
+        object?[] items => Array.ConvertAll(items, item => (SentValue)item!),
+        IEnumerable<object?> items => [.. items.Cast<SentValue>()],
+        SentValue one => [one],
+        _ => [],
+    };
 }
 
-/// <summary><c>input KeyValueInput</c>: a <see cref="SentValue"/>.</summary>
+/// <summary><c>input KeyValueInput</c>: a <see cref="SentValue"/>, built directly as <see cref="MessageInputGraphType"/> is.</summary>
 public sealed class KeyValueInputGraphType : AutoRegisteringInputObjectGraphType<SentValue>
 {
     public KeyValueInputGraphType() => Name = "KeyValueInput";
+
+    public override object ParseDictionary(IDictionary<string, object?> value) =>
+        new SentValue((string)value["key"]!, Convert.ToDouble(value["value"], System.Globalization.CultureInfo.InvariantCulture));
 }
 
 /// <summary><c>input TagInput</c>: a <see cref="Tag"/> to set or to filter by.</summary>

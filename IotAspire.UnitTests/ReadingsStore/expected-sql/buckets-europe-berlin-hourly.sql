@@ -25,5 +25,6 @@ UNION ALL
 SELECT (@bucket_starts)[width_bucket(bucket_start, @bucket_starts)], sum(reading_sum), sum(reading_count)::float8, min(reading_min), max(reading_max), NULL::float8, NULL::float8, NULL::float8, NULL::float8[]
 FROM readings_five_minute
 WHERE customer_id = in_range.customer_id AND customer_id = @customer_id AND series_id = in_range.series_id AND bucket_start >= @from_2 AND bucket_start < @to_2
-GROUP BY 1) AS parts (bucket_start, total, n, low, high, stddev, first, last, percentiles)
+GROUP BY 1
+                    OFFSET 0) AS parts (bucket_start, total, n, low, high, stddev, first, last, percentiles)
 LIMIT @max_rows

@@ -14,5 +14,6 @@ FROM in_range
 LEFT JOIN customer_retention AS retention ON retention.customer_id = in_range.customer_id
 CROSS JOIN LATERAL (SELECT bucket_start, reading_sum, reading_count::float8, reading_min, reading_max, NULL::float8, NULL::float8, NULL::float8, NULL::float8[]
 FROM readings_five_minute
-WHERE customer_id = in_range.customer_id AND series_id = in_range.series_id AND bucket_start >= @from_0 AND bucket_start < @to_0) AS parts (bucket_start, total, n, low, high, stddev, first, last, percentiles)
+WHERE customer_id = in_range.customer_id AND series_id = in_range.series_id AND bucket_start >= @from_0 AND bucket_start < @to_0
+                    OFFSET 0) AS parts (bucket_start, total, n, low, high, stddev, first, last, percentiles)
 LIMIT @max_rows

@@ -43,5 +43,6 @@ UNION ALL
 SELECT date_bin(make_interval(mins => @aggregation_size_minutes), bucket_start, TIMESTAMPTZ '1970-01-01 00:00:00+00'), sum(reading_sum), sum(reading_count)::float8, min(reading_min), max(reading_max), NULL::float8, NULL::float8, NULL::float8, NULL::float8[]
 FROM readings_five_minute
 WHERE customer_id = in_range.customer_id AND customer_id = @customer_id AND series_id = in_range.series_id AND bucket_start >= @from_6 AND bucket_start < @to_6
-GROUP BY 1) AS parts (bucket_start, total, n, low, high, stddev, first, last, percentiles)
+GROUP BY 1
+                    OFFSET 0) AS parts (bucket_start, total, n, low, high, stddev, first, last, percentiles)
 LIMIT @max_rows

@@ -15,5 +15,6 @@ LEFT JOIN customer_retention AS retention ON retention.customer_id = in_range.cu
 CROSS JOIN LATERAL (SELECT date_bin(make_interval(mins => @aggregation_size_minutes), recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'), NULL::float8, NULL::float8, NULL::float8, NULL::float8, stddev_samp(reading), (array_agg(reading ORDER BY recorded_at))[1], (array_agg(reading ORDER BY recorded_at DESC))[1], percentile_cont(@percentiles) WITHIN GROUP (ORDER BY reading)
 FROM readings
 WHERE customer_id = in_range.customer_id AND customer_id = @customer_id AND series_id = in_range.series_id AND recorded_at >= @from_0 AND recorded_at < @to_0
-GROUP BY 1) AS parts (bucket_start, total, n, low, high, stddev, first, last, percentiles)
+GROUP BY 1
+                    OFFSET 0) AS parts (bucket_start, total, n, low, high, stddev, first, last, percentiles)
 LIMIT @max_rows
