@@ -174,6 +174,25 @@ public class TelemetryKeysTests(AppHostFixture fixture)
         Assert.Equal(sql, bucket.GetProperty("sum").GetDouble(), 9);
     }
 
+    /// <summary>An administrator's message names its customer; the customer then reads its values as its own, and another customer nothing.</summary>
+    [Fact]
+    public async Task An_administrators_message_names_its_customer_and_lands_under_it()
+    {
+        var (token, customerId) = await auth.NewCustomerAsync();
+        var (other, _) = await auth.NewCustomerAsync();
+        var device = Guid.NewGuid();
+        var admin = await auth.AdminAccessTokenAsync();
+        var (code, message) = GraphQLClient.SingleError((await graphQL.PostAsync(IngestMessages, new { m = Messages(device, 1) }, admin)).Body);
+        Assert.Equal(("BAD_USER_INPUT", true), (code, message.Contains("messages[0].customerId is required", StringComparison.Ordinal)));
+
+        var sent = new[] { new { deviceId = device, timestamp = Start.ToString("O"), customerId, values = new[] { new { key = "battery", value = 3.5 } } } };
+        Assert.Equal(1, (await graphQL.DataAsync(IngestMessages, new { m = sent }, admin)).GetProperty("ingestMessages").GetProperty("inserted").GetInt32());
+
+        var latest = (await graphQL.DataAsync("{ latest { deviceId key value } }", new { }, token)).GetProperty("latest");
+        Assert.Equal((device, "battery", 3.5), latest.EnumerateArray().Select(l => (l.GetProperty("deviceId").GetGuid(), l.GetProperty("key").GetString(), l.GetProperty("value").GetDouble())).Single());
+        Assert.Equal(0, (await graphQL.DataAsync("{ latest { deviceId } }", new { }, other)).GetProperty("latest").GetArrayLength());
+    }
+
     [Fact]
     public async Task An_alert_rule_watches_one_key_of_its_device()
     {
