@@ -11,7 +11,7 @@ namespace IotAspire.Tests.Readings;
 /// moment: while batches are pending (the materializer held off), while it is catching up, and after it. Batches
 /// arrive as fleets send them, one value per device after another in arrival order, each under one of two keys
 /// (a device's series), from several senders at once, with late values, repeated batches and changed values among
-/// them. Aggregates, devices, latest values and the Grafana panels are compared with SQL over the stored values.
+/// them. Aggregates, group aggregates, devices, latest values and the Grafana panels are compared with SQL over the stored values.
 /// </summary>
 [Collection(AppHostCollection.Name)]
 public class MaterializerExactnessTests(AppHostFixture fixture)
@@ -39,6 +39,13 @@ public class MaterializerExactnessTests(AppHostFixture fixture)
         Dictionary<string, object>[] claim = [.. devices.Select(d => Reading(origin.AddSeconds(-30), 1, d))];
         await graphQL.DataAsync(GraphQLDocuments.Ingest, new { readings = claim }, token);
         var sent = new List<Dictionary<string, object>[]> { claim };
+        // Two sites and an untagged device, for groupAggregates (group null).
+        for (var d = 0; d < Devices; d++)
+        {
+            await graphQL.DataAsync("mutation($d: UUID!, $t: [TagInput!]) { setDeviceAttributes(deviceId: $d, tags: $t) { id } }",
+                new { d = devices[d], t = d % 3 == 2 ? Array.Empty<object>() : new object[] { new { name = "site", value = d % 3 == 0 ? "a" : "b" } } }, token);
+        }
+
         var tick = 0;
 
         for (var round = 0; round < 6; round++)
@@ -156,6 +163,36 @@ public class MaterializerExactnessTests(AppHostFixture fixture)
                 var got = answered[key];
                 Assert.True(Close(sum, got.Item1) && (count, min, max) == (got.Item2, got.Item3, got.Item4),
                     string.Create(CultureInfo.InvariantCulture, $"{size}-minute bucket {key}: API {got}, readings ({sum}, {count}, {min}, {max})"));
+            }
+        }
+
+        // groupAggregates: per site and bucket, over every reading of the site's devices (the untagged device: group null).
+        foreach (var size in new[] { 7, 60 })
+        {
+            var from = first.AddSeconds(-random.Next(3_600));
+            var to = end.AddSeconds(random.Next(1, 3_600));
+            var groups = (await graphQL.DataAsync(
+                "query($f: DateTime, $t: DateTime, $s: Int) { groupAggregates(key: \"temperature\", groupBy: \"site\", from: $f, to: $t, aggregationSizeMinutes: $s) { group aggregatedValues { from sum count min max } } }",
+                new { f = from.ToString("O"), t = to.ToString("O"), s = size }, token)).GetProperty("groupAggregates").EnumerateArray()
+                .SelectMany(g => g.GetProperty("aggregatedValues").EnumerateArray().Where(v => v.GetProperty("count").GetInt32() > 0).Select(v => (
+                    Key: $"{g.GetProperty("group").GetString() ?? "-"} {v.GetProperty("from").GetDateTimeOffset():O}",
+                    Value: (v.GetProperty("sum").GetDouble(), v.GetProperty("count").GetInt32(), v.GetProperty("min").GetDouble(), v.GetProperty("max").GetDouble()))))
+                .ToDictionary(p => p.Key, p => p.Value);
+            var expected = await Sql.ListAsync(dataSource, """
+                SELECT coalesce(d.tags ->> 'site', '-'), date_bin(make_interval(mins => $4), r.recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'),
+                       sum(r.reading), count(*)::int, min(r.reading), max(r.reading)
+                FROM readings r JOIN series s ON s.customer_id = r.customer_id AND s.id = r.series_id
+                JOIN devices d ON d.customer_id = s.customer_id AND d.id = s.device_id
+                WHERE r.customer_id = $1 AND s.key = 'temperature' AND r.recorded_at >= $2 AND r.recorded_at < $3 GROUP BY 1, 2
+                """, r => (Key: $"{r.GetString(0)} {r.GetFieldValue<DateTimeOffset>(1):O}", Value: (r.GetDouble(2), r.GetInt32(3), r.GetDouble(4), r.GetDouble(5))),
+                customerId, from, to, size);
+            Assert.Contains(expected, e => e.Key.StartsWith("- ", StringComparison.Ordinal));   // the untagged device's group is compared too
+            Assert.Equal(expected.Select(e => e.Key).Order(), groups.Keys.Order());
+            foreach (var (key, (sum, count, min, max)) in expected)
+            {
+                var got = groups[key];
+                Assert.True(Close(sum, got.Item1) && (count, min, max) == (got.Item2, got.Item3, got.Item4),
+                    string.Create(CultureInfo.InvariantCulture, $"group {size}-minute bucket {key}: API {got}, readings ({sum}, {count}, {min}, {max})"));
             }
         }
 
