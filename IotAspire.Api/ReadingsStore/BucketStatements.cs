@@ -39,17 +39,31 @@ public static class BucketStatements
 
     /// <summary>
     /// The newest value of each series <see cref="SeriesOf"/> finds for one customer, in the same order and under the same
-    /// bound: one statement, each series one backwards step on its (customer, series, time) key, so it costs per series,
-    /// not per reading. Routed to the customer's worker on Citus (series and readings are co-located by customer).
+    /// bound, in one statement (one snapshot). A series' row holds its newest value as the materializer last folded it;
+    /// that is the answer unless a batch still pending holds a reading of the series at or after that time (a newer
+    /// reading, or the same time changed) or the row holds none yet (a series not folded, or one stored before the
+    /// value was kept): then one backwards step on its (customer, series, time) key reads it from the readings. So a
+    /// customer's dashboard costs a read of the catalog while the materializer keeps up, a step per series only for
+    /// what it has not folded, and the answer is exact at every moment: a pass removes its pending rows and writes the
+    /// rows' values in one transaction. Routed to the customer's worker on Citus (series, readings and pending rows are
+    /// co-located by customer).
     /// </summary>
     public static string LatestOf(SeriesScope scope) => $"""
-        SELECT s.device_id, s.key, last.recorded_at, last.reading
+        WITH pending AS (
+            SELECT d.series_id, max(d.last_at) AS last_at
+            FROM {PendingRollups.Table} p CROSS JOIN LATERAL unnest(p.series_ids, p.last_at) AS d(series_id, last_at)
+            WHERE p.customer_id = @customer_id
+            GROUP BY 1
+        )
+        SELECT s.device_id, s.key, coalesce(unfolded.recorded_at, s.last_reading_at), coalesce(unfolded.reading, s.last_reading)
         FROM {Series.Table} s
         {(scope.Tags ? "JOIN devices d ON d.customer_id = s.customer_id AND d.id = s.device_id AND d.tags @> @tags" : "")}
-        CROSS JOIN LATERAL (SELECT recorded_at, reading FROM readings r
-                            WHERE r.customer_id = @customer_id AND r.series_id = s.id
-                            ORDER BY recorded_at DESC LIMIT 1) last
-        WHERE true
+        LEFT JOIN pending ON pending.series_id = s.id
+        LEFT JOIN LATERAL (SELECT recorded_at, reading FROM readings r
+                           WHERE (s.last_reading IS NULL OR pending.last_at >= s.last_reading_at)
+                             AND r.customer_id = @customer_id AND r.series_id = s.id
+                           ORDER BY recorded_at DESC LIMIT 1) unfolded ON true
+        WHERE (unfolded.recorded_at IS NOT NULL OR s.last_reading IS NOT NULL)
           {scope.Filters}
         ORDER BY s.device_id, s.key
         LIMIT @max_series + 1

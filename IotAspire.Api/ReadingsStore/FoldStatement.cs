@@ -78,14 +78,16 @@ public static class FoldStatement
         )
         """;
 
-    // The finest buckets recomputed from the readings (with each bucket's first and last reading time, for the series' spans).
+    // The finest buckets recomputed from the readings (with each bucket's first and last reading time, for the series' spans,
+    // and its last reading's value, for the series' latest value).
     private static string FinestFigures(RollupGrain grain) => $"""
         {grain.Name} AS (
-            SELECT s.customer_id, s.series_id, b.bucket_start, b.n, b.total, b.low, b.high, b.first_at, b.last_at
+            SELECT s.customer_id, s.series_id, b.bucket_start, b.n, b.total, b.low, b.high, b.first_at, b.last_at, b.last_reading
             FROM spans_{grain.Name} s CROSS JOIN LATERAL unnest(s.spans) AS span
             CROSS JOIN LATERAL (SELECT {grain.BucketOf("recorded_at")} AS bucket_start,
                                        count(*) AS n, sum(reading) AS total, min(reading) AS low, max(reading) AS high,
-                                       min(recorded_at) AS first_at, max(recorded_at) AS last_at
+                                       min(recorded_at) AS first_at, max(recorded_at) AS last_at,
+                                       (array_agg(reading ORDER BY recorded_at DESC))[1] AS last_reading
                                 FROM readings r
                                 WHERE r.customer_id = @customer_id AND r.series_id = s.series_id
                                   AND r.recorded_at >= lower(span) AND r.recorded_at < upper(span)
@@ -148,15 +150,21 @@ public static class FoldStatement
     // both, never a join of two CTEs (PostgreSQL estimates a CTE scan at a few rows and joined them by nested loop,
     // quadratic in the series of a pass: 7 000 series took 33 s, past the statement timeout, and the pass never ended).
     // A series with neither (no buckets before or after) adds nothing and keeps its span, so it is left out.
+    // The series' latest value is its newest recomputed reading's when that is at or after the newest it held (a
+    // reading changed at that time is recomputed too); a late reading leaves it as it was. The row is written anyway,
+    // so keeping it costs the pass no write (latest reads it: BucketStatements.LatestOf).
     private static string Counted(RollupGrain finest) => $"""
         counted AS (
             UPDATE {Series.Table} d SET reading_count = d.reading_count + c.added,
                                  first_reading_at = LEAST(d.first_reading_at, c.first_at),
-                                 last_reading_at = GREATEST(d.last_reading_at, c.last_at)
-            FROM (SELECT customer_id, series_id, sum(n)::bigint AS added, min(first_at) AS first_at, max(last_at) AS last_at
-                  FROM (SELECT customer_id, series_id, n, first_at, last_at FROM {finest.Name}
+                                 last_reading_at = GREATEST(d.last_reading_at, c.last_at),
+                                 last_reading = CASE WHEN c.last_at >= d.last_reading_at OR d.last_reading_at IS NULL THEN c.last_reading
+                                                     ELSE d.last_reading END
+            FROM (SELECT customer_id, series_id, sum(n)::bigint AS added, min(first_at) AS first_at, max(last_at) AS last_at,
+                         (array_agg(last_reading ORDER BY last_at DESC) FILTER (WHERE last_at IS NOT NULL))[1] AS last_reading
+                  FROM (SELECT customer_id, series_id, n, first_at, last_at, last_reading FROM {finest.Name}
                         UNION ALL
-                        SELECT customer_id, series_id, -coalesce(n, 0), NULL, NULL FROM replaced) AS moved
+                        SELECT customer_id, series_id, -coalesce(n, 0), NULL, NULL, NULL FROM replaced) AS moved
                   GROUP BY 1, 2) AS c
             WHERE d.customer_id = @customer_id AND d.id = c.series_id AND c.customer_id = @customer_id
         )

@@ -9,9 +9,10 @@ public sealed record LatestValue(
     [property: Description("The time of the newest stored value.")] DateTimeOffset Timestamp, double Value);
 
 /// <summary>
-/// The newest value of each series of a request, read from the committed readings themselves: exact at every moment
-/// (a batch acknowledged is in the answer, whether or not the rollups hold it yet). No table of latest values to keep
-/// beside the readings, which would cost every ingest batch a write per series.
+/// The newest value of each series of a request, exact at every moment (a batch acknowledged is in the answer, whether
+/// or not the rollups hold it yet): the value the materializer keeps on the series' row, or the readings' newest where a
+/// pending batch may hold a newer or changed one (<see cref="BucketStatements.LatestOf"/>). Not a table of latest values
+/// written by ingest, which would cost every batch a write per series: the materializer writes the row anyway.
 /// </summary>
 public sealed class LatestValuesReader(NpgsqlDataSource dataSource)
 {

@@ -60,6 +60,8 @@ public sealed class ReadingsDbContext(DbContextOptions<ReadingsDbContext> option
             series.Property(s => s.ReadingCount).HasColumnName("reading_count").HasDefaultValue(0L);
             series.Property(s => s.FirstReadingAt).HasColumnName("first_reading_at");
             series.Property(s => s.LastReadingAt).HasColumnName("last_reading_at");
+            // The value at last_reading_at as the materializer last folded it (null: not known, read from the readings).
+            series.Property(s => s.LastReading).HasColumnName("last_reading");
             series.HasIndex(s => new { s.CustomerId, s.DeviceId, s.Key }).IsUnique();
         });
 
@@ -314,6 +316,7 @@ public sealed class Series
     public long ReadingCount { get; set; }
     public DateTimeOffset? FirstReadingAt { get; set; }
     public DateTimeOffset? LastReadingAt { get; set; }
+    public double? LastReading { get; set; }
 }
 
 /// <summary>The one customer a device belongs to (<c>device_claims</c>).</summary>

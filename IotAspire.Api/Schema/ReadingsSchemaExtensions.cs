@@ -46,7 +46,7 @@ public static class ReadingsSchemaExtensions
             schema.RegisterTypeMapping<AlertWebhookSummary, AlertWebhookGraphType>();
         })
         .AddGraphTypes(typeof(Query).Assembly)
-        .AddExecutionStrategy<BucketListExecutionStrategy>(GraphQLParser.AST.OperationType.Query)
+        .AddExecutionStrategy<FlatListExecutionStrategy>(GraphQLParser.AST.OperationType.Query)
         .AddErrorInfoProvider<ApiErrorInfoProvider>()
         .ConfigureExecutionOptions(options => options.UnhandledExceptionDelegate = ApiErrorInfoProvider.ExposeApiErrors);
 }

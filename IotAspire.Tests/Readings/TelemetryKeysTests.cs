@@ -104,6 +104,66 @@ public class TelemetryKeysTests(AppHostFixture fixture)
         Assert.Equal(["reading", "temperature"], lines.Skip(1).Select(l => l.Split(',')[3]).Distinct());
     }
 
+    /// <summary>
+    /// Latest reads a series' newest value from its catalog row once the materializer has folded it, and from the
+    /// readings while a pending batch holds a newer value or the same time changed (or the row holds none: a series
+    /// stored before the value was kept). The catalog row is altered by hand to tell the two sources apart.
+    /// </summary>
+    [Fact]
+    public async Task Latest_is_the_folded_value_unless_a_pending_batch_holds_a_newer_or_changed_one()
+    {
+        var (token, customerId) = await auth.NewCustomerAsync();
+        var device = Guid.NewGuid();
+        var series = Api.ReadingsStore.SeriesIds.Of(device, "temperature");
+        await using var dataSource = NpgsqlDataSource.Create(await fixture.AppHost.ConnectionStringAsync(ResourceNames.ReadingsDatabase));
+        await graphQL.DataAsync(IngestMessages, new { m = Messages(device, 10) }, token);
+        await Rollups.WaitUntilFoldedAsync(dataSource, customerId);
+        Task<List<(DateTimeOffset At, double? Value)>> CatalogAsync() => Sql.ListAsync(dataSource,
+            "SELECT last_reading_at, last_reading FROM series WHERE customer_id = $1 AND id = $2",
+            r => (r.GetFieldValue<DateTimeOffset>(0), r.IsDBNull(1) ? (double?)null : r.GetDouble(1)), customerId, series);
+        async Task<(DateTimeOffset At, double Value)> LatestAsync()
+        {
+            var latest = (await graphQL.DataAsync("query($d: [UUID!]) { latest(deviceIds: $d, keys: [\"temperature\"]) { timestamp value } }", new { d = new[] { device } }, token))
+                .GetProperty("latest");
+            var one = Assert.Single(latest.EnumerateArray());
+            return (one.GetProperty("timestamp").GetDateTimeOffset(), one.GetProperty("value").GetDouble());
+        }
+
+        object[] Temperature(int minute, double value) => [new { deviceId = device, timestamp = Start.AddMinutes(minute).ToString("O"), values = new[] { new { key = "temperature", value } } }];
+
+        // Folded: the pass wrote the newest value into the series' row, and latest answers it from there.
+        Assert.Equal([(Start.AddMinutes(9), (double?)Value(0, 2, 9))], await CatalogAsync());
+        await Sql.ExecuteAsync(dataSource, "UPDATE series SET last_reading = 1234.5 WHERE customer_id = $1 AND id = $2", customerId, series);
+        Assert.Equal((Start.AddMinutes(9), 1234.5), await LatestAsync());
+
+        await using (await Rollups.HoldMaterializerAsync(dataSource))
+        {
+            // A late value pending changes nothing; the newest time changed, pending, is read from the readings.
+            await graphQL.DataAsync(IngestMessages, new { m = Temperature(3, -1) }, token);
+            Assert.Equal((Start.AddMinutes(9), 1234.5), await LatestAsync());
+            await graphQL.DataAsync(IngestMessages, new { m = Temperature(9, 99.25) }, token);
+            Assert.Equal((Start.AddMinutes(9), 99.25), await LatestAsync());
+            await graphQL.DataAsync(IngestMessages, new { m = Temperature(20, 7.75) }, token);
+            Assert.Equal((Start.AddMinutes(20), 7.75), await LatestAsync());
+        }
+
+        await Rollups.WaitUntilFoldedAsync(dataSource, customerId);
+        Assert.Equal([(Start.AddMinutes(20), (double?)7.75)], await CatalogAsync());
+        Assert.Equal((Start.AddMinutes(20), 7.75), await LatestAsync());
+
+        // A late value folded leaves the newest as it was; a changed newest value folded replaces it.
+        await graphQL.DataAsync(IngestMessages, new { m = Temperature(15, 3) }, token);
+        await Rollups.WaitUntilFoldedAsync(dataSource, customerId);
+        Assert.Equal([(Start.AddMinutes(20), (double?)7.75)], await CatalogAsync());
+        await graphQL.DataAsync(IngestMessages, new { m = Temperature(20, 8.5) }, token);
+        await Rollups.WaitUntilFoldedAsync(dataSource, customerId);
+        Assert.Equal([(Start.AddMinutes(20), (double?)8.5)], await CatalogAsync());
+
+        // A row without the value (as the upgrade leaves every series) is answered from the readings.
+        await Sql.ExecuteAsync(dataSource, "UPDATE series SET last_reading = NULL WHERE customer_id = $1 AND id = $2", customerId, series);
+        Assert.Equal((Start.AddMinutes(20), 8.5), await LatestAsync());
+    }
+
     [Fact]
     public async Task A_groups_mean_is_the_mean_of_its_values_and_another_customers_devices_tagged_alike_never_count()
     {

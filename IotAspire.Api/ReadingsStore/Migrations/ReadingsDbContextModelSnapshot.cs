@@ -701,6 +701,10 @@ namespace IotAspire.Api.ReadingsStore.Migrations
                         .HasColumnType("text")
                         .HasColumnName("key");
 
+                    b.Property<double?>("LastReading")
+                        .HasColumnType("double precision")
+                        .HasColumnName("last_reading");
+
                     b.Property<DateTimeOffset?>("LastReadingAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("last_reading_at");

@@ -12,11 +12,12 @@ spans_five_minute AS (
     FROM taken_series GROUP BY 1, 2
 ),
 five_minute AS (
-    SELECT s.customer_id, s.series_id, b.bucket_start, b.n, b.total, b.low, b.high, b.first_at, b.last_at
+    SELECT s.customer_id, s.series_id, b.bucket_start, b.n, b.total, b.low, b.high, b.first_at, b.last_at, b.last_reading
     FROM spans_five_minute s CROSS JOIN LATERAL unnest(s.spans) AS span
     CROSS JOIN LATERAL (SELECT date_bin(INTERVAL '5 minutes', recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00') AS bucket_start,
                                count(*) AS n, sum(reading) AS total, min(reading) AS low, max(reading) AS high,
-                               min(recorded_at) AS first_at, max(recorded_at) AS last_at
+                               min(recorded_at) AS first_at, max(recorded_at) AS last_at,
+                               (array_agg(reading ORDER BY recorded_at DESC))[1] AS last_reading
                         FROM readings r
                         WHERE r.customer_id = @customer_id AND r.series_id = s.series_id
                           AND r.recorded_at >= lower(span) AND r.recorded_at < upper(span)
@@ -94,11 +95,14 @@ write_daily AS (
 counted AS (
     UPDATE series d SET reading_count = d.reading_count + c.added,
                          first_reading_at = LEAST(d.first_reading_at, c.first_at),
-                         last_reading_at = GREATEST(d.last_reading_at, c.last_at)
-    FROM (SELECT customer_id, series_id, sum(n)::bigint AS added, min(first_at) AS first_at, max(last_at) AS last_at
-          FROM (SELECT customer_id, series_id, n, first_at, last_at FROM five_minute
+                         last_reading_at = GREATEST(d.last_reading_at, c.last_at),
+                         last_reading = CASE WHEN c.last_at >= d.last_reading_at OR d.last_reading_at IS NULL THEN c.last_reading
+                                             ELSE d.last_reading END
+    FROM (SELECT customer_id, series_id, sum(n)::bigint AS added, min(first_at) AS first_at, max(last_at) AS last_at,
+                 (array_agg(last_reading ORDER BY last_at DESC) FILTER (WHERE last_at IS NOT NULL))[1] AS last_reading
+          FROM (SELECT customer_id, series_id, n, first_at, last_at, last_reading FROM five_minute
                 UNION ALL
-                SELECT customer_id, series_id, -coalesce(n, 0), NULL, NULL FROM replaced) AS moved
+                SELECT customer_id, series_id, -coalesce(n, 0), NULL, NULL, NULL FROM replaced) AS moved
           GROUP BY 1, 2) AS c
     WHERE d.customer_id = @customer_id AND d.id = c.series_id AND c.customer_id = @customer_id
 ),

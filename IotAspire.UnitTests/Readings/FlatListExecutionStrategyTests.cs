@@ -11,11 +11,11 @@ using IotAspire.Api.ReadingsStore;
 namespace IotAspire.UnitTests.Readings;
 
 /// <summary>
-/// The bucket loop of <see cref="BucketListExecutionStrategy"/> writes what GraphQL.NET's own execution
-/// writes, byte for byte, for every way a document can select an <c>AggregatedValue</c>'s fields.
+/// The loop of <see cref="FlatListExecutionStrategy"/> writes what GraphQL.NET's own execution writes, byte for byte,
+/// for every way a document can select the fields of an <c>AggregatedValue</c> or a <c>LatestValue</c>.
 /// Both run the same schema types and serializer over the same in-memory answer.
 /// </summary>
-public sealed class BucketListExecutionStrategyTests : IDisposable
+public sealed class FlatListExecutionStrategyTests : IDisposable
 {
     private static readonly IReadOnlyList<DeviceAggregate> Answer =
     [
@@ -35,8 +35,15 @@ public sealed class BucketListExecutionStrategyTests : IDisposable
             new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 1, 2, 0, 0, 0, TimeSpan.Zero), 5, []),
     ];
 
-    private readonly ServiceProvider general = Services(withBucketLoop: false);
-    private readonly ServiceProvider withLoop = Services(withBucketLoop: true);
+    private static readonly IReadOnlyList<LatestValue> Latest =
+    [
+        new(Guid.Parse("71bf19cb-e7e7-4334-af31-5ebba56a655d"), "temperature", new DateTimeOffset(2026, 1, 1, 0, 10, 0, TimeSpan.Zero).AddTicks(9_509_010), 21.5),
+        new(Guid.Parse("00000000-0000-4000-8000-000000000002"), "power.l1", new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), -1e-7),
+        new(Guid.Parse("00000000-0000-4000-8000-000000000002"), "reading", new DateTimeOffset(2025, 12, 31, 23, 59, 59, TimeSpan.Zero), 1e300),
+    ];
+
+    private readonly ServiceProvider general = Services(withFlatListLoop: false);
+    private readonly ServiceProvider withLoop = Services(withFlatListLoop: true);
 
     public void Dispose()
     {
@@ -56,7 +63,10 @@ public sealed class BucketListExecutionStrategyTests : IDisposable
     [InlineData("{ deviceAggregates { aggregatedValues { from mean min max sum count value } } }", null)]
     [InlineData("{ deviceAggregates { aggregatedValues { lo: min hi: max n: count ...S } } } fragment S on AggregatedValue { total: sum avg: mean }", null)]
     [InlineData("{ deviceAggregates { aggregatedValues { from sd: stddev first last stddev } } }", null)]
-    public async Task The_bucket_loop_writes_what_the_general_execution_writes(string query, string? variables)
+    [InlineData("{ latest { deviceId key timestamp value } }", null)]
+    [InlineData("{ latest { v: value __typename t: timestamp ...F } } fragment F on LatestValue { key deviceId }", null)]
+    [InlineData("query($skip: Boolean!) { latest { key value @skip(if: $skip) } a: latest { value } }", """{"skip": true}""")]
+    public async Task The_loop_writes_what_the_general_execution_writes(string query, string? variables)
     {
         var (expected, generalUsedLoop) = await RunAsync(general, query, variables);
         var (actual, loopUsedLoop) = await RunAsync(withLoop, query, variables);
@@ -64,6 +74,15 @@ public sealed class BucketListExecutionStrategyTests : IDisposable
         Assert.False(generalUsedLoop);
         Assert.True(loopUsedLoop, "The strategy should have written the buckets itself.");
         Assert.Equal(expected, actual);
+    }
+
+    [Fact]
+    public async Task The_loop_writes_a_latest_value_in_the_scalars_formats()
+    {
+        var (json, _) = await RunAsync(withLoop, "{ latest { deviceId key timestamp value } }", null);
+
+        Assert.Contains("""{"deviceId":"71bf19cb-e7e7-4334-af31-5ebba56a655d","key":"temperature","timestamp":"2026-01-01T00:10:00.950901+00:00","value":21.5}""", json);
+        Assert.Contains("""{"deviceId":"00000000-0000-4000-8000-000000000002","key":"power.l1","timestamp":"2026-01-01T00:00:00+00:00","value":-1E-07}""", json);
     }
 
     /// <summary>The loop recognises the list by its item type: the product's schema must give it that type.</summary>
@@ -77,8 +96,9 @@ public sealed class BucketListExecutionStrategyTests : IDisposable
         schema.Initialize();
 
         Assert.IsType<AutoRegisteringObjectGraphType<AggregatedValue>>(schema.AllTypes["AggregatedValue"]);
+        Assert.IsAssignableFrom<AutoRegisteringObjectGraphType<LatestValue>>(schema.AllTypes["LatestValue"]);
         Assert.Contains(provider.GetServices<ExecutionStrategyRegistration>(),
-            registration => registration.Strategy is BucketListExecutionStrategy && registration.Operation == OperationType.Query);
+            registration => registration.Strategy is FlatListExecutionStrategy && registration.Operation == OperationType.Query);
     }
 
     [Fact]
@@ -98,7 +118,7 @@ public sealed class BucketListExecutionStrategyTests : IDisposable
     public async Task The_selection_names_each_selected_function_and_every_percentile_once()
     {
         BucketFunctions? seen = null;
-        using var services = Services(withBucketLoop: true, context => seen = BucketFunctionSelection.Of(context));
+        using var services = Services(withFlatListLoop: true, context => seen = BucketFunctionSelection.Of(context));
         await RunAsync(services, """
             query($p: Float!, $skip: Boolean!) {
               a: deviceAggregates { aggregatedValues { from p50: percentile(p: 0.5) p: percentile(p: $p) ...F max @skip(if: $skip) } }
@@ -120,7 +140,7 @@ public sealed class BucketListExecutionStrategyTests : IDisposable
     [Fact]
     public async Task A_percentile_outside_0_to_1_is_refused_before_anything_runs()
     {
-        using var services = Services(withBucketLoop: true, context => BucketFunctionSelection.Of(context));
+        using var services = Services(withFlatListLoop: true, context => BucketFunctionSelection.Of(context));
         var result = await services.GetRequiredService<IDocumentExecuter<ISchema>>().ExecuteAsync(options =>
         {
             options.Query = "{ deviceAggregates { aggregatedValues { percentile(p: 1.5) } } }";
@@ -148,10 +168,10 @@ public sealed class BucketListExecutionStrategyTests : IDisposable
         null => false,
         ObjectExecutionNode o => o.SubFields?.Any(UsesLoop) == true,
         ArrayExecutionNode a => a.Items?.Any(UsesLoop) == true,
-        _ => node.GetType().Name == "BucketListNode",
+        _ => node.GetType().Name == "FlatListNode",
     };
 
-    private static ServiceProvider Services(bool withBucketLoop, Action<IResolveFieldContext>? onResolve = null)
+    private static ServiceProvider Services(bool withFlatListLoop, Action<IResolveFieldContext>? onResolve = null)
     {
         var services = new ServiceCollection();
         services.AddSingleton(Options.Create(new GraphQLHttpOptions()));
@@ -159,15 +179,15 @@ public sealed class BucketListExecutionStrategyTests : IDisposable
         {
             graphQL.AddSchema(_ => AnswerSchema(onResolve)).AddHttpTransport().AddErrorInfoProvider<ApiErrorInfoProvider>()
                 .ConfigureExecutionOptions(options => options.UnhandledExceptionDelegate = ApiErrorInfoProvider.ExposeApiErrors);
-            if (withBucketLoop)
+            if (withFlatListLoop)
             {
-                graphQL.AddExecutionStrategy<BucketListExecutionStrategy>(OperationType.Query);
+                graphQL.AddExecutionStrategy<FlatListExecutionStrategy>(OperationType.Query);
             }
         });
         return services.BuildServiceProvider();
     }
 
-    // The product's types for DeviceAggregate and AggregatedValue, resolved from memory instead of PostgreSQL.
+    // The product's types for DeviceAggregate, AggregatedValue and LatestValue, resolved from memory instead of PostgreSQL.
     private static Schema AnswerSchema(Action<IResolveFieldContext>? onResolve)
     {
         var schema = new Schema();
@@ -175,6 +195,7 @@ public sealed class BucketListExecutionStrategyTests : IDisposable
         schema.RegisterTypeMapping<DateTimeOffset, IsoDateTimeGraphType>();
         schema.RegisterTypeMapping<AggregatedValue, AutoRegisteringObjectGraphType<AggregatedValue>>();
         schema.RegisterTypeMapping<DeviceAggregate, AutoRegisteringObjectGraphType<DeviceAggregate>>();
+        schema.RegisterTypeMapping<LatestValue, LatestValueGraphType>();
         var query = new ObjectGraphType { Name = "Query" };
         query.Field<NonNullGraphType<ListGraphType<NonNullGraphType<GraphQLClrOutputTypeReference<DeviceAggregate>>>>>("deviceAggregates")
             .Resolve(context =>
@@ -182,6 +203,7 @@ public sealed class BucketListExecutionStrategyTests : IDisposable
                 onResolve?.Invoke(context);
                 return Answer;
             });
+        query.Field<NonNullGraphType<ListGraphType<NonNullGraphType<GraphQLClrOutputTypeReference<LatestValue>>>>>("latest").Resolve(_ => Latest);
         schema.Query = query;
         return schema;
     }
