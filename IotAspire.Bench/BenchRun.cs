@@ -37,7 +37,9 @@ public sealed class BenchRun(BenchTarget target, BenchOptions options)
             ? await new FairnessBench(client, data).RunAsync(options.Quick ? 10 : 100, phase => progress(phase), ct)
             : null;
 
-        var keys = options.Sections.Contains("keys") ? await new KeysBench(client, owner, options, target).RunAsync(phase => progress(phase), ct) : [];
+        var keysBench = new KeysBench(client, owner, options, target);
+        var keys = options.Sections.Contains("keys") ? await keysBench.RunAsync(phase => progress(phase), ct)
+            : options.Sections.Contains("keys-reads") ? await keysBench.RunReadsAsync(phase => progress(phase), ct) : [];
 
         await using var version = owner.CreateCommand("SHOW server_version");
         return new BenchReport(options, startedAt, clock.Elapsed, machine, (string)(await version.ExecuteScalarAsync(ct))!, generated,

@@ -32,7 +32,17 @@ public sealed class KeysBench(SystemClient client, NpgsqlDataSource owner, Bench
     private int Devices => options.Quick ? 30 : 1_000;
     private int Days => options.Quick ? 2 : 7;
     private const int StepMinutes = 3;
+
+    /// <summary>Timed runs of each read at least (API and plain SQL alternating): a read takes milliseconds, and the median of 20 swung by a third.</summary>
+    private const int ReadIterations = 60;
     private long Values => (long)Devices * Keys.Length * (Days * 1_440 / StepMinutes);
+
+    /// <summary>The reads alone, over the data set (written first when it is not there): <c>--sections keys-reads</c>.</summary>
+    public async Task<IReadOnlyList<KeysFigure>> RunReadsAsync(Action<string> progress, CancellationToken ct)
+    {
+        await EnsureDataAsync(progress, ct);
+        return await ReadsAsync(progress, ct);
+    }
 
     public async Task<IReadOnlyList<KeysFigure>> RunAsync(Action<string> progress, CancellationToken ct)
     {
@@ -53,6 +63,7 @@ public sealed class KeysBench(SystemClient client, NpgsqlDataSource owner, Bench
         await DataSet.WaitUntilFoldedAsync(owner, ct);
         if (await ScalarAsync<long>("SELECT coalesce(sum(reading_count), 0)::bigint FROM series WHERE customer_id = @c", ct) == Values)
         {
+            await KeepLatestAsync(progress, ct);
             await TagAsync(ct);
             return;
         }
@@ -87,6 +98,38 @@ public sealed class KeysBench(SystemClient client, NpgsqlDataSource owner, Bench
         progress("keys: waiting for the rollups");
         await DataSet.WaitUntilFoldedAsync(owner, ct);
         await ExecuteAsync("VACUUM (ANALYZE) readings, series, devices, readings_five_minute, readings_hourly, readings_daily", ct, noCustomer: true);
+    }
+
+    /// <summary>
+    /// A data set kept from before the materializer kept each series' newest value (SeriesLatestValue) has none on its
+    /// series' rows, as any upgraded installation until its devices send again: each series' newest reading is written
+    /// again, unchanged, through the writer, and folded, so latest is measured as a running system answers it.
+    /// </summary>
+    private async Task KeepLatestAsync(Action<string> progress, CancellationToken ct)
+    {
+        var newest = new List<ReadingToStore>();
+        await using (var command = owner.CreateCommand("""
+            SELECT s.device_id, s.key, r.recorded_at, r.reading FROM series s
+            JOIN readings r ON r.customer_id = s.customer_id AND r.series_id = s.id AND r.recorded_at = s.last_reading_at
+            WHERE s.customer_id = @c AND s.last_reading IS NULL
+            """))
+        {
+            command.Parameters.Add(new NpgsqlParameter("c", KeysCustomer));
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                newest.Add(new ReadingToStore(KeysCustomer, reader.GetGuid(0), reader.GetFieldValue<DateTimeOffset>(2), reader.GetDouble(3), reader.GetString(1)));
+            }
+        }
+
+        if (newest.Count == 0)
+        {
+            return;
+        }
+
+        progress($"keys: writing the newest reading of {newest.Count:N0} series again (kept data set)");
+        await new ReadingsWriter(owner).WriteAsync(newest, ct);
+        await DataSet.WaitUntilFoldedAsync(owner, ct);
     }
 
     /// <summary>
@@ -246,8 +289,7 @@ public sealed class KeysBench(SystemClient client, NpgsqlDataSource owner, Bench
         async Task MeasureAsync(string what, byte[] api, string sql, params (string Name, object Value)[] parameters)
         {
             progress($"keys: {what}");
-            var ours = await Percentiles.MeasureAsync(options.Warmups, options.Iterations, () => client.GraphQLAsync(api, token, ct));
-            var plain = await Percentiles.MeasureAsync(options.Warmups, options.Iterations, async () =>
+            var (ours, plain) = await Percentiles.MeasurePairAsync(options.Warmups, Math.Max(options.Iterations, ReadIterations), () => client.GraphQLAsync(api, token, ct), async () =>
             {
                 await using var command = owner.CreateCommand(sql);
                 command.Parameters.Add(new NpgsqlParameter("c", KeysCustomer));

@@ -29,6 +29,33 @@ public sealed record Percentiles(double P50, double P95, int Runs)
         return Of(times);
     }
 
+    /// <summary>
+    /// Two runs measured side by side: each timed run of one is next to one of the other (which goes first alternates), so
+    /// a change in this shared machine's load falls on both alike and their ratio stays meaningful.
+    /// </summary>
+    public static async Task<(Percentiles A, Percentiles B)> MeasurePairAsync(int warmups, int iterations, Func<Task> a, Func<Task> b)
+    {
+        for (var i = 0; i < warmups; i++)
+        {
+            await a();
+            await b();
+        }
+
+        var (timesA, timesB) = (new List<double>(iterations), new List<double>(iterations));
+        var spent = Stopwatch.StartNew();
+        while (timesA.Count < iterations && (timesA.Count < MinimumRuns || spent.Elapsed < 2 * Budget))
+        {
+            foreach (var (run, times) in timesA.Count % 2 == 0 ? [(a, timesA), (b, timesB)] : new[] { (b, timesB), (a, timesA) })
+            {
+                var clock = Stopwatch.StartNew();
+                await run();
+                times.Add(clock.Elapsed.TotalMilliseconds);
+            }
+        }
+
+        return (Of(timesA), Of(timesB));
+    }
+
     public static Percentiles Of(IReadOnlyCollection<double> times)
     {
         var sorted = times.Order().ToArray();

@@ -107,4 +107,27 @@ public sealed class TelemetryKeyRulesTests
         Assert.Equal("""{"site":"berlin","floor":"3"}""", new DeviceFilter(Tags: [new("site", "berlin"), new("floor", "3")]).TagsJson);
         Assert.Equal([new Tag("floor", "3"), new Tag("site", "berlin")], DevicesReader.TagsOf("""{"site":"berlin","floor":"3"}"""));
     }
+
+    [Fact]
+    public void A_customers_request_naming_devices_and_keys_makes_its_series_without_the_catalog()
+    {
+        var other = Guid.Parse("00000000-0000-4000-8000-000000000002");
+        var request = new AggregateRequest(Own, [Device, other, Device], At, At.AddDays(1), 5) { Keys = ["temperature", "battery", "temperature"] };
+
+        var series = DeviceAggregatesReader.NamedSeries(request);
+
+        Assert.Equal(
+            [(other, "battery"), (other, "temperature"), (Device, "battery"), (Device, "temperature")],
+            series!.Select(s => (s.DeviceId, s.Key)));
+        Assert.All(series!, s => Assert.Equal((Own, SeriesIds.Of(s.DeviceId, s.Key)), (s.CustomerId, s.Id)));
+
+        // The catalog answers what ids alone cannot: every key, tags, every customer's devices, past the series limit.
+        Assert.Null(DeviceAggregatesReader.NamedSeries(request with { Keys = null }));
+        Assert.Null(DeviceAggregatesReader.NamedSeries(request with { Tags = [new("site", "berlin")] }));
+        Assert.Null(DeviceAggregatesReader.NamedSeries(request with { CustomerId = null }));
+        var many = Enumerable.Range(0, 101).Select(_ => Guid.NewGuid()).ToArray();
+        var keys = Enumerable.Range(0, 100).Select(k => $"k{k}").ToArray();
+        Assert.Null(DeviceAggregatesReader.NamedSeries(request with { DeviceIds = many, Keys = keys }));
+        Assert.Equal(AggregateRequest.MaxSeries, DeviceAggregatesReader.NamedSeries(request with { DeviceIds = many[..100], Keys = keys })!.Count);
+    }
 }
