@@ -10,9 +10,12 @@ public static class MaterializationServiceExtensions
     {
         builder.AddValidatedOptions<MaterializerOptions>(MaterializerOptions.Section);
         builder.Services.AddSingleton<RollupMetrics>();
-        builder.Services.AddSingleton(services => new RollupMaterializer(services.GetRequiredService<NpgsqlDataSource>(),
-            services.GetRequiredService<IOptions<MaterializerOptions>>().Value.MaxRowsPerPass, services.GetRequiredService<RollupMetrics>(),
-            services.GetServices<IFoldObserver>()));
+        builder.Services.AddSingleton(services =>
+        {
+            var options = services.GetRequiredService<IOptions<MaterializerOptions>>().Value;
+            return new RollupMaterializer(services.GetRequiredService<NpgsqlDataSource>(), options.MaxRowsPerPass, services.GetRequiredService<RollupMetrics>(),
+                services.GetServices<IFoldObserver>(), options.FoldConnections);
+        });
         builder.Services.AddHostedService<MaterializerJob>();
         return builder;
     }

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using IotAspire.Api.ReadingsStore;
 
 namespace IotAspire.Api.Materialization;
 
@@ -28,4 +29,13 @@ public sealed class MaterializerOptions
     /// <summary>Pending rows (one per batch and customer) one pass takes: bounds its transaction and the locks it holds.</summary>
     [Range(1, 1_000_000)]
     public int MaxRowsPerPass { get; set; } = 5_000;
+
+    /// <summary>
+    /// Connections that fold a pass's customers at once (each customer is one statement on one connection). More than
+    /// one lets the folds of different customers overlap: on Citus, statements on different workers and their round
+    /// trips through the coordinator (docs/scaling.md); 1 folds them one after another in the pass's transaction.
+    /// Unset: <see cref="RollupMaterializer.FoldConnectionsOnOneServer"/> or <see cref="RollupMaterializer.FoldConnectionsOnCitus"/>.
+    /// </summary>
+    [Range(1, 16)]
+    public int? FoldConnections { get; set; }
 }

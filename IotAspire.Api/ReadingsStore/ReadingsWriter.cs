@@ -159,7 +159,7 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, bool claimNewDev
         // New readings first, as a plain INSERT under a savepoint (sent with it, one round trip); if one is stored
         // already, that attempt is undone (with its pending rows) and the batch is upserted. On Citus by COPY, whose
         // failure the caller handles (above).
-        onCitus ??= await IsCitusAsync(connection, transaction, ct);
+        onCitus ??= await CitusDistribution.IsCitusAsync(connection, transaction, ct);
         try
         {
             var pending = PendingOfBatch(rows);
@@ -321,12 +321,6 @@ public sealed class ReadingsWriter(NpgsqlDataSource dataSource, bool claimNewDev
         await using var reader = await batch.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
         return (reader.GetInt32(0), reader.GetInt32(1));
-    }
-
-    private static async Task<bool> IsCitusAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
-    {
-        await using var command = new NpgsqlCommand(CitusDistribution.IsCitusSql, connection, transaction);
-        return (bool)(await command.ExecuteScalarAsync(ct))!;
     }
 
     // The fresh path on Citus (see CopyReadings): a reading already stored fails the COPY, and WriteAsync upserts instead.

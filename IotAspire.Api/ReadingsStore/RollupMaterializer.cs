@@ -18,9 +18,19 @@ namespace IotAspire.Api.ReadingsStore;
 /// <param name="dataSource">The readings database.</param>
 /// <param name="maxRowsPerPass">How many pending rows one pass takes at most (the materialization feature's <c>MaxRowsPerPass</c>).</param>
 /// <param name="metrics">Where each pass and status is recorded (meter <c>IotAspire.Rollups</c>).</param>
-/// <param name="observers">Told of each customer's folded series inside the pass's transaction.</param>
-public sealed class RollupMaterializer(NpgsqlDataSource dataSource, int maxRowsPerPass, RollupMetrics metrics, IEnumerable<IFoldObserver> observers)
+/// <param name="observers">Told of each customer's folded series inside the transaction that folds it.</param>
+/// <param name="foldConnections">
+/// How many connections fold customers at once in a pass (the materialization feature's <c>FoldConnections</c>); null:
+/// <see cref="FoldConnectionsOnOneServer"/> or <see cref="FoldConnectionsOnCitus"/>, asked of the database on the first pass.
+/// </param>
+public sealed class RollupMaterializer(NpgsqlDataSource dataSource, int maxRowsPerPass, RollupMetrics metrics, IEnumerable<IFoldObserver> observers, int? foldConnections = null)
 {
+    /// <summary>One server: the folds share its cores with ingest, and one after another they kept up (docs/rollups.md).</summary>
+    public const int FoldConnectionsOnOneServer = 1;
+
+    /// <summary>Citus: a fold waits mostly on the round trips of its worker, so several overlap (docs/scaling.md).</summary>
+    public const int FoldConnectionsOnCitus = 4;
+
     /// <summary>Held by the replica running a pass; provisioning holds it shared, tests hold it to keep rows pending.</summary>
     public const long AdvisoryLockKey = PendingRollups.MaterializerLockKey;
 
@@ -97,49 +107,97 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, int maxRowsP
             }
         }
 
-        var pass = new MaterializerPass(0, 0, null, TimeSpan.Zero);
-        await using (var fold = new NpgsqlCommand(FoldStatement.Pass, connection, transaction))
-        {
-            fold.Parameters.Add(new("max_rows", NpgsqlDbType.Integer) { Value = maxRowsPerPass });
-            var customer = fold.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid));
-            // Up to MaxRowsPerPass rows in all: the customers left wait for the next pass, at the head of its list.
-            foreach (var customerId in customers.TakeWhile(_ => pass.Rows < maxRowsPerPass))
-            {
-                customer.Value = customerId;
-                FoldedSeries folded;
-                await using (var reader = await fold.ExecuteReaderAsync(ct))
-                {
-                    await reader.ReadAsync(ct);
-                    var oldestAt = reader.GetOrdinal(FoldStatement.Result.OldestIngestedAt);
-                    var oldest = reader.IsDBNull(oldestAt) ? (DateTimeOffset?)null : reader.GetFieldValue<DateTimeOffset>(oldestAt);
-                    pass = new MaterializerPass(
-                        pass.Rows + reader.GetInt32(reader.GetOrdinal(FoldStatement.Result.TakenRows)),
-                        pass.Buckets + reader.GetInt32(reader.GetOrdinal(FoldStatement.Result.Buckets)),
-                        pass.OldestIngestedAt is { } before && (oldest is null || before < oldest) ? before : oldest, TimeSpan.Zero);
-                    if (reader.IsDBNull(reader.GetOrdinal(FoldStatement.Result.SeriesIds)))
-                    {
-                        continue;
-                    }
-
-                    folded = new FoldedSeries(customerId,
-                        reader.GetFieldValue<Guid[]>(reader.GetOrdinal(FoldStatement.Result.SeriesIds)),
-                        reader.GetFieldValue<DateTime[]>(reader.GetOrdinal(FoldStatement.Result.FirstAt)),
-                        reader.GetFieldValue<DateTime[]>(reader.GetOrdinal(FoldStatement.Result.LastAt)));
-                }
-
-                // Whoever must know which series were folded (the alerts feature) writes it now: committed with the fold.
-                foreach (var observer in observers)
-                {
-                    await observer.OnFoldedAsync(connection, transaction, folded, ct);
-                }
-            }
-        }
-
+        // Up to MaxRowsPerPass rows in all: the customers left wait for the next pass, at the head of its list.
+        var queue = new FoldQueue(customers, maxRowsPerPass);
+        foldConnections ??= await CitusDistribution.IsCitusAsync(connection, transaction, ct) ? FoldConnectionsOnCitus : FoldConnectionsOnOneServer;
+        var lanes = Math.Min(foldConnections.Value, customers.Count);
+        var parts = await Task.WhenAll(Enumerable.Range(0, Math.Max(1, lanes)).Select(lane => lane == 0
+            ? FoldAsync(connection, transaction, queue, ct)
+            : FoldOnOwnConnectionAsync(queue, ct)));
+        var pass = parts.Aggregate(new MaterializerPass(0, 0, null, TimeSpan.Zero), (a, b) => new MaterializerPass(
+            a.Rows + b.Rows, a.Buckets + b.Buckets, Earliest(a.OldestIngestedAt, b.OldestIngestedAt), TimeSpan.Zero));
         await transaction.CommitAsync(ct);
         pass = pass with { Duration = clock.Elapsed };
         metrics.Record(pass);
         return pass;
     }
+
+    /// <summary>
+    /// The customers of a pass, taken one at a time by the connections folding them, until the pass has taken its rows.
+    /// </summary>
+    private sealed class FoldQueue(IEnumerable<Guid> customers, int maxRows)
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<Guid> waiting = new(customers);
+        private int rows;
+
+        /// <summary>The most pending rows the pass takes (and so one customer's statement).</summary>
+        public int MaxRows => maxRows;
+
+        public bool TryTake(out Guid customer)
+        {
+            customer = default;
+            return Volatile.Read(ref rows) < maxRows && waiting.TryDequeue(out customer);
+        }
+
+        public void Taken(int count) => Interlocked.Add(ref rows, count);
+    }
+
+    /// <summary>
+    /// A further connection folding customers of the pass in a transaction of its own while the pass's transaction holds
+    /// the turn: on Citus each customer's statement runs on its worker, so connections fold on both workers at once
+    /// instead of waiting for each other's round trips. Every customer's fold stands alone (its own pending rows, its
+    /// own rows of every table), so a connection committing before the pass's does cannot expose a half-folded batch.
+    /// </summary>
+    private async Task<MaterializerPass> FoldOnOwnConnectionAsync(FoldQueue queue, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var pass = await FoldAsync(connection, transaction, queue, ct);
+        await transaction.CommitAsync(ct);
+        return pass;
+    }
+
+    /// <summary>Folds customers taken from <paramref name="queue"/>, one statement each, in <paramref name="transaction"/>; what they took.</summary>
+    private async Task<MaterializerPass> FoldAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, FoldQueue queue, CancellationToken ct)
+    {
+        var pass = new MaterializerPass(0, 0, null, TimeSpan.Zero);
+        await using var fold = new NpgsqlCommand(FoldStatement.Pass, connection, transaction);
+        fold.Parameters.Add(new("max_rows", NpgsqlDbType.Integer) { Value = queue.MaxRows });
+        var customer = fold.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid));
+        while (queue.TryTake(out var customerId))
+        {
+            customer.Value = customerId;
+            FoldedSeries folded;
+            await using (var reader = await fold.ExecuteReaderAsync(ct))
+            {
+                await reader.ReadAsync(ct);
+                var oldestAt = reader.GetOrdinal(FoldStatement.Result.OldestIngestedAt);
+                var taken = reader.GetInt32(reader.GetOrdinal(FoldStatement.Result.TakenRows));
+                queue.Taken(taken);
+                pass = new MaterializerPass(pass.Rows + taken, pass.Buckets + reader.GetInt32(reader.GetOrdinal(FoldStatement.Result.Buckets)),
+                    Earliest(pass.OldestIngestedAt, reader.IsDBNull(oldestAt) ? null : reader.GetFieldValue<DateTimeOffset>(oldestAt)), TimeSpan.Zero);
+                if (reader.IsDBNull(reader.GetOrdinal(FoldStatement.Result.SeriesIds)))
+                {
+                    continue;
+                }
+
+                folded = new FoldedSeries(customerId,
+                    reader.GetFieldValue<Guid[]>(reader.GetOrdinal(FoldStatement.Result.SeriesIds)),
+                    reader.GetFieldValue<DateTime[]>(reader.GetOrdinal(FoldStatement.Result.FirstAt)),
+                    reader.GetFieldValue<DateTime[]>(reader.GetOrdinal(FoldStatement.Result.LastAt)));
+            }
+
+            // Whoever must know which series were folded (the alerts feature) writes it now: committed with the fold.
+            foreach (var observer in observers)
+            {
+                await observer.OnFoldedAsync(connection, transaction, folded, ct);
+            }
+        }
+
+        return pass;
+    }
+
+    private static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) => a is { } x && (b is null || x < b) ? x : b;
 
     /// <summary>
     /// Returns once every row pending when it was called is folded, running passes (waiting for the turn if

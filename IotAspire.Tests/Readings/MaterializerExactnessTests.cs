@@ -101,6 +101,64 @@ public class MaterializerExactnessTests(AppHostFixture fixture)
         }
     }
 
+    /// <summary>
+    /// A pass over several customers' pending batches: on Citus the materializer folds them on several connections at
+    /// once (RollupMaterializer.FoldConnectionsOnCitus), on one server one after another. Each customer's rollups, counts
+    /// and newest values equal SQL over its stored values after it, with late and changed values among the batches.
+    /// </summary>
+    [Fact]
+    public async Task A_pass_over_several_customers_folds_each_exactly()
+    {
+        var connection = await fixture.AppHost.ConnectionStringAsync(ResourceNames.ReadingsDatabase);
+        await using var dataSource = NpgsqlDataSource.Create(connection);
+        var customers = new List<(string Token, Guid Customer)>();
+        for (var c = 0; c < 6; c++)
+        {
+            customers.Add(await auth.NewCustomerAsync());
+        }
+
+        var random = new Random(20261207);
+        var origin = new DateTimeOffset(2025, 7, 1, 23, 50, 0, TimeSpan.Zero);
+        await using (await Rollups.HoldMaterializerAsync(dataSource))
+        {
+            await Task.WhenAll(customers.Select(async c =>
+            {
+                var devices = Enumerable.Range(0, 4).Select(_ => Guid.NewGuid()).ToArray();
+                for (var b = 0; b < 12; b++)
+                {
+                    // Every device's next value under a key of its own choosing, a late one, and now and then the first batch again, changed.
+                    var batch = devices.Select(d => Reading(origin.AddSeconds(30 * b), Math.Round(random.NextDouble() * 100, 3), d, Keys[random.Next(Keys.Length)])).ToList();
+                    batch.Add(Reading(origin.AddSeconds(30 * random.Next(b + 1)).AddMilliseconds(7), -b, devices[0], Keys[0]));
+                    await graphQL.DataAsync(GraphQLDocuments.Ingest, new { readings = batch.ToArray() }, c.Token);
+                }
+            }));
+            foreach (var (_, customer) in customers)
+            {
+                Assert.True(await Rollups.PendingRowsAsync(dataSource, customer) > 0, "A customer left nothing pending: the pass would not hold it.");
+            }
+        }
+
+        foreach (var (_, customer) in customers)
+        {
+            await Rollups.WaitUntilFoldedAsync(dataSource, customer);
+            var expected = await Sql.ListAsync(dataSource, """
+                SELECT series_id, date_bin(INTERVAL '5 minutes', recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'), count(*), min(reading), max(reading)
+                FROM readings WHERE customer_id = $1 GROUP BY 1, 2 ORDER BY 1, 2
+                """, Sql.Values, customer);
+            var rollup = await Sql.ListAsync(dataSource,
+                "SELECT series_id, bucket_start, reading_count, reading_min, reading_max FROM readings_five_minute WHERE customer_id = $1 ORDER BY 1, 2",
+                Sql.Values, customer);
+            Assert.Equal(expected.Select(r => string.Join(' ', r)), rollup.Select(r => string.Join(' ', r)));
+            var newest = await Sql.ListAsync(dataSource, """
+                SELECT s.id, s.reading_count = (SELECT count(*) FROM readings r WHERE r.customer_id = s.customer_id AND r.series_id = s.id),
+                       (s.last_reading_at, s.last_reading) = (SELECT recorded_at, reading FROM readings r WHERE r.customer_id = s.customer_id AND r.series_id = s.id ORDER BY recorded_at DESC LIMIT 1)
+                FROM series s WHERE s.customer_id = $1
+                """, r => (r.GetBoolean(1), r.GetBoolean(2)), customer);
+            Assert.NotEmpty(newest);
+            Assert.All(newest, n => Assert.Equal((true, true), n));
+        }
+    }
+
     [Fact]
     public async Task RollupStatus_shows_what_waits_to_administrators_only()
     {
