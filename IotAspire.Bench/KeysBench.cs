@@ -103,7 +103,8 @@ public sealed class KeysBench(SystemClient client, NpgsqlDataSource owner, Bench
     /// <summary>
     /// A data set kept from before the materializer kept each series' newest value (SeriesLatestValue) has none on its
     /// series' rows, as any upgraded installation until its devices send again: each series' newest reading is written
-    /// again, unchanged, through the writer, and folded, so latest is measured as a running system answers it.
+    /// again through the writer, changed and then as it was (a value written unchanged leaves nothing to fold on Citus),
+    /// and folded, so latest is measured as a running system answers it.
     /// </summary>
     private async Task KeepLatestAsync(Action<string> progress, CancellationToken ct)
     {
@@ -128,7 +129,9 @@ public sealed class KeysBench(SystemClient client, NpgsqlDataSource owner, Bench
         }
 
         progress($"keys: writing the newest reading of {newest.Count:N0} series again (kept data set)");
-        await new ReadingsWriter(owner).WriteAsync(newest, ct);
+        var writer = new ReadingsWriter(owner);
+        await writer.WriteAsync([.. newest.Select(r => r with { Value = r.Value + 1 })], ct);
+        await writer.WriteAsync(newest, ct);
         await DataSet.WaitUntilFoldedAsync(owner, ct);
     }
 
