@@ -50,7 +50,10 @@ deps=(build-essential "postgresql-server-dev-$major" libcurl4-openssl-dev liblz4
 missing=()
 for p in "${deps[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "install-citus: installing build dependencies ${missing[*]}"
+  # postgresql-server-dev-N requires the server package of the same release: apt may upgrade postgresql-N with it
+  # (15.18 to 15.20 on a fresh machine here), and a server already running from the old binaries then fails to load
+  # the new ones' libraries ("plpgsql.so: undefined symbol"): restart running servers after this script.
+  echo "install-citus: installing build dependencies ${missing[*]} (may upgrade postgresql-$major: restart running servers afterwards)"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 

@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using IotAspire.Api.ReadingsStore;
 
 namespace IotAspire.Api.Materialization;
 
@@ -31,11 +30,11 @@ public sealed class MaterializerOptions
     public int MaxRowsPerPass { get; set; } = 5_000;
 
     /// <summary>
-    /// Connections that fold a pass's customers at once (each customer is one statement on one connection). More than
-    /// one lets the folds of different customers overlap: on Citus, statements on different workers and their round
-    /// trips through the coordinator (docs/scaling.md); 1 folds them one after another in the pass's transaction.
-    /// Unset: <see cref="RollupMaterializer.FoldConnectionsOnOneServer"/> or <see cref="RollupMaterializer.FoldConnectionsOnCitus"/>.
+    /// Connections that fold a pass's customers at once (each customer is one statement on one connection, the first in
+    /// the pass's transaction, the others each in their own). More than one lets the folds of different customers
+    /// overlap, on Citus on different workers; on this 2-core machine 4 did not shorten the Citus lag (the folds then
+    /// share the cores with ingest; docs/scaling.md), so the default folds them one after another.
     /// </summary>
     [Range(1, 16)]
-    public int? FoldConnections { get; set; }
+    public int FoldConnections { get; set; } = 1;
 }

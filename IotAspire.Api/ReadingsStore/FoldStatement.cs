@@ -130,6 +130,10 @@ public static class FoldStatement
         """;
 
     // This grain's buckets: the finer grain's new figures plus its stored buckets the pass did not recompute.
+    // OFFSET 0 keeps the stored buckets a subquery per span, so the span's bounds are the index range: pulled up into a
+    // join, PostgreSQL chose (by its estimates) to read every stored bucket of the series and filter by the span after,
+    // so a pass over a series cost as much as the series' history (168 hourly rows for one day's buckets after a week,
+    // 8 760 after a year: EXPLAIN ANALYZE, bench/results/2026-12-07-telemetry-keys.md, "Third pass").
     private static string CoarserFigures(RollupGrain grain, RollupGrain finer) => $"""
         {grain.Name} AS (
             SELECT customer_id, series_id, {grain.BucketOf("bucket_start")} AS bucket_start,
@@ -141,7 +145,8 @@ public static class FoldStatement
                   CROSS JOIN LATERAL (SELECT * FROM {finer.Table} f
                                       WHERE f.customer_id = @customer_id AND f.series_id = s.series_id
                                         AND f.bucket_start >= lower(span) AND f.bucket_start < upper(span)
-                                        AND NOT s.finer_spans @> f.bucket_start) AS f) AS parts
+                                        AND NOT s.finer_spans @> f.bucket_start
+                                      OFFSET 0) AS f) AS parts
             GROUP BY 1, 2, 3
         )
         """;

@@ -19,18 +19,9 @@ namespace IotAspire.Api.ReadingsStore;
 /// <param name="maxRowsPerPass">How many pending rows one pass takes at most (the materialization feature's <c>MaxRowsPerPass</c>).</param>
 /// <param name="metrics">Where each pass and status is recorded (meter <c>IotAspire.Rollups</c>).</param>
 /// <param name="observers">Told of each customer's folded series inside the transaction that folds it.</param>
-/// <param name="foldConnections">
-/// How many connections fold customers at once in a pass (the materialization feature's <c>FoldConnections</c>); null:
-/// <see cref="FoldConnectionsOnOneServer"/> or <see cref="FoldConnectionsOnCitus"/>, asked of the database on the first pass.
-/// </param>
-public sealed class RollupMaterializer(NpgsqlDataSource dataSource, int maxRowsPerPass, RollupMetrics metrics, IEnumerable<IFoldObserver> observers, int? foldConnections = null)
+/// <param name="foldConnections">How many connections fold customers at once in a pass (the materialization feature's <c>FoldConnections</c>).</param>
+public sealed class RollupMaterializer(NpgsqlDataSource dataSource, int maxRowsPerPass, RollupMetrics metrics, IEnumerable<IFoldObserver> observers, int foldConnections = 1)
 {
-    /// <summary>One server: the folds share its cores with ingest, and one after another they kept up (docs/rollups.md).</summary>
-    public const int FoldConnectionsOnOneServer = 1;
-
-    /// <summary>Citus: a fold waits mostly on the round trips of its worker, so several overlap (docs/scaling.md).</summary>
-    public const int FoldConnectionsOnCitus = 4;
-
     /// <summary>Held by the replica running a pass; provisioning holds it shared, tests hold it to keep rows pending.</summary>
     public const long AdvisoryLockKey = PendingRollups.MaterializerLockKey;
 
@@ -109,8 +100,7 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, int maxRowsP
 
         // Up to MaxRowsPerPass rows in all: the customers left wait for the next pass, at the head of its list.
         var queue = new FoldQueue(customers, maxRowsPerPass);
-        foldConnections ??= await CitusDistribution.IsCitusAsync(connection, transaction, ct) ? FoldConnectionsOnCitus : FoldConnectionsOnOneServer;
-        var lanes = Math.Min(foldConnections.Value, customers.Count);
+        var lanes = Math.Min(foldConnections, customers.Count);
         var parts = await Task.WhenAll(Enumerable.Range(0, Math.Max(1, lanes)).Select(lane => lane == 0
             ? FoldAsync(connection, transaction, queue, ct)
             : FoldOnOwnConnectionAsync(queue, ct)));

@@ -129,7 +129,10 @@ public sealed class RunningAppHost : IAsyncDisposable
             // Alerts: the tests' webhook receiver listens on loopback; retries and NO_DATA checks a second apart.
             .WithEnvironment("Alerts__AllowPrivateWebhookTargets", "true")
             .WithEnvironment("Alerts__WebhookFirstRetryDelay", "00:00:01")
-            .WithEnvironment("Alerts__NoDataInterval", "00:00:01");
+            .WithEnvironment("Alerts__NoDataInterval", "00:00:01")
+            // Passes fold several customers at once (the default is one after another): every test of the rollups
+            // then covers folds that commit apart while the pass holds the turn.
+            .WithEnvironment("Materializer__FoldConnections", "3");
 
         configure?.Invoke(builder);
 

@@ -102,9 +102,9 @@ public class MaterializerExactnessTests(AppHostFixture fixture)
     }
 
     /// <summary>
-    /// A pass over several customers' pending batches: on Citus the materializer folds them on several connections at
-    /// once (RollupMaterializer.FoldConnectionsOnCitus), on one server one after another. Each customer's rollups, counts
-    /// and newest values equal SQL over its stored values after it, with late and changed values among the batches.
+    /// A pass over several customers' pending batches, folded on several connections at once (the tests' API runs with
+    /// Materializer:FoldConnections=3, RunningAppHost). Each customer's rollups, counts and newest values equal SQL over
+    /// its stored values after it, with late and changed values among the batches.
     /// </summary>
     [Fact]
     public async Task A_pass_over_several_customers_folds_each_exactly()

@@ -55,7 +55,8 @@ hourly AS (
           CROSS JOIN LATERAL (SELECT * FROM readings_five_minute f
                               WHERE f.customer_id = @customer_id AND f.series_id = s.series_id
                                 AND f.bucket_start >= lower(span) AND f.bucket_start < upper(span)
-                                AND NOT s.finer_spans @> f.bucket_start) AS f) AS parts
+                                AND NOT s.finer_spans @> f.bucket_start
+                              OFFSET 0) AS f) AS parts
     GROUP BY 1, 2, 3
 ),
 write_hourly AS (
@@ -82,7 +83,8 @@ daily AS (
           CROSS JOIN LATERAL (SELECT * FROM readings_hourly f
                               WHERE f.customer_id = @customer_id AND f.series_id = s.series_id
                                 AND f.bucket_start >= lower(span) AND f.bucket_start < upper(span)
-                                AND NOT s.finer_spans @> f.bucket_start) AS f) AS parts
+                                AND NOT s.finer_spans @> f.bucket_start
+                              OFFSET 0) AS f) AS parts
     GROUP BY 1, 2, 3
 ),
 write_daily AS (
