@@ -219,6 +219,17 @@ public sealed class KeysBench(SystemClient client, NpgsqlDataSource owner, Bench
         await sampling.CancelAsync();
         await sampler;
         lags.Sort();
+        // The writer called directly with the same rows (other times): what PostgreSQL and the writer's statements cost,
+        // without HTTP, GraphQL and the API's checks.
+        progress("keys: smart-meter rows through ReadingsWriter");
+        var direct = await RateAsync(values, Ticks(2).Select(ticks => (Func<Task>)(async () =>
+        {
+            var writer = new ReadingsWriter(owner);
+            foreach (var (at, tick) in ticks)
+            {
+                await writer.WriteAsync([.. fleet.SelectMany((d, i) => Keys.Select((k, j) => new ReadingToStore(d.Customer, d.Device, at, Value(tick, i, j), k)))], ct);
+            }
+        })));
         progress("keys: smart-meter rows by binary COPY");
         var copy = await RateAsync(values, Ticks(0).Select(ticks => (Func<Task>)(() => CopyAsync(fleet, ticks, Keys, ct))));
 
@@ -239,6 +250,7 @@ public sealed class KeysBench(SystemClient client, NpgsqlDataSource owner, Bench
         return
         [
             new KeysFigure($"ingest, smart-meter shape (3 keys x 1 000 messages a batch, {Clients} clients, {values:N0} values): values/s, HTTP vs binary COPY", http, copy, "values/s", "binary COPY"),
+            new KeysFigure("ingest, smart-meter shape: values/s, ReadingsWriter called directly (the API's statements, no HTTP) vs binary COPY", direct, copy, "values/s", "binary COPY"),
             new KeysFigure($"ingest, single key in arrival order (1 000 readings a batch, {Clients} clients, {readings:N0}): readings/s, HTTP vs binary COPY", single, singleCopy, "readings/s", "binary COPY"),
             new KeysFigure("rollups' lag under the smart-meter ingest, p95 (rollupStatus every 200 ms)", Percentile(lags, 0.95), null, "s"),
         ];
