@@ -146,20 +146,36 @@ public sealed class GraphQLWebSocketClient : IAsyncDisposable
         }
     }
 
-    /// <summary>The next message for operation <paramref name="id"/> (others, and pongs, are skipped).</summary>
+    /// <summary>
+    /// The next message for operation <paramref name="id"/>. Messages of other operations met on the way are kept for
+    /// their own <see cref="ReceiveForAsync"/> (two subscriptions' events may arrive in either order); pongs are skipped.
+    /// </summary>
     public async Task<JsonElement> ReceiveForAsync(string id, TimeSpan? within = null)
     {
+        if (kept.TryGetValue(id, out var waiting) && waiting.TryDequeue(out var earlier))
+        {
+            return earlier;
+        }
+
         var deadline = DateTime.UtcNow + (within ?? Patience);
         while (true)
         {
             var left = deadline - DateTime.UtcNow;
             var message = await ReceiveAsync(left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
-            if (message.TryGetProperty("id", out var messageId) && messageId.GetString() == id)
+            if (message.TryGetProperty("id", out var messageId) && messageId.GetString() is { } other)
             {
-                return message;
+                if (other == id)
+                {
+                    return message;
+                }
+
+                (kept.TryGetValue(other, out var queue) ? queue : kept[other] = new Queue<JsonElement>()).Enqueue(message);
             }
         }
     }
+
+    // Messages of other operations that a ReceiveForAsync read past, by operation id.
+    private readonly Dictionary<string, Queue<JsonElement>> kept = [];
 
     /// <summary>Reads (and drops) messages until the server's close frame; its code and reason.</summary>
     public async Task<(WebSocketCloseStatus? Status, string? Reason)> ReceiveCloseAsync(TimeSpan? within = null)
