@@ -39,7 +39,7 @@ public static class CitusDistribution
     /// <summary>Whether the database has Citus (the API picks its ingest path by it, ReadingsWriter).</summary>
     public const string IsCitusSql = "SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus')";
 
-    /// <summary>Whether the database has Citus (<see cref="IsCitusSql"/>): the writer's ingest path and the materializer's fold connections.</summary>
+    /// <summary>Whether the database has Citus (<see cref="IsCitusSql"/>): the writer picks its ingest path by it.</summary>
     public static async Task<bool> IsCitusAsync(Npgsql.NpgsqlConnection connection, Npgsql.NpgsqlTransaction transaction, CancellationToken ct)
     {
         await using var command = new Npgsql.NpgsqlCommand(IsCitusSql, connection, transaction);
