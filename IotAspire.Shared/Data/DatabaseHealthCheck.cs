@@ -51,7 +51,9 @@ public sealed class DatabaseHealthCheck : IHealthCheck
             if (probe is null || (probe.IsCompleted && clock.GetUtcNow() - probedAt >= Freshness))
             {
                 probedAt = clock.GetUtcNow();
-                probe = ProbeAsync();
+                // On the pool, not inline: opening a connection runs synchronously up to its first wait (parsing,
+                // resolving, the socket's start), and that would run inside this lock and before the budget's clock.
+                probe = Task.Run(ProbeAsync);
             }
 
             current = probe;
