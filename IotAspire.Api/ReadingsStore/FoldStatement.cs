@@ -1,80 +1,163 @@
 namespace IotAspire.Api.ReadingsStore;
 
 /// <summary>
-/// The materializer's statement: takes one customer's pending rows and, in the same statement, recomputes every bucket
-/// of every grain (<see cref="ReadingRollups.All"/>) they touch, the series' counts and spans and the per-minute ingest
+/// The materializer's statements for one customer: <see cref="FoldStatements.Take"/> takes its pending rows, then
+/// <see cref="FoldStatements.Writes"/> (one batch, one round trip) recompute every bucket of every grain
+/// (<see cref="ReadingRollups.All"/>) they touch, the series' counts, spans and latest values, and the per-minute ingest
 /// counts. Built from one block per grain, so a grain added to <see cref="ReadingRollups.All"/> is folded with no other
-/// change here; its full text is in the unit tests' expected SQL (<c>fold-pass.sql</c>).
+/// change here; their full text is in the unit tests' expected SQL (<c>fold-take.sql</c>, <c>fold-writes.sql</c>).
 /// <para>
-/// Every part sees the same snapshot: the rollup rows read here are those from before this pass. Per series, the pending
-/// spans are widened to whole buckets of the finest grain and merged (a multirange), and each merged span is one index
-/// range of the readings (or of a rollup), read through LATERAL so that it stays a range scan whatever the planner
-/// guesses of these CTEs: a pass costs an index descent per series and span, not per bucket
-/// (bench/results/2026-12-04-materializer-profile.md). Each coarser grain's buckets around the recomputed ones are summed
-/// from the new figures of the grain before it plus the stored ones the pass did not recompute. A series' count changes
-/// by what its recomputed finest buckets gained over what they held (a changed reading gains nothing). One customer per statement, every table named with <c>customer_id = @customer_id</c>: on
-/// Citus the statement is routed whole to the worker holding that customer's shards, and runs there as on one server.
+/// Per series, the pending spans are widened to whole buckets of the finest grain and merged (a multirange), and each
+/// merged span is one index range of the readings (or of a rollup), read through LATERAL so that it stays a range scan
+/// whatever the planner guesses of these CTEs: a pass costs an index descent per series and span, not per bucket
+/// (bench/results/2026-12-04-materializer-profile.md). The finest buckets, the series' counts (what their recomputed
+/// buckets gained over what they held: a changed reading gains nothing) and their latest values come from one
+/// statement, so from one snapshot of the readings. Each coarser grain's buckets around the recomputed ones are then
+/// summed from the grain before it as the same transaction just wrote it.
+/// </para>
+/// <para>
+/// Several statements, not one with a CTE per write: Citus routes a statement whole to the customer's worker only when
+/// its CTEs are SELECT, UPDATE or DELETE. The single statement this replaced had four INSERT CTEs, and Citus planned it
+/// as 19 subplans, each a round trip through the coordinator with its intermediate result: about 90 ms a fold against
+/// 3 to 15 ms on one server, 100 customers a pass (bench/results/2026-12-07-telemetry-keys-citus.md). Every statement
+/// here names <c>customer_id = @customer_id</c> on every table it reads, and each coarser grain's INSERT ... SELECT
+/// takes its customer from the finer table's row, so that Citus pushes it down to the shard as it is.
 /// </para>
 /// </summary>
 public static class FoldStatement
 {
-    /// <summary>The statement over <see cref="ReadingRollups.All"/>. Parameters: <c>@customer_id</c>, <c>@max_rows</c>.</summary>
-    public static readonly string Pass = For(ReadingRollups.All);
+    /// <summary>The statements over <see cref="ReadingRollups.All"/>.</summary>
+    public static readonly FoldStatements Pass = For(ReadingRollups.All);
 
-    /// <summary>
-    /// The statement for <paramref name="grains"/>, finest first. Its one row: pending rows taken, finest buckets
-    /// recomputed, the oldest taken row's batch start, and the folded series with their spans (three arrays).
-    /// </summary>
-    public static string For(IReadOnlyList<RollupGrain> grains)
+    /// <summary>The statements for <paramref name="grains"/>, finest first.</summary>
+    public static FoldStatements For(IReadOnlyList<RollupGrain> grains)
     {
-        var finest = grains[0];
-        var blocks = new List<string> { Taken, FinestSpans(finest), FinestFigures(finest), Replaced(finest), Write(finest) };
+        var writes = new List<string> { Finest(grains[0]) };
         for (var i = 1; i < grains.Count; i++)
         {
-            blocks.Add(CoarserSpans(grains[i], grains[i - 1]));
-            blocks.Add(CoarserFigures(grains[i], grains[i - 1]));
-            blocks.Add(Write(grains[i]));
+            writes.Add(Coarser(grains, i));
         }
 
-        blocks.Add(Counted(finest));
-        blocks.Add(Ingested);
-        return $"""
-            WITH {string.Join(",\n", blocks)}
-            SELECT (SELECT count(*) FROM taken)::int AS {Result.TakenRows}, (SELECT count(*) FROM {finest.Name})::int AS {Result.Buckets},
-                   (SELECT min(ingested_at) FROM taken) AS {Result.OldestIngestedAt}, (SELECT array_agg(series_id) FROM folded) AS {Result.SeriesIds},
-                   (SELECT array_agg(first_at) FROM folded) AS {Result.FirstAt}, (SELECT array_agg(last_at) FROM folded) AS {Result.LastAt}
-            """;
+        writes.Add(Ingested);
+        return new FoldStatements(Take, writes);
     }
 
-    /// <summary>The columns of the statement's one row, read by name.</summary>
+    /// <summary>The columns of <see cref="FoldStatements.Take"/>'s one row, read by name.</summary>
     public static class Result
     {
         public const string TakenRows = "taken_rows";
-        public const string Buckets = "buckets";
         public const string OldestIngestedAt = "oldest_ingested_at";
         public const string SeriesIds = "series_ids";
         public const string FirstAt = "first_at";
         public const string LastAt = "last_at";
+        public const string ReadingCounts = "reading_counts";
+        public const string IngestedAt = "ingested_at";
+        public const string FoldedSeriesIds = "folded_series_ids";
+        public const string FoldedFirstAt = "folded_first_at";
+        public const string FoldedLastAt = "folded_last_at";
     }
 
-    // The pending rows taken (oldest first, up to @max_rows), one row per series of each.
-    private const string Taken = $"""
-        taken AS (
+    /// <summary>The parameters of every statement of <see cref="FoldStatements.Writes"/>: the customer, and the taken
+    /// rows' series with their spans, counts and batch starts, one element per series of each row (the arrays of
+    /// <see cref="FoldStatements.Take"/>'s row, in the same order).</summary>
+    public static class WriteParameter
+    {
+        public const string CustomerId = "customer_id";
+        public const string SeriesIds = "series_ids";
+        public const string FirstAt = "first_at";
+        public const string LastAt = "last_at";
+        public const string ReadingCounts = "reading_counts";
+        public const string IngestedAt = "ingested_at";
+    }
+
+    // The pending rows taken (oldest first, up to @max_rows): one element per series of each, for the writes, and each
+    // series once with the span of all its taken rows, for the observers (the alerts). A DELETE CTE: routed whole on Citus.
+    private const string Take = $"""
+        WITH taken AS (
             DELETE FROM {PendingRollups.Table} WHERE customer_id = @customer_id
                 AND id IN (SELECT id FROM {PendingRollups.Table} WHERE customer_id = @customer_id ORDER BY id LIMIT @max_rows)
-            RETURNING customer_id, series_ids, first_at, last_at, reading_counts, ingested_at
+            RETURNING series_ids, first_at, last_at, reading_counts, ingested_at
         ), taken_series AS (
-            SELECT t.customer_id, d.series_id, d.first_at, d.last_at, d.n, t.ingested_at
+            SELECT d.series_id, d.first_at, d.last_at, d.n, t.ingested_at
             FROM taken t CROSS JOIN LATERAL unnest(t.series_ids, t.first_at, t.last_at, t.reading_counts) AS d(series_id, first_at, last_at, n)
+        ), folded AS (
+            SELECT series_id, min(first_at) AS first_at, max(last_at) AS last_at FROM taken_series GROUP BY series_id
         )
+        SELECT (SELECT count(*) FROM taken)::int AS {Result.TakenRows}, (SELECT min(ingested_at) FROM taken) AS {Result.OldestIngestedAt},
+               (SELECT array_agg(series_id) FROM taken_series) AS {Result.SeriesIds}, (SELECT array_agg(first_at) FROM taken_series) AS {Result.FirstAt},
+               (SELECT array_agg(last_at) FROM taken_series) AS {Result.LastAt}, (SELECT array_agg(n) FROM taken_series) AS {Result.ReadingCounts},
+               (SELECT array_agg(ingested_at) FROM taken_series) AS {Result.IngestedAt},
+               (SELECT array_agg(series_id) FROM folded) AS {Result.FoldedSeriesIds}, (SELECT array_agg(first_at) FROM folded) AS {Result.FoldedFirstAt},
+               (SELECT array_agg(last_at) FROM folded) AS {Result.FoldedLastAt}
+        """;
+
+    // The taken rows again, from the parameters: what every write starts from.
+    private const string TakenSeries = """
+        taken_series AS (
+            SELECT d.series_id, d.first_at, d.last_at, d.n, d.ingested_at
+            FROM unnest(@series_ids, @first_at, @last_at, @reading_counts, @ingested_at) AS d(series_id, first_at, last_at, n, ingested_at)
+        )
+        """;
+
+    // The finest grain: its buckets recomputed from the readings, and in the same statement (the same snapshot) the
+    // series' counts, spans and latest values moved by them. The INSERT is the statement's own, its CTEs a SELECT and an
+    // UPDATE: on Citus the SELECT runs whole on the customer's worker and its rows are written back to the same shard.
+    // The rows' customer is the readings' (a parameter there, and Citus 13.2 failed to plan the prepared statement:
+    // "could not create distributed plan").
+    private static string Finest(RollupGrain grain) => $"""
+        WITH {TakenSeries},
+        {FinestSpans(grain)},
+        {FinestFigures(grain)},
+        {Replaced(grain)},
+        {Counted(grain)}
+        INSERT INTO {grain.Table} AS r (customer_id, series_id, bucket_start, reading_count, reading_sum, reading_min, reading_max)
+        SELECT customer_id, series_id, bucket_start, n, total, low, high FROM {grain.Name}
+        {Upsert}
+        """;
+
+    // A coarser grain: its buckets around the finer grain's recomputed spans, summed from the finer grain's rows as this
+    // transaction wrote them. The finer rows are read per span, in a subquery kept apart by OFFSET 0, so the span's bounds
+    // are the index range: pulled up into a join, PostgreSQL chose (by its estimates) to read every stored bucket of the
+    // series and filter by the span after, so a pass over a series cost as much as the series' history (168 hourly rows
+    // for one day's buckets after a week, 8 760 after a year: EXPLAIN ANALYZE, bench/results/2026-12-07-telemetry-keys.md,
+    // "Third pass"). The customer is the finer row's, so that Citus pushes the INSERT ... SELECT down to the shard.
+    private static string Coarser(IReadOnlyList<RollupGrain> grains, int index)
+    {
+        var (grain, finer) = (grains[index], grains[index - 1]);
+        var spans = new List<string> { TakenSeries, FinestSpans(grains[0]) };
+        for (var i = 1; i <= index; i++)
+        {
+            spans.Add(CoarserSpans(grains[i], grains[i - 1]));
+        }
+
+        return $"""
+            WITH {string.Join(",\n", spans)}
+            INSERT INTO {grain.Table} AS r (customer_id, series_id, bucket_start, reading_count, reading_sum, reading_min, reading_max)
+            SELECT f.customer_id, f.series_id, {grain.BucketOf("f.bucket_start")},
+                   sum(f.reading_count)::bigint, sum(f.reading_sum), min(f.reading_min), max(f.reading_max)
+            FROM spans_{grain.Name} s CROSS JOIN LATERAL unnest(s.spans) AS span
+            CROSS JOIN LATERAL (SELECT * FROM {finer.Table} f
+                                WHERE f.customer_id = @customer_id AND f.series_id = s.series_id
+                                  AND f.bucket_start >= lower(span) AND f.bucket_start < upper(span)
+                                OFFSET 0) AS f
+            GROUP BY 1, 2, 3
+            {Upsert}
+            """;
+    }
+
+    // A recomputed bucket replaces what the grain held for it.
+    private const string Upsert = """
+        ON CONFLICT (customer_id, series_id, bucket_start) DO UPDATE SET
+            reading_count = EXCLUDED.reading_count, reading_sum = EXCLUDED.reading_sum,
+            reading_min = EXCLUDED.reading_min, reading_max = EXCLUDED.reading_max
         """;
 
     // Per series, the finest buckets the taken spans touch, merged.
     private static string FinestSpans(RollupGrain grain) => $"""
         spans_{grain.Name} AS (
-            SELECT customer_id, series_id,
+            SELECT series_id,
                    range_agg(tstzrange({grain.BucketOf("first_at")}, {grain.BucketOf("last_at")} + {grain.Interval})) AS spans
-            FROM taken_series GROUP BY 1, 2
+            FROM taken_series GROUP BY 1
         )
         """;
 
@@ -82,72 +165,39 @@ public static class FoldStatement
     // and its last reading's value, for the series' latest value).
     private static string FinestFigures(RollupGrain grain) => $"""
         {grain.Name} AS (
-            SELECT s.customer_id, s.series_id, b.bucket_start, b.n, b.total, b.low, b.high, b.first_at, b.last_at, b.last_reading
+            SELECT b.customer_id, s.series_id, b.bucket_start, b.n, b.total, b.low, b.high, b.first_at, b.last_at, b.last_reading
             FROM spans_{grain.Name} s CROSS JOIN LATERAL unnest(s.spans) AS span
-            CROSS JOIN LATERAL (SELECT {grain.BucketOf("recorded_at")} AS bucket_start,
+            CROSS JOIN LATERAL (SELECT r.customer_id, {grain.BucketOf("recorded_at")} AS bucket_start,
                                        count(*) AS n, sum(reading) AS total, min(reading) AS low, max(reading) AS high,
                                        min(recorded_at) AS first_at, max(recorded_at) AS last_at,
                                        (array_agg(reading ORDER BY recorded_at DESC))[1] AS last_reading
                                 FROM readings r
                                 WHERE r.customer_id = @customer_id AND r.series_id = s.series_id
                                   AND r.recorded_at >= lower(span) AND r.recorded_at < upper(span)
-                                GROUP BY 1) AS b
+                                GROUP BY 1, 2) AS b
         )
         """;
 
     // What the finest buckets being replaced held, per series: what the series' count loses before it gains the new figures.
     private static string Replaced(RollupGrain grain) => $"""
         replaced AS MATERIALIZED (
-            SELECT s.customer_id, s.series_id, sum(o.n) AS n
+            SELECT s.series_id, sum(o.n) AS n
             FROM spans_{grain.Name} s CROSS JOIN LATERAL unnest(s.spans) AS span
             CROSS JOIN LATERAL (SELECT sum(f.reading_count) AS n FROM {grain.Table} f
                                 WHERE f.customer_id = @customer_id AND f.series_id = s.series_id
                                   AND f.bucket_start >= lower(span) AND f.bucket_start < upper(span)) AS o
-            GROUP BY 1, 2
+            GROUP BY 1
         )
         """;
 
-    private static string Write(RollupGrain grain) => $"""
-        write_{grain.Name} AS (
-            INSERT INTO {grain.Table} AS r (customer_id, series_id, bucket_start, reading_count, reading_sum, reading_min, reading_max)
-            SELECT customer_id, series_id, bucket_start, n, total, low, high FROM {grain.Name}
-            ON CONFLICT (customer_id, series_id, bucket_start) DO UPDATE SET
-                reading_count = EXCLUDED.reading_count, reading_sum = EXCLUDED.reading_sum,
-                reading_min = EXCLUDED.reading_min, reading_max = EXCLUDED.reading_max
-        )
-        """;
-
-    // Per series, the buckets of this grain around the finer grain's recomputed spans (and those spans, to tell which
-    // finer buckets are new).
+    // Per series, the buckets of this grain around the finer grain's recomputed spans.
     private static string CoarserSpans(RollupGrain grain, RollupGrain finer) => $"""
         spans_{grain.Name} AS (
-            SELECT s.customer_id, s.series_id, s.spans AS finer_spans,
+            SELECT s.series_id,
                    (SELECT range_agg(tstzrange({grain.BucketOf("lower(span)")},
                                                {grain.BucketOf("upper(span) - INTERVAL '1 microsecond'")} + {grain.Interval}))
                     FROM unnest(s.spans) AS span) AS spans
             FROM spans_{finer.Name} s
-        )
-        """;
-
-    // This grain's buckets: the finer grain's new figures plus its stored buckets the pass did not recompute.
-    // OFFSET 0 keeps the stored buckets a subquery per span, so the span's bounds are the index range: pulled up into a
-    // join, PostgreSQL chose (by its estimates) to read every stored bucket of the series and filter by the span after,
-    // so a pass over a series cost as much as the series' history (168 hourly rows for one day's buckets after a week,
-    // 8 760 after a year: EXPLAIN ANALYZE, bench/results/2026-12-07-telemetry-keys.md, "Third pass").
-    private static string CoarserFigures(RollupGrain grain, RollupGrain finer) => $"""
-        {grain.Name} AS (
-            SELECT customer_id, series_id, {grain.BucketOf("bucket_start")} AS bucket_start,
-                   sum(n)::bigint AS n, sum(total) AS total, min(low) AS low, max(high) AS high
-            FROM (SELECT customer_id, series_id, bucket_start, n, total, low, high FROM {finer.Name}
-                  UNION ALL
-                  SELECT s.customer_id, s.series_id, f.bucket_start, f.reading_count, f.reading_sum, f.reading_min, f.reading_max
-                  FROM spans_{grain.Name} s CROSS JOIN LATERAL unnest(s.spans) AS span
-                  CROSS JOIN LATERAL (SELECT * FROM {finer.Table} f
-                                      WHERE f.customer_id = @customer_id AND f.series_id = s.series_id
-                                        AND f.bucket_start >= lower(span) AND f.bucket_start < upper(span)
-                                        AND NOT s.finer_spans @> f.bucket_start
-                                      OFFSET 0) AS f) AS parts
-            GROUP BY 1, 2, 3
         )
         """;
 
@@ -165,25 +215,29 @@ public static class FoldStatement
                                  last_reading_at = GREATEST(d.last_reading_at, c.last_at),
                                  last_reading = CASE WHEN c.last_at >= d.last_reading_at OR d.last_reading_at IS NULL THEN c.last_reading
                                                      ELSE d.last_reading END
-            FROM (SELECT customer_id, series_id, sum(n)::bigint AS added, min(first_at) AS first_at, max(last_at) AS last_at,
+            FROM (SELECT series_id, sum(n)::bigint AS added, min(first_at) AS first_at, max(last_at) AS last_at,
                          (array_agg(last_reading ORDER BY last_at DESC) FILTER (WHERE last_at IS NOT NULL))[1] AS last_reading
-                  FROM (SELECT customer_id, series_id, n, first_at, last_at, last_reading FROM {finest.Name}
+                  FROM (SELECT series_id, n, first_at, last_at, last_reading FROM {finest.Name}
                         UNION ALL
-                        SELECT customer_id, series_id, -coalesce(n, 0), NULL, NULL, NULL FROM replaced) AS moved
-                  GROUP BY 1, 2) AS c
-            WHERE d.customer_id = @customer_id AND d.id = c.series_id AND c.customer_id = @customer_id
+                        SELECT series_id, -coalesce(n, 0), NULL, NULL, NULL FROM replaced) AS moved
+                  GROUP BY 1) AS c
+            WHERE d.customer_id = @customer_id AND d.id = c.series_id
         )
         """;
 
-    // The per-minute ingest counts (by the time ingest stored each batch) and the folded series with their spans.
+    // The per-minute ingest counts, by the time ingest stored each batch.
     private const string Ingested = $"""
-        ingested AS (
-            INSERT INTO ingested_per_minute AS m (customer_id, series_id, minute, reading_count)
-            SELECT customer_id, series_id, date_bin(INTERVAL '1 minute', ingested_at, {ReadingRollups.Epoch}), sum(n)::bigint
-            FROM taken_series GROUP BY 1, 2, 3
-            ON CONFLICT (customer_id, series_id, minute) DO UPDATE SET reading_count = m.reading_count + EXCLUDED.reading_count
-        ), folded AS (
-            SELECT series_id, min(first_at) AS first_at, max(last_at) AS last_at FROM taken_series GROUP BY series_id
-        )
+        WITH {TakenSeries}
+        INSERT INTO ingested_per_minute AS m (customer_id, series_id, minute, reading_count)
+        SELECT @customer_id, series_id, date_bin(INTERVAL '1 minute', ingested_at, {ReadingRollups.Epoch}), sum(n)::bigint
+        FROM taken_series GROUP BY 1, 2, 3
+        ON CONFLICT (customer_id, series_id, minute) DO UPDATE SET reading_count = m.reading_count + EXCLUDED.reading_count
         """;
 }
+
+/// <summary>
+/// One customer's fold: <see cref="Take"/> (parameters <c>@customer_id</c>, <c>@max_rows</c>; one row, its columns
+/// <see cref="FoldStatement.Result"/>), then <see cref="Writes"/> in one batch (parameters
+/// <see cref="FoldStatement.WriteParameter"/>), the finest grain's first: its rows affected are the buckets recomputed.
+/// </summary>
+public sealed record FoldStatements(string Take, IReadOnlyList<string> Writes);

@@ -147,40 +147,56 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, int maxRowsP
         return pass;
     }
 
-    /// <summary>Folds customers taken from <paramref name="queue"/>, one statement each, in <paramref name="transaction"/>; what they took.</summary>
+    /// <summary>Folds customers taken from <paramref name="queue"/>, one after another, in <paramref name="transaction"/>; what they took.</summary>
     private async Task<MaterializerPass> FoldAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, FoldQueue queue, CancellationToken ct)
     {
         var pass = new MaterializerPass(0, 0, null, TimeSpan.Zero);
-        await using var fold = new NpgsqlCommand(FoldStatement.Pass, connection, transaction);
-        fold.Parameters.Add(new("max_rows", NpgsqlDbType.Integer) { Value = queue.MaxRows });
-        var customer = fold.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid));
+        await using var take = new NpgsqlCommand(FoldStatement.Pass.Take, connection, transaction);
+        take.Parameters.Add(new("max_rows", NpgsqlDbType.Integer) { Value = queue.MaxRows });
+        var takeCustomer = take.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid));
+        await using var writes = new NpgsqlBatch(connection, transaction);
+        var parameters = FoldStatement.Pass.Writes.Select(sql =>
+        {
+            var command = new NpgsqlBatchCommand(sql);
+            writes.BatchCommands.Add(command);
+            return new WriteParameters(command.Parameters);
+        }).ToList();
 
-        // Prepared on each physical connection once (Npgsql keeps it across the pool): the statement is the same for
-        // every customer and pass, and PostgreSQL planned it anew each time, 4 to 5 ms of a 15 ms fold; after five runs
-        // it keeps a generic plan, which also looks series up by key (3 ms a fold in the same measurement, docs/rollups.md).
-        await fold.PrepareAsync(ct);
+        // Prepared on each physical connection once (Npgsql keeps them across the pool): they are the same for every
+        // customer and pass, and PostgreSQL planned the fold anew each time, 4 to 5 ms of a 15 ms fold; after five runs
+        // it keeps a generic plan, which also looks series up by key (docs/rollups.md).
+        await take.PrepareAsync(ct);
+        await writes.PrepareAsync(ct);
         while (queue.TryTake(out var customerId))
         {
-            customer.Value = customerId;
+            takeCustomer.Value = customerId;
             FoldedSeries folded;
-            await using (var reader = await fold.ExecuteReaderAsync(ct))
+            await using (var reader = await take.ExecuteReaderAsync(ct))
             {
                 await reader.ReadAsync(ct);
-                var oldestAt = reader.GetOrdinal(FoldStatement.Result.OldestIngestedAt);
                 var taken = reader.GetInt32(reader.GetOrdinal(FoldStatement.Result.TakenRows));
                 queue.Taken(taken);
-                pass = new MaterializerPass(pass.Rows + taken, pass.Buckets + reader.GetInt32(reader.GetOrdinal(FoldStatement.Result.Buckets)),
-                    Earliest(pass.OldestIngestedAt, reader.IsDBNull(oldestAt) ? null : reader.GetFieldValue<DateTimeOffset>(oldestAt)), TimeSpan.Zero);
-                if (reader.IsDBNull(reader.GetOrdinal(FoldStatement.Result.SeriesIds)))
+                if (taken == 0 || reader.IsDBNull(reader.GetOrdinal(FoldStatement.Result.SeriesIds)))
                 {
                     continue;
                 }
 
+                pass = pass with
+                {
+                    Rows = pass.Rows + taken,
+                    OldestIngestedAt = Earliest(pass.OldestIngestedAt, reader.GetFieldValue<DateTimeOffset>(reader.GetOrdinal(FoldStatement.Result.OldestIngestedAt))),
+                };
+                var values = WriteParameters.Read(customerId, reader);
+                parameters.ForEach(set => set.Assign(values));
+
                 folded = new FoldedSeries(customerId,
-                    reader.GetFieldValue<Guid[]>(reader.GetOrdinal(FoldStatement.Result.SeriesIds)),
-                    reader.GetFieldValue<DateTime[]>(reader.GetOrdinal(FoldStatement.Result.FirstAt)),
-                    reader.GetFieldValue<DateTime[]>(reader.GetOrdinal(FoldStatement.Result.LastAt)));
+                    reader.GetFieldValue<Guid[]>(reader.GetOrdinal(FoldStatement.Result.FoldedSeriesIds)),
+                    reader.GetFieldValue<DateTime[]>(reader.GetOrdinal(FoldStatement.Result.FoldedFirstAt)),
+                    reader.GetFieldValue<DateTime[]>(reader.GetOrdinal(FoldStatement.Result.FoldedLastAt)));
             }
+
+            await writes.ExecuteNonQueryAsync(ct);
+            pass = pass with { Buckets = pass.Buckets + writes.BatchCommands[0].RecordsAffected };
 
             // Whoever must know which series were folded (the alerts feature) writes it now: committed with the fold.
             foreach (var observer in observers)
@@ -190,6 +206,37 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, int maxRowsP
         }
 
         return pass;
+    }
+
+    /// <summary>The parameters of one of the fold's writes (<see cref="FoldStatement.WriteParameter"/>), set from the take's row.</summary>
+    private sealed class WriteParameters
+    {
+        private readonly NpgsqlParameter customer = new(FoldStatement.WriteParameter.CustomerId, NpgsqlDbType.Uuid);
+        private readonly NpgsqlParameter seriesIds = new(FoldStatement.WriteParameter.SeriesIds, NpgsqlDbType.Array | NpgsqlDbType.Uuid);
+        private readonly NpgsqlParameter firstAt = new(FoldStatement.WriteParameter.FirstAt, NpgsqlDbType.Array | NpgsqlDbType.TimestampTz);
+        private readonly NpgsqlParameter lastAt = new(FoldStatement.WriteParameter.LastAt, NpgsqlDbType.Array | NpgsqlDbType.TimestampTz);
+        private readonly NpgsqlParameter readingCounts = new(FoldStatement.WriteParameter.ReadingCounts, NpgsqlDbType.Array | NpgsqlDbType.Integer);
+        private readonly NpgsqlParameter ingestedAt = new(FoldStatement.WriteParameter.IngestedAt, NpgsqlDbType.Array | NpgsqlDbType.TimestampTz);
+
+        public WriteParameters(NpgsqlParameterCollection parameters)
+        {
+            parameters.AddRange(new[] { customer, seriesIds, firstAt, lastAt, readingCounts, ingestedAt });
+        }
+
+        /// <summary>The values of every write, in the order of <see cref="Assign"/>, read once from the take's row.</summary>
+        public static object[] Read(Guid customerId, NpgsqlDataReader take) =>
+        [
+            customerId,
+            take.GetFieldValue<Guid[]>(take.GetOrdinal(FoldStatement.Result.SeriesIds)),
+            take.GetFieldValue<DateTime[]>(take.GetOrdinal(FoldStatement.Result.FirstAt)),
+            take.GetFieldValue<DateTime[]>(take.GetOrdinal(FoldStatement.Result.LastAt)),
+            take.GetFieldValue<int[]>(take.GetOrdinal(FoldStatement.Result.ReadingCounts)),
+            take.GetFieldValue<DateTime[]>(take.GetOrdinal(FoldStatement.Result.IngestedAt)),
+        ];
+
+        public void Assign(object[] values) =>
+            (customer.Value, seriesIds.Value, firstAt.Value, lastAt.Value, readingCounts.Value, ingestedAt.Value) =
+            (values[0], values[1], values[2], values[3], values[4], values[5]);
     }
 
     private static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) => a is { } x && (b is null || x < b) ? x : b;

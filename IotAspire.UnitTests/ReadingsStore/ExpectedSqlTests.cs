@@ -66,8 +66,9 @@ public sealed class ExpectedSqlTests
                     sameSizeAsAnswer: segment.Grain?.Minutes == 60, utc: true, BucketFunctions.FromRollups))]),
             ["groups-readings-only-functions"] = BucketStatements.GroupReadings(utc: true, percentiles.Functions),
 
-            // The materializer's pass over every grain.
-            ["fold-pass"] = FoldStatement.Pass,
+            // The materializer's fold of one customer over every grain: its take, then its writes in one batch.
+            ["fold-take"] = FoldStatement.Pass.Take,
+            ["fold-writes"] = string.Join(";\n\n", FoldStatement.Pass.Writes),
 
             // Buckets: the plan of each request as the reader makes it (grains that tile the answer, pending spans).
             ["buckets-one-customer-hourly-with-pending"] = BucketStatements.ForPlan(oneCustomer,
@@ -133,14 +134,17 @@ public sealed class ExpectedSqlTests
     [Fact]
     public void The_fold_writes_every_grain_once_each_from_the_one_before()
     {
-        var pass = FoldStatement.Pass;
+        var pass = string.Join(";\n", FoldStatement.Pass.Writes);
         foreach (var grain in ReadingRollups.All)
         {
             Assert.Single(System.Text.RegularExpressions.Regex.Matches(pass, $@"INSERT INTO {grain.Table}\b"));
         }
 
+        // Each write is a statement of its own, with no INSERT in its CTEs: what Citus routes whole to the customer's worker.
+        Assert.All(FoldStatement.Pass.Writes, write => Assert.Single(System.Text.RegularExpressions.Regex.Matches(write, @"\bINSERT INTO\b")));
+
         // A grain added to the declaration is folded by the same statement builder.
-        var withWeekly = FoldStatement.For([.. ReadingRollups.All, new RollupGrain("readings_weekly", 10_080)]);
+        var withWeekly = string.Join(";\n", FoldStatement.For([.. ReadingRollups.All, new RollupGrain("readings_weekly", 10_080)]).Writes);
         Assert.Contains("INSERT INTO readings_weekly", withWeekly, StringComparison.Ordinal);
         Assert.Contains("FROM readings_daily f", withWeekly, StringComparison.Ordinal);
         Assert.Contains("INTERVAL '7 days'", withWeekly, StringComparison.Ordinal);
