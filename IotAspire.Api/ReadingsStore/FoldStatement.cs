@@ -1,7 +1,8 @@
 namespace IotAspire.Api.ReadingsStore;
 
 /// <summary>
-/// The materializer's statements for one customer: <see cref="FoldStatements.Take"/> takes its pending rows, then
+/// The materializer's statements for a group of customers (on Citus, customers of one shard):
+/// <see cref="FoldStatements.Take"/> takes their pending rows, then
 /// <see cref="FoldStatements.Writes"/> (one batch, one round trip) recompute every bucket of every grain
 /// (<see cref="ReadingRollups.All"/>) they touch, the series' counts, spans and latest values, and the per-minute ingest
 /// counts. Built from one block per grain, so a grain added to <see cref="ReadingRollups.All"/> is folded with no other
@@ -20,8 +21,11 @@ namespace IotAspire.Api.ReadingsStore;
 /// its CTEs are SELECT, UPDATE or DELETE. The single statement this replaced had four INSERT CTEs, and Citus planned it
 /// as 19 subplans, each a round trip through the coordinator with its intermediate result: about 90 ms a fold against
 /// 3 to 15 ms on one server, 100 customers a pass (bench/results/2026-12-07-telemetry-keys-citus.md). Every statement
-/// here names <c>customer_id = @customer_id</c> on every table it reads, and each coarser grain's INSERT ... SELECT
-/// takes its customer from the finer table's row, so that Citus pushes it down to the shard as it is.
+/// here names <c>customer_id = ANY(@group_customers)</c> on every table it reads, and each coarser grain's INSERT ... SELECT
+/// takes its customer from the finer table's row, so that Citus pushes it down to the shard as it is. A statement for
+/// several customers of one shard is routed as one for a single customer is, and costs a pass one set of round trips
+/// for the group instead of one per customer: the group is the unit, and every join is on the customer as well as the
+/// series.
 /// </para>
 /// </summary>
 public static class FoldStatement
@@ -42,27 +46,43 @@ public static class FoldStatement
         return new FoldStatements(Take, writes);
     }
 
+    /// <summary>
+    /// The customers with pending rows, the longest waiting first (parameter <c>@max_customers</c>), each with its shard
+    /// on Citus (the shard of its <c>rollup_pending</c> rows, co-located with all its tables) or 0 on one server: a pass
+    /// folds the customers of a shard together (<see cref="FoldGroups"/>).
+    /// </summary>
+    public static string PendingCustomers(bool citus) => $"""
+        SELECT {CitusDistribution.EveryCustomerMarker} customer_id, {(citus ? ShardOfCustomer : "0::bigint")} AS shard
+        FROM {PendingRollups.Table} GROUP BY customer_id ORDER BY min(id) LIMIT @max_customers
+        """;
+
+    private const string ShardOfCustomer = $"get_shard_id_for_distribution_column('{PendingRollups.Table}', customer_id)";
+
     /// <summary>The columns of <see cref="FoldStatements.Take"/>'s one row, read by name.</summary>
     public static class Result
     {
         public const string TakenRows = "taken_rows";
         public const string OldestIngestedAt = "oldest_ingested_at";
+        public const string CustomerIds = "customer_ids";
         public const string SeriesIds = "series_ids";
         public const string FirstAt = "first_at";
         public const string LastAt = "last_at";
         public const string ReadingCounts = "reading_counts";
         public const string IngestedAt = "ingested_at";
+        public const string FoldedCustomerIds = "folded_customer_ids";
         public const string FoldedSeriesIds = "folded_series_ids";
         public const string FoldedFirstAt = "folded_first_at";
         public const string FoldedLastAt = "folded_last_at";
     }
 
-    /// <summary>The parameters of every statement of <see cref="FoldStatements.Writes"/>: the customer, and the taken
-    /// rows' series with their spans, counts and batch starts, one element per series of each row (the arrays of
-    /// <see cref="FoldStatements.Take"/>'s row, in the same order).</summary>
+    /// <summary>The parameters of every statement of <see cref="FoldStatements.Writes"/>: the group's customers (each
+    /// once: every table's filter, what Citus routes by), then the taken rows' customers and series with their spans,
+    /// counts and batch starts, one element per series of each row (the arrays of <see cref="FoldStatements.Take"/>'s
+    /// row, in the same order).</summary>
     public static class WriteParameter
     {
-        public const string CustomerId = "customer_id";
+        public const string GroupCustomers = "group_customers";
+        public const string CustomerIds = "customer_ids";
         public const string SeriesIds = "series_ids";
         public const string FirstAt = "first_at";
         public const string LastAt = "last_at";
@@ -74,19 +94,21 @@ public static class FoldStatement
     // series once with the span of all its taken rows, for the observers (the alerts). A DELETE CTE: routed whole on Citus.
     private const string Take = $"""
         WITH taken AS (
-            DELETE FROM {PendingRollups.Table} WHERE customer_id = @customer_id
-                AND id IN (SELECT id FROM {PendingRollups.Table} WHERE customer_id = @customer_id ORDER BY id LIMIT @max_rows)
-            RETURNING series_ids, first_at, last_at, reading_counts, ingested_at
+            DELETE FROM {PendingRollups.Table} WHERE customer_id = ANY(@group_customers)
+                AND id IN (SELECT id FROM {PendingRollups.Table} WHERE customer_id = ANY(@group_customers) ORDER BY id LIMIT @max_rows)
+            RETURNING customer_id, series_ids, first_at, last_at, reading_counts, ingested_at
         ), taken_series AS (
-            SELECT d.series_id, d.first_at, d.last_at, d.n, t.ingested_at
+            SELECT t.customer_id, d.series_id, d.first_at, d.last_at, d.n, t.ingested_at
             FROM taken t CROSS JOIN LATERAL unnest(t.series_ids, t.first_at, t.last_at, t.reading_counts) AS d(series_id, first_at, last_at, n)
         ), folded AS (
-            SELECT series_id, min(first_at) AS first_at, max(last_at) AS last_at FROM taken_series GROUP BY series_id
+            SELECT customer_id, series_id, min(first_at) AS first_at, max(last_at) AS last_at FROM taken_series GROUP BY 1, 2
         )
         SELECT (SELECT count(*) FROM taken)::int AS {Result.TakenRows}, (SELECT min(ingested_at) FROM taken) AS {Result.OldestIngestedAt},
+               (SELECT array_agg(customer_id) FROM taken_series) AS {Result.CustomerIds},
                (SELECT array_agg(series_id) FROM taken_series) AS {Result.SeriesIds}, (SELECT array_agg(first_at) FROM taken_series) AS {Result.FirstAt},
                (SELECT array_agg(last_at) FROM taken_series) AS {Result.LastAt}, (SELECT array_agg(n) FROM taken_series) AS {Result.ReadingCounts},
                (SELECT array_agg(ingested_at) FROM taken_series) AS {Result.IngestedAt},
+               (SELECT array_agg(customer_id) FROM folded) AS {Result.FoldedCustomerIds},
                (SELECT array_agg(series_id) FROM folded) AS {Result.FoldedSeriesIds}, (SELECT array_agg(first_at) FROM folded) AS {Result.FoldedFirstAt},
                (SELECT array_agg(last_at) FROM folded) AS {Result.FoldedLastAt}
         """;
@@ -94,16 +116,16 @@ public static class FoldStatement
     // The taken rows again, from the parameters: what every write starts from.
     private const string TakenSeries = """
         taken_series AS (
-            SELECT d.series_id, d.first_at, d.last_at, d.n, d.ingested_at
-            FROM unnest(@series_ids, @first_at, @last_at, @reading_counts, @ingested_at) AS d(series_id, first_at, last_at, n, ingested_at)
+            SELECT d.customer_id, d.series_id, d.first_at, d.last_at, d.n, d.ingested_at
+            FROM unnest(@customer_ids, @series_ids, @first_at, @last_at, @reading_counts, @ingested_at) AS d(customer_id, series_id, first_at, last_at, n, ingested_at)
         )
         """;
 
     // The finest grain: its buckets recomputed from the readings, and in the same statement (the same snapshot) the
     // series' counts, spans and latest values moved by them. The INSERT is the statement's own, its CTEs a SELECT and an
     // UPDATE: on Citus the SELECT runs whole on the customer's worker and its rows are written back to the same shard.
-    // The rows' customer is the readings' (a parameter there, and Citus 13.2 failed to plan the prepared statement:
-    // "could not create distributed plan").
+    // The rows' customer is the readings' (taken from a parameter there, Citus 13.2 failed to plan the prepared
+    // statement: "could not create distributed plan").
     private static string Finest(RollupGrain grain) => $"""
         WITH {TakenSeries},
         {FinestSpans(grain)},
@@ -137,7 +159,7 @@ public static class FoldStatement
                    sum(f.reading_count)::bigint, sum(f.reading_sum), min(f.reading_min), max(f.reading_max)
             FROM spans_{grain.Name} s CROSS JOIN LATERAL unnest(s.spans) AS span
             CROSS JOIN LATERAL (SELECT * FROM {finer.Table} f
-                                WHERE f.customer_id = @customer_id AND f.series_id = s.series_id
+                                WHERE f.customer_id = ANY(@group_customers) AND f.customer_id = s.customer_id AND f.series_id = s.series_id
                                   AND f.bucket_start >= lower(span) AND f.bucket_start < upper(span)
                                 OFFSET 0) AS f
             GROUP BY 1, 2, 3
@@ -155,9 +177,9 @@ public static class FoldStatement
     // Per series, the finest buckets the taken spans touch, merged.
     private static string FinestSpans(RollupGrain grain) => $"""
         spans_{grain.Name} AS (
-            SELECT series_id,
+            SELECT customer_id, series_id,
                    range_agg(tstzrange({grain.BucketOf("first_at")}, {grain.BucketOf("last_at")} + {grain.Interval})) AS spans
-            FROM taken_series GROUP BY 1
+            FROM taken_series GROUP BY 1, 2
         )
         """;
 
@@ -172,7 +194,7 @@ public static class FoldStatement
                                        min(recorded_at) AS first_at, max(recorded_at) AS last_at,
                                        (array_agg(reading ORDER BY recorded_at DESC))[1] AS last_reading
                                 FROM readings r
-                                WHERE r.customer_id = @customer_id AND r.series_id = s.series_id
+                                WHERE r.customer_id = ANY(@group_customers) AND r.customer_id = s.customer_id AND r.series_id = s.series_id
                                   AND r.recorded_at >= lower(span) AND r.recorded_at < upper(span)
                                 GROUP BY 1, 2) AS b
         )
@@ -181,19 +203,19 @@ public static class FoldStatement
     // What the finest buckets being replaced held, per series: what the series' count loses before it gains the new figures.
     private static string Replaced(RollupGrain grain) => $"""
         replaced AS MATERIALIZED (
-            SELECT s.series_id, sum(o.n) AS n
+            SELECT s.customer_id, s.series_id, sum(o.n) AS n
             FROM spans_{grain.Name} s CROSS JOIN LATERAL unnest(s.spans) AS span
             CROSS JOIN LATERAL (SELECT sum(f.reading_count) AS n FROM {grain.Table} f
-                                WHERE f.customer_id = @customer_id AND f.series_id = s.series_id
+                                WHERE f.customer_id = ANY(@group_customers) AND f.customer_id = s.customer_id AND f.series_id = s.series_id
                                   AND f.bucket_start >= lower(span) AND f.bucket_start < upper(span)) AS o
-            GROUP BY 1
+            GROUP BY 1, 2
         )
         """;
 
     // Per series, the buckets of this grain around the finer grain's recomputed spans.
     private static string CoarserSpans(RollupGrain grain, RollupGrain finer) => $"""
         spans_{grain.Name} AS (
-            SELECT s.series_id,
+            SELECT s.customer_id, s.series_id,
                    (SELECT range_agg(tstzrange({grain.BucketOf("lower(span)")},
                                                {grain.BucketOf("upper(span) - INTERVAL '1 microsecond'")} + {grain.Interval}))
                     FROM unnest(s.spans) AS span) AS spans
@@ -215,13 +237,13 @@ public static class FoldStatement
                                  last_reading_at = GREATEST(d.last_reading_at, c.last_at),
                                  last_reading = CASE WHEN c.last_at >= d.last_reading_at OR d.last_reading_at IS NULL THEN c.last_reading
                                                      ELSE d.last_reading END
-            FROM (SELECT series_id, sum(n)::bigint AS added, min(first_at) AS first_at, max(last_at) AS last_at,
+            FROM (SELECT customer_id, series_id, sum(n)::bigint AS added, min(first_at) AS first_at, max(last_at) AS last_at,
                          (array_agg(last_reading ORDER BY last_at DESC) FILTER (WHERE last_at IS NOT NULL))[1] AS last_reading
-                  FROM (SELECT series_id, n, first_at, last_at, last_reading FROM {finest.Name}
+                  FROM (SELECT customer_id, series_id, n, first_at, last_at, last_reading FROM {finest.Name}
                         UNION ALL
-                        SELECT series_id, -coalesce(n, 0), NULL, NULL, NULL FROM replaced) AS moved
-                  GROUP BY 1) AS c
-            WHERE d.customer_id = @customer_id AND d.id = c.series_id
+                        SELECT customer_id, series_id, -coalesce(n, 0), NULL, NULL, NULL FROM replaced) AS moved
+                  GROUP BY 1, 2) AS c
+            WHERE d.customer_id = ANY(@group_customers) AND d.customer_id = c.customer_id AND d.id = c.series_id
         )
         """;
 
@@ -229,14 +251,14 @@ public static class FoldStatement
     private const string Ingested = $"""
         WITH {TakenSeries}
         INSERT INTO ingested_per_minute AS m (customer_id, series_id, minute, reading_count)
-        SELECT @customer_id, series_id, date_bin(INTERVAL '1 minute', ingested_at, {ReadingRollups.Epoch}), sum(n)::bigint
+        SELECT customer_id, series_id, date_bin(INTERVAL '1 minute', ingested_at, {ReadingRollups.Epoch}), sum(n)::bigint
         FROM taken_series GROUP BY 1, 2, 3
         ON CONFLICT (customer_id, series_id, minute) DO UPDATE SET reading_count = m.reading_count + EXCLUDED.reading_count
         """;
 }
 
 /// <summary>
-/// One customer's fold: <see cref="Take"/> (parameters <c>@customer_id</c>, <c>@max_rows</c>; one row, its columns
+/// A group's fold: <see cref="Take"/> (parameters <c>@group_customers</c>, the group, and <c>@max_rows</c>; one row, its columns
 /// <see cref="FoldStatement.Result"/>), then <see cref="Writes"/> in one batch (parameters
 /// <see cref="FoldStatement.WriteParameter"/>), the finest grain's first: its rows affected are the buckets recomputed.
 /// </summary>

@@ -13,4 +13,10 @@ public interface IFoldObserver
 }
 
 /// <summary>One customer's series whose pending readings a pass folded, each with the span of what it folded.</summary>
-public sealed record FoldedSeries(Guid CustomerId, Guid[] SeriesIds, DateTime[] FirstAt, DateTime[] LastAt);
+public sealed record FoldedSeries(Guid CustomerId, Guid[] SeriesIds, DateTime[] FirstAt, DateTime[] LastAt)
+{
+    /// <summary>A group's folded series (parallel arrays, each series once) split by customer, in order of first appearance.</summary>
+    public static IReadOnlyList<FoldedSeries> PerCustomer(Guid[] customerIds, Guid[] seriesIds, DateTime[] firstAt, DateTime[] lastAt) =>
+        [.. Enumerable.Range(0, customerIds.Length).GroupBy(i => customerIds[i]).Select(customer => new FoldedSeries(customer.Key,
+            [.. customer.Select(i => seriesIds[i])], [.. customer.Select(i => firstAt[i])], [.. customer.Select(i => lastAt[i])]))];
+}

@@ -38,8 +38,6 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, int maxRowsP
         await vacuum.ExecuteNonQueryAsync(ct);
     }
 
-    private const string PendingCustomers = $"SELECT {CitusDistribution.EveryCustomerMarker} customer_id FROM {PendingRollups.Table} GROUP BY customer_id ORDER BY min(id) LIMIT @max_customers";
-
     private const string Status = $"SELECT {CitusDistribution.EveryCustomerMarker} count(*)::int, min(ingested_at), now() FROM {PendingRollups.Table}";
 
     /// <summary>
@@ -85,22 +83,24 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, int maxRowsP
             }
         }
 
-        // The customers with pending rows, the longest waiting first: the one read of the pass across customers
-        // (on Citus a query of every worker, once a pass), then a statement per customer.
-        var customers = new List<Guid>();
-        await using (var pending = new NpgsqlCommand(PendingCustomers, connection, transaction))
+        // The customers with pending rows, the longest waiting first, with their shard on Citus: the one read of the pass
+        // across customers (on Citus a query of every worker, once a pass), then the folds of groups of them.
+        onCitus ??= await CitusDistribution.IsCitusAsync(connection, transaction, ct);
+        var customers = new List<PendingCustomer>();
+        await using (var pending = new NpgsqlCommand(FoldStatement.PendingCustomers(onCitus.Value), connection, transaction))
         {
             pending.Parameters.Add(new("max_customers", NpgsqlDbType.Integer) { Value = maxRowsPerPass });
             await using var reader = await pending.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
-                customers.Add(reader.GetGuid(0));
+                customers.Add(new PendingCustomer(reader.GetGuid(0), reader.GetInt64(1)));
             }
         }
 
-        // Up to MaxRowsPerPass rows in all: the customers left wait for the next pass, at the head of its list.
-        var queue = new FoldQueue(customers, maxRowsPerPass);
-        var lanes = Math.Min(foldConnections, customers.Count);
+        // Up to MaxRowsPerPass rows in all: the groups left wait for the next pass, at the head of its list.
+        var groups = FoldGroups.Of(customers);
+        var queue = new FoldQueue(groups, maxRowsPerPass);
+        var lanes = Math.Min(foldConnections, groups.Count);
         var parts = await Task.WhenAll(Enumerable.Range(0, Math.Max(1, lanes)).Select(lane => lane == 0
             ? FoldAsync(connection, transaction, queue, ct)
             : FoldOnOwnConnectionAsync(queue, ct)));
@@ -112,30 +112,33 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, int maxRowsP
         return pass;
     }
 
+    // Whether the database has Citus (asked once): which statement lists the pending customers.
+    private bool? onCitus;
+
     /// <summary>
-    /// The customers of a pass, taken one at a time by the connections folding them, until the pass has taken its rows.
+    /// The groups of a pass, taken one at a time by the connections folding them, until the pass has taken its rows.
     /// </summary>
-    private sealed class FoldQueue(IEnumerable<Guid> customers, int maxRows)
+    private sealed class FoldQueue(IEnumerable<Guid[]> groups, int maxRows)
     {
-        private readonly System.Collections.Concurrent.ConcurrentQueue<Guid> waiting = new(customers);
+        private readonly System.Collections.Concurrent.ConcurrentQueue<Guid[]> waiting = new(groups);
         private int rows;
 
-        /// <summary>The most pending rows the pass takes (and so one customer's statement).</summary>
+        /// <summary>The most pending rows the pass takes (and so one group's take).</summary>
         public int MaxRows => maxRows;
 
-        public bool TryTake(out Guid customer)
+        public bool TryTake(out Guid[] group)
         {
-            customer = default;
-            return Volatile.Read(ref rows) < maxRows && waiting.TryDequeue(out customer);
+            group = [];
+            return Volatile.Read(ref rows) < maxRows && waiting.TryDequeue(out group!);
         }
 
         public void Taken(int count) => Interlocked.Add(ref rows, count);
     }
 
     /// <summary>
-    /// A further connection folding customers of the pass in a transaction of its own while the pass's transaction holds
-    /// the turn: on Citus each customer's statement runs on its worker, so connections fold on both workers at once
-    /// instead of waiting for each other's round trips. Every customer's fold stands alone (its own pending rows, its
+    /// A further connection folding groups of the pass in a transaction of its own while the pass's transaction holds
+    /// the turn: on Citus each group's statements run on its worker, so connections fold on both workers at once
+    /// instead of waiting for each other's round trips. Every group's fold stands alone (its own pending rows, its
     /// own rows of every table), so a connection committing before the pass's does cannot expose a half-folded batch.
     /// </summary>
     private async Task<MaterializerPass> FoldOnOwnConnectionAsync(FoldQueue queue, CancellationToken ct)
@@ -147,13 +150,13 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, int maxRowsP
         return pass;
     }
 
-    /// <summary>Folds customers taken from <paramref name="queue"/>, one after another, in <paramref name="transaction"/>; what they took.</summary>
+    /// <summary>Folds groups taken from <paramref name="queue"/>, one after another, in <paramref name="transaction"/>; what they took.</summary>
     private async Task<MaterializerPass> FoldAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, FoldQueue queue, CancellationToken ct)
     {
         var pass = new MaterializerPass(0, 0, null, TimeSpan.Zero);
         await using var take = new NpgsqlCommand(FoldStatement.Pass.Take, connection, transaction);
         take.Parameters.Add(new("max_rows", NpgsqlDbType.Integer) { Value = queue.MaxRows });
-        var takeCustomer = take.Parameters.Add(new("customer_id", NpgsqlDbType.Uuid));
+        var takeCustomers = take.Parameters.Add(new(FoldStatement.WriteParameter.GroupCustomers, NpgsqlDbType.Array | NpgsqlDbType.Uuid));
         await using var writes = new NpgsqlBatch(connection, transaction);
         var parameters = FoldStatement.Pass.Writes.Select(sql =>
         {
@@ -167,10 +170,10 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, int maxRowsP
         // it keeps a generic plan, which also looks series up by key (docs/rollups.md).
         await take.PrepareAsync(ct);
         await writes.PrepareAsync(ct);
-        while (queue.TryTake(out var customerId))
+        while (queue.TryTake(out var group))
         {
-            takeCustomer.Value = customerId;
-            FoldedSeries folded;
+            takeCustomers.Value = group;
+            IReadOnlyList<FoldedSeries> folded;
             await using (var reader = await take.ExecuteReaderAsync(ct))
             {
                 await reader.ReadAsync(ct);
@@ -186,10 +189,10 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, int maxRowsP
                     Rows = pass.Rows + taken,
                     OldestIngestedAt = Earliest(pass.OldestIngestedAt, reader.GetFieldValue<DateTimeOffset>(reader.GetOrdinal(FoldStatement.Result.OldestIngestedAt))),
                 };
-                var values = WriteParameters.Read(customerId, reader);
+                var values = WriteParameters.Read(group, reader);
                 parameters.ForEach(set => set.Assign(values));
-
-                folded = new FoldedSeries(customerId,
+                folded = FoldedSeries.PerCustomer(
+                    reader.GetFieldValue<Guid[]>(reader.GetOrdinal(FoldStatement.Result.FoldedCustomerIds)),
                     reader.GetFieldValue<Guid[]>(reader.GetOrdinal(FoldStatement.Result.FoldedSeriesIds)),
                     reader.GetFieldValue<DateTime[]>(reader.GetOrdinal(FoldStatement.Result.FoldedFirstAt)),
                     reader.GetFieldValue<DateTime[]>(reader.GetOrdinal(FoldStatement.Result.FoldedLastAt)));
@@ -199,9 +202,12 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, int maxRowsP
             pass = pass with { Buckets = pass.Buckets + writes.BatchCommands[0].RecordsAffected };
 
             // Whoever must know which series were folded (the alerts feature) writes it now: committed with the fold.
-            foreach (var observer in observers)
+            foreach (var customer in folded)
             {
-                await observer.OnFoldedAsync(connection, transaction, folded, ct);
+                foreach (var observer in observers)
+                {
+                    await observer.OnFoldedAsync(connection, transaction, customer, ct);
+                }
             }
         }
 
@@ -211,7 +217,8 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, int maxRowsP
     /// <summary>The parameters of one of the fold's writes (<see cref="FoldStatement.WriteParameter"/>), set from the take's row.</summary>
     private sealed class WriteParameters
     {
-        private readonly NpgsqlParameter customer = new(FoldStatement.WriteParameter.CustomerId, NpgsqlDbType.Uuid);
+        private readonly NpgsqlParameter groupCustomers = new(FoldStatement.WriteParameter.GroupCustomers, NpgsqlDbType.Array | NpgsqlDbType.Uuid);
+        private readonly NpgsqlParameter customerIds = new(FoldStatement.WriteParameter.CustomerIds, NpgsqlDbType.Array | NpgsqlDbType.Uuid);
         private readonly NpgsqlParameter seriesIds = new(FoldStatement.WriteParameter.SeriesIds, NpgsqlDbType.Array | NpgsqlDbType.Uuid);
         private readonly NpgsqlParameter firstAt = new(FoldStatement.WriteParameter.FirstAt, NpgsqlDbType.Array | NpgsqlDbType.TimestampTz);
         private readonly NpgsqlParameter lastAt = new(FoldStatement.WriteParameter.LastAt, NpgsqlDbType.Array | NpgsqlDbType.TimestampTz);
@@ -220,13 +227,14 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, int maxRowsP
 
         public WriteParameters(NpgsqlParameterCollection parameters)
         {
-            parameters.AddRange(new[] { customer, seriesIds, firstAt, lastAt, readingCounts, ingestedAt });
+            parameters.AddRange(new[] { groupCustomers, customerIds, seriesIds, firstAt, lastAt, readingCounts, ingestedAt });
         }
 
         /// <summary>The values of every write, in the order of <see cref="Assign"/>, read once from the take's row.</summary>
-        public static object[] Read(Guid customerId, NpgsqlDataReader take) =>
+        public static object[] Read(Guid[] group, NpgsqlDataReader take) =>
         [
-            customerId,
+            group,
+            take.GetFieldValue<Guid[]>(take.GetOrdinal(FoldStatement.Result.CustomerIds)),
             take.GetFieldValue<Guid[]>(take.GetOrdinal(FoldStatement.Result.SeriesIds)),
             take.GetFieldValue<DateTime[]>(take.GetOrdinal(FoldStatement.Result.FirstAt)),
             take.GetFieldValue<DateTime[]>(take.GetOrdinal(FoldStatement.Result.LastAt)),
@@ -235,8 +243,8 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, int maxRowsP
         ];
 
         public void Assign(object[] values) =>
-            (customer.Value, seriesIds.Value, firstAt.Value, lastAt.Value, readingCounts.Value, ingestedAt.Value) =
-            (values[0], values[1], values[2], values[3], values[4], values[5]);
+            (groupCustomers.Value, customerIds.Value, seriesIds.Value, firstAt.Value, lastAt.Value, readingCounts.Value, ingestedAt.Value) =
+            (values[0], values[1], values[2], values[3], values[4], values[5], values[6]);
     }
 
     private static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) => a is { } x && (b is null || x < b) ? x : b;

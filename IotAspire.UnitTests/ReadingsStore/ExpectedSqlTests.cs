@@ -67,6 +67,8 @@ public sealed class ExpectedSqlTests
             ["groups-readings-only-functions"] = BucketStatements.GroupReadings(utc: true, percentiles.Functions),
 
             // The materializer's fold of one customer over every grain: its take, then its writes in one batch.
+            ["fold-pending-customers-citus"] = FoldStatement.PendingCustomers(citus: true),
+            ["fold-pending-customers"] = FoldStatement.PendingCustomers(citus: false),
             ["fold-take"] = FoldStatement.Pass.Take,
             ["fold-writes"] = string.Join(";\n\n", FoldStatement.Pass.Writes),
 
