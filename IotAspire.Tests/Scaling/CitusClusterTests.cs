@@ -53,6 +53,66 @@ public sealed class CitusClusterTests(CitusAppHostFixture fixture)
                 $"Not a router query to the customer's worker (port {firstPort}): {query}\n{plan}");
         }
     }
+
+    /// <summary>
+    /// Two customers whose shards are the same are folded by one group's statements (the materializer groups a pass's
+    /// customers by shard): each customer's five-minute buckets and series counts are its own readings' exactly, and the
+    /// statements stayed on the one worker (the routing check, <c>CitusStatementRoutingTests</c>, sees every statement).
+    /// </summary>
+    [Fact]
+    public async Task Customers_of_one_shard_are_folded_together_each_exactly()
+    {
+        await using var coordinator = NpgsqlDataSource.Create(await fixture.AppHost.ConnectionStringAsync(ResourceNames.ReadingsDatabase));
+        var byShard = new Dictionary<long, Guid>();
+        (Guid First, Guid Second)? pair = null;
+        while (pair is null)
+        {
+            var candidate = Guid.NewGuid();
+            var shard = (await Sql.ListAsync(coordinator, "SELECT get_shard_id_for_distribution_column('rollup_pending', $1)", r => r.GetInt64(0), candidate))[0];
+            pair = byShard.TryGetValue(shard, out var first) ? (first, candidate) : null;
+            byShard.TryAdd(shard, candidate);
+        }
+
+        Guid[] customers = [pair.Value.First, pair.Value.Second];
+        var tokens = new List<string>();
+        foreach (var customer in customers)
+        {
+            tokens.Add((await auth.TokensAsync(await auth.CreateCustomerAsync(customer, TokenServiceClient.CustomerPassword), TokenServiceClient.CustomerPassword)).Access);
+        }
+
+        await using (await Rollups.HoldMaterializerAsync(coordinator))
+        {
+            for (var c = 0; c < customers.Length; c++)
+            {
+                var device = Guid.NewGuid();
+                for (var batch = 0; batch < 3; batch++)
+                {
+                    var readings = Enumerable.Range(0, 10).Select(i => new { timestamp = $"2025-03-01T10:{(batch * 10) + i:00}:30", reading = (c * 100) + (batch * 10) + i + 0.25, deviceId = device });
+                    await graphQL.DataAsync(GraphQLDocuments.Ingest, new { readings }, tokens[c]);
+                }
+            }
+
+            foreach (var customer in customers)
+            {
+                Assert.True(await Rollups.PendingRowsAsync(coordinator, customer) > 0, "A customer left nothing pending: the pass would not hold it.");
+            }
+        }
+
+        foreach (var customer in customers)
+        {
+            await Rollups.WaitUntilFoldedAsync(coordinator, customer);
+            var expected = await Sql.ListAsync(coordinator, """
+                SELECT series_id, date_bin(INTERVAL '5 minutes', recorded_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'), count(*), sum(reading)
+                FROM readings WHERE customer_id = $1 GROUP BY 1, 2 ORDER BY 1, 2
+                """, Sql.Values, customer);
+            var rollup = await Sql.ListAsync(coordinator,
+                "SELECT series_id, bucket_start, reading_count, reading_sum FROM readings_five_minute WHERE customer_id = $1 ORDER BY 1, 2",
+                Sql.Values, customer);
+            Assert.Equal(6, expected.Count);
+            Assert.Equal(expected.Select(r => string.Join(' ', r)), rollup.Select(r => string.Join(' ', r)));
+            Assert.Equal([30L], await Sql.ListAsync(coordinator, "SELECT reading_count FROM series WHERE customer_id = $1", r => r.GetInt64(0), customer));
+        }
+    }
 }
 
 // The end-to-end classes that touch readings, devices, aggregates, subscriptions and retention, run again on Citus.
