@@ -30,7 +30,7 @@ public sealed class MaterializerOptions
     public int MaxRowsPerPass { get; set; } = 5_000;
 
     /// <summary>
-    /// Connections that fold a pass's customers at once (each customer is one statement on one connection, the first in
+    /// Connections that fold a pass's groups of customers at once (each group's fold on one connection, the first in
     /// the pass's transaction, the others each in their own). More than one lets the folds of different customers
     /// overlap, on Citus on different workers; on this 2-core machine 4 did not shorten the Citus lag (the folds then
     /// share the cores with ingest; docs/scaling.md), so the default folds them one after another.
