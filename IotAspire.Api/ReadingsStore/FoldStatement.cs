@@ -43,7 +43,7 @@ public static class FoldStatement
         }
 
         writes.Add(Ingested);
-        return new FoldStatements(Take, writes);
+        return new FoldStatements(Take(grains[0]), writes);
     }
 
     /// <summary>
@@ -58,41 +58,42 @@ public static class FoldStatement
 
     private const string ShardOfCustomer = $"get_shard_id_for_distribution_column('{PendingRollups.Table}', customer_id)";
 
-    /// <summary>The columns of <see cref="FoldStatements.Take"/>'s one row, read by name.</summary>
+    /// <summary>The columns of <see cref="FoldStatements.Take"/>'s one row, read by name; its arrays (parallel, by
+    /// prefix) are named as the parameters of the writes that take them (<see cref="WriteParameter"/>).</summary>
     public static class Result
     {
         public const string TakenRows = "taken_rows";
         public const string OldestIngestedAt = "oldest_ingested_at";
-        public const string CustomerIds = "customer_ids";
-        public const string SeriesIds = "series_ids";
-        public const string FirstAt = "first_at";
-        public const string LastAt = "last_at";
-        public const string ReadingCounts = "reading_counts";
-        public const string IngestedAt = "ingested_at";
         public const string FoldedCustomerIds = "folded_customer_ids";
         public const string FoldedSeriesIds = "folded_series_ids";
         public const string FoldedFirstAt = "folded_first_at";
         public const string FoldedLastAt = "folded_last_at";
     }
 
-    /// <summary>The parameters of every statement of <see cref="FoldStatements.Writes"/>: the group's customers (each
-    /// once: every table's filter, what Citus routes by), then the taken rows' customers and series with their spans,
-    /// counts and batch starts, one element per series of each row (the arrays of <see cref="FoldStatements.Take"/>'s
-    /// row, in the same order).</summary>
+    /// <summary>
+    /// The parameters of <see cref="FoldStatements.Writes"/>: the group's customers (each once: every table's filter,
+    /// what Citus routes by); the finest grain's spans to recompute, merged per series (one element a span); and the
+    /// per-minute ingest counts (one element a series and minute). The arrays are <see cref="FoldStatements.Take"/>'s
+    /// columns of the same names: what the take has already merged, so a pass over 40 batches of a series sends the
+    /// writes its one span, not 40.
+    /// </summary>
     public static class WriteParameter
     {
         public const string GroupCustomers = "group_customers";
-        public const string CustomerIds = "customer_ids";
-        public const string SeriesIds = "series_ids";
-        public const string FirstAt = "first_at";
-        public const string LastAt = "last_at";
-        public const string ReadingCounts = "reading_counts";
-        public const string IngestedAt = "ingested_at";
+        public const string SpanCustomerIds = "span_customer_ids";
+        public const string SpanSeriesIds = "span_series_ids";
+        public const string SpanStarts = "span_starts";
+        public const string SpanEnds = "span_ends";
+        public const string MinuteCustomerIds = "minute_customer_ids";
+        public const string MinuteSeriesIds = "minute_series_ids";
+        public const string Minutes = "minutes";
+        public const string MinuteCounts = "minute_counts";
     }
 
-    // The pending rows taken (oldest first, up to @max_rows): one element per series of each, for the writes, and each
-    // series once with the span of all its taken rows, for the observers (the alerts). A DELETE CTE: routed whole on Citus.
-    private const string Take = $"""
+    // The pending rows taken (oldest first, up to @max_rows), returned as the writes take them: per series the finest
+    // buckets they touch, merged, and the per-minute counts; and each series once with the span of all its taken rows,
+    // for the observers (the alerts). A DELETE CTE and SELECTs: routed whole on Citus.
+    private static string Take(RollupGrain finest) => $"""
         WITH taken AS (
             DELETE FROM {PendingRollups.Table} WHERE customer_id = ANY(@group_customers)
                 AND id IN (SELECT id FROM {PendingRollups.Table} WHERE customer_id = ANY(@group_customers) ORDER BY id LIMIT @max_rows)
@@ -100,24 +101,32 @@ public static class FoldStatement
         ), taken_series AS (
             SELECT t.customer_id, d.series_id, d.first_at, d.last_at, d.n, t.ingested_at
             FROM taken t CROSS JOIN LATERAL unnest(t.series_ids, t.first_at, t.last_at, t.reading_counts) AS d(series_id, first_at, last_at, n)
+        ), {FinestSpans(finest)}, taken_spans AS (
+            SELECT s.customer_id, s.series_id, lower(span) AS span_start, upper(span) AS span_end
+            FROM spans_{finest.Name} s CROSS JOIN LATERAL unnest(s.spans) AS span
+        ), minutes AS (
+            SELECT customer_id, series_id, date_bin(INTERVAL '1 minute', ingested_at, {ReadingRollups.Epoch}) AS minute, sum(n)::bigint AS n
+            FROM taken_series GROUP BY 1, 2, 3
         ), folded AS (
             SELECT customer_id, series_id, min(first_at) AS first_at, max(last_at) AS last_at FROM taken_series GROUP BY 1, 2
         )
         SELECT (SELECT count(*) FROM taken)::int AS {Result.TakenRows}, (SELECT min(ingested_at) FROM taken) AS {Result.OldestIngestedAt},
-               (SELECT array_agg(customer_id) FROM taken_series) AS {Result.CustomerIds},
-               (SELECT array_agg(series_id) FROM taken_series) AS {Result.SeriesIds}, (SELECT array_agg(first_at) FROM taken_series) AS {Result.FirstAt},
-               (SELECT array_agg(last_at) FROM taken_series) AS {Result.LastAt}, (SELECT array_agg(n) FROM taken_series) AS {Result.ReadingCounts},
-               (SELECT array_agg(ingested_at) FROM taken_series) AS {Result.IngestedAt},
+               (SELECT array_agg(customer_id) FROM taken_spans) AS {WriteParameter.SpanCustomerIds}, (SELECT array_agg(series_id) FROM taken_spans) AS {WriteParameter.SpanSeriesIds},
+               (SELECT array_agg(span_start) FROM taken_spans) AS {WriteParameter.SpanStarts}, (SELECT array_agg(span_end) FROM taken_spans) AS {WriteParameter.SpanEnds},
+               (SELECT array_agg(customer_id) FROM minutes) AS {WriteParameter.MinuteCustomerIds}, (SELECT array_agg(series_id) FROM minutes) AS {WriteParameter.MinuteSeriesIds},
+               (SELECT array_agg(minute) FROM minutes) AS {WriteParameter.Minutes}, (SELECT array_agg(n) FROM minutes) AS {WriteParameter.MinuteCounts},
                (SELECT array_agg(customer_id) FROM folded) AS {Result.FoldedCustomerIds},
                (SELECT array_agg(series_id) FROM folded) AS {Result.FoldedSeriesIds}, (SELECT array_agg(first_at) FROM folded) AS {Result.FoldedFirstAt},
                (SELECT array_agg(last_at) FROM folded) AS {Result.FoldedLastAt}
         """;
 
-    // The taken rows again, from the parameters: what every write starts from.
-    private const string TakenSeries = """
-        taken_series AS (
-            SELECT d.customer_id, d.series_id, d.first_at, d.last_at, d.n, d.ingested_at
-            FROM unnest(@customer_ids, @series_ids, @first_at, @last_at, @reading_counts, @ingested_at) AS d(customer_id, series_id, first_at, last_at, n, ingested_at)
+    // The spans the take merged, from the parameters: what every grain's write starts from.
+    private static string TakenSpans(RollupGrain finest) => $"""
+        spans_{finest.Name} AS (
+            SELECT d.customer_id, d.series_id, range_agg(tstzrange(d.span_start, d.span_end)) AS spans
+            FROM unnest(@{WriteParameter.SpanCustomerIds}, @{WriteParameter.SpanSeriesIds}, @{WriteParameter.SpanStarts}, @{WriteParameter.SpanEnds})
+                AS d(customer_id, series_id, span_start, span_end)
+            GROUP BY 1, 2
         )
         """;
 
@@ -127,8 +136,7 @@ public static class FoldStatement
     // The rows' customer is the readings' (taken from a parameter there, Citus 13.2 failed to plan the prepared
     // statement: "could not create distributed plan").
     private static string Finest(RollupGrain grain) => $"""
-        WITH {TakenSeries},
-        {FinestSpans(grain)},
+        WITH {TakenSpans(grain)},
         {FinestFigures(grain)},
         {Replaced(grain)},
         {Counted(grain)}
@@ -146,7 +154,7 @@ public static class FoldStatement
     private static string Coarser(IReadOnlyList<RollupGrain> grains, int index)
     {
         var (grain, finer) = (grains[index], grains[index - 1]);
-        var spans = new List<string> { TakenSeries, FinestSpans(grains[0]) };
+        var spans = new List<string> { TakenSpans(grains[0]) };
         for (var i = 1; i <= index; i++)
         {
             spans.Add(CoarserSpans(grains[i], grains[i - 1]));
@@ -247,19 +255,18 @@ public static class FoldStatement
         )
         """;
 
-    // The per-minute ingest counts, by the time ingest stored each batch.
+    // The per-minute ingest counts, by the time ingest stored each batch (summed per series and minute by the take).
     private const string Ingested = $"""
-        WITH {TakenSeries}
         INSERT INTO ingested_per_minute AS m (customer_id, series_id, minute, reading_count)
-        SELECT customer_id, series_id, date_bin(INTERVAL '1 minute', ingested_at, {ReadingRollups.Epoch}), sum(n)::bigint
-        FROM taken_series GROUP BY 1, 2, 3
+        SELECT * FROM unnest(@{WriteParameter.MinuteCustomerIds}, @{WriteParameter.MinuteSeriesIds}, @{WriteParameter.Minutes}, @{WriteParameter.MinuteCounts})
         ON CONFLICT (customer_id, series_id, minute) DO UPDATE SET reading_count = m.reading_count + EXCLUDED.reading_count
         """;
 }
 
 /// <summary>
 /// A group's fold: <see cref="Take"/> (parameters <c>@group_customers</c>, the group, and <c>@max_rows</c>; one row, its columns
-/// <see cref="FoldStatement.Result"/>), then <see cref="Writes"/> in one batch (parameters
-/// <see cref="FoldStatement.WriteParameter"/>), the finest grain's first: its rows affected are the buckets recomputed.
+/// <see cref="FoldStatement.Result"/> and the writes' arrays), then <see cref="Writes"/> in one batch (parameters
+/// <see cref="FoldStatement.WriteParameter"/>, each statement those it names), the finest grain's first: its rows
+/// affected are the buckets recomputed.
 /// </summary>
 public sealed record FoldStatements(string Take, IReadOnlyList<string> Writes);

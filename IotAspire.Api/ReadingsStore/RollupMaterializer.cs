@@ -158,12 +158,17 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, int maxRowsP
         take.Parameters.Add(new("max_rows", NpgsqlDbType.Integer) { Value = queue.MaxRows });
         var takeCustomers = take.Parameters.Add(new(FoldStatement.WriteParameter.GroupCustomers, NpgsqlDbType.Array | NpgsqlDbType.Uuid));
         await using var writes = new NpgsqlBatch(connection, transaction);
-        var parameters = FoldStatement.Pass.Writes.Select(sql =>
+        var parameters = new List<NpgsqlParameter>();
+        foreach (var sql in FoldStatement.Pass.Writes)
         {
             var command = new NpgsqlBatchCommand(sql);
             writes.BatchCommands.Add(command);
-            return new WriteParameters(command.Parameters);
-        }).ToList();
+            foreach (var (name, type) in WriteParameterTypes.Where(parameter => sql.Contains($"@{parameter.Key}", StringComparison.Ordinal)))
+            {
+                parameters.Add(command.Parameters.Add(new NpgsqlParameter(name, type)));
+            }
+        }
+
 
         // Prepared on each physical connection once (Npgsql keeps them across the pool): they are the same for every
         // customer and pass, and PostgreSQL planned the fold anew each time, 4 to 5 ms of a 15 ms fold; after five runs
@@ -179,7 +184,7 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, int maxRowsP
                 await reader.ReadAsync(ct);
                 var taken = reader.GetInt32(reader.GetOrdinal(FoldStatement.Result.TakenRows));
                 queue.Taken(taken);
-                if (taken == 0 || reader.IsDBNull(reader.GetOrdinal(FoldStatement.Result.SeriesIds)))
+                if (taken == 0 || reader.IsDBNull(reader.GetOrdinal(FoldStatement.Result.FoldedSeriesIds)))
                 {
                     continue;
                 }
@@ -189,8 +194,12 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, int maxRowsP
                     Rows = pass.Rows + taken,
                     OldestIngestedAt = Earliest(pass.OldestIngestedAt, reader.GetFieldValue<DateTimeOffset>(reader.GetOrdinal(FoldStatement.Result.OldestIngestedAt))),
                 };
-                var values = WriteParameters.Read(group, reader);
-                parameters.ForEach(set => set.Assign(values));
+                foreach (var parameter in parameters)
+                {
+                    parameter.Value = parameter.ParameterName == FoldStatement.WriteParameter.GroupCustomers
+                        ? group : reader.GetValue(reader.GetOrdinal(parameter.ParameterName));
+                }
+
                 folded = FoldedSeries.PerCustomer(
                     reader.GetFieldValue<Guid[]>(reader.GetOrdinal(FoldStatement.Result.FoldedCustomerIds)),
                     reader.GetFieldValue<Guid[]>(reader.GetOrdinal(FoldStatement.Result.FoldedSeriesIds)),
@@ -214,38 +223,19 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, int maxRowsP
         return pass;
     }
 
-    /// <summary>The parameters of one of the fold's writes (<see cref="FoldStatement.WriteParameter"/>), set from the take's row.</summary>
-    private sealed class WriteParameters
+    // The types of the writes' parameters (FoldStatement.WriteParameter), for preparing them before any value is set.
+    private static readonly Dictionary<string, NpgsqlDbType> WriteParameterTypes = new()
     {
-        private readonly NpgsqlParameter groupCustomers = new(FoldStatement.WriteParameter.GroupCustomers, NpgsqlDbType.Array | NpgsqlDbType.Uuid);
-        private readonly NpgsqlParameter customerIds = new(FoldStatement.WriteParameter.CustomerIds, NpgsqlDbType.Array | NpgsqlDbType.Uuid);
-        private readonly NpgsqlParameter seriesIds = new(FoldStatement.WriteParameter.SeriesIds, NpgsqlDbType.Array | NpgsqlDbType.Uuid);
-        private readonly NpgsqlParameter firstAt = new(FoldStatement.WriteParameter.FirstAt, NpgsqlDbType.Array | NpgsqlDbType.TimestampTz);
-        private readonly NpgsqlParameter lastAt = new(FoldStatement.WriteParameter.LastAt, NpgsqlDbType.Array | NpgsqlDbType.TimestampTz);
-        private readonly NpgsqlParameter readingCounts = new(FoldStatement.WriteParameter.ReadingCounts, NpgsqlDbType.Array | NpgsqlDbType.Integer);
-        private readonly NpgsqlParameter ingestedAt = new(FoldStatement.WriteParameter.IngestedAt, NpgsqlDbType.Array | NpgsqlDbType.TimestampTz);
-
-        public WriteParameters(NpgsqlParameterCollection parameters)
-        {
-            parameters.AddRange(new[] { groupCustomers, customerIds, seriesIds, firstAt, lastAt, readingCounts, ingestedAt });
-        }
-
-        /// <summary>The values of every write, in the order of <see cref="Assign"/>, read once from the take's row.</summary>
-        public static object[] Read(Guid[] group, NpgsqlDataReader take) =>
-        [
-            group,
-            take.GetFieldValue<Guid[]>(take.GetOrdinal(FoldStatement.Result.CustomerIds)),
-            take.GetFieldValue<Guid[]>(take.GetOrdinal(FoldStatement.Result.SeriesIds)),
-            take.GetFieldValue<DateTime[]>(take.GetOrdinal(FoldStatement.Result.FirstAt)),
-            take.GetFieldValue<DateTime[]>(take.GetOrdinal(FoldStatement.Result.LastAt)),
-            take.GetFieldValue<int[]>(take.GetOrdinal(FoldStatement.Result.ReadingCounts)),
-            take.GetFieldValue<DateTime[]>(take.GetOrdinal(FoldStatement.Result.IngestedAt)),
-        ];
-
-        public void Assign(object[] values) =>
-            (groupCustomers.Value, customerIds.Value, seriesIds.Value, firstAt.Value, lastAt.Value, readingCounts.Value, ingestedAt.Value) =
-            (values[0], values[1], values[2], values[3], values[4], values[5], values[6]);
-    }
+        [FoldStatement.WriteParameter.GroupCustomers] = NpgsqlDbType.Array | NpgsqlDbType.Uuid,
+        [FoldStatement.WriteParameter.SpanCustomerIds] = NpgsqlDbType.Array | NpgsqlDbType.Uuid,
+        [FoldStatement.WriteParameter.SpanSeriesIds] = NpgsqlDbType.Array | NpgsqlDbType.Uuid,
+        [FoldStatement.WriteParameter.SpanStarts] = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz,
+        [FoldStatement.WriteParameter.SpanEnds] = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz,
+        [FoldStatement.WriteParameter.MinuteCustomerIds] = NpgsqlDbType.Array | NpgsqlDbType.Uuid,
+        [FoldStatement.WriteParameter.MinuteSeriesIds] = NpgsqlDbType.Array | NpgsqlDbType.Uuid,
+        [FoldStatement.WriteParameter.Minutes] = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz,
+        [FoldStatement.WriteParameter.MinuteCounts] = NpgsqlDbType.Array | NpgsqlDbType.Bigint,
+    };
 
     private static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) => a is { } x && (b is null || x < b) ? x : b;
 

@@ -152,6 +152,17 @@ public sealed class ExpectedSqlTests
         Assert.Contains("INTERVAL '7 days'", withWeekly, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void The_folds_writes_take_only_the_write_parameters_and_the_take_returns_each_array()
+    {
+        var names = typeof(FoldStatement.WriteParameter).GetFields().Select(field => (string)field.GetRawConstantValue()!).ToHashSet();
+        var used = FoldStatement.Pass.Writes.SelectMany(write => System.Text.RegularExpressions.Regex.Matches(write, @"@(\w+)").Select(m => m.Groups[1].Value)).ToHashSet();
+
+        Assert.Equal(names.Order(), used.Order());
+        Assert.All(names.Where(name => name != FoldStatement.WriteParameter.GroupCustomers),
+            name => Assert.Contains($" AS {name}", FoldStatement.Pass.Take, StringComparison.Ordinal));
+    }
+
     private static string Normalized(string sql) =>
         string.Join("\n", sql.ReplaceLineEndings("\n").Split('\n').Select(line => line.TrimEnd())).Trim() + "\n";
 }

@@ -1,11 +1,8 @@
-WITH taken_series AS (
-    SELECT d.customer_id, d.series_id, d.first_at, d.last_at, d.n, d.ingested_at
-    FROM unnest(@customer_ids, @series_ids, @first_at, @last_at, @reading_counts, @ingested_at) AS d(customer_id, series_id, first_at, last_at, n, ingested_at)
-),
-spans_five_minute AS (
-    SELECT customer_id, series_id,
-           range_agg(tstzrange(date_bin(INTERVAL '5 minutes', first_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'), date_bin(INTERVAL '5 minutes', last_at, TIMESTAMPTZ '1970-01-01 00:00:00+00') + INTERVAL '5 minutes')) AS spans
-    FROM taken_series GROUP BY 1, 2
+WITH spans_five_minute AS (
+    SELECT d.customer_id, d.series_id, range_agg(tstzrange(d.span_start, d.span_end)) AS spans
+    FROM unnest(@span_customer_ids, @span_series_ids, @span_starts, @span_ends)
+        AS d(customer_id, series_id, span_start, span_end)
+    GROUP BY 1, 2
 ),
 five_minute AS (
     SELECT b.customer_id, s.series_id, b.bucket_start, b.n, b.total, b.low, b.high, b.first_at, b.last_at, b.last_reading
@@ -47,14 +44,11 @@ ON CONFLICT (customer_id, series_id, bucket_start) DO UPDATE SET
     reading_count = EXCLUDED.reading_count, reading_sum = EXCLUDED.reading_sum,
     reading_min = EXCLUDED.reading_min, reading_max = EXCLUDED.reading_max;
 
-WITH taken_series AS (
-    SELECT d.customer_id, d.series_id, d.first_at, d.last_at, d.n, d.ingested_at
-    FROM unnest(@customer_ids, @series_ids, @first_at, @last_at, @reading_counts, @ingested_at) AS d(customer_id, series_id, first_at, last_at, n, ingested_at)
-),
-spans_five_minute AS (
-    SELECT customer_id, series_id,
-           range_agg(tstzrange(date_bin(INTERVAL '5 minutes', first_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'), date_bin(INTERVAL '5 minutes', last_at, TIMESTAMPTZ '1970-01-01 00:00:00+00') + INTERVAL '5 minutes')) AS spans
-    FROM taken_series GROUP BY 1, 2
+WITH spans_five_minute AS (
+    SELECT d.customer_id, d.series_id, range_agg(tstzrange(d.span_start, d.span_end)) AS spans
+    FROM unnest(@span_customer_ids, @span_series_ids, @span_starts, @span_ends)
+        AS d(customer_id, series_id, span_start, span_end)
+    GROUP BY 1, 2
 ),
 spans_hourly AS (
     SELECT s.customer_id, s.series_id,
@@ -76,14 +70,11 @@ ON CONFLICT (customer_id, series_id, bucket_start) DO UPDATE SET
     reading_count = EXCLUDED.reading_count, reading_sum = EXCLUDED.reading_sum,
     reading_min = EXCLUDED.reading_min, reading_max = EXCLUDED.reading_max;
 
-WITH taken_series AS (
-    SELECT d.customer_id, d.series_id, d.first_at, d.last_at, d.n, d.ingested_at
-    FROM unnest(@customer_ids, @series_ids, @first_at, @last_at, @reading_counts, @ingested_at) AS d(customer_id, series_id, first_at, last_at, n, ingested_at)
-),
-spans_five_minute AS (
-    SELECT customer_id, series_id,
-           range_agg(tstzrange(date_bin(INTERVAL '5 minutes', first_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'), date_bin(INTERVAL '5 minutes', last_at, TIMESTAMPTZ '1970-01-01 00:00:00+00') + INTERVAL '5 minutes')) AS spans
-    FROM taken_series GROUP BY 1, 2
+WITH spans_five_minute AS (
+    SELECT d.customer_id, d.series_id, range_agg(tstzrange(d.span_start, d.span_end)) AS spans
+    FROM unnest(@span_customer_ids, @span_series_ids, @span_starts, @span_ends)
+        AS d(customer_id, series_id, span_start, span_end)
+    GROUP BY 1, 2
 ),
 spans_hourly AS (
     SELECT s.customer_id, s.series_id,
@@ -112,11 +103,6 @@ ON CONFLICT (customer_id, series_id, bucket_start) DO UPDATE SET
     reading_count = EXCLUDED.reading_count, reading_sum = EXCLUDED.reading_sum,
     reading_min = EXCLUDED.reading_min, reading_max = EXCLUDED.reading_max;
 
-WITH taken_series AS (
-    SELECT d.customer_id, d.series_id, d.first_at, d.last_at, d.n, d.ingested_at
-    FROM unnest(@customer_ids, @series_ids, @first_at, @last_at, @reading_counts, @ingested_at) AS d(customer_id, series_id, first_at, last_at, n, ingested_at)
-)
 INSERT INTO ingested_per_minute AS m (customer_id, series_id, minute, reading_count)
-SELECT customer_id, series_id, date_bin(INTERVAL '1 minute', ingested_at, TIMESTAMPTZ '1970-01-01 00:00:00+00'), sum(n)::bigint
-FROM taken_series GROUP BY 1, 2, 3
+SELECT * FROM unnest(@minute_customer_ids, @minute_series_ids, @minutes, @minute_counts)
 ON CONFLICT (customer_id, series_id, minute) DO UPDATE SET reading_count = m.reading_count + EXCLUDED.reading_count
