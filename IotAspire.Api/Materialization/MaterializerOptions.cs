@@ -31,10 +31,11 @@ public sealed class MaterializerOptions
 
     /// <summary>
     /// Connections that fold a pass's groups of customers at once (each group's fold on one connection, the first in
-    /// the pass's transaction, the others each in their own). More than one lets the folds of different customers
-    /// overlap, on Citus on different workers; on this 2-core machine 4 did not shorten the Citus lag (the folds then
-    /// share the cores with ingest; docs/scaling.md), so the default folds them one after another.
+    /// the pass's transaction, the others each in their own). More than one lets the folds of different groups
+    /// overlap, on Citus on different workers. 4: under the bench's smart-meter ingest the rollups' lag at p95 was
+    /// 4.1 and 4.3 s on the Citus cluster against 7.3 to 7.7 s with 1 (5.9 s with 2), and 1.6 s on one server against
+    /// 4.4 s (bench/results/2026-12-07-telemetry-keys.md, "Fourth pass").
     /// </summary>
     [Range(1, 16)]
-    public int FoldConnections { get; set; } = 1;
+    public int FoldConnections { get; set; } = 4;
 }
