@@ -169,9 +169,8 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, int maxRowsP
             }
         }
 
-
         // Prepared on each physical connection once (Npgsql keeps them across the pool): they are the same for every
-        // customer and pass, and PostgreSQL planned the fold anew each time, 4 to 5 ms of a 15 ms fold; after five runs
+        // group and pass, and PostgreSQL planned the fold anew each time, 4 to 5 ms of a 15 ms fold; after five runs
         // it keeps a generic plan, which also looks series up by key (docs/rollups.md).
         await take.PrepareAsync(ct);
         await writes.PrepareAsync(ct);
