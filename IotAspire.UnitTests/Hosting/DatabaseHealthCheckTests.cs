@@ -13,7 +13,8 @@ namespace IotAspire.UnitTests.Hosting;
 /// and the launcher's log lines that drive the dashboard's state.
 /// </summary>
 /// <remarks>Alone, not beside the other classes: these time a 1 s budget, and 500 tests in parallel on CI's 2 cores
-/// delayed the budget's timer by 0.8 s once.</remarks>
+/// delayed the budget's timer by 0.8 s once. Alone is not enough either: <c>dotnet test</c> runs these while it still
+/// compiles the end-to-end projects on the same 2 cores, and the check then took 1.57 s once.</remarks>
 [Collection(nameof(TimedTests))]
 public sealed class DatabaseHealthCheckTests
 {
@@ -80,7 +81,9 @@ public sealed class DatabaseHealthCheckTests
         elapsed.Stop();
 
         Assert.Equal(HealthStatus.Unhealthy, result.Status);
-        Assert.True(elapsed.Elapsed < DatabaseHealthCheck.Budget + TimeSpan.FromMilliseconds(300), $"the check took {elapsed.Elapsed}");
+        // The budget plus what a saturated 2-core machine adds to waking a timer's continuation (up to 0.8 s seen in
+        // CI): still far from what the bound is for, Aspire's checks' 11 to 14 s with PostgreSQL gone.
+        Assert.True(elapsed.Elapsed < DatabaseHealthCheck.Budget + TimeSpan.FromSeconds(1), $"the check took {elapsed.Elapsed}");
     }
 }
 
