@@ -19,7 +19,7 @@ namespace IotAspire.Api.ReadingsStore;
 /// <param name="maxRowsPerPass">How many pending rows one pass takes at most (the materialization feature's <c>MaxRowsPerPass</c>).</param>
 /// <param name="metrics">Where each pass and status is recorded (meter <c>IotAspire.Rollups</c>).</param>
 /// <param name="observers">Told of each customer's folded series inside the transaction that folds it.</param>
-/// <param name="foldConnections">How many connections fold customers at once in a pass (the materialization feature's <c>FoldConnections</c>).</param>
+/// <param name="foldConnections">How many connections fold groups of customers at once in a pass (the materialization feature's <c>FoldConnections</c>).</param>
 public sealed class RollupMaterializer(NpgsqlDataSource dataSource, int maxRowsPerPass, RollupMetrics metrics, IEnumerable<IFoldObserver> observers, int foldConnections = 1)
 {
     /// <summary>Held by the replica running a pass; provisioning holds it shared, tests hold it to keep rows pending.</summary>
@@ -193,10 +193,12 @@ public sealed class RollupMaterializer(NpgsqlDataSource dataSource, int maxRowsP
                     Rows = pass.Rows + taken,
                     OldestIngestedAt = Earliest(pass.OldestIngestedAt, reader.GetFieldValue<DateTimeOffset>(reader.GetOrdinal(FoldStatement.Result.OldestIngestedAt))),
                 };
+                // Each of the take's arrays read once, however many writes take it (the spans: one a grain).
+                var values = new Dictionary<string, object> { [FoldStatement.WriteParameter.GroupCustomers] = group };
                 foreach (var parameter in parameters)
                 {
-                    parameter.Value = parameter.ParameterName == FoldStatement.WriteParameter.GroupCustomers
-                        ? group : reader.GetValue(reader.GetOrdinal(parameter.ParameterName));
+                    var name = parameter.ParameterName;
+                    parameter.Value = values.TryGetValue(name, out var value) ? value : values[name] = reader.GetValue(reader.GetOrdinal(name));
                 }
 
                 folded = FoldedSeries.PerCustomer(
