@@ -39,7 +39,8 @@ public sealed class BenchRun(BenchTarget target, BenchOptions options)
 
         var keysBench = new KeysBench(client, owner, options, target);
         var keys = options.Sections.Contains("keys") ? await keysBench.RunAsync(phase => progress(phase), ct)
-            : options.Sections.Contains("keys-reads") ? await keysBench.RunReadsAsync(phase => progress(phase), ct) : [];
+            : [.. options.Sections.Contains("keys-ingest") ? await keysBench.RunIngestAsync(phase => progress(phase), ct) : [],
+                .. options.Sections.Contains("keys-reads") ? await keysBench.RunReadsAsync(phase => progress(phase), ct) : []];
 
         await using var version = owner.CreateCommand("SHOW server_version");
         return new BenchReport(options, startedAt, clock.Elapsed, machine, (string)(await version.ExecuteScalarAsync(ct))!, generated,

@@ -44,6 +44,13 @@ public sealed class KeysBench(SystemClient client, NpgsqlDataSource owner, Bench
         return await ReadsAsync(progress, ct);
     }
 
+    /// <summary>The ingest alone (smart-meter and single-key shapes against COPY), beside the data set: <c>--sections keys-ingest</c>.</summary>
+    public async Task<IReadOnlyList<KeysFigure>> RunIngestAsync(Action<string> progress, CancellationToken ct)
+    {
+        await EnsureDataAsync(progress, ct);
+        return await IngestAsync(SystemClient.Tokens(client.AdminTokenAsync, ct), progress, ct);
+    }
+
     public async Task<IReadOnlyList<KeysFigure>> RunAsync(Action<string> progress, CancellationToken ct)
     {
         var figures = new List<KeysFigure>();
