@@ -4,9 +4,10 @@ using IotAspire.Api.Schema;
 namespace IotAspire.UnitTests.Transport;
 
 /// <summary>
-/// <c>MessageInput</c> and <c>KeyValueInput</c> are built from the fields GraphQL.NET has parsed (not by its reflection):
-/// every field reaches the record, <c>customerId</c> whether given or not, and <c>values</c> in whichever list shape the
-/// variables arrive (an array of parsed values, another list, or a single value coerced to a list).
+/// <c>ReadingInput</c>, <c>MessageInput</c> and <c>KeyValueInput</c> are built from the fields GraphQL.NET has parsed (not
+/// by its reflection, and with no per-field parser: the profiled cost, bench/results/2026-12-07-telemetry-keys.md, "Fifth
+/// pass"): every field reaches the record, <c>customerId</c> and <c>key</c> whether given or not, and <c>values</c> in
+/// whichever list shape the variables arrive (an array of parsed values, another list, or a single value coerced to a list).
 /// </summary>
 public sealed class MessageInputParsingTests
 {
@@ -50,5 +51,29 @@ public sealed class MessageInputParsingTests
         Assert.Equal([one], Parse(new List<object?> { one }).Values);
         Assert.Equal([one], Parse(one).Values);
         Assert.Empty(Parse(Array.Empty<object?>()).Values);   // refused later, naming messages[i].values
+    }
+
+    [Fact]
+    public void A_reading_takes_every_field_with_or_without_a_customer_and_a_key()
+    {
+        var type = new ReadingInputGraphType();
+
+        var bare = Assert.IsType<SentReading>(type.ParseDictionary(new Dictionary<string, object?> { ["timestamp"] = At, ["reading"] = 0.63, ["deviceId"] = Device }));
+        var full = Assert.IsType<SentReading>(type.ParseDictionary(new Dictionary<string, object?>
+        {
+            ["timestamp"] = At, ["reading"] = 7, ["deviceId"] = Device, ["customerId"] = Customer, ["key"] = "power.l1",
+        }));
+
+        Assert.Equal(new SentReading(At, 0.63, Device, null), bare);
+        Assert.Equal(new SentReading(At, 7, Device, Customer, "power.l1"), full);
+    }
+
+    [Fact]
+    public void The_ingest_inputs_fields_have_no_parser()
+    {
+        GraphQL.Types.IInputObjectGraphType[] inputs = [new ReadingInputGraphType(), new MessageInputGraphType(), new KeyValueInputGraphType()];
+
+        Assert.All(inputs.SelectMany(input => input.Fields.Select(field => (Input: input.Name, Field: field))),
+            pair => Assert.True(pair.Field.Parser is null, $"{pair.Input}.{pair.Field.Name} has a parser again"));
     }
 }
