@@ -2,6 +2,7 @@ using GraphQL;
 using IotAspire.Api.Aggregation;
 using IotAspire.Api.Alerts;
 using IotAspire.Api.ReadingsStore;
+using IotAspire.Api.DeviceProtocols;
 using IotAspire.Api.Devices;
 using IotAspire.Api.Errors;
 using IotAspire.Api.GraphQLHttp;
@@ -32,6 +33,7 @@ public static class ReadingsApiExtensions
         builder.AddTokenValidation(ResourceNames.Auth);                 // the token service's public keys, by discovery
         builder.AddFailedTokenThrottle();                               // per address: 429 after too many bad tokens
         builder.AddIngestion();
+        builder.AddDeviceProtocols();                                   // MQTT and ThingsBoard's HTTP device API, group commits
         builder.AddRollupMaterializer();                                // folds what ingest committed into the rollups
         builder.AddHeavyReadBudget();                                   // per-customer turns of expensive reads
         builder.AddAggregation();
@@ -60,6 +62,7 @@ public static class ReadingsApiExtensions
         app.UseAuthorization();
 
         app.MapCallerEndpoints();
+        app.MapThingsBoardDeviceApi();                                   // DeviceProtocols/: POST /api/v1/{token}/telemetry
         app.MapOriginalRestApi();                                        // OriginalRest/: the Django app's REST API, for devices that cannot change
         app.MapReadingsExport();                                         // RawReadings/: GET /api/export, streamed
         app.MapGraphQLWebSocket("/graphql");                             // before the endpoints: upgrades only

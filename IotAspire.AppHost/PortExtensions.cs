@@ -24,6 +24,27 @@ public static class PortExtensions
         });
     }
 
+    /// <summary>
+    /// The API's MQTT listener as an endpoint of its own ("mqtt", tcp), on <c>Ports:Mqtt</c> (1883), placed as the "http"
+    /// endpoint is (on the port itself for one process, behind the proxy for replicas), and its port given to the API.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithMqttEndpoint(this IResourceBuilder<ProjectResource> api, string service)
+    {
+        var port = api.ApplicationBuilder.GetPort("Mqtt");
+        var proxied = IsProxied(api.ApplicationBuilder.GetReplicas(service));
+        api.WithEndpoint("mqtt", endpoint =>
+        {
+            endpoint.UriScheme = "tcp";
+            endpoint.Port = port;
+            endpoint.IsProxied = proxied;
+            if (!proxied)
+            {
+                endpoint.TargetPort = port;
+            }
+        });
+        return api.WithEnvironment("DeviceProtocols__MqttPort", api.GetEndpoint("mqtt").Property(EndpointProperty.TargetPort));
+    }
+
     /// <summary>Whether a service of <paramref name="replicas"/> processes sits behind Aspire's proxy: only to share a port.</summary>
     public static bool IsProxied(int replicas) => replicas > 1;
 

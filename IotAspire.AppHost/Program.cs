@@ -27,6 +27,7 @@ var auth = builder.AddProject<Projects.IotAspire_Auth>(ResourceNames.Auth)
 
 var api = builder.AddProject<Projects.IotAspire_Api>(ResourceNames.Api)
     .WithFixedHttpPort("Api")
+    .WithMqttEndpoint("Api")          // devices' MQTT (DeviceProtocols/), on Ports:Mqtt
     .WithHttpHealthCheck("/health")
     .WithReference(apiLogin, ResourceNames.ReadingsDatabase).WaitFor(apiLogin)
     .WithReference(auth).WaitFor(auth)

@@ -21,6 +21,13 @@ public sealed class IngestReadings(ReadingsWriter writer, IOptions<IngestionOpti
     public Task<IngestOutcome.Stored> RunMessagesAsync(Caller caller, IReadOnlyList<SentMessage> messages, CancellationToken ct) =>
         StoreAsync(CheckMessages(caller, messages, options.Value.MaxBatchSize), "messages", ct);
 
+    /// <summary>
+    /// Stores values checked already (<see cref="CheckMessages"/>, of one caller or of several gathered into one
+    /// transaction: the device protocols' group commit): all of them or none, refused as <see cref="RunMessagesAsync"/> refuses.
+    /// </summary>
+    public Task<IngestOutcome.Stored> StoreCheckedMessagesAsync(IReadOnlyList<ReadingToStore> values, CancellationToken ct) =>
+        StoreAsync(values, "messages", ct);
+
     // index: of the value in the batch; a message's values are named by their message in messages' errors.
     private async Task<IngestOutcome.Stored> StoreAsync(IReadOnlyList<ReadingToStore> values, string batchName, CancellationToken ct) =>
         await writer.WriteAsync(values, ct) switch

@@ -29,6 +29,16 @@ public sealed class CitusAwareTestFramework(IMessageSink messageSink) : XunitTes
         Environment.GetEnvironmentVariable("CI"),
         () => LocalPostgresBinaries.Find(null, Environment.GetEnvironmentVariable("PATH")) is { } binaries && CitusTopology.IsInstalledFor(binaries)));
 
+    /// <summary>Why the tests with Debian's MQTT clients do not run here, or null when they do (<c>CI=true</c>, or <c>mosquitto_pub</c> found).</summary>
+    public static string? MosquittoSkipReason(string? ci, Func<bool> installed) =>
+        string.Equals(ci, "true", StringComparison.OrdinalIgnoreCase) || installed()
+            ? null
+            : "mosquitto_pub is not installed: the tests with Debian's MQTT clients are skipped (install them with 'sudo apt-get install mosquitto-clients'; under CI=true they are required).";
+
+    private static readonly Lazy<string?> MosquittoSkipReasonHere = new(() => MosquittoSkipReason(
+        Environment.GetEnvironmentVariable("CI"),
+        () => (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(directory => File.Exists(Path.Combine(directory, "mosquitto_pub")))));
+
     protected override ITestFrameworkDiscoverer CreateDiscoverer(IAssemblyInfo assemblyInfo) =>
         new CitusAwareDiscoverer(assemblyInfo, SourceInformationProvider, DiagnosticMessageSink);
 
@@ -37,7 +47,11 @@ public sealed class CitusAwareTestFramework(IMessageSink messageSink) : XunitTes
     {
         protected override bool FindTestsForMethod(ITestMethod testMethod, bool includeSourceInformation, IMessageBus messageBus, ITestFrameworkDiscoveryOptions discoveryOptions)
         {
-            if (SkipReason.Value is not { } reason || !NeedsCitus(testMethod.TestClass.Class.ToRuntimeType()))
+            var testClass = testMethod.TestClass.Class.ToRuntimeType();
+            var reason = NeedsCitus(testClass) ? SkipReason.Value
+                : testClass?.GetCustomAttribute<NeedsMosquittoClientsAttribute>() is not null ? MosquittoSkipReasonHere.Value
+                : null;
+            if (reason is null)
             {
                 return base.FindTestsForMethod(testMethod, includeSourceInformation, messageBus, discoveryOptions);
             }
@@ -64,3 +78,7 @@ public sealed class CitusAwareTestFramework(IMessageSink messageSink) : XunitTes
 /// <summary>A test class that starts a Citus cluster of its own (not through <see cref="CitusAppHostCollection"/>).</summary>
 [AttributeUsage(AttributeTargets.Class)]
 public sealed class NeedsCitusAttribute : Attribute;
+
+/// <summary>A test class that runs Debian's MQTT clients (<c>mosquitto_pub</c>, package mosquitto-clients; <c>.ci/run</c> installs it).</summary>
+[AttributeUsage(AttributeTargets.Class)]
+public sealed class NeedsMosquittoClientsAttribute : Attribute;

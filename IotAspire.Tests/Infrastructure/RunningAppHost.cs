@@ -104,7 +104,7 @@ public sealed class RunningAppHost : IAsyncDisposable
              // The services listen on their ports themselves (not behind DCP's proxy, which the testing builder's
              // port randomisation covers): free ports, so AppHosts of tests running at once and a developer's own
              // AppHost on the documented ports stay apart.
-             $"Ports:Api={FreeLoopbackPort()}", $"Ports:Auth={FreeLoopbackPort()}",
+             $"Ports:Api={FreeLoopbackPort()}", $"Ports:Auth={FreeLoopbackPort()}", $"Ports:Mqtt={FreeLoopbackPort()}",
              .. settings],
             timeout.Token);
 
@@ -188,6 +188,9 @@ public sealed class RunningAppHost : IAsyncDisposable
         ?? throw new InvalidOperationException($"No connection string for '{resourceName}'.");
 
     public HttpClient CreateHttpClient(string resourceName) => App.CreateHttpClient(resourceName);
+
+    /// <summary>The API's MQTT listener's port (its "mqtt" endpoint, on 127.0.0.1).</summary>
+    public int MqttPort => App.GetEndpoint(ResourceNames.Api, "mqtt").Port;
 
     /// <summary>A project resource's process id, as Aspire reports it (the dashboard's "executable.pid").</summary>
     public int ProcessIdOf(string resourceName)
