@@ -131,6 +131,10 @@ public sealed class CitusDeviceProvisioningTests(CitusAppHostFixture fixture) : 
 [Collection(CitusAppHostCollection.Name)]
 public sealed class CitusDeviceTokenTests(CitusAppHostFixture fixture) : Readings.DeviceTokenTests(fixture);
 
+// MQTT and the HTTP device API with two API replicas behind the listener's port (the fixture's Api:Replicas).
+[Collection(CitusAppHostCollection.Name)]
+public sealed class CitusMqttTelemetryTests(CitusAppHostFixture fixture) : DeviceProtocols.MqttTelemetryTests(fixture);
+
 [Collection(CitusAppHostCollection.Name)]
 public sealed class CitusTenantIsolationTests(CitusAppHostFixture fixture) : Isolation.TenantIsolationTests(fixture);
 
