@@ -26,6 +26,7 @@ public sealed partial class DependencyDirectionTests
         ["Devices"] = 3, ["Retention"] = 3, ["Alerts"] = 3, ["Grafana"] = 3,        // features
         ["Schema"] = 4,                                                              // the GraphQL schema over the features
         ["GraphQLHttp"] = 5, ["GraphQLWebSockets"] = 5, ["OriginalRest"] = 5,        // transports
+        ["DeviceProtocols"] = 5,                                                     // MQTT and ThingsBoard's HTTP device API
     };
 
     /// <summary>The edges allowed between folders of one layer, each with its reason.</summary>
@@ -37,6 +38,8 @@ public sealed partial class DependencyDirectionTests
         [("RawReadings", "Aggregation")] = "the CSV export of buckets runs the aggregation use case",
         [("GraphQLWebSockets", "GraphQLHttp")] = "the WebSocket transport shares the HTTP transport's limits and document cache",
         [("OriginalRest", "GraphQLHttp")] = "the original REST API keeps the GraphQL endpoint's body limits",
+        [("DeviceProtocols", "GraphQLHttp")] = "the HTTP device API keeps the GraphQL endpoint's body limits",
+        [("DeviceProtocols", "OriginalRest")] = "a device may send the original API's array of readings, read by its parser",
     };
 
     [Fact]
