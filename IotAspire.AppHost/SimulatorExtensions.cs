@@ -10,7 +10,8 @@ public static class SimulatorExtensions
 
     /// <summary>
     /// The device simulator, which fills the API (and so Grafana and the IDE) with live readings for a
-    /// newcomer. On unless <c>Simulator:Enabled</c> is false; <c>Simulator:DeviceCount</c> devices (5).
+    /// newcomer. On unless <c>Simulator:Enabled</c> is false; <c>Simulator:DeviceCount</c> devices (5), sending
+    /// over GraphQL or, with <c>Simulator:Protocol=Mqtt</c>, each over its own MQTT connection.
     /// <para>
     /// Its devices send with device tokens, as real ones would: the API and the simulator derive each
     /// device's token from one secret parameter generated on the first run (<c>simulator-device-token-seed</c>,
@@ -40,6 +41,8 @@ public static class SimulatorExtensions
         var simulator = builder.AddProject<Projects.IotAspire_DeviceSimulator>(name)
             .WithEnvironment("Simulator__ApiUrl", api.GetEndpoint("http"))
             .WithEnvironment("Simulator__DeviceTokenSeed", tokenSeed)
+            .WithEnvironment("Simulator__MqttUrl", api.GetEndpoint("mqtt"))   // used with Simulator:Protocol=Mqtt
+            .WithEnvironment("Simulator__Protocol", builder.Configuration["Simulator:Protocol"] is { Length: > 0 } protocol ? protocol : "GraphQL")
             .WaitFor(api);
         api.WithEnvironment("Bootstrap__DeviceTokens__Seed", tokenSeed)
             .WithEnvironment("Bootstrap__DeviceTokens__CustomerId", DemoCustomerId.ToString());

@@ -8,17 +8,19 @@ namespace IotAspire.DeviceSimulator;
 public sealed record SimulationProgress(long Sent, long Errors, double ReadingsPerSecond);
 
 /// <summary>
-/// Sends readings through the <c>ingestReadings</c> mutation as the devices themselves: each device's
-/// readings of a tick go in one batch with that device's own token (a device token may send nothing else).
-/// A failed batch is sent again as it was: the API treats a resent reading as unchanged, so retrying is
-/// always safe. A refused token (revoked, unknown) stops the simulator: retrying cannot help.
+/// Sends readings as the devices themselves, each with its own device token (a device token may send nothing else):
+/// each device's readings of a tick go in one batch, through the <c>ingestReadings</c> mutation or, with
+/// <see cref="SimulatorOptions.Protocol"/> <c>Mqtt</c>, as one QoS 1 message on the device's own MQTT connection
+/// (<see cref="MqttDevices"/>). A failed batch is sent again as it was: the API treats a resent reading as unchanged, so
+/// retrying is always safe. A refused token (revoked, unknown) stops the simulator: retrying cannot help.
 /// </summary>
-public sealed class DeviceSimulation(HttpClient api, SimulatorOptions options, ILogger logger, Random? random = null)
+public sealed class DeviceSimulation(HttpClient api, SimulatorOptions options, ILogger logger, Random? random = null) : IAsyncDisposable
 {
     private const string Ingest = "mutation Ingest($readings: [ReadingInput!]!) { ingestReadings(readings: $readings) { inserted updated unchanged } }";
     private static readonly TimeSpan[] Backoff = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10)];
 
     private readonly Dictionary<Guid, string> tokens = options.AllDevices().ToDictionary(d => d.DeviceId, d => d.Token);
+    private readonly MqttDevices? mqtt = options.Protocol == SimulatorProtocol.Mqtt ? new MqttDevices(new Uri(options.MqttUrl)) : null;
     private readonly ReadingGenerator generator = new([.. options.AllDevices().Select(d => d.DeviceId)], random ?? new Random());
     private long sent;
     private long errors;
@@ -68,8 +70,22 @@ public sealed class DeviceSimulation(HttpClient api, SimulatorOptions options, I
         }
     }
 
+    public async ValueTask DisposeAsync()
+    {
+        if (mqtt is not null)
+        {
+            await mqtt.DisposeAsync();
+        }
+    }
+
     private async Task SendAsync(Guid device, List<SimulatedReading> batch, CancellationToken ct)
     {
+        if (mqtt is not null)
+        {
+            await mqtt.PublishAsync(device, tokens[device], batch, ct);
+            return;
+        }
+
         using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql")
         {
             Content = JsonContent.Create(new { query = Ingest, variables = new { readings = batch } }),

@@ -22,6 +22,13 @@ public sealed class SimulatorOptions : IValidatableObject
     /// <summary>The AppHost's <c>simulator-device-token-seed</c> parameter; the API stores the same tokens' hashes.</summary>
     public string? DeviceTokenSeed { get; set; }
 
+    /// <summary>How the devices send: GraphQL over HTTP (<c>ingestReadings</c>, the default) or MQTT (<see cref="MqttUrl"/>).</summary>
+    public SimulatorProtocol Protocol { get; set; } = SimulatorProtocol.GraphQL;
+
+    /// <summary>The API's MQTT listener (<c>tcp://host:port</c>); the AppHost gives its "mqtt" endpoint.</summary>
+    [Required]
+    public string MqttUrl { get; set; } = "tcp://localhost:1883";
+
     [Range(0.01, 100_000)]
     public double ReadingsPerSecond { get; set; } = 5;
 
@@ -53,6 +60,11 @@ public sealed class SimulatorOptions : IValidatableObject
             }
         }
 
+        if (Protocol == SimulatorProtocol.Mqtt && !(Uri.TryCreate(MqttUrl, UriKind.Absolute, out var mqtt) && mqtt.Scheme is "tcp" or "mqtt" && mqtt.Port > 0))
+        {
+            yield return new ValidationResult($"Simulator:MqttUrl must be tcp://host:port (the API's MQTT listener), not '{MqttUrl}'.", [nameof(MqttUrl)]);
+        }
+
         if (DeviceIds.Count > 0 && DeviceTokenSeed is null)
         {
             yield return new ValidationResult("Simulator:DeviceIds needs Simulator:DeviceTokenSeed (the AppHost passes both).", [nameof(DeviceTokenSeed)]);
@@ -66,4 +78,11 @@ public sealed class SimulatedDevice
     public Guid DeviceId { get; set; }
 
     public string Token { get; set; } = "";
+}
+
+/// <summary>How the simulated devices send their readings.</summary>
+public enum SimulatorProtocol
+{
+    GraphQL,
+    Mqtt,
 }

@@ -9,7 +9,7 @@ public sealed class SimulatorService(
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var simulation = new DeviceSimulation(clients.CreateClient("api"), options.Value, logger);
+        await using var simulation = new DeviceSimulation(clients.CreateClient("api"), options.Value, logger);
         logger.LogInformation("Simulating {Devices} devices, each with its own device token, at {Rate} readings/s against {Api}",
             simulation.DeviceIds.Count, options.Value.ReadingsPerSecond, options.Value.ApiUrl);
 

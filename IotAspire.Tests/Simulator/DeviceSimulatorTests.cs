@@ -32,6 +32,29 @@ public sealed class DeviceSimulatorTests(SecondAppHostFixture fixture)
         Assert.InRange(stored.Sum(d => d.GetProperty("readingCount").GetInt32()), 1, last.Sent);
     }
 
+    [Fact]
+    public async Task Over_mqtt_each_device_sends_on_its_own_connection_and_every_acknowledged_reading_is_stored()
+    {
+        var (customer, _) = await new TokenServiceClient(fixture.AppHost).NewCustomerAsync();
+        var devices = new List<SimulatedDevice>();
+        foreach (var device in Enumerable.Range(0, 3).Select(_ => Guid.NewGuid()))
+        {
+            var created = await graphQL.DataAsync(GraphQLDocuments.CreateDeviceToken, new { d = device }, customer);
+            devices.Add(new SimulatedDevice { DeviceId = device, Token = created.GetProperty("createDeviceToken").GetProperty("token").GetString()! });
+        }
+
+        var last = await RunAsync(new SimulatorOptions
+        {
+            Devices = devices, Protocol = SimulatorProtocol.Mqtt, MqttUrl = $"tcp://127.0.0.1:{fixture.AppHost.MqttPort}",
+        });
+
+        Assert.Equal(0, last.Errors);
+        Assert.True(last.Sent >= 20, $"sent {last.Sent}");
+        var stored = (await graphQL.DataAsync("{ devices { id readingCount } }", null, customer)).GetProperty("devices").EnumerateArray().ToList();
+        Assert.Equal(devices.Select(d => d.DeviceId).Order(), stored.Select(d => d.GetProperty("id").GetGuid()).Order());
+        Assert.InRange(stored.Sum(d => d.GetProperty("readingCount").GetInt32()), 1, last.Sent);
+    }
+
     /// <summary>What the AppHost does for its simulator: the API stores the tokens a seed gives the devices, the simulator derives the same.</summary>
     [Fact]
     public async Task Devices_given_by_a_seed_send_with_the_tokens_the_api_stored_for_them()
@@ -63,7 +86,7 @@ public sealed class DeviceSimulatorTests(SecondAppHostFixture fixture)
         options.BatchInterval = TimeSpan.FromMilliseconds(500);
         options.Duration = TimeSpan.FromSeconds(3);
         using var api = fixture.AppHost.CreateHttpClient(ResourceNames.Api);
-        var simulation = new DeviceSimulation(api, options, NullLogger.Instance, new Random(42));
+        await using var simulation = new DeviceSimulation(api, options, NullLogger.Instance, new Random(42));
         SimulationProgress? last = null;
         await simulation.RunAsync(progress => last = progress, CancellationToken.None);
         return Assert.IsType<SimulationProgress>(last);
