@@ -21,6 +21,13 @@ public sealed class DeviceProtocolsOptions : IValidatableObject
     public string MqttCertificatePassword { get; set; } = "";
 
     /// <summary>
+    /// The largest MQTT packet taken (1 MiB): a connection whose packet declares more is ended before the rest arrives.
+    /// A payload holds at most 10 000 values (<see cref="TelemetryPayload.MaxValues"/>), about 300 KB of JSON.
+    /// </summary>
+    [Range(1_024, 268_435_455)]
+    public int MqttMaxPacketBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
     /// How long the group commit waits for more messages once it holds one: messages from every connection within it
     /// share one transaction and one commit. A device's acknowledgement waits this long at most beyond the write.
     /// </summary>

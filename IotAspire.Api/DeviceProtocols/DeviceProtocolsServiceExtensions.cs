@@ -13,6 +13,11 @@ public static class DeviceProtocolsServiceExtensions
         builder.AddValidatedOptions<DeviceProtocolsOptions>(DeviceProtocolsOptions.Section);
         builder.Services.AddSingleton<TelemetryGroupCommit>();
         builder.Services.AddHostedService(services => services.GetRequiredService<TelemetryGroupCommit>());
+        if (builder.Configuration.GetValue($"{DeviceProtocolsOptions.Section}:{nameof(DeviceProtocolsOptions.MqttPort)}", new DeviceProtocolsOptions().MqttPort) != 0)
+        {
+            builder.ListenForMqtt();
+        }
+
         builder.Services.AddSingleton<MqttTelemetryListener>();
         builder.Services.AddHostedService(services => services.GetRequiredService<MqttTelemetryListener>());
         return builder;

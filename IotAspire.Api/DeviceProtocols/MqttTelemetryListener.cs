@@ -2,12 +2,12 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Net;
-using System.Security.Cryptography.X509Certificates;
 using IotAspire.Api.Devices;
 using IotAspire.Api.Errors;
 using IotAspire.Api.Security;
 using IotAspire.Shared.Security;
 using Microsoft.Extensions.Options;
+using MQTTnet.AspNetCore;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
@@ -28,7 +28,7 @@ namespace IotAspire.Api.DeviceProtocols;
 /// </para>
 /// </summary>
 public sealed class MqttTelemetryListener(
-    IOptions<DeviceProtocolsOptions> options, DeviceTokenValidator tokens, FailedTokenThrottle throttle, TelemetryGroupCommit commits,
+    IOptions<DeviceProtocolsOptions> options, MqttConnectionHandler connections, DeviceTokenValidator tokens, FailedTokenThrottle throttle, TelemetryGroupCommit commits,
     TimeProvider clock, ILogger<MqttTelemetryListener> logger) : BackgroundService
 {
     public const string TelemetryTopic = "v1/devices/me/telemetry";
@@ -61,16 +61,9 @@ public sealed class MqttTelemetryListener(
 
         values = meter.CreateCounter<long>("iotaspire.mqtt.values", "{value}", "Values stored from MQTT messages.");
         refused = meter.CreateCounter<long>("iotaspire.mqtt.refused", "{message}", "MQTT messages refused, by reason (nothing of them stored).");
-        var builder = new MqttServerFactory().CreateServerOptionsBuilder()
-            .WithDefaultEndpoint().WithDefaultEndpointPort(settings.MqttPort)
-            .WithPersistentSessions(false);
-        if (settings.MqttCertificatePath.Length > 0 && settings.MqttTlsPort != 0)
-        {
-            builder = builder.WithEncryptedEndpoint().WithEncryptedEndpointPort(settings.MqttTlsPort)
-                .WithEncryptionCertificate(X509CertificateLoader.LoadPkcs12FromFile(settings.MqttCertificatePath, settings.MqttCertificatePassword));
-        }
-
-        server = new MqttServerFactory().CreateMqttServer(builder.Build());
+        // Connections come from Kestrel (MqttKestrelListener), not from MQTTnet's own TCP endpoints.
+        server = new MqttServerFactory().CreateMqttServer(
+            new MqttServerFactory().CreateServerOptionsBuilder().WithoutDefaultEndpoint().WithPersistentSessions(false).Build(), [connections]);
         server.ValidatingConnectionAsync += ValidateConnectionAsync;
         server.ClientDisconnectedAsync += e =>
         {

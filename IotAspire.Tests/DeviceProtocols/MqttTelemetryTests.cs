@@ -217,6 +217,32 @@ public class MqttTelemetryTests(AppHostFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task A_packet_declaring_more_than_the_limit_ends_the_connection_before_any_token_is_checked()
+    {
+        // A CONNECT claiming 256 MB (MQTT's most): MQTTnet alone would reserve it all; the listener ends the connection at the header.
+        foreach (var header in new byte[][] { [0x10, 0xFF, 0xFF, 0xFF, 0x7F], [0x10, 0x80, 0x80, 0x80, 0x80, 0x01] })
+        {
+            using var tcp = new System.Net.Sockets.TcpClient();
+            await tcp.ConnectAsync("127.0.0.1", fixture.AppHost.MqttPort);
+            var stream = tcp.GetStream();
+            await stream.WriteAsync(header);
+            var clock = Stopwatch.StartNew();
+            try
+            {
+                await stream.WriteAsync(new byte[64 * 1024]);
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                Assert.Equal(0, await stream.ReadAsync(new byte[16], timeout.Token));
+            }
+            catch (IOException)
+            {
+                // Reset by the server while writing: ended just the same.
+            }
+
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10));
+        }
+    }
+
     /// <summary>ThingsBoard's HTTP device API: the token in the path, the same payloads and rules.</summary>
     [Fact]
     public async Task The_thingsboard_http_device_api_stores_the_same_payloads_and_refuses_what_mqtt_refuses()
