@@ -67,7 +67,7 @@ public sealed class BenchAppHost(DistributedApplication app) : IAsyncDisposable
             ?? throw new InvalidOperationException("The AppHost gave no readings connection string.");
         var target = new BenchTarget(
             app.GetEndpoint(ResourceNames.Api, "http"), app.GetEndpoint(ResourceNames.Auth, "http"), "admin", AdminPassword,
-            readings, AsGrafanaReader(readings, GrafanaReaderPassword));
+            readings, AsGrafanaReader(readings, GrafanaReaderPassword), app.GetEndpoint(ResourceNames.Api, "mqtt"));
         return (new BenchAppHost(app), target);
     }
 

@@ -63,7 +63,7 @@ public sealed record BenchOptions
     /// fairness (one customer's light reads while another runs heavy ones).</summary>
     public IReadOnlySet<string> Sections { get; init; } = AllSections;
 
-    public static readonly IReadOnlySet<string> AllSections = new HashSet<string> { "ingest", "reads", "raw", "grafana", "fairness", "keys", "keys-ingest", "keys-reads" };
+    public static readonly IReadOnlySet<string> AllSections = new HashSet<string> { "ingest", "reads", "raw", "grafana", "fairness", "keys", "keys-ingest", "keys-reads", "mqtt" };
 
     /// <summary>The end of the generated readings: fixed, so a kept data set stays valid across days.</summary>
     public static readonly DateTimeOffset DataEnd = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);

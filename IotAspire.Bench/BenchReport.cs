@@ -21,6 +21,9 @@ public sealed record BenchReport(
 
     /// <summary>The keys section's figures (KeysBench), when it ran.</summary>
     public IReadOnlyList<KeysFigure> Keys { get; init; } = [];
+
+    /// <summary>The MQTT section's figures (MqttBench), when it ran.</summary>
+    public IReadOnlyList<KeysFigure> Mqtt { get; init; } = [];
     public const double IngestTargetShareOfCopy = 0.70;
     public const double ArrivalTargetShareOfCopy = 0.60;
     public const double LagTargetP95Seconds = 5;
@@ -104,7 +107,12 @@ public sealed record BenchReport(
 
         if (Keys.Count > 0)
         {
-            md.Append(KeysBench.ToMarkdown(Keys)).AppendLine();
+            md.Append(KeysBench.ToMarkdown("Named values per device (issue 31)", Keys)).AppendLine();
+        }
+
+        if (Mqtt.Count > 0)
+        {
+            md.Append(KeysBench.ToMarkdown("Devices over MQTT (issue 32)", Mqtt)).AppendLine();
         }
 
         if (ArrivalOrder.Count > 0)

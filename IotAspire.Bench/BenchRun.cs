@@ -42,11 +42,14 @@ public sealed class BenchRun(BenchTarget target, BenchOptions options)
             : [.. options.Sections.Contains("keys-ingest") ? await keysBench.RunIngestAsync(phase => progress(phase), ct) : [],
                 .. options.Sections.Contains("keys-reads") ? await keysBench.RunReadsAsync(phase => progress(phase), ct) : []];
 
+        var mqtt = options.Sections.Contains("mqtt") ? await new MqttBench(client, owner, options, target).RunAsync(phase => progress(phase), ct) : [];
+
         await using var version = owner.CreateCommand("SHOW server_version");
         return new BenchReport(options, startedAt, clock.Elapsed, machine, (string)(await version.ExecuteScalarAsync(ct))!, generated,
             ingestResults, ingest.ApiPeakMemory, [.. reads, .. raw, .. grafana], ingest.ByTokenKind, ingest.ByLiveSubscriber, ingest.ArrivalOrder, ingest.ByAlertRules, fairness)
         {
             Keys = keys,
+            Mqtt = mqtt,
         };
     }
 

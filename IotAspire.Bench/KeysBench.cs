@@ -495,10 +495,11 @@ public sealed class KeysBench(SystemClient client, NpgsqlDataSource owner, Bench
     }
 
     /// <summary>The figures as a Markdown table.</summary>
-    public static string ToMarkdown(IReadOnlyList<KeysFigure> figures)
+    /// <summary>A section's figures as a table under its title (the keys and the MQTT sections share the form).</summary>
+    public static string ToMarkdown(string title, IReadOnlyList<KeysFigure> figures)
     {
         var md = new System.Text.StringBuilder();
-        md.AppendLine("## Named values per device (issue 31), side by side in this run").AppendLine();
+        md.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"## {title}, side by side in this run").AppendLine();
         md.AppendLine("| figure | ours | baseline | ours / baseline |").AppendLine("|---|---:|---:|---:|");
         foreach (var f in figures)
         {

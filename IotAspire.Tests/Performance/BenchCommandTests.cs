@@ -18,7 +18,7 @@ public sealed class BenchCommandTests(SecondAppHostFixture fixture)
         var target = new BenchTarget(
             fixture.AppHost.App.GetEndpoint(ResourceNames.Api, "http"), fixture.AppHost.App.GetEndpoint(ResourceNames.Auth, "http"),
             RunningAppHost.AdminUserName, RunningAppHost.AdminPassword, readings,
-            BenchAppHost.AsGrafanaReader(readings, RunningAppHost.GrafanaReaderPassword));
+            BenchAppHost.AsGrafanaReader(readings, RunningAppHost.GrafanaReaderPassword), fixture.AppHost.App.GetEndpoint(ResourceNames.Api, "mqtt"));
         var options = BenchOptions.QuickRun;
 
         var report = await new BenchRun(target, options).RunAsync((_, _, _) => { }, CancellationToken.None);
@@ -40,6 +40,10 @@ public sealed class BenchCommandTests(SecondAppHostFixture fixture)
         Assert.Equal(13, report.Keys.Count);
         Assert.All(report.Keys, k => Assert.True(k.Ours > 0 && k.Baseline is null or > 0, k.ToString()));
         Assert.Contains(report.Keys, k => k.What.StartsWith("upgrade in place", StringComparison.Ordinal));
+        // The MQTT section: rate and latencies against HTTP measured; the memory figure reads whichever API process it finds.
+        Assert.Equal(4, report.Mqtt.Count);
+        Assert.All(report.Mqtt.Take(3), k => Assert.True(k.Ours > 0 && k.Baseline > 0, k.ToString()));
+        Assert.StartsWith("API resident memory per idle MQTT connection", report.Mqtt[3].What, StringComparison.Ordinal);
 
         var directory = Path.Combine(Path.GetTempPath(), "iotaspire-bench-test-" + Guid.NewGuid().ToString("N"));
         try
@@ -50,6 +54,7 @@ public sealed class BenchCommandTests(SecondAppHostFixture fixture)
             Assert.Contains("panel \"Values ingested per minute\", 24 h", markdown);
             Assert.Contains("## Ingest with device tokens", markdown);
             Assert.Contains("## Named values per device (issue 31)", markdown);
+            Assert.Contains("## Devices over MQTT (issue 32)", markdown);
             Assert.True(new FileInfo(Path.ChangeExtension(Path.Combine(directory, $"{report.StartedAt:yyyy-MM-dd}"), ".png")).Length > 1_000);
         }
         finally
