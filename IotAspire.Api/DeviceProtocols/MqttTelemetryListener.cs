@@ -139,7 +139,19 @@ public sealed class MqttTelemetryListener(
             return;
         }
 
-        if (await tokens.ValidateAsync(e.UserName ?? "", e.CancellationToken) is not { } token)
+        StoredDeviceToken? token;
+        try
+        {
+            token = await tokens.ValidateAsync(e.UserName ?? "", e.CancellationToken);
+        }
+        catch (Exception failure) when (ApiErrors.FromDatabaseFailure(failure) is not null)
+        {
+            e.ReasonCode = MqttConnectReasonCode.ServerUnavailable;
+            e.ReasonString = "The database is not reachable right now; connect again shortly.";
+            return;
+        }
+
+        if (token is null)
         {
             throttle.CountFailure(address, "MQTT device token");
             e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;

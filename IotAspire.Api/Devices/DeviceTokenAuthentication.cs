@@ -12,11 +12,18 @@ namespace IotAspire.Api.Devices;
 /// Checks a presented device token against its stored hash. A token found is kept for
 /// <see cref="CacheFor"/>, so a device sending a batch a second costs no lookup per batch, and a revocation
 /// takes effect on every API replica within that time. Only tokens that exist are kept, so made-up ids
-/// cannot grow the cache.
+/// cannot grow the cache. At most <see cref="MaxConcurrentLookups"/> lookups run at once: a fleet reconnecting
+/// together (a thousand MQTT devices after an outage) took every database connection the server had before this bound.
 /// </summary>
-public sealed class DeviceTokenValidator(DeviceTokenStore store, TimeProvider clock)
+public sealed class DeviceTokenValidator(DeviceTokenStore store, TimeProvider clock) : IDisposable
 {
     public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(5);
+
+    public const int MaxConcurrentLookups = 8;
+
+    private readonly SemaphoreSlim lookups = new(MaxConcurrentLookups);
+
+    public void Dispose() => lookups.Dispose();
 
     private readonly ConcurrentDictionary<Guid, (StoredDeviceToken Token, DateTimeOffset Until)> found = new();
 
@@ -31,14 +38,26 @@ public sealed class DeviceTokenValidator(DeviceTokenStore store, TimeProvider cl
         var now = clock.GetUtcNow();
         if (!found.TryGetValue(id, out var entry) || entry.Until <= now)
         {
-            if (await store.FindAsync(id, ct) is not { } stored)
+            await lookups.WaitAsync(ct);
+            try
             {
-                found.TryRemove(id, out _);
-                return null;
-            }
+                // Another caller may have looked it up while this one waited.
+                if (!found.TryGetValue(id, out entry) || entry.Until <= now)
+                {
+                    if (await store.FindAsync(id, ct) is not { } stored)
+                    {
+                        found.TryRemove(id, out _);
+                        return null;
+                    }
 
-            entry = (stored, now + CacheFor);
-            found[id] = entry;
+                    entry = (stored, now + CacheFor);
+                    found[id] = entry;
+                }
+            }
+            finally
+            {
+                lookups.Release();
+            }
         }
 
         return !entry.Token.Revoked && DeviceTokenFormat.Matches(entry.Token.SecretHash, presentedHash) ? entry.Token : null;
