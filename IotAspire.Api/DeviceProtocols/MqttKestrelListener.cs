@@ -30,17 +30,33 @@ public static class MqttKestrelListener
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<DeviceProtocolsOptions>, ILoggerFactory>((kestrel, options, logs) =>
         {
             var settings = options.Value;
-            foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            var addresses = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(BindingAddress.Parse).ToList();
+            foreach (var address in addresses)
             {
-                ListenHttp(kestrel, BindingAddress.Parse(url));
+                ListenHttp(kestrel, address);
             }
 
+            // MQTT is reachable where HTTP is: only on this machine when the API's URLs are all local (the AppHost's run),
+            // on every address otherwise.
+            var local = addresses.All(a => a.Host == "localhost" || IPAddress.TryParse(a.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
             var logger = logs.CreateLogger(typeof(MqttKestrelListener));
-            kestrel.ListenAnyIP(settings.MqttPort, listen => listen.Use(next => Guarded(next, settings.MqttMaxPacketBytes, logger)).UseMqtt());
+            void Listen(int port, Action<ListenOptions> configure)
+            {
+                if (local)
+                {
+                    kestrel.ListenLocalhost(port, configure);
+                }
+                else
+                {
+                    kestrel.ListenAnyIP(port, configure);
+                }
+            }
+
+            Listen(settings.MqttPort, listen => listen.Use(next => Guarded(next, settings.MqttMaxPacketBytes, logger)).UseMqtt());
             if (settings.MqttCertificatePath.Length > 0 && settings.MqttTlsPort != 0)
             {
                 var certificate = X509CertificateLoader.LoadPkcs12FromFile(settings.MqttCertificatePath, settings.MqttCertificatePassword);
-                kestrel.ListenAnyIP(settings.MqttTlsPort, listen =>
+                Listen(settings.MqttTlsPort, listen =>
                 {
                     listen.UseHttps(certificate);
                     listen.Use(next => Guarded(next, settings.MqttMaxPacketBytes, logger)).UseMqtt();
