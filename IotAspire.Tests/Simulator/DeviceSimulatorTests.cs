@@ -14,13 +14,7 @@ public sealed class DeviceSimulatorTests(SecondAppHostFixture fixture)
     [Fact]
     public async Task Run_for_a_few_seconds_with_device_tokens_it_lands_readings_that_the_API_returns()
     {
-        var (customer, _) = await new TokenServiceClient(fixture.AppHost).NewCustomerAsync();
-        var devices = new List<SimulatedDevice>();
-        foreach (var device in Enumerable.Range(0, 3).Select(_ => Guid.NewGuid()))
-        {
-            var created = await graphQL.DataAsync(GraphQLDocuments.CreateDeviceToken, new { d = device }, customer);
-            devices.Add(new SimulatedDevice { DeviceId = device, Token = created.GetProperty("createDeviceToken").GetProperty("token").GetString()! });
-        }
+        var (customer, devices) = await CustomerWithDevicesAsync();
 
         var last = await RunAsync(new SimulatorOptions { Devices = devices });
 
@@ -35,13 +29,7 @@ public sealed class DeviceSimulatorTests(SecondAppHostFixture fixture)
     [Fact]
     public async Task Over_mqtt_each_device_sends_on_its_own_connection_and_every_acknowledged_reading_is_stored()
     {
-        var (customer, _) = await new TokenServiceClient(fixture.AppHost).NewCustomerAsync();
-        var devices = new List<SimulatedDevice>();
-        foreach (var device in Enumerable.Range(0, 3).Select(_ => Guid.NewGuid()))
-        {
-            var created = await graphQL.DataAsync(GraphQLDocuments.CreateDeviceToken, new { d = device }, customer);
-            devices.Add(new SimulatedDevice { DeviceId = device, Token = created.GetProperty("createDeviceToken").GetProperty("token").GetString()! });
-        }
+        var (customer, devices) = await CustomerWithDevicesAsync();
 
         var last = await RunAsync(new SimulatorOptions
         {
@@ -78,6 +66,20 @@ public sealed class DeviceSimulatorTests(SecondAppHostFixture fixture)
         Assert.Equal(deviceIds.Order(), tokens.Select(t => t.GetProperty("deviceId").GetGuid()).Order());
         var stored = (await graphQL.DataAsync("{ devices { id readingCount } }", null, customer)).GetProperty("devices").EnumerateArray();
         Assert.All(stored, d => Assert.True(d.GetProperty("readingCount").GetInt32() > 0));
+    }
+
+    /// <summary>A new customer with three devices, each with a device token of its own.</summary>
+    private async Task<(string Customer, List<SimulatedDevice> Devices)> CustomerWithDevicesAsync()
+    {
+        var (customer, _) = await new TokenServiceClient(fixture.AppHost).NewCustomerAsync();
+        var devices = new List<SimulatedDevice>();
+        foreach (var device in Enumerable.Range(0, 3).Select(_ => Guid.NewGuid()))
+        {
+            var created = await graphQL.DataAsync(GraphQLDocuments.CreateDeviceToken, new { d = device }, customer);
+            devices.Add(new SimulatedDevice { DeviceId = device, Token = created.GetProperty("createDeviceToken").GetProperty("token").GetString()! });
+        }
+
+        return (customer, devices);
     }
 
     private async Task<SimulationProgress> RunAsync(SimulatorOptions options)
