@@ -8,7 +8,7 @@ namespace IotAspire.Tests.DeviceProtocols;
 /// with a client id, MQTT 5 without one: the server assigns it; QoS 1).
 /// </summary>
 [Collection(AppHostCollection.Name)]
-[NeedsMosquittoClients]
+[NeedsTool("mosquitto_pub", "sudo apt-get install mosquitto-clients")]
 public class MosquittoClientTests(AppHostFixture fixture)
 {
     private readonly TokenServiceClient auth = new(fixture.AppHost);

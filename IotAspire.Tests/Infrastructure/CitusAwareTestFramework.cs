@@ -10,7 +10,7 @@ namespace IotAspire.Tests.Infrastructure;
 /// <summary>
 /// xunit's own framework, except that the Citus tests (the <see cref="CitusAppHostCollection"/> and the classes marked
 /// <see cref="NeedsCitusAttribute"/>) are reported skipped, naming the install command, on a machine without Citus
-/// outside CI: the README's <c>dotnet test</c> then passes on a machine with only its prerequisites. Under
+/// outside CI, and so are the classes marked <see cref="NeedsToolAttribute"/> where their tool is not on <c>PATH</c>: the README's <c>dotnet test</c> then passes on a machine with only its prerequisites. Under
 /// <c>CI=true</c> they always run, so CI can never lose them silently (a missing Citus fails there, loudly).
 /// The Citus classes inherit their tests from the single-server classes, so the decision is made per class at
 /// discovery, not by an attribute on the shared test methods.
@@ -29,15 +29,18 @@ public sealed class CitusAwareTestFramework(IMessageSink messageSink) : XunitTes
         Environment.GetEnvironmentVariable("CI"),
         () => LocalPostgresBinaries.Find(null, Environment.GetEnvironmentVariable("PATH")) is { } binaries && CitusTopology.IsInstalledFor(binaries)));
 
-    /// <summary>Why the tests with Debian's MQTT clients do not run here, or null when they do (<c>CI=true</c>, or <c>mosquitto_pub</c> found).</summary>
-    public static string? MosquittoSkipReason(string? ci, Func<bool> installed) =>
-        string.Equals(ci, "true", StringComparison.OrdinalIgnoreCase) || installed()
-            ? null
-            : "mosquitto_pub is not installed: the tests with Debian's MQTT clients are skipped (install them with 'sudo apt-get install mosquitto-clients'; under CI=true they are required).";
+    /// <summary>
+    /// Why a class that runs <paramref name="tools"/> does not run here: the first of them not on <c>PATH</c>, with its install
+    /// command; null when they all are, or under <c>CI=true</c> (where a missing tool fails the tests, loudly).
+    /// </summary>
+    public static string? ToolSkipReason(string? ci, IEnumerable<NeedsToolAttribute> tools, Func<string, bool> onPath) =>
+        string.Equals(ci, "true", StringComparison.OrdinalIgnoreCase) ? null
+        : tools.FirstOrDefault(tool => !onPath(tool.Command)) is { } missing
+            ? $"{missing.Command} is not installed: these tests are skipped (install it with '{missing.Install}'; under CI=true they are required)."
+            : null;
 
-    private static readonly Lazy<string?> MosquittoSkipReasonHere = new(() => MosquittoSkipReason(
-        Environment.GetEnvironmentVariable("CI"),
-        () => (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(directory => File.Exists(Path.Combine(directory, "mosquitto_pub")))));
+    private static bool OnPath(string command) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(directory => File.Exists(Path.Combine(directory, command)));
 
     protected override ITestFrameworkDiscoverer CreateDiscoverer(IAssemblyInfo assemblyInfo) =>
         new CitusAwareDiscoverer(assemblyInfo, SourceInformationProvider, DiagnosticMessageSink);
@@ -49,7 +52,7 @@ public sealed class CitusAwareTestFramework(IMessageSink messageSink) : XunitTes
         {
             var testClass = testMethod.TestClass.Class.ToRuntimeType();
             var reason = NeedsCitus(testClass) ? SkipReason.Value
-                : testClass?.GetCustomAttribute<NeedsMosquittoClientsAttribute>() is not null ? MosquittoSkipReasonHere.Value
+                : testClass is not null ? ToolSkipReason(Environment.GetEnvironmentVariable("CI"), testClass.GetCustomAttributes<NeedsToolAttribute>(), OnPath)
                 : null;
             if (reason is null)
             {
@@ -79,6 +82,11 @@ public sealed class CitusAwareTestFramework(IMessageSink messageSink) : XunitTes
 [AttributeUsage(AttributeTargets.Class)]
 public sealed class NeedsCitusAttribute : Attribute;
 
-/// <summary>A test class that runs Debian's MQTT clients (<c>mosquitto_pub</c>, package mosquitto-clients; <c>.ci/run</c> installs it).</summary>
-[AttributeUsage(AttributeTargets.Class)]
-public sealed class NeedsMosquittoClientsAttribute : Attribute;
+/// <summary>A test class that runs a program not built here (<c>mosquitto_pub</c>, <c>npm</c>), with the command that installs it (<c>.ci/run</c> does).</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true)]
+public sealed class NeedsToolAttribute(string command, string install) : Attribute
+{
+    public string Command { get; } = command;
+
+    public string Install { get; } = install;
+}
