@@ -83,18 +83,24 @@ public sealed class TelemetryGroupCommit(IngestReadings ingest, IOptions<DeviceP
         {
             group.Clear();
             var values = 0;
-            var deadline = DateTime.UtcNow + settings.GroupCommitWait;
+            var deadline = DateTime.MaxValue;
             while (values < settings.GroupCommitMaxValues)
             {
                 if (queue.Reader.TryRead(out var payload))
                 {
+                    if (group.Count == 0)
+                    {
+                        deadline = DateTime.UtcNow + settings.GroupCommitWait;   // the wait counts from the group's first payload
+                    }
+
                     group.Add(payload);
                     values += payload.Values;
                     continue;
                 }
 
+                // Nothing here: another writer took what woke this one (wait again, never spin), or the wait is over.
                 var left = deadline - DateTime.UtcNow;
-                if (left <= TimeSpan.Zero || group.Count > 0 && !await MoreWithinAsync(left))
+                if (group.Count == 0 || left <= TimeSpan.Zero || !await MoreWithinAsync(left))
                 {
                     break;
                 }

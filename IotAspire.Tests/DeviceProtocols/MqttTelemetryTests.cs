@@ -155,8 +155,25 @@ public class MqttTelemetryTests(AppHostFixture fixture)
         var (secondToken, _) = await DeviceTokenAsync(graphQL, customer, second);
         var clientId = "shared-" + Guid.NewGuid().ToString("N");
         await using var holder = await MqttDevice.ConnectAsync(fixture.AppHost, firstToken, clientId: clientId);
-        var taken = await Assert.ThrowsAsync<MqttConnectRefusedException>(() => MqttDevice.ConnectAsync(fixture.AppHost, secondToken, clientId: clientId));
-        Assert.Equal(MqttClientConnectResultCode.ClientIdentifierNotValid, taken.ResultCode);
+        if (fixture is CitusAppHostFixture)
+        {
+            // Two replicas behind the port: each knows only its own sessions (docs/device-protocols.md, "Known limits"), so
+            // the second device may be accepted on the other one; either way it never takes the first one's session.
+            try
+            {
+                await using var other = await MqttDevice.ConnectAsync(fixture.AppHost, secondToken, clientId: clientId);
+            }
+            catch (MqttConnectRefusedException refused)
+            {
+                Assert.Equal(MqttClientConnectResultCode.ClientIdentifierNotValid, refused.ResultCode);
+            }
+        }
+        else
+        {
+            var taken = await Assert.ThrowsAsync<MqttConnectRefusedException>(() => MqttDevice.ConnectAsync(fixture.AppHost, secondToken, clientId: clientId));
+            Assert.Equal(MqttClientConnectResultCode.ClientIdentifierNotValid, taken.ResultCode);
+        }
+
         Assert.True(holder.IsConnected);
 
         var subscribed = await holder.SubscribeAsync("#");
