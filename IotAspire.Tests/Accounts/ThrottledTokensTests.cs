@@ -107,6 +107,31 @@ public sealed class ThrottledTokensTests(Xunit.Abstractions.ITestOutputHelper ou
             Assert.Equal(HttpStatusCode.TooManyRequests, (await GraphQLAsync(api, customerToken)).Status);   // HTTP and sockets share the count
             Assert.Equal(HttpStatusCode.OK, (await GraphQLAsync(apiFromCustomer, customerToken)).Status);
 
+            // MQTT shares it as well: the throttled address is refused at connect even with a valid device token, the
+            // customer's address is not; and bad device tokens over MQTT count, so HTTP from that address is refused after them.
+            var deviceToken = (await new GraphQLClient(appHost).DataAsync(GraphQLDocuments.CreateDeviceToken, new { d = Guid.NewGuid() }, customerToken))
+                .GetProperty("createDeviceToken").GetProperty("token").GetString()!;
+            var quota = await Assert.ThrowsAsync<MqttConnectRefusedException>(() => MqttDevice.ConnectAsync(appHost, deviceToken, from: Attacker));
+            Assert.Equal(MQTTnet.MqttClientConnectResultCode.QuotaExceeded, quota.ResultCode);
+            await using (var fromCustomer = await MqttDevice.ConnectAsync(appHost, deviceToken, from: Customer))
+            {
+                Assert.True(fromCustomer.IsConnected);
+            }
+
+            const string mqttGuesser = "127.0.0.3";
+            var mqttRefusals = new List<MQTTnet.MqttClientConnectResultCode>();
+            for (var i = 0; i < Limit + 1; i++)
+            {
+                mqttRefusals.Add((await Assert.ThrowsAsync<MqttConnectRefusedException>(() => MqttDevice.ConnectAsync(appHost, UnknownDeviceToken(), from: mqttGuesser))).ResultCode);
+            }
+
+            Assert.All(mqttRefusals.Take(Limit), code => Assert.Equal(MQTTnet.MqttClientConnectResultCode.BadUserNameOrPassword, code));
+            Assert.Equal(MQTTnet.MqttClientConnectResultCode.QuotaExceeded, mqttRefusals[^1]);
+            using (var fromGuesser = FromLoopbackAddress.Client(mqttGuesser, apiEndpoint))
+            {
+                Assert.Equal(HttpStatusCode.TooManyRequests, (await GraphQLAsync(fromGuesser, customerToken)).Status);
+            }
+
             // The token service counts forged access tokens the same way, per address.
             var forged = customerToken[..^4] + (customerToken[^4..] == "AAAA" ? "BBBB" : "AAAA");
             var atAuth = new List<HttpStatusCode>();

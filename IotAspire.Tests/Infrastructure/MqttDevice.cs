@@ -20,7 +20,13 @@ public sealed class MqttDevice : IAsyncDisposable
     };
 
     /// <summary>Connected, or the CONNACK's refusal as <see cref="MqttConnectRefusedException"/>.</summary>
-    public static async Task<MqttDevice> ConnectAsync(RunningAppHost appHost, string token, MqttProtocolVersion version = MqttProtocolVersion.V500, string? clientId = null)
+    /// <param name="appHost">The system.</param>
+    /// <param name="token">The device token, sent as the user name.</param>
+    /// <param name="version">MQTT 5 unless given.</param>
+    /// <param name="clientId">A new one unless given.</param>
+    /// <param name="from">The loopback address to connect from (127.0.0.2, ...), for the per-address limits.</param>
+    public static async Task<MqttDevice> ConnectAsync(
+        RunningAppHost appHost, string token, MqttProtocolVersion version = MqttProtocolVersion.V500, string? clientId = null, string? from = null)
     {
         var device = new MqttDevice();
         var options = new MqttClientOptionsBuilder()
@@ -30,6 +36,11 @@ public sealed class MqttDevice : IAsyncDisposable
             .WithClientId(clientId ?? Guid.NewGuid().ToString("N"))
             .WithTimeout(TimeSpan.FromSeconds(20))
             .Build();
+        if (from is not null)
+        {
+            ((MqttClientTcpOptions)options.ChannelOptions).LocalEndpoint = new System.Net.IPEndPoint(System.Net.IPAddress.Parse(from), 0);
+        }
+
         MqttClientConnectResult result;
         try
         {
