@@ -260,6 +260,41 @@ public class MqttTelemetryTests(AppHostFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task Another_customers_device_or_customer_named_in_a_payload_is_refused_and_their_values_stay_as_they_were()
+    {
+        var (first, firstId) = await auth.NewCustomerAsync();
+        var (second, _) = await auth.NewCustomerAsync();
+        var (theirs, mine) = (Guid.NewGuid(), Guid.NewGuid());
+        var (theirToken, _) = await DeviceTokenAsync(graphQL, first, theirs);
+        var (myToken, _) = await DeviceTokenAsync(graphQL, second, mine);
+        await using (var owner = await MqttDevice.ConnectAsync(fixture.AppHost, theirToken))
+        {
+            Assert.True((await owner.PublishAsync("""{"ts": 1775001600000, "values": {"power": 1}}""")).IsSuccess);
+        }
+
+        var before = await StoredAsync(fixture.AppHost, theirs);
+        await using var attacker = await MqttDevice.ConnectAsync(fixture.AppHost, myToken);
+        foreach (var payload in new[]
+        {
+            $$"""[{"timestamp": "2026-04-01T00:00:00Z", "reading": 666, "device_id": "{{theirs}}"}]""",
+            $$"""[{"timestamp": "2026-04-01T00:00:00Z", "reading": 666, "device_id": "{{theirs}}", "customer_id": "{{firstId}}"}]""",
+            $$"""[{"timestamp": "2026-04-01T00:00:00Z", "reading": 666, "device_id": "{{mine}}", "customer_id": "{{firstId}}"}]""",
+        })
+        {
+            Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, (await attacker.PublishAsync(payload)).ReasonCode);
+            using var http = await graphQL.Http.PostAsync($"/api/v1/{myToken}/telemetry", new StringContent(payload, System.Text.Encoding.UTF8, "application/json"));
+            Assert.Equal(System.Net.HttpStatusCode.Forbidden, http.StatusCode);
+        }
+
+        // A timed message is always the token's own device: it lands on the attacker's device, never on theirs.
+        Assert.True((await attacker.PublishAsync("""{"ts": 1775001600000, "values": {"power": 666}}""")).IsSuccess);
+        Assert.Equal(before, await StoredAsync(fixture.AppHost, theirs));
+        Assert.Equal([("power", At(1775001600000), 666.0)], await StoredAsync(fixture.AppHost, mine));
+        var seen = await graphQL.DataAsync("{ latest { deviceId value } }", null, first);
+        Assert.All(seen.GetProperty("latest").EnumerateArray(), v => Assert.Equal(theirs, v.GetProperty("deviceId").GetGuid()));
+    }
+
     /// <summary>ThingsBoard's HTTP device API: the token in the path, the same payloads and rules.</summary>
     [Fact]
     public async Task The_thingsboard_http_device_api_stores_the_same_payloads_and_refuses_what_mqtt_refuses()
