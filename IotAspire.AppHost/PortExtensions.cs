@@ -9,12 +9,17 @@ public static class PortExtensions
     /// tokens or wrong passwords would throttle everybody (the per-address limits). Replicas must share the port
     /// through the proxy; they then count all clients as one address (docs/reliability.md says so).
     /// </summary>
-    public static IResourceBuilder<ProjectResource> WithFixedHttpPort(this IResourceBuilder<ProjectResource> project, string service)
+    public static IResourceBuilder<ProjectResource> WithFixedHttpPort(this IResourceBuilder<ProjectResource> project, string service) =>
+        project.WithFixedPort("http", project.ApplicationBuilder.GetPort(service), service);
+
+    /// <summary>An endpoint on a fixed port: on the port itself for one process, behind Aspire's proxy for replicas of <paramref name="service"/>.</summary>
+    private static IResourceBuilder<ProjectResource> WithFixedPort(
+        this IResourceBuilder<ProjectResource> project, string endpointName, int port, string service, string? scheme = null)
     {
-        var port = project.ApplicationBuilder.GetPort(service);
         var proxied = IsProxied(project.ApplicationBuilder.GetReplicas(service));
-        return project.WithEndpoint("http", endpoint =>
+        return project.WithEndpoint(endpointName, endpoint =>
         {
+            endpoint.UriScheme = scheme ?? endpoint.UriScheme;
             endpoint.Port = port;
             endpoint.IsProxied = proxied;
             if (!proxied)
@@ -30,18 +35,7 @@ public static class PortExtensions
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithMqttEndpoint(this IResourceBuilder<ProjectResource> api, string service)
     {
-        var port = api.ApplicationBuilder.GetPort("Mqtt");
-        var proxied = IsProxied(api.ApplicationBuilder.GetReplicas(service));
-        api.WithEndpoint("mqtt", endpoint =>
-        {
-            endpoint.UriScheme = "tcp";
-            endpoint.Port = port;
-            endpoint.IsProxied = proxied;
-            if (!proxied)
-            {
-                endpoint.TargetPort = port;
-            }
-        });
+        api.WithFixedPort("mqtt", api.ApplicationBuilder.GetPort("Mqtt"), service, scheme: "tcp");
         return api.WithEnvironment("DeviceProtocols__MqttPort", api.GetEndpoint("mqtt").Property(EndpointProperty.TargetPort));
     }
 

@@ -37,18 +37,28 @@ public sealed class MqttTelemetryListener(
     private const string DeviceItem = "iotaspire.device";
     private const string TokenItem = "iotaspire.token";
     private const string VersionItem = "iotaspire.protocol";
+    private const string HoldItem = "iotaspire.hold";
 
-    private readonly Meter meter = new(MeterName);
+    /// <summary>
+    /// How long a connection may take to send its CONNECT (and a packet its bytes): a client that connects and then stalls
+    /// is closed after this, before any token is checked (MQTTnet's own default is 100 s).
+    /// </summary>
+    public static readonly TimeSpan CommunicationTimeout = TimeSpan.FromSeconds(10);
+
+    // One listener a process: its meter lives as long as the process.
+    private static readonly Meter Meter = new(MeterName);
     private MqttServer? server;
 
     // Which device holds each client id: a client id of another device's live session is refused, so that one device
     // cannot take over another's session (MQTT ends the older session of a client id).
-    private readonly ConcurrentDictionary<string, Guid> clientDevices = new(StringComparer.Ordinal);
+    // A session's hold is its own: a device reconnecting with its id takes the id over, and the old session's end must not
+    // release the new one's hold.
+    private readonly ConcurrentDictionary<string, (Guid Device, Guid Session)> clientDevices = new(StringComparer.Ordinal);
 
     // Devices whose refused payloads were logged: once per device per process, counted always.
     private readonly ConcurrentDictionary<Guid, byte> loggedRefusals = new();
-    private Counter<long>? values;
-    private Counter<long>? refused;
+    private readonly Counter<long> values = Meter.CreateCounter<long>("iotaspire.mqtt.values", "{value}", "Values stored from MQTT messages.");
+    private readonly Counter<long> refused = Meter.CreateCounter<long>("iotaspire.mqtt.refused", "{message}", "MQTT messages refused, by reason (nothing of them stored).");
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -59,15 +69,18 @@ public sealed class MqttTelemetryListener(
             return;
         }
 
-        values = meter.CreateCounter<long>("iotaspire.mqtt.values", "{value}", "Values stored from MQTT messages.");
-        refused = meter.CreateCounter<long>("iotaspire.mqtt.refused", "{message}", "MQTT messages refused, by reason (nothing of them stored).");
         // Connections come from Kestrel (MqttKestrelListener), not from MQTTnet's own TCP endpoints.
         server = new MqttServerFactory().CreateMqttServer(
-            new MqttServerFactory().CreateServerOptionsBuilder().WithoutDefaultEndpoint().WithPersistentSessions(false).Build(), [connections]);
+            new MqttServerFactory().CreateServerOptionsBuilder().WithoutDefaultEndpoint().WithPersistentSessions(false)
+                .WithDefaultCommunicationTimeout(CommunicationTimeout).Build(), [connections]);
         server.ValidatingConnectionAsync += ValidateConnectionAsync;
         server.ClientDisconnectedAsync += e =>
         {
-            clientDevices.TryRemove(new KeyValuePair<string, Guid>(e.ClientId, e.SessionItems[DeviceItem] is Caller c ? c.DeviceId!.Value : Guid.Empty));
+            if (e.SessionItems[HoldItem] is ValueTuple<Guid, Guid> hold)
+            {
+                clientDevices.TryRemove(new KeyValuePair<string, (Guid, Guid)>(e.ClientId, hold));
+            }
+
             return Task.CompletedTask;
         };
         server.InterceptingPublishAsync += PublishAsync;
@@ -125,7 +138,6 @@ public sealed class MqttTelemetryListener(
     public override void Dispose()
     {
         server?.Dispose();
-        meter.Dispose();
         base.Dispose();
     }
 
@@ -164,15 +176,17 @@ public sealed class MqttTelemetryListener(
             // MQTT lets a client leave its id to the server (mosquitto_pub does): one of its own, per connection.
             e.AssignedClientIdentifier = $"{token.DeviceId:N}-{Guid.NewGuid():N}";
         }
-        else if (clientDevices.TryGetValue(e.ClientId, out var holder) && holder != token.DeviceId)
+        else if (clientDevices.TryGetValue(e.ClientId, out var holder) && holder.Device != token.DeviceId)
         {
             e.ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid;
             e.ReasonString = "Another device is connected with this client id; give each device a client id of its own (or none).";
             return;
         }
 
-        clientDevices[e.AssignedClientIdentifier ?? e.ClientId] = token.DeviceId;
-        e.SessionItems[DeviceItem] = new Caller($"device {token.DeviceId}", IotRoles.Device, token.CustomerId, token.DeviceId);
+        var held = (token.DeviceId, Guid.NewGuid());
+        clientDevices[e.AssignedClientIdentifier ?? e.ClientId] = held;
+        e.SessionItems[HoldItem] = held;
+        e.SessionItems[DeviceItem] = token.AsCaller();
         e.SessionItems[TokenItem] = e.UserName;
         e.SessionItems[VersionItem] = e.ProtocolVersion;
     }
@@ -190,7 +204,7 @@ public sealed class MqttTelemetryListener(
         if (message.Topic != TelemetryTopic)
         {
             Refuse(e, device, MqttPubAckReasonCode.TopicNameInvalid, "topic",
-                $"Publish telemetry to {TelemetryTopic}; \"{Shortened(message.Topic)}\" is not a topic of this server.");
+                $"Publish telemetry to {TelemetryTopic}; \"{TelemetryPayload.Shortened(message.Topic)}\" is not a topic of this server.");
             return;
         }
 
@@ -209,7 +223,7 @@ public sealed class MqttTelemetryListener(
         switch (await commits.WriteAsync(device, messages, e.CancellationToken))
         {
             case TelemetryOutcome.Stored stored:
-                values!.Add(stored.Values);
+                values.Add(stored.Values);
                 break;
             case TelemetryOutcome.Refused(var error):
                 Refuse(e, device, error.Code == ApiErrors.Forbidden ? MqttPubAckReasonCode.NotAuthorized : MqttPubAckReasonCode.PayloadFormatInvalid,
@@ -225,7 +239,7 @@ public sealed class MqttTelemetryListener(
 
     private void Refuse(InterceptingPublishEventArgs e, Caller device, MqttPubAckReasonCode code, string reason, string text)
     {
-        refused!.Add(1, new KeyValuePair<string, object?>("reason", reason));
+        refused.Add(1, new KeyValuePair<string, object?>("reason", reason));
         if (loggedRefusals.TryAdd(device.DeviceId!.Value, 0))
         {
             logger.LogWarning("Refused an MQTT message of device {DeviceId} (logged once per device; iotaspire.mqtt.refused counts them all): {Reason}", device.DeviceId, text);
@@ -242,5 +256,4 @@ public sealed class MqttTelemetryListener(
         }
     }
 
-    private static string Shortened(string text) => text.Length <= 80 ? text : text[..80] + "…";
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using IotAspire.Api.Errors;
 using IotAspire.Api.Ingestion;
@@ -159,6 +158,7 @@ public static class TelemetryPayload
         _ => Shortened(value.GetRawText()),
     };
 
-    private static string Shortened(string text) =>
-        text.Length <= 80 ? text : string.Create(CultureInfo.InvariantCulture, $"{text[..80]}…");
+    /// <summary>Client text as a refusal quotes it (and the log shows it): at most 80 characters, control characters as '?'.</summary>
+    public static string Shortened(string text) =>
+        new string([.. text.Take(80).Select(c => char.IsControl(c) ? '?' : c)]) + (text.Length > 80 ? "…" : "");
 }

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using IotAspire.Api.Devices;
 using IotAspire.Api.Errors;
 using IotAspire.Api.GraphQLHttp;
-using IotAspire.Api.Security;
 using IotAspire.Shared.Security;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
@@ -55,7 +54,7 @@ public static class ThingsBoardDeviceApi
             bodySize.MaxRequestBodySize = limit;
         }
 
-        var device = new Caller($"device {token.DeviceId}", IotRoles.Device, token.CustomerId, token.DeviceId);
+        var device = token.AsCaller();
         IReadOnlyList<Ingestion.SentMessage> messages;
         try
         {

@@ -85,10 +85,11 @@ public sealed class DeviceTokenAuthenticationHandler(
             return AuthenticateResult.Fail("The device token is malformed, unknown or revoked.");
         }
 
+        var device = token.AsCaller();
         var identity = new ClaimsIdentity(
             [
-                new Claim(IotClaimTypes.Name, $"device {token.DeviceId}"),
-                new Claim(IotClaimTypes.Role, IotRoles.Device),
+                new Claim(IotClaimTypes.Name, device.UserName),
+                new Claim(IotClaimTypes.Role, device.Role),
                 new Claim(IotClaimTypes.CustomerId, token.CustomerId.ToString()),
                 new Claim(IotClaimTypes.DeviceId, token.DeviceId.ToString()),
             ],

@@ -1,4 +1,6 @@
 using IotAspire.Api.ReadingsStore;
+using IotAspire.Api.Security;
+using IotAspire.Shared.Security;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -20,7 +22,11 @@ public abstract record DeviceTokenCreation
 }
 
 /// <summary>What the authentication handler needs of a stored token.</summary>
-public sealed record StoredDeviceToken(Guid DeviceId, Guid CustomerId, byte[] SecretHash, bool Revoked);
+public sealed record StoredDeviceToken(Guid DeviceId, Guid CustomerId, byte[] SecretHash, bool Revoked)
+{
+    /// <summary>The device as a caller, as the authentication handler signs it in (for the device protocols, which sign in without ASP.NET's authentication).</summary>
+    public Caller AsCaller() => new($"device {DeviceId}", IotRoles.Device, CustomerId, DeviceId);
+}
 
 /// <summary>The SQL of device tokens, on the <c>device_tokens</c> table (only hashes of the secrets).</summary>
 public sealed class DeviceTokenStore(NpgsqlDataSource dataSource)

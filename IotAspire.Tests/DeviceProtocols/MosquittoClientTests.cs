@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using IotAspire.Tests.Infrastructure;
 
 namespace IotAspire.Tests.DeviceProtocols;
@@ -14,22 +13,11 @@ public class MosquittoClientTests(AppHostFixture fixture)
     private readonly TokenServiceClient auth = new(fixture.AppHost);
     private readonly GraphQLClient graphQL = new(fixture.AppHost);
 
-    private async Task<(int ExitCode, string Output)> PublishAsync(string token, string payload, params string[] options)
-    {
-        var start = new ProcessStartInfo("mosquitto_pub") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in (string[])["-h", "127.0.0.1", "-p", fixture.AppHost.MqttPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                     "-u", token, "-t", MqttDevice.TelemetryTopic, "-q", "1", "-m", payload, .. options])
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await output + await error);
-    }
+    private Task<(int ExitCode, string Output)> PublishAsync(string token, string payload, params string[] options) =>
+        ExternalProgram.RunAsync("mosquitto_pub",
+            ["-h", "127.0.0.1", "-p", fixture.AppHost.MqttPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+             "-u", token, "-t", MqttDevice.TelemetryTopic, "-q", "1", "-m", payload, .. options],
+            TimeSpan.FromSeconds(30));
 
     [Fact]
     public async Task Mosquitto_pub_stores_with_a_good_token_and_is_refused_with_a_bad_one()

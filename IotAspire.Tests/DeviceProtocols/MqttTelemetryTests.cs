@@ -172,6 +172,18 @@ public class MqttTelemetryTests(AppHostFixture fixture)
         {
             var taken = await Assert.ThrowsAsync<MqttConnectRefusedException>(() => MqttDevice.ConnectAsync(fixture.AppHost, secondToken, clientId: clientId));
             Assert.Equal(MqttClientConnectResultCode.ClientIdentifierNotValid, taken.ResultCode);
+
+            // The device itself reconnecting with its id takes its session over; the old session's end keeps the id held.
+            await using (var again = await MqttDevice.ConnectAsync(fixture.AppHost, firstToken, clientId: clientId))
+            {
+                await holder.Disconnected.WaitAsync(TimeSpan.FromSeconds(10));
+                var stillTaken = await Assert.ThrowsAsync<MqttConnectRefusedException>(() => MqttDevice.ConnectAsync(fixture.AppHost, secondToken, clientId: clientId));
+                Assert.Equal(MqttClientConnectResultCode.ClientIdentifierNotValid, stillTaken.ResultCode);
+                Assert.True((await again.SubscribeAsync("#")).Items.Single().ResultCode == MqttClientSubscribeResultCode.NotAuthorized);
+                Assert.True((await again.PublishAsync("""{"temperature": 5}""")).IsSuccess);
+            }
+
+            return;
         }
 
         Assert.True(holder.IsConnected);
@@ -293,6 +305,54 @@ public class MqttTelemetryTests(AppHostFixture fixture)
         Assert.Equal([("power", At(1775001600000), 666.0)], await StoredAsync(fixture.AppHost, mine));
         var seen = await graphQL.DataAsync("{ latest { deviceId value } }", null, first);
         Assert.All(seen.GetProperty("latest").EnumerateArray(), v => Assert.Equal(theirs, v.GetProperty("deviceId").GetGuid()));
+    }
+
+    [Fact]
+    public async Task A_client_that_connects_and_stalls_or_sends_garbage_is_closed_before_any_token_is_checked()
+    {
+        // Nothing at all; half a CONNECT; bytes that are not MQTT: each connection is ended, the stalls within the
+        // listener's communication timeout (10 s), not MQTTnet's default of 100 s.
+        var clock = Stopwatch.StartNew();
+        var ends = await Task.WhenAll(new byte[][] { [], [0x10, 0x20, 0x00, 0x04, (byte)'M'], [.. System.Text.Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n")] }
+            .Select(async sent =>
+            {
+                using var tcp = new System.Net.Sockets.TcpClient();
+                await tcp.ConnectAsync("127.0.0.1", fixture.AppHost.MqttPort);
+                var stream = tcp.GetStream();
+                await stream.WriteAsync(sent);
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                try
+                {
+                    return await stream.ReadAsync(new byte[64], timeout.Token) == 0 ? clock.Elapsed : TimeSpan.MaxValue;
+                }
+                catch (IOException)
+                {
+                    return clock.Elapsed;   // reset by the server: ended just the same
+                }
+            }));
+        Assert.All(ends, end => Assert.True(end < TimeSpan.FromSeconds(25), $"ended after {end}"));
+    }
+
+    [Fact]
+    public async Task Random_doubles_over_the_whole_range_read_back_bit_for_bit()
+    {
+        var (customer, _) = await auth.NewCustomerAsync();
+        var device = Guid.NewGuid();
+        var (token, _) = await DeviceTokenAsync(graphQL, customer, device);
+        var random = new Random(32);
+        var sent = Enumerable.Range(0, 300).Select(i => i switch
+        {
+            0 => double.Epsilon,
+            1 => -IotAspire.Api.Ingestion.IngestReadings.MaxMagnitude,
+            2 => 0.1 + 0.2,
+            _ => BitConverter.Int64BitsToDouble(random.NextInt64()) is var d && Math.Abs(d) <= IotAspire.Api.Ingestion.IngestReadings.MaxMagnitude ? d : random.NextDouble() * 1e6 - 5e5,
+        }).ToArray();
+        var payload = "{\"ts\": 1775001600000, \"values\": {" + string.Join(", ", sent.Select((v, i) => $"\"k{i:D3}\": {v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}")) + "}}";
+        await using var mqtt = await MqttDevice.ConnectAsync(fixture.AppHost, token);
+        Assert.True((await mqtt.PublishAsync(payload)).IsSuccess);
+
+        var stored = await StoredAsync(fixture.AppHost, device);
+        Assert.Equal(sent.Select(BitConverter.DoubleToInt64Bits), stored.Select(v => BitConverter.DoubleToInt64Bits(v.Value)));
     }
 
     /// <summary>ThingsBoard's HTTP device API: the token in the path, the same payloads and rules.</summary>

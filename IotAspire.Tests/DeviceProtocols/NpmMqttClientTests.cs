@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using IotAspire.Tests.Infrastructure;
 
 namespace IotAspire.Tests.DeviceProtocols;
@@ -38,31 +37,15 @@ public class NpmMqttClientTests(AppHostFixture fixture)
         }
 
         Directory.CreateDirectory(Folder);
-        var (exit, output) = await RunAsync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix", Folder, $"mqtt@{Version}"], TimeSpan.FromMinutes(3));
+        var (exit, output) = await ExternalProgram.RunAsync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix", Folder, $"mqtt@{Version}"], TimeSpan.FromMinutes(3), Folder);
         Assert.True(exit == 0, $"npm install mqtt@{Version} failed: {output}");
-    }
-
-    private static async Task<(int ExitCode, string Output)> RunAsync(string program, IEnumerable<string> arguments, TimeSpan timeout)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Folder };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var cancel = new CancellationTokenSource(timeout);
-        await process.WaitForExitAsync(cancel.Token);
-        return (process.ExitCode, await output + await error);
     }
 
     private async Task<(int ExitCode, string Output)> PublishAsync(string token, string payload, int version)
     {
         var script = Path.Combine(Folder, "publish.js");
         await File.WriteAllTextAsync(script, Script);
-        return await RunAsync("node", [script, $"mqtt://127.0.0.1:{fixture.AppHost.MqttPort}", token, payload, version.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(30));
+        return await ExternalProgram.RunAsync("node", [script, $"mqtt://127.0.0.1:{fixture.AppHost.MqttPort}", token, payload, version.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(30), Folder);
     }
 
     [Fact]
